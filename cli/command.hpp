@@ -1,0 +1,57 @@
+#pragma once
+// The freshet command line: one registry of subcommands (habit 12). Each cmd_*.cpp registers one
+// subcommand with FRESHET_COMMAND; main.cpp builds the CLI11 app from the registry, adds the
+// options every subcommand shares (executor, verbosity), and is the only place that catches.
+//
+// A subcommand parses flags into the same options structs the C++ API takes, calls the
+// libraries and writes files; no logic lives here.
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "mproc/executor.hpp"
+
+namespace freshet::cli {
+
+// Options shared by every subcommand.
+struct Common {
+  mproc::ExecutorOptions executor;
+  bool quiet = false;
+
+  // Builds the executor the flags ask for. Call it before anything starts a thread (the process
+  // backend forks here).
+  std::unique_ptr<mproc::Executor> make_executor() const { return mproc::make_executor(executor); }
+};
+
+// Adds the subcommand's options to `app` and returns what runs it (after parsing). The runner
+// returns the exit status.
+using CommandSetup = std::function<std::function<int()>(CLI::App& app, const Common& common)>;
+
+struct CommandInfo {
+  std::string name;
+  std::string description;
+  CommandSetup setup;
+  int order = 100;  // position in --help
+};
+
+void register_command(CommandInfo info);
+const std::vector<CommandInfo>& commands();
+
+struct CommandRegistrar {
+  explicit CommandRegistrar(CommandInfo info) { register_command(std::move(info)); }
+};
+
+// Writes "freshet: warning: <message>" to stderr unless quiet.
+void warn(const Common& common, const std::string& message);
+
+}  // namespace freshet::cli
+
+#define FRESHET_COMMAND_CONCAT2(a, b) a##b
+#define FRESHET_COMMAND_CONCAT(a, b) FRESHET_COMMAND_CONCAT2(a, b)
+#define FRESHET_COMMAND(...)                                                                \
+  static const ::freshet::cli::CommandRegistrar FRESHET_COMMAND_CONCAT(freshet_command_, \
+                                                                       __LINE__)(          \
+      ::freshet::cli::CommandInfo{__VA_ARGS__})

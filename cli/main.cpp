@@ -1,0 +1,101 @@
+// freshet: time-series features (FRESH), cross-validation and batch model evaluation.
+// The one place that catches everything: one line on stderr, exit 2 for usage errors, 1 otherwise.
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+
+#include "cli/command.hpp"
+#include "core/error.hpp"
+
+namespace freshet::cli {
+
+namespace {
+std::vector<CommandInfo>& registry() {
+  static std::vector<CommandInfo> commands;
+  return commands;
+}
+}  // namespace
+
+void register_command(CommandInfo info) { registry().push_back(std::move(info)); }
+const std::vector<CommandInfo>& commands() { return registry(); }
+
+void warn(const Common& common, const std::string& message) {
+  if (!common.quiet) std::cerr << "freshet: warning: " << message << "\n";
+}
+
+namespace {
+
+void add_common_options(CLI::App& app, Common& common) {
+  app.add_option("--workers", common.executor.workers,
+                 "parallel workers: -1 = threads on all cores (default), 0 = serial, N = N "
+                 "threads, or N worker processes with --port")
+      ->type_name("N");
+  app.add_option("--port", common.executor.port,
+                 "fork --workers processes and listen on ADDRESS:PORT for status and remote "
+                 "workers")
+      ->type_name("PORT");
+  app.add_option("--address", common.executor.address, "address of the control endpoint")
+      ->type_name("ADDR")
+      ->capture_default_str();
+  app.add_option("--plugin", common.executor.plugins,
+                 "plug-in shared library to load on every worker (repeatable)")
+      ->type_name("LIB.so");
+  app.add_flag("-q,--quiet", common.quiet, "no progress or warnings on stderr");
+}
+
+int run(int argc, char** argv) {
+  CLI::App app{"freshet: time-series features (FRESH), cross-validation and batch model "
+               "evaluation, on threads, processes or a cluster",
+               "freshet"};
+  app.set_version_flag("--version", std::string("freshet ") + FRESHET_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough(false);
+
+  Common common;
+  auto sorted = commands();
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](const auto& a, const auto& b) { return a.order < b.order; });
+  std::function<int()> runner;
+  std::vector<std::pair<CLI::App*, std::function<int()>>> runners;
+  for (const auto& info : sorted) {
+    CLI::App* sub = app.add_subcommand(info.name, info.description);
+    add_common_options(*sub, common);
+    runners.emplace_back(sub, info.setup(*sub, common));
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::string what = e.what();
+    std::replace(what.begin(), what.end(), '\n', ' ');
+    std::cerr << "freshet: error: " << what << " (see 'freshet --help')\n";
+    return 2;
+  }
+  for (auto& [sub, fn] : runners)
+    if (sub->parsed()) return fn();
+  return 2;
+}
+
+}  // namespace
+}  // namespace freshet::cli
+
+int main(int argc, char** argv) {
+  try {
+    return freshet::cli::run(argc, argv);
+  } catch (const freshet::Error& e) {
+    std::string what = e.what();
+    std::replace(what.begin(), what.end(), '\n', ' ');
+    std::cerr << "freshet: error: " << what << "\n";
+    const bool usage = e.code() == freshet::Errc::kUsage || e.code() == freshet::Errc::kInvalidArgument;
+    return usage ? 2 : 1;
+  } catch (const std::exception& e) {
+    std::cerr << "freshet: error: " << e.what() << "\n";
+    return 1;
+  }
+}

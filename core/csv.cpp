@@ -1,0 +1,401 @@
+#include "core/csv.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <optional>
+#include <unordered_set>
+
+#include "core/atomic_file.hpp"
+#include "core/error.hpp"
+#include "core/format.hpp"
+
+namespace freshet {
+
+namespace {
+
+std::string quote_for_message(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s.substr(0, 60)) {
+    if (c == '\n') out += "\\n";
+    else if (c == '\r') out += "\\r";
+    else if (c == '"') out += "\\\"";
+    else out.push_back(c);
+  }
+  if (s.size() > 60) out += "...";
+  return out + "\"";
+}
+
+bool valid_utf8(std::string_view s) {
+  std::size_t i = 0;
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  while (i < s.size()) {
+    const unsigned char c = p[i];
+    std::size_t len;
+    if (c < 0x80) len = 1;
+    else if ((c >> 5) == 0x6) len = 2;
+    else if ((c >> 4) == 0xE) len = 3;
+    else if ((c >> 3) == 0x1E) len = 4;
+    else return false;
+    if (i + len > s.size()) return false;
+    for (std::size_t k = 1; k < len; ++k)
+      if ((p[i + k] >> 6) != 0x2) return false;
+    if (len == 2 && c < 0xC2) return false;  // overlong
+    i += len;
+  }
+  return true;
+}
+
+// Splits the text into fields one at a time, tracking line numbers (1-based, counting newlines
+// inside quoted fields) and field numbers.
+class Tokenizer {
+ public:
+  Tokenizer(std::string_view text, const std::string& source, char delimiter)
+      : text_(text), source_(source), delim_(delimiter) {
+    if (text_.size() >= 3 && std::memcmp(text_.data(), "\xEF\xBB\xBF", 3) == 0) pos_ = 3;
+  }
+
+  std::size_t line() const { return line_; }
+  bool at_end() const { return pos_ >= text_.size(); }
+
+  // Skips blank lines ("\n" or "\r\n" alone). Returns false at end of input.
+  bool start_row() {
+    while (pos_ < text_.size()) {
+      if (text_[pos_] == '\n') {
+        ++pos_;
+        ++line_;
+      } else if (text_[pos_] == '\r' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '\n') {
+        pos_ += 2;
+        ++line_;
+      } else {
+        break;
+      }
+    }
+    row_line_ = line_;
+    return pos_ < text_.size();
+  }
+  std::size_t row_line() const { return row_line_; }
+
+  // Reads the next field into `field` (a view into the text, or into scratch_ when unquoting
+  // was needed). Returns true if more fields follow on this row.
+  bool next_field(std::string_view& field, std::size_t field_no) {
+    const char* data = text_.data();
+    const std::size_t n = text_.size();
+    if (pos_ < n && data[pos_] == '"') {
+      const std::size_t start_line = line_;
+      scratch_.clear();
+      std::size_t i = pos_ + 1;
+      for (;;) {
+        const void* q = std::memchr(data + i, '"', n - i);
+        if (!q) {
+          throw Error(Errc::kParse, source_ + ":" + std::to_string(start_line) + ":" +
+                                        std::to_string(field_no) +
+                                        ": unterminated quoted field (no closing '\"' before the "
+                                        "end of the file)");
+        }
+        const std::size_t qi = static_cast<std::size_t>(static_cast<const char*>(q) - data);
+        for (std::size_t k = i; k < qi; ++k)
+          if (data[k] == '\n') ++line_;
+        scratch_.append(data + i, qi - i);
+        if (qi + 1 < n && data[qi + 1] == '"') {
+          scratch_.push_back('"');
+          i = qi + 2;
+          continue;
+        }
+        pos_ = qi + 1;
+        break;
+      }
+      field = scratch_;
+      if (pos_ >= n) return false;
+      const char c = data[pos_];
+      if (c == delim_) {
+        ++pos_;
+        return true;
+      }
+      if (c == '\n') {
+        ++pos_;
+        ++line_;
+        return false;
+      }
+      if (c == '\r' && pos_ + 1 < n && data[pos_ + 1] == '\n') {
+        pos_ += 2;
+        ++line_;
+        return false;
+      }
+      throw Error(Errc::kParse, source_ + ":" + std::to_string(line_) + ":" +
+                                    std::to_string(field_no) +
+                                    ": expected a delimiter or end of line after a closing quote, "
+                                    "found " + quote_for_message(std::string_view(&data[pos_], 1)));
+    }
+    std::size_t i = pos_;
+    while (i < n) {
+      const char c = data[i];
+      if (c == delim_ || c == '\n') break;
+      if (c == '"') {
+        throw Error(Errc::kParse, source_ + ":" + std::to_string(line_) + ":" +
+                                      std::to_string(field_no) +
+                                      ": unexpected '\"' inside an unquoted field");
+      }
+      ++i;
+    }
+    std::size_t end = i;
+    if (end > pos_ && end <= n && data[end - 1] == '\r' && (i == n || data[i] == '\n')) --end;
+    field = std::string_view(data + pos_, end - pos_);
+    if (i >= n) {
+      pos_ = n;
+      return false;
+    }
+    pos_ = i + 1;
+    if (data[i] == '\n') {
+      ++line_;
+      return false;
+    }
+    return true;
+  }
+
+ private:
+  std::string_view text_;
+  const std::string& source_;
+  char delim_;
+  std::size_t pos_ = 0;
+  std::size_t line_ = 1;
+  std::size_t row_line_ = 1;
+  std::string scratch_;
+};
+
+enum class State { kInt, kFloat, kString };
+
+struct Builder {
+  std::string name;
+  ColumnType requested = ColumnType::kAuto;
+  State state = State::kInt;
+  std::vector<std::int64_t> ints;
+  std::vector<double> floats;
+  std::vector<std::string> strings;
+};
+
+// Thrown internally when an inferred column turns out to hold text: parse again with it as text.
+struct RestartAsString {
+  std::size_t column;
+};
+
+std::vector<std::string> parse_header(Tokenizer& tok, const std::string& source, char delim) {
+  if (!tok.start_row())
+    throw Error(Errc::kParse, source + ":1:1: expected a header row, found an empty file");
+  std::vector<std::string> names;
+  std::string_view field;
+  bool more = true;
+  while (more) {
+    const std::size_t col = names.size() + 1;
+    more = tok.next_field(field, col);
+    if (!valid_utf8(field))
+      throw Error(Errc::kParse, source + ":1:" + std::to_string(col) +
+                                    ": expected a UTF-8 column name, found invalid UTF-8 bytes");
+    double number;
+    if (!field.empty() && parse_double(field, number))
+      throw Error(Errc::kParse, source + ":1:" + std::to_string(col) +
+                                    ": expected a header row of column names, found the number " +
+                                    quote_for_message(field) + " (does the file lack a header?)");
+    std::string name(field);
+    if (name.empty()) name = "Unnamed: " + std::to_string(col - 1);  // as pandas names it
+    for (std::size_t k = 0; k < names.size(); ++k)
+      if (names[k] == name)
+        throw Error(Errc::kParse, source + ":1:" + std::to_string(col) + ": duplicate column name " +
+                                      quote_for_message(name) + " (also column " +
+                                      std::to_string(k + 1) + ")");
+    names.push_back(std::move(name));
+  }
+  (void)delim;
+  return names;
+}
+
+Table parse_once(std::string_view text, const std::string& source, const ReadCsvOptions& options,
+                 const std::vector<bool>& force_string) {
+  Tokenizer tok(text, source, options.delimiter);
+  const auto names = parse_header(tok, source, options.delimiter);
+  for (const auto& req : options.required) {
+    bool found = false;
+    for (const auto& n : names) found = found || n == req;
+    if (!found) {
+      std::string have;
+      for (const auto& n : names) have += (have.empty() ? "" : ", ") + n;
+      throw Error(Errc::kNotFound,
+                  source + ": missing required column '" + req + "' (columns are: " + have + ")");
+    }
+  }
+  std::vector<Builder> cols(names.size());
+  for (std::size_t c = 0; c < names.size(); ++c) {
+    cols[c].name = names[c];
+    auto it = options.types.find(names[c]);
+    cols[c].requested = it != options.types.end() ? it->second : options.other_columns;
+    if (!force_string.empty() && force_string[c]) cols[c].requested = ColumnType::kString;
+    switch (cols[c].requested) {
+      case ColumnType::kAuto:
+      case ColumnType::kInt64: cols[c].state = State::kInt; break;
+      case ColumnType::kFloat64: cols[c].state = State::kFloat; break;
+      case ColumnType::kString: cols[c].state = State::kString; break;
+    }
+  }
+  // Reserve by a guess from the first rows' length to avoid regrowth on big files.
+  const std::size_t guess = text.size() / (names.size() * 8 + 1) + 16;
+  for (auto& b : cols) {
+    if (b.state == State::kFloat) b.floats.reserve(guess);
+    if (b.state == State::kInt) b.ints.reserve(guess);
+  }
+
+  std::string_view field;
+  while (tok.start_row()) {
+    const std::size_t line = tok.row_line();
+    std::size_t c = 0;
+    bool more = true;
+    while (more) {
+      if (c >= cols.size()) {
+        // Count the rest to say how many fields the row has.
+        std::size_t count = c;
+        while (more) {
+          more = tok.next_field(field, count + 1);
+          ++count;
+        }
+        throw Error(Errc::kParse, source + ":" + std::to_string(line) + ":" +
+                                      std::to_string(cols.size() + 1) + ": expected " +
+                                      std::to_string(cols.size()) + " fields, found " +
+                                      std::to_string(count));
+      }
+      more = tok.next_field(field, c + 1);
+      Builder& b = cols[c];
+      switch (b.state) {
+        case State::kFloat: {
+          double v;
+          if (parse_double(field, v)) {
+            b.floats.push_back(v);
+          } else if (is_missing_token(field)) {
+            b.floats.push_back(std::numeric_limits<double>::quiet_NaN());
+          } else if (b.requested == ColumnType::kAuto) {
+            throw RestartAsString{c};
+          } else {
+            throw Error(Errc::kParse, source + ":" + std::to_string(line) + ":" +
+                                          std::to_string(c + 1) + ": column '" + b.name +
+                                          "': expected a number, found " + quote_for_message(field));
+          }
+          break;
+        }
+        case State::kInt: {
+          std::int64_t v;
+          if (parse_int64(field, v)) {
+            b.ints.push_back(v);
+            break;
+          }
+          double d;
+          const bool missing = is_missing_token(field);
+          if (b.requested == ColumnType::kInt64) {
+            throw Error(Errc::kParse, source + ":" + std::to_string(line) + ":" +
+                                          std::to_string(c + 1) + ": column '" + b.name +
+                                          "': expected an integer, found " +
+                                          quote_for_message(field));
+          }
+          if (missing || parse_double(field, d)) {
+            b.floats.assign(b.ints.begin(), b.ints.end());
+            b.floats.reserve(guess);
+            b.ints = {};
+            b.floats.push_back(missing ? std::numeric_limits<double>::quiet_NaN() : d);
+            b.state = State::kFloat;
+          } else {
+            throw RestartAsString{c};
+          }
+          break;
+        }
+        case State::kString: b.strings.emplace_back(field); break;
+      }
+      ++c;
+    }
+    if (c != cols.size()) {
+      throw Error(Errc::kParse, source + ":" + std::to_string(line) + ":" + std::to_string(c) +
+                                    ": expected " + std::to_string(cols.size()) + " fields, found " +
+                                    std::to_string(c));
+    }
+  }
+
+  Table table;
+  for (auto& b : cols) {
+    switch (b.state) {
+      case State::kInt: table.add_column(Column(b.name, std::move(b.ints))); break;
+      case State::kFloat: table.add_column(Column(b.name, std::move(b.floats))); break;
+      case State::kString: table.add_column(Column(b.name, std::move(b.strings))); break;
+    }
+  }
+  return table;
+}
+
+}  // namespace
+
+Table parse_csv(std::string_view text, const std::string& source, const ReadCsvOptions& options) {
+  std::vector<bool> force_string;
+  for (;;) {
+    try {
+      return parse_once(text, source, options, force_string);
+    } catch (const RestartAsString& restart) {
+      // An inferred column holds text: read the file again with that column as strings. Each
+      // restart fixes one more column, so this ends.
+      if (force_string.empty()) {
+        Tokenizer tok(text, source, options.delimiter);
+        force_string.assign(parse_header(tok, source, options.delimiter).size(), false);
+      }
+      force_string[restart.column] = true;
+    }
+  }
+}
+
+Table read_csv(const std::string& path, const ReadCsvOptions& options) {
+  return parse_csv(read_file(path), path, options);
+}
+
+void append_csv_field(std::string& out, std::string_view field, char delimiter) {
+  bool needs_quotes = false;
+  for (char c : field) {
+    if (c == delimiter || c == '"' || c == '\n' || c == '\r') {
+      needs_quotes = true;
+      break;
+    }
+  }
+  if (!needs_quotes) {
+    out.append(field);
+    return;
+  }
+  out.push_back('"');
+  for (char c : field) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+}
+
+std::string format_csv(const Table& table, const WriteCsvOptions& options) {
+  std::string out;
+  const auto& cols = table.columns();
+  for (std::size_t c = 0; c < cols.size(); ++c) {
+    if (c) out.push_back(options.delimiter);
+    append_csv_field(out, cols[c].name(), options.delimiter);
+  }
+  out.push_back('\n');
+  const std::size_t rows = table.num_rows();
+  out.reserve(out.size() + rows * cols.size() * 12);
+  for (std::size_t r = 0; r < rows; ++r) {
+    for (std::size_t c = 0; c < cols.size(); ++c) {
+      if (c) out.push_back(options.delimiter);
+      const Column& col = cols[c];
+      switch (col.dtype()) {
+        case DType::kFloat64: append_double(out, col.f64()[r]); break;
+        case DType::kInt64: out += std::to_string(col.i64()[r]); break;
+        case DType::kString: append_csv_field(out, col.str()[r], options.delimiter); break;
+      }
+    }
+    out.push_back('\n');
+  }
+  return out;
+}
+
+void write_csv(const Table& table, const std::string& path, const WriteCsvOptions& options) {
+  write_file_atomic(path, format_csv(table, options));
+}
+
+}  // namespace freshet

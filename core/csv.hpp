@@ -1,0 +1,55 @@
+#pragma once
+// CSV in and out (RFC 4180 plus what real files do).
+//
+// Reading: a header row is required; quoted fields may hold commas, doubled quotes and newlines;
+// CRLF line ends and a UTF-8 BOM are accepted; blank lines are skipped. Cells "", NA, NaN, nan
+// and null are missing (NaN); inf/-inf are infinities. Column types are inferred (int64, then
+// float64, then string) unless ReadCsvOptions names them. Numbers are parsed with from_chars, so
+// they are correctly rounded: a file written by write_csv reads back to the same bits.
+//
+// Every malformed input throws Error(kParse) (or kIo / kNotFound) whose message starts with
+// "FILE:LINE:COLUMN: " where COLUMN is the 1-based field number, then says what was expected and
+// what was found, e.g. `series.csv:1842:4: column 'value': expected a number, found "n/a"`.
+//
+// Writing: minimal quoting (as Python's csv module), numbers via format_double (shortest
+// round-trip), written to a temporary file and renamed into place (see atomic_file.hpp).
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/table.hpp"
+
+namespace freshet {
+
+enum class ColumnType { kAuto, kFloat64, kInt64, kString };
+
+struct ReadCsvOptions {
+  char delimiter = ',';
+  // Types of named columns; a named numeric column with a non-numeric cell is an error naming
+  // the cell. Columns not named get `other_columns`.
+  std::map<std::string, ColumnType, std::less<>> types = {};
+  ColumnType other_columns = ColumnType::kAuto;
+  // Columns that must exist; a missing one is Error(kNotFound) naming it and the file.
+  std::vector<std::string> required = {};
+};
+
+// Parses CSV text. `source` names the input in error messages (usually the path).
+Table parse_csv(std::string_view text, const std::string& source, const ReadCsvOptions& options = {});
+// Reads and parses a file. Throws Error(kIo) "PATH: cannot open: <reason>" when unreadable.
+Table read_csv(const std::string& path, const ReadCsvOptions& options = {});
+
+struct WriteCsvOptions {
+  char delimiter = ',';
+};
+
+// Renders the table as CSV text (header, then one line per row, "\n" line ends).
+std::string format_csv(const Table& table, const WriteCsvOptions& options = {});
+// Writes atomically: the target is replaced only when the whole file is written.
+void write_csv(const Table& table, const std::string& path, const WriteCsvOptions& options = {});
+
+// Appends one field with minimal quoting.
+void append_csv_field(std::string& out, std::string_view field, char delimiter = ',');
+
+}  // namespace freshet

@@ -1,0 +1,175 @@
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <random>
+
+#include <unistd.h>
+
+#include <doctest/doctest.h>
+
+#include "core/atomic_file.hpp"
+#include "core/csv.hpp"
+#include "core/error.hpp"
+#include "core/format.hpp"
+
+using namespace freshet;
+
+namespace {
+std::string parse_error(std::string_view text, const ReadCsvOptions& options = {}) {
+  try {
+    parse_csv(text, "in.csv", options);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+}  // namespace
+
+TEST_CASE("format_double lays numbers out as Python's repr") {
+  CHECK(format_double(0.0) == "0.0");
+  CHECK(format_double(-0.0) == "-0.0");
+  CHECK(format_double(1.0) == "1.0");
+  CHECK(format_double(1.5) == "1.5");
+  CHECK(format_double(0.1) == "0.1");
+  CHECK(format_double(1e-5) == "1e-05");
+  CHECK(format_double(0.0001) == "0.0001");
+  CHECK(format_double(1e16) == "1e+16");
+  CHECK(format_double(123456789012345.0) == "123456789012345.0");
+  CHECK(format_double(0.15000000000000002) == "0.15000000000000002");
+  CHECK(format_double(-2.5e-300) == "-2.5e-300");
+  CHECK(format_double(1.7976931348623157e308) == "1.7976931348623157e+308");
+  CHECK(format_double(NAN) == "nan");
+  CHECK(format_double(-INFINITY) == "-inf");
+}
+
+TEST_CASE("doubles round-trip bit for bit through write and read") {
+  std::vector<double> values = {0.0,
+                                -0.0,
+                                std::numeric_limits<double>::denorm_min(),
+                                -std::numeric_limits<double>::denorm_min(),
+                                std::numeric_limits<double>::min(),
+                                std::numeric_limits<double>::max(),
+                                -std::numeric_limits<double>::max(),
+                                std::numeric_limits<double>::epsilon(),
+                                INFINITY,
+                                -INFINITY,
+                                2.2250738585072009e-308};  // largest subnormal
+  std::mt19937_64 rng(42);
+  for (int i = 0; i < 20000; ++i) {
+    // Random bit patterns cover every exponent, subnormals included.
+    double d = std::bit_cast<double>(rng());
+    if (!std::isnan(d)) values.push_back(d);
+  }
+  std::normal_distribution<double> normal;
+  for (int i = 0; i < 5000; ++i) values.push_back(normal(rng));
+  Table t;
+  t.add_column(Column("x", values));
+  const Table back = parse_csv(format_csv(t), "roundtrip.csv");
+  REQUIRE(back.column("x").dtype() == DType::kFloat64);
+  const auto got = back.column("x").f64();
+  REQUIRE(got.size() == values.size());
+  for (std::size_t i = 0; i < values.size(); ++i)
+    CHECK(std::bit_cast<std::uint64_t>(got[i]) == std::bit_cast<std::uint64_t>(values[i]));
+  // NaN reads back as NaN.
+  Table n;
+  n.add_column(Column("x", std::vector<double>{NAN, 1.0}));
+  CHECK(std::isnan(parse_csv(format_csv(n), "nan.csv").column("x").f64()[0]));
+}
+
+TEST_CASE("quoted fields, CRLF, BOM, missing and infinite values") {
+  const std::string text =
+      "\xEF\xBB\xBFid,name,value\r\n"
+      "1,\"a, b\",1.5\r\n"
+      "2,\"say \"\"hi\"\"\",NA\r\n"
+      "3,\"two\nlines\",inf\r\n"
+      "4,plain,\r\n"
+      "5,x,-inf\r\n"
+      "6,y,null\r\n"
+      "7,z,nan\n";
+  const Table t = parse_csv(text, "t.csv");
+  REQUIRE(t.num_rows() == 7);
+  CHECK(t.column_names() == std::vector<std::string>{"id", "name", "value"});
+  CHECK(t.column("id").dtype() == DType::kInt64);
+  CHECK(t.column("name").str()[0] == "a, b");
+  CHECK(t.column("name").str()[1] == "say \"hi\"");
+  CHECK(t.column("name").str()[2] == "two\nlines");
+  const auto v = t.column("value").f64();
+  CHECK(v[0] == 1.5);
+  CHECK(std::isnan(v[1]));
+  CHECK(v[2] == INFINITY);
+  CHECK(std::isnan(v[3]));
+  CHECK(v[4] == -INFINITY);
+  CHECK(std::isnan(v[5]));
+  CHECK(std::isnan(v[6]));
+  // Writing quotes what needs it, and reading gives the same table back.
+  CHECK(parse_csv(format_csv(t), "again.csv") == t);
+}
+
+TEST_CASE("type inference: int, float on a decimal or a missing cell, text ids") {
+  const Table t = parse_csv("a,b,c,d\n1,1,x1,1\n2,2.5,x2,\n", "t.csv");
+  CHECK(t.column("a").dtype() == DType::kInt64);
+  CHECK(t.column("b").dtype() == DType::kFloat64);
+  CHECK(t.column("b").f64()[0] == 1.0);
+  CHECK(t.column("c").dtype() == DType::kString);
+  CHECK(t.column("d").dtype() == DType::kFloat64);
+  // A text cell late in an inferred column turns the whole column into text, values intact.
+  const Table u = parse_csv("id,v\n1,0.5\n2,abc\n", "u.csv");
+  CHECK(u.column("id").dtype() == DType::kInt64);
+  CHECK(u.column("v").str()[0] == "0.5");
+  // Forced types.
+  const Table w = parse_csv("id,v\n007,1\n", "w.csv", {.types = {{"id", ColumnType::kString}}});
+  CHECK(w.column("id").str()[0] == "007");
+}
+
+TEST_CASE("malformed input: one error naming file, line and column") {
+  CHECK(parse_error("") == "in.csv:1:1: expected a header row, found an empty file");
+  CHECK(parse_error("\n\n") == "in.csv:1:1: expected a header row, found an empty file");
+  CHECK(parse_error("1,2\n3,4\n").find("in.csv:1:1: expected a header row of column names") == 0);
+  CHECK(parse_error("a,b,a\n1,2,3\n") ==
+        "in.csv:1:3: duplicate column name \"a\" (also column 1)");
+  CHECK(parse_error("a,b\n1,2\n3\n") == "in.csv:3:1: expected 2 fields, found 1");
+  CHECK(parse_error("a,b\n1,2\n3,4,5\n") == "in.csv:3:3: expected 2 fields, found 3");
+  CHECK(parse_error("a,b\n1,2\n3,\"oops\n4,5\n") ==
+        "in.csv:3:2: unterminated quoted field (no closing '\"' before the end of the file)");
+  CHECK(parse_error("id,value\n1,2\n1,n/a\n", {.types = {{"value", ColumnType::kFloat64}}}) ==
+        "in.csv:3:2: column 'value': expected a number, found \"n/a\"");
+  CHECK(parse_error("id,time\n1,2\n", {.required = {"value"}}) ==
+        "in.csv: missing required column 'value' (columns are: id, time)");
+  CHECK(parse_error("a,b\xff\n1,2\n") ==
+        "in.csv:1:2: expected a UTF-8 column name, found invalid UTF-8 bytes");
+  // Line numbers count newlines inside quoted fields.
+  CHECK(parse_error("a,b\n\"x\ny\",1\n1\n") == "in.csv:4:1: expected 2 fields, found 1");
+}
+
+TEST_CASE("unreadable files name the path") {
+  try {
+    read_csv("/nonexistent/dir/file.csv");
+    FAIL("expected an error");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()) == "/nonexistent/dir/file.csv: cannot open: No such file or directory");
+    CHECK(e.code() == Errc::kIo);
+  }
+}
+
+TEST_CASE("atomic writes: a failed write leaves the old file and no temporary") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("freshet_atomic_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string target = (dir / "out.csv").string();
+  write_file_atomic(target, "old\n");
+  {
+    AtomicFile f(target);
+    f.write("new, half-written");
+    // no commit: as if an exception unwound here
+  }
+  CHECK(read_file(target) == "old\n");
+  std::size_t files = 0;
+  for (auto& e : fs::directory_iterator(dir)) files += e.is_regular_file();
+  CHECK(files == 1);
+  write_file_atomic(target, "new\n");
+  CHECK(read_file(target) == "new\n");
+  fs::remove_all(dir);
+}

@@ -1,0 +1,24 @@
+#pragma once
+// Number <-> text, exactly. format_double writes the shortest decimal that reads back to the same
+// double, laid out as Python's repr() does (so files diff cleanly against tsfresh/pandas output):
+// "0.0", "1.5", "1e-05", "1e+16", "123456789012345.0", "nan", "inf", "-inf".
+// parse_double accepts what from_chars accepts plus a leading '+' and "inf"/"-inf"/"nan" in any
+// case; it returns false (never throws) on anything else, including trailing characters.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace freshet {
+
+std::string format_double(double value);
+// Appends format_double(value) to out without a temporary.
+void append_double(std::string& out, double value);
+
+bool parse_double(std::string_view text, double& value) noexcept;
+bool parse_int64(std::string_view text, std::int64_t& value) noexcept;
+
+// True for the spellings the CSV reader treats as a missing value: "", NA, NaN, nan, null.
+bool is_missing_token(std::string_view text) noexcept;
+
+}  // namespace freshet

@@ -1,0 +1,166 @@
+#include "core/table.hpp"
+
+#include <cmath>
+
+#include "core/error.hpp"
+#include "core/format.hpp"
+
+namespace freshet {
+
+std::string_view dtype_name(DType type) noexcept {
+  switch (type) {
+    case DType::kFloat64: return "float64";
+    case DType::kInt64: return "int64";
+    case DType::kString: return "string";
+  }
+  return "unknown";
+}
+
+Column::Column(std::string name, std::vector<double> values)
+    : name_(std::move(name)), data_(std::move(values)) {}
+Column::Column(std::string name, std::vector<std::int64_t> values)
+    : name_(std::move(name)), data_(std::move(values)) {}
+Column::Column(std::string name, std::vector<std::string> values)
+    : name_(std::move(name)), data_(std::move(values)) {}
+
+std::size_t Column::size() const {
+  return std::visit([](const auto& v) { return v.size(); }, data_);
+}
+
+namespace {
+[[noreturn]] void wrong_type(const std::string& name, DType have, DType want) {
+  throw Error(Errc::kInvalidArgument, "column '" + name + "' is " + std::string(dtype_name(have)) +
+                                          ", expected " + std::string(dtype_name(want)));
+}
+}  // namespace
+
+std::span<const double> Column::f64() const {
+  if (auto* v = std::get_if<std::vector<double>>(&data_)) return *v;
+  wrong_type(name_, dtype(), DType::kFloat64);
+}
+std::span<const std::int64_t> Column::i64() const {
+  if (auto* v = std::get_if<std::vector<std::int64_t>>(&data_)) return *v;
+  wrong_type(name_, dtype(), DType::kInt64);
+}
+std::span<const std::string> Column::str() const {
+  if (auto* v = std::get_if<std::vector<std::string>>(&data_)) return *v;
+  wrong_type(name_, dtype(), DType::kString);
+}
+std::vector<double>& Column::f64_mut() {
+  if (auto* v = std::get_if<std::vector<double>>(&data_)) return *v;
+  wrong_type(name_, dtype(), DType::kFloat64);
+}
+std::vector<std::int64_t>& Column::i64_mut() {
+  if (auto* v = std::get_if<std::vector<std::int64_t>>(&data_)) return *v;
+  wrong_type(name_, dtype(), DType::kInt64);
+}
+std::vector<std::string>& Column::str_mut() {
+  if (auto* v = std::get_if<std::vector<std::string>>(&data_)) return *v;
+  wrong_type(name_, dtype(), DType::kString);
+}
+
+double Column::as_double(std::size_t i) const {
+  if (auto* v = std::get_if<std::vector<double>>(&data_)) return (*v)[i];
+  if (auto* v = std::get_if<std::vector<std::int64_t>>(&data_)) return static_cast<double>((*v)[i]);
+  wrong_type(name_, DType::kString, DType::kFloat64);
+}
+
+std::string Column::as_string(std::size_t i) const {
+  if (auto* v = std::get_if<std::vector<double>>(&data_)) return format_double((*v)[i]);
+  if (auto* v = std::get_if<std::vector<std::int64_t>>(&data_)) return std::to_string((*v)[i]);
+  return std::get<std::vector<std::string>>(data_)[i];
+}
+
+std::vector<double> Column::to_f64() const {
+  if (auto* v = std::get_if<std::vector<double>>(&data_)) return *v;
+  if (auto* v = std::get_if<std::vector<std::int64_t>>(&data_))
+    return std::vector<double>(v->begin(), v->end());
+  wrong_type(name_, DType::kString, DType::kFloat64);
+}
+
+Column Column::take(std::span<const std::size_t> rows) const {
+  Column out;
+  out.name_ = name_;
+  out.data_ = std::visit(
+      [&](const auto& v) -> Storage {
+        std::remove_cvref_t<decltype(v)> r;
+        r.reserve(rows.size());
+        for (std::size_t i : rows) r.push_back(v[i]);
+        return r;
+      },
+      data_);
+  return out;
+}
+
+bool Column::operator==(const Column& other) const {
+  if (name_ != other.name_ || data_.index() != other.data_.index()) return false;
+  if (auto* a = std::get_if<std::vector<double>>(&data_)) {
+    const auto& b = std::get<std::vector<double>>(other.data_);
+    if (a->size() != b.size()) return false;
+    for (std::size_t i = 0; i < a->size(); ++i) {
+      const double x = (*a)[i], y = b[i];
+      if (!(x == y || (std::isnan(x) && std::isnan(y)))) return false;
+    }
+    return true;
+  }
+  return data_ == other.data_;
+}
+
+std::vector<std::string> Table::column_names() const {
+  std::vector<std::string> names;
+  names.reserve(columns_.size());
+  for (const auto& c : columns_) names.push_back(c.name());
+  return names;
+}
+
+void Table::add_column(Column column) {
+  if (has_column(column.name()))
+    throw Error(Errc::kInvalidArgument, "duplicate column '" + column.name() + "'");
+  if (!columns_.empty() && column.size() != num_rows())
+    throw Error(Errc::kInvalidArgument, "column '" + column.name() + "' has " +
+                                            std::to_string(column.size()) + " rows, table has " +
+                                            std::to_string(num_rows()));
+  columns_.push_back(std::move(column));
+}
+
+std::ptrdiff_t Table::find_column(std::string_view name) const {
+  for (std::size_t i = 0; i < columns_.size(); ++i)
+    if (columns_[i].name() == name) return static_cast<std::ptrdiff_t>(i);
+  return -1;
+}
+
+bool Table::has_column(std::string_view name) const { return find_column(name) >= 0; }
+
+const Column& Table::column(std::string_view name) const {
+  const auto i = find_column(name);
+  if (i < 0) {
+    std::string have;
+    for (const auto& c : columns_) have += (have.empty() ? "" : ", ") + c.name();
+    throw Error(Errc::kNotFound,
+                "missing column '" + std::string(name) + "' (columns are: " + have + ")");
+  }
+  return columns_[static_cast<std::size_t>(i)];
+}
+
+Column& Table::column_mut(std::string_view name) {
+  return const_cast<Column&>(static_cast<const Table&>(*this).column(name));
+}
+
+void Table::drop_column(std::string_view name) {
+  const auto i = find_column(name);
+  if (i >= 0) columns_.erase(columns_.begin() + i);
+}
+
+Table Table::take(std::span<const std::size_t> rows) const {
+  Table out;
+  for (const auto& c : columns_) out.columns_.push_back(c.take(rows));
+  return out;
+}
+
+Table Table::select(std::span<const std::string> names) const {
+  Table out;
+  for (const auto& n : names) out.add_column(column(n));
+  return out;
+}
+
+}  // namespace freshet

@@ -1,0 +1,96 @@
+#pragma once
+// A columnar table of named, typed columns: float64, int64 and string (ids, kinds, labels).
+//
+// Columns are value types (std::vector storage); a Table owns its columns. Row subsets are index
+// lists: take() gathers the listed rows into a new table, which is the only copy a subset makes.
+// Missing values: NaN in float64 columns; int64 columns have none (the CSV reader reads an
+// integer column with a missing cell as float64, as pandas does); a missing string is "".
+// Not thread-safe for mutation; concurrent const access is safe.
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace freshet {
+
+enum class DType { kFloat64, kInt64, kString };
+std::string_view dtype_name(DType type) noexcept;
+
+class Column {
+ public:
+  using Storage = std::variant<std::vector<double>, std::vector<std::int64_t>,
+                               std::vector<std::string>>;
+
+  Column() = default;
+  Column(std::string name, std::vector<double> values);
+  Column(std::string name, std::vector<std::int64_t> values);
+  Column(std::string name, std::vector<std::string> values);
+
+  const std::string& name() const { return name_; }
+  void set_name(std::string name) { name_ = std::move(name); }
+  DType dtype() const { return static_cast<DType>(data_.index()); }
+  std::size_t size() const;
+  bool is_numeric() const { return dtype() != DType::kString; }
+
+  // Typed access. Throws Error(kInvalidArgument) naming the column if the type differs.
+  std::span<const double> f64() const;
+  std::span<const std::int64_t> i64() const;
+  std::span<const std::string> str() const;
+  std::vector<double>& f64_mut();
+  std::vector<std::int64_t>& i64_mut();
+  std::vector<std::string>& str_mut();
+
+  // Value of row i as double (int64 converted; throws for strings).
+  double as_double(std::size_t i) const;
+  // Value of row i as text: strings as they are, numbers in shortest round-trip form.
+  std::string as_string(std::size_t i) const;
+  // The whole column as doubles (copy; throws for strings).
+  std::vector<double> to_f64() const;
+
+  // Gathers rows (each index < size()).
+  Column take(std::span<const std::size_t> rows) const;
+
+  bool operator==(const Column& other) const;  // NaN == NaN, same bits not required
+
+ private:
+  std::string name_;
+  Storage data_;
+};
+
+class Table {
+ public:
+  Table() = default;
+
+  std::size_t num_rows() const { return columns_.empty() ? 0 : columns_.front().size(); }
+  std::size_t num_columns() const { return columns_.size(); }
+  const std::vector<Column>& columns() const { return columns_; }
+  std::vector<std::string> column_names() const;
+
+  // Appends a column. Throws Error(kInvalidArgument) on a duplicate name or a length that differs
+  // from num_rows() (when the table already has columns).
+  void add_column(Column column);
+  // Throws Error(kNotFound) naming the column and listing the ones present.
+  const Column& column(std::string_view name) const;
+  Column& column_mut(std::string_view name);
+  const Column& column(std::size_t index) const { return columns_.at(index); }
+  bool has_column(std::string_view name) const;
+  // Index of the column, or -1.
+  std::ptrdiff_t find_column(std::string_view name) const;
+  void drop_column(std::string_view name);
+
+  // New table with the listed rows in the listed order.
+  Table take(std::span<const std::size_t> rows) const;
+  // New table with the named columns in the given order.
+  Table select(std::span<const std::string> names) const;
+
+  bool operator==(const Table& other) const = default;
+
+ private:
+  std::vector<Column> columns_;
+};
+
+}  // namespace freshet

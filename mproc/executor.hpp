@@ -1,0 +1,98 @@
+#pragma once
+// The executor: where library code runs its parallel work. Library code takes an Executor& and
+// never creates threads or processes itself.
+//
+// The model is q's `peach` over named tasks: map(task, arguments) applies the registered task to
+// every argument, in parallel, and returns the results **in argument order**. Large read-only
+// inputs are published once with share(key, bytes) and read by tasks through
+// TaskContext::shared(key): threads see the caller's memory directly; worker processes map one
+// shared-memory segment read-only. Arguments should therefore be small (a range, a seed, a
+// parameter set); results are whatever the task returns.
+//
+// Determinism: an executor never changes what a task computes or the order of results; a caller
+// that partitions work by data (never by worker count) and merges results in order gets the same
+// bytes from every backend and worker count.
+//
+// Failure: if any task throws, map() throws Error(kWorkerFailed) for the failing task with the
+// lowest index, naming the task, its index and the worker, e.g.
+//   task 'fresh.extract_chunk' #3 failed on worker 1 (pid 4242): <original message>
+// and no further tasks are started. A process backend re-runs a task whose worker died.
+//
+// Thread-safety: one map() at a time per executor; map() may not be called from inside a task.
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/bytes.hpp"
+#include "mproc/registry.hpp"
+
+namespace freshet::mproc {
+
+enum class Backend { kSerial, kThreads, kProcesses };
+std::string_view backend_name(Backend backend) noexcept;
+
+class Executor {
+ public:
+  virtual ~Executor() = default;
+  Executor() = default;
+  Executor(const Executor&) = delete;
+  Executor& operator=(const Executor&) = delete;
+
+  virtual Backend backend() const = 0;
+  // Number of workers that run tasks concurrently (1 for serial).
+  virtual int workers() const = 0;
+
+  // Publishes a read-only blob under key for later tasks. The threads and serial backends keep
+  // only the view: `data` must stay alive and unchanged until unshare(key) or the executor's
+  // destruction. The process backend copies it once into shared memory. Re-sharing a key
+  // replaces it.
+  virtual void share(std::string key, std::span<const std::byte> data) = 0;
+  virtual void unshare(std::string_view key) = 0;
+
+  // Applies the named task to every argument; results in argument order. With one argument, or a
+  // serial executor, tasks run inline on the calling thread. Throws Error(kNotFound) naming the
+  // task if it is not registered, Error(kWorkerFailed) as described above.
+  virtual std::vector<Bytes> map(std::string_view task, std::span<const Bytes> arguments) = 0;
+
+  // Loads a plug-in shared library (its tasks, calculators, models) on every current worker and
+  // on every worker started later (q's .ml.mproc.init). The in-process backends load it once.
+  // Throws Error(kNotFound) if the library cannot be loaded, naming the path and dlerror().
+  virtual void init(const std::string& plugin_path) = 0;
+
+  // In-process parallel loop for work that never leaves this process (it cannot cross a process
+  // boundary: the body is a closure). body(i) is called once for each i in [0, n), in any order,
+  // from any thread; the first exception by lowest i is rethrown. The process backend runs it on
+  // the calling thread. Prefer map() for anything that should scale past one process.
+  virtual void parallel_for(std::size_t n, const std::function<void(std::size_t)>& body) = 0;
+};
+
+struct ExecutorOptions {
+  // -1: threads on all cores; 0: serial; N > 0: N threads, or N processes with a port.
+  int workers = -1;
+  // With workers > 0 and a port, forks `workers` processes and listens on address:port for
+  // status requests and (later) remote workers. 0 = no port (threads).
+  int port = 0;
+  std::string address = "127.0.0.1";
+  // Plug-ins to init() on every worker right after start.
+  std::vector<std::string> plugins = {};
+};
+
+// Builds the executor the options describe. Must be called before the program starts any thread
+// when it may fork (the process backend forks its workers here).
+std::unique_ptr<Executor> make_executor(const ExecutorOptions& options = {});
+
+// Convenience typed front: peach over doubles for tasks that take and return vectors of double
+// (the q walk-through: func over 1 2 3).
+std::vector<std::vector<double>> peach(Executor& executor, std::string_view task,
+                                       std::span<const std::vector<double>> items);
+
+// Splits [0, n) into `parts` contiguous ranges whose sizes differ by at most one, longer ranges
+// last (KX's fold arithmetic; q's .Q.fc "parallel on cut"). Depends only on n and parts.
+std::vector<std::pair<std::size_t, std::size_t>> split_ranges(std::size_t n, std::size_t parts);
+
+}  // namespace freshet::mproc

@@ -1,0 +1,64 @@
+#pragma once
+// The task registry: functions that an executor can run, keyed by the name users and the wire
+// protocol use. A task is a plain function of bytes to bytes, so the same task runs in-process
+// (serial, threads), in a forked worker, on a remote worker or on an MPI rank.
+//
+// Registration happens at static-initialisation time with FRESHET_TASK, so a forked worker (a
+// copy of the same binary) has every built-in task before its first job. Put the FRESHET_TASK
+// line in the same .cpp as a public function the program calls, or the static linker may drop
+// the object file and the task with it. Plug-ins add tasks at runtime (see mproc/plugin.hpp).
+//
+// Thread-safety: lookups are safe concurrently with each other; add() takes a lock.
+
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/bytes.hpp"
+
+namespace freshet::mproc {
+
+// What a running task can see besides its argument.
+class TaskContext {
+ public:
+  virtual ~TaskContext() = default;
+  // The read-only blob published with Executor::share(key). Throws Error(kNotFound) naming the
+  // key. The view lives until the current task returns.
+  virtual std::span<const std::byte> shared(std::string_view key) const = 0;
+  // 0-based index of the worker (thread slot or process) running the task; -1 for inline runs.
+  virtual int worker() const = 0;
+};
+
+// A task: reads its argument, returns its result. Failures throw (freshet::Error or any
+// std::exception); the executor reports them with the task's name, index and worker.
+using TaskFn = std::function<Bytes(const TaskContext& context, std::span<const std::byte> argument)>;
+
+class Registry {
+ public:
+  static Registry& global();
+  // Adds or replaces a task. Names are "module.verb", e.g. "fresh.extract_chunk".
+  void add(std::string name, TaskFn fn);
+  // The task, or nullptr.
+  const TaskFn* find(std::string_view name) const;
+  std::vector<std::string> names() const;
+
+ private:
+  Registry() = default;
+  struct Impl;
+  Impl& impl() const;
+};
+
+struct TaskRegistrar {
+  TaskRegistrar(const char* name, TaskFn fn) { Registry::global().add(name, std::move(fn)); }
+};
+
+}  // namespace freshet::mproc
+
+#define FRESHET_TASK_CONCAT2(a, b) a##b
+#define FRESHET_TASK_CONCAT(a, b) FRESHET_TASK_CONCAT2(a, b)
+// FRESHET_TASK("fresh.extract_chunk", extract_chunk_task);
+#define FRESHET_TASK(name, fn)                                                               \
+  static const ::freshet::mproc::TaskRegistrar FRESHET_TASK_CONCAT(freshet_task_registrar_, \
+                                                                   __LINE__)(name, fn)
