@@ -1,0 +1,106 @@
+#pragma once
+// The model contract: fit, predict, predict_proba, clone, with scikit-learn's parameter names and
+// defaults. Built-in models and plug-in models register here by name (habit 12); the CLI names a
+// model as "ridge:alpha=0.5,fit_intercept=true" (parse_model_spec).
+//
+// Data layout: X is a dense row-major-agnostic Eigen matrix, one row per sample, one column per
+// feature; y is one double per sample. For classifiers y holds class labels as numbers (string
+// labels are encoded by the caller, see LabelEncoder); classes() are the distinct labels in
+// ascending order, and predict_proba's columns follow that order (sklearn's classes_).
+//
+// Determinism: a model with a random_state gives the same fitted model for the same data, seed
+// and parameters whatever FitContext::parallel_for runs on (random streams are per tree / per
+// item, derived from the seed and the item index, never from the worker).
+// Thread-safety: a fitted model's const methods may be called concurrently.
+
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <Eigen/Dense>
+
+namespace freshet {
+
+using Matrix = Eigen::MatrixXd;
+using Vector = Eigen::VectorXd;
+using MatrixRef = Eigen::Ref<const Eigen::MatrixXd>;
+
+// Parameter values as the user typed them ("0.5", "true", "gini", "none"); each model parses and
+// validates its own, throwing Error(kInvalidArgument) "model 'ridge': parameter 'alpha' must be a
+// non-negative number, got \"x\"". Unknown names are an error listing the known ones.
+using ModelParams = std::map<std::string, std::string, std::less<>>;
+
+// How fit() may parallelise inside one fit (trees of a forest). core may not depend on mproc, so
+// the caller passes the executor's loop in: xval passes mproc::Executor::parallel_for. The
+// default runs serially. body(i) must be safe to run concurrently for different i.
+using ParallelFor = std::function<void(std::size_t n, const std::function<void(std::size_t)>& body)>;
+
+struct FitContext {
+  ParallelFor parallel_for = {};  // empty: serial
+};
+
+class Model {
+ public:
+  virtual ~Model() = default;
+
+  // Registered name, e.g. "ridge".
+  virtual std::string name() const = 0;
+  // All parameters with their current values (defaults filled in), as text.
+  virtual ModelParams params() const = 0;
+  virtual bool is_classifier() const = 0;
+
+  // Fits on rows of X. Throws Error(kInvalidArgument) on shape mismatches or NaN input (with
+  // the model's name), never on numerical trouble that sklearn tolerates.
+  virtual void fit(const MatrixRef& X, std::span<const double> y, const FitContext& context = {}) = 0;
+  // Predicted values (regressors) or labels (classifiers), one per row.
+  virtual Vector predict(const MatrixRef& X) const = 0;
+  // Classifiers: probabilities, rows x classes().size(). Regressors throw Error(kInvalidArgument).
+  virtual Matrix predict_proba(const MatrixRef& X) const;
+  // Classifiers with a decision function (logistic regression): for binary problems one column
+  // (score of classes()[1]); sklearn's roc_auc uses it. Default: throws Error(kInvalidArgument).
+  virtual Matrix decision_function(const MatrixRef& X) const;
+  virtual bool has_decision_function() const { return false; }
+  // Distinct training labels, ascending (classifiers only).
+  virtual std::vector<double> classes() const { return {}; }
+
+  // A new, unfitted model with the same parameters.
+  virtual std::unique_ptr<Model> clone() const = 0;
+};
+
+struct ModelParamInfo {
+  std::string name;
+  std::string default_value;
+  std::string description;
+};
+
+struct ModelInfo {
+  std::string name;         // "ridge"
+  std::string description;  // "sklearn.linear_model.Ridge: L2-penalised least squares"
+  bool classifier = false;
+  std::vector<ModelParamInfo> params;
+  std::function<std::unique_ptr<Model>(const ModelParams& params)> make;
+};
+
+// The model registry. Built-ins are registered on first use; plug-ins call register_model from
+// their static initialisers (loaded with mproc's init / --plugin).
+void register_model(ModelInfo info);
+const ModelInfo* find_model(std::string_view name);
+std::vector<const ModelInfo*> all_models();  // sorted by name
+
+// "ridge:alpha=0.5,fit_intercept=false" -> name and params. Throws Error(kParse) naming the
+// spec on malformed text.
+struct ModelSpec {
+  std::string name;
+  ModelParams params;
+};
+ModelSpec parse_model_spec(std::string_view spec);
+// Builds a model from a spec; Error(kNotFound) names an unknown model and lists the known ones.
+std::unique_ptr<Model> make_model(std::string_view spec);
+std::unique_ptr<Model> make_model(const ModelSpec& spec);
+
+}  // namespace freshet
