@@ -92,6 +92,13 @@ void register_model(ModelInfo info);
 const ModelInfo* find_model(std::string_view name);
 std::vector<const ModelInfo*> all_models();  // sorted by name
 
+// Built-in registration, one function per source file (called once by the registry in
+// core/model.cpp).
+void register_linear_models();     // core/models_linear.cpp: linear, ridge, lasso, elastic_net, logistic
+void register_bayes_models();      // core/models_bayes.cpp: gaussian_nb
+void register_neighbors_models();  // core/models_neighbors.cpp: knn_classifier, knn_regressor
+void register_tree_models();       // core/models_tree.cpp: decision trees, random forests
+
 // "ridge:alpha=0.5,fit_intercept=false" -> name and params. Throws Error(kParse) naming the
 // spec on malformed text.
 struct ModelSpec {
