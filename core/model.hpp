@@ -12,6 +12,12 @@
 // and parameters whatever FitContext::parallel_for runs on (random streams are per tree / per
 // item, derived from the seed and the item index, never from the worker).
 // Thread-safety: a fitted model's const methods may be called concurrently.
+//
+// Implementing a model: core/model_params.hpp has the shared helpers (param_number/param_int/
+// param_bool/param_choice with one-line errors, check_fit_input, check_predict_input,
+// encode_labels). make_model rejects parameter names not listed in ModelInfo::params before the
+// factory runs. Registry functions are thread-safe; register_model throws Error(kInvalidArgument)
+// on an empty or duplicate name.
 
 #include <cstddef>
 #include <functional>

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what freshet needs from Debian 12's packages (only what is missing), then configures
+# and builds it in build/ (Release). Idempotent; run as root on a fresh machine.
+#   FRESHET_BUILD_DIR   build directory (default: build)
+#   FRESHET_CMAKE_ARGS  extra CMake arguments
+#   FRESHET_TARGETS     targets to build (default: all)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  g++ cmake ninja-build pkg-config  # compiler and build
+  libeigen3-dev                     # matrices, solvers and FFT for models and calculators
+  libtbb-dev                        # the thread backend of mproc
+  libboost-dev                      # Boost.Math distributions, Boost.Interprocess shared memory
+  libcli11-dev                      # the command line
+  nlohmann-json3-dev                # settings and job files
+  doctest-dev                       # unit tests
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+build_dir="${FRESHET_BUILD_DIR:-build}"
+# shellcheck disable=SC2086
+cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release ${FRESHET_CMAKE_ARGS:-} >/dev/null
+# shellcheck disable=SC2086
+cmake --build "$build_dir" ${FRESHET_TARGETS:+--target $FRESHET_TARGETS}
