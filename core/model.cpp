@@ -9,6 +9,7 @@
 #include "core/error.hpp"
 #include "core/format.hpp"
 #include "core/model_params.hpp"
+#include "core/preprocess.hpp"
 
 namespace freshet {
 
@@ -170,6 +171,7 @@ std::unique_ptr<Model> make_model(const ModelSpec& spec) {
 }
 
 std::unique_ptr<Model> make_model(std::string_view spec) {
+  if (spec.find('>') != std::string_view::npos) return make_pipeline(spec);
   return make_model(parse_model_spec(spec));
 }
 
@@ -186,9 +188,15 @@ std::string join_names(std::span<const std::string_view> names) {
   return out.empty() ? "none" : out;
 }
 
+// "ridge" -> "model 'ridge'"; a subject that already quotes itself ("transformer 'x'") as is.
+std::string subject(std::string_view model) {
+  if (model.find('\'') != std::string_view::npos) return std::string(model);
+  return "model '" + std::string(model) + "'";
+}
+
 [[noreturn]] void bad_param(std::string_view model, std::string_view name, std::string_view what,
                             std::string_view got) {
-  throw Error(Errc::kInvalidArgument, "model '" + std::string(model) + "': parameter '" +
+  throw Error(Errc::kInvalidArgument, subject(model) + ": parameter '" +
                                           std::string(name) + "' must be " + std::string(what) +
                                           ", got \"" + std::string(got) + "\"");
 }
@@ -225,8 +233,8 @@ void check_param_names(const ModelParams& params, std::span<const std::string_vi
                        std::string_view model) {
   for (const auto& [name, value] : params) {
     if (std::find(known.begin(), known.end(), std::string_view(name)) == known.end()) {
-      throw Error(Errc::kInvalidArgument, "model '" + std::string(model) +
-                                              "': unknown parameter '" + name + "' (known: " +
+      throw Error(Errc::kInvalidArgument, subject(model) + ": unknown parameter '" + name +
+                                              "' (known: " +
                                               join_names(known) + ")");
     }
   }

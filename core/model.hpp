@@ -23,6 +23,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -74,6 +75,16 @@ class Model {
   // Distinct training labels, ascending (classifiers only).
   virtual std::vector<double> classes() const { return {}; }
 
+  // Fitted linear models (linear_regression, ridge, lasso, elastic_net, logistic_regression):
+  // coef has one row per output (1 for regressors and binary classifiers, where it scores
+  // classes()[1]; one per class for multinomial), one column per feature; intercept has one
+  // entry per row. Other models, and unfitted ones, return std::nullopt.
+  struct LinearCoefficients {
+    Matrix coef;
+    Vector intercept;
+  };
+  virtual std::optional<LinearCoefficients> linear_coefficients() const { return std::nullopt; }
+
   // A new, unfitted model with the same parameters.
   virtual std::unique_ptr<Model> clone() const = 0;
 };
@@ -113,6 +124,9 @@ struct ModelSpec {
 };
 ModelSpec parse_model_spec(std::string_view spec);
 // Builds a model from a spec; Error(kNotFound) names an unknown model and lists the known ones.
+// A spec with preprocessing steps chained by '>' ("standard_scaler>logistic_regression:C=0.5")
+// builds a Pipeline (core/preprocess.hpp), itself a Model: steps are fitted on the training rows
+// only, inside each fit().
 std::unique_ptr<Model> make_model(std::string_view spec);
 std::unique_ptr<Model> make_model(const ModelSpec& spec);
 

@@ -5,6 +5,8 @@
 // non-negative number, got \"x\"").
 //
 // Every function is pure (no global state) and thread-safe. Errors are Error(kInvalidArgument).
+// `model` names the owner in messages: a bare name is written "model 'ridge'"; text that already
+// quotes itself ("transformer 'standard_scaler'") is written as given.
 
 #include <cstdint>
 #include <initializer_list>

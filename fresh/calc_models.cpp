@@ -1,8 +1,632 @@
-// Calculators: ar, adf, pacf, friedrich, langevin. (Not yet implemented: registers nothing.)
+// Calculators: agg_autocorrelation, partial_autocorrelation, ar_coefficient,
+// augmented_dickey_fuller, friedrich_coefficients, max_langevin_fixed_point.
+//
+// Each reproduces tsfresh 0.21.2 and the statsmodels 0.13.5 / numpy 1.24 / pandas 1.5 routines
+// it calls (see the notes at each calculator); the arithmetic is ours (Eigen for the small
+// dense algebra, its FFT module for long autocovariances).
+#include <algorithm>
+#include <cmath>
+#include <complex>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include <Eigen/Dense>
+#include <unsupported/Eigen/FFT>
+
+#include "core/error.hpp"
+#include "fresh/calc_util.hpp"
 #include "fresh/calculator.hpp"
+#include "fresh/models_ols.hpp"
 
 namespace freshet::fresh {
 
-void register_model_calculators() {}
+namespace {
+
+using detail::kNaN;
+using nlohmann::json;
+
+[[noreturn]] void bad(const std::string& calc, const std::string& what) {
+  throw Error(Errc::kInvalidArgument, "calculator '" + calc + "': " + what);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Autocovariance with the "adjusted" divisor (statsmodels acovf(adjusted=True, demean=True)):
+// acov[k] = sum_t (x[t+k]-mean)(x[t]-mean) / (n-k), k = 0..nlags (nlags <= n-1).
+// A direct sum costs O(nlags * n); above kDirectMaxLags lags one FFT (O(n log n)) is cheaper, so
+// the cost is never quadratic in n. Both agree to ~1e-16 * acov[0].
+constexpr std::size_t kDirectMaxLags = 64;
+
+std::vector<double> adjusted_acov(std::span<const double> x, double mean, std::size_t nlags) {
+  const std::size_t n = x.size();
+  std::vector<double> xo(n);
+  for (std::size_t i = 0; i < n; ++i) xo[i] = x[i] - mean;
+  std::vector<double> acov(nlags + 1);
+  if (nlags + 1 <= kDirectMaxLags) {
+    for (std::size_t k = 0; k <= nlags; ++k) {
+      acov[k] = detail::netlib_dot(xo.data() + k, xo.data(), n - k) / static_cast<double>(n - k);
+    }
+    return acov;
+  }
+  std::size_t m = 1;
+  while (m < 2 * n + 1) m <<= 1;
+  std::vector<double> padded(m, 0.0);
+  std::copy(xo.begin(), xo.end(), padded.begin());
+  Eigen::FFT<double> fft;
+  std::vector<std::complex<double>> spec;
+  fft.fwd(spec, padded);
+  for (auto& c : spec) c = std::complex<double>(std::norm(c), 0.0);
+  std::vector<double> corr;
+  fft.inv(corr, spec);
+  for (std::size_t k = 0; k <= nlags; ++k) acov[k] = corr[k] / static_cast<double>(n - k);
+  return acov;
+}
+
+double np_mean(std::span<const double> v) {
+  if (v.empty()) return kNaN;
+  return pairwise_sum(v) / static_cast<double>(v.size());
+}
+
+double np_var(std::span<const double> v, int ddof = 0) {
+  if (v.empty()) return kNaN;
+  const double m = np_mean(v);
+  std::vector<double> sq(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) sq[i] = (v[i] - m) * (v[i] - m);
+  return pairwise_sum(sq) / static_cast<double>(static_cast<long long>(v.size()) - ddof);
+}
+
+double np_median(std::span<const double> v) {
+  if (v.empty()) return kNaN;
+  std::vector<double> s(v.begin(), v.end());
+  for (double d : s)
+    if (std::isnan(d)) return kNaN;
+  std::sort(s.begin(), s.end());
+  const std::size_t n = s.size();
+  if (n % 2 == 1) return s[n / 2];
+  return (s[n / 2 - 1] + s[n / 2]) / 2.0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// agg_autocorrelation: r = acf(x, adjusted=True, nlags=max maxlag)[1:] (min(maxlag, n-1) lags);
+// zeros when var < 1e-10 or n == 1; feature = f_agg(r[:maxlag]).
+enum class Agg { kMean, kMedian, kVar, kStd, kSum, kMax, kMin };
+
+struct AggAcfParam {
+  Agg agg;
+  long long maxlag;
+};
+
+double apply_agg(Agg agg, std::span<const double> v) {
+  switch (agg) {
+    case Agg::kMean: return np_mean(v);
+    case Agg::kMedian: return np_median(v);
+    case Agg::kVar: return np_var(v);
+    case Agg::kStd: return std::sqrt(np_var(v));
+    case Agg::kSum: return pairwise_sum(v);
+    case Agg::kMax:
+    case Agg::kMin: {
+      if (v.empty()) return kNaN;  // numpy raises on an empty reduction
+      double r = v[0];
+      for (double d : v) {
+        if (std::isnan(d)) return kNaN;
+        r = agg == Agg::kMax ? std::max(r, d) : std::min(r, d);
+      }
+      return r;
+    }
+  }
+  return kNaN;
+}
+
+void agg_autocorrelation(const Series& s, std::span<const AggAcfParam> ps, std::span<double> out) {
+  const std::size_t n = s.size();
+  long long max_maxlag = 0;
+  for (const auto& p : ps) max_maxlag = std::max(max_maxlag, p.maxlag);
+  if (n == 0) {
+    std::fill(out.begin(), out.end(), kNaN);
+    return;
+  }
+  std::vector<double> a;
+  const double var = s.variance();
+  if (std::abs(var) < 1e-10 || n == 1) {
+    a.assign(n, 0.0);
+  } else {
+    const std::size_t nlags = std::min<std::size_t>(static_cast<std::size_t>(max_maxlag), n - 1);
+    std::vector<double> acov = adjusted_acov(s.values(), s.mean(), nlags);
+    a.resize(nlags);
+    for (std::size_t k = 1; k <= nlags; ++k) a[k - 1] = acov[k] / acov[0];
+  }
+  for (std::size_t i = 0; i < ps.size(); ++i) {
+    const std::size_t len = std::min<std::size_t>(a.size(), static_cast<std::size_t>(ps[i].maxlag));
+    out[i] = apply_agg(ps[i].agg, std::span<const double>(a.data(), len));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// partial_autocorrelation: statsmodels pacf(x, method="ld", nlags=L): Levinson-Durbin on the
+// adjusted autocovariances, L = min(max lag, n//2 - 1); lags beyond L are NaN.
+void partial_autocorrelation(const Series& s, std::span<const long long> lags,
+                             std::span<double> out) {
+  const long long n = static_cast<long long>(s.size());
+  long long max_demanded = 0;
+  for (long long l : lags) max_demanded = std::max(max_demanded, l);
+  std::vector<double> coeffs(static_cast<std::size_t>(max_demanded + 1), kNaN);
+  if (n > 1) {
+    const long long max_lag = max_demanded >= n / 2 ? n / 2 - 1 : max_demanded;
+    if (max_lag > 0) {
+      const std::size_t L = static_cast<std::size_t>(max_lag);
+      std::vector<double> sxx = adjusted_acov(s.values(), s.mean(), L);
+      // phi[j][k] as in statsmodels.tsa.stattools.levinson_durbin.
+      std::vector<double> phi((L + 1) * (L + 1), 0.0);
+      auto P = [&](std::size_t j, std::size_t k) -> double& { return phi[j * (L + 1) + k]; };
+      std::vector<double> sig(L + 1, 0.0);
+      P(1, 1) = sxx[1] / sxx[0];
+      sig[1] = sxx[0] - P(1, 1) * sxx[1];
+      for (std::size_t k = 2; k <= L; ++k) {
+        double dot = 0.0;
+        for (std::size_t j = 1; j < k; ++j) dot += P(j, k - 1) * sxx[k - j];
+        P(k, k) = (sxx[k] - dot) / sig[k - 1];
+        for (std::size_t j = 1; j < k; ++j) P(j, k) = P(j, k - 1) - P(k, k) * P(k - j, k - 1);
+        sig[k] = sig[k - 1] * (1.0 - P(k, k) * P(k, k));
+      }
+      coeffs[0] = 1.0;
+      for (std::size_t k = 1; k <= L; ++k) coeffs[k] = P(k, k);
+    }
+  }
+  for (std::size_t i = 0; i < lags.size(); ++i) out[i] = coeffs[static_cast<std::size_t>(lags[i])];
+}
+
+// ---------------------------------------------------------------------------------------------
+// ar_coefficient: statsmodels AutoReg(x, lags=k, trend="c").fit().params (conditional OLS,
+// pinv). When the model cannot be set up (fewer rows than regressors: n < 2k + 1) tsfresh stores
+// [NaN] * k, so coeff < k is NaN and coeff == k is 0 (its IndexError branch).
+struct ArParam {
+  long long coeff, k;
+};
+
+std::vector<double> fit_autoreg(std::span<const double> x, long long k) {
+  const long long n = static_cast<long long>(x.size());
+  const long long rows = n - k;
+  if (rows < k + 1 || k >= n) return std::vector<double>(static_cast<std::size_t>(k), kNaN);
+  for (double v : x)
+    if (!std::isfinite(v)) return std::vector<double>(static_cast<std::size_t>(k), kNaN);
+  Eigen::MatrixXd X(rows, k + 1);
+  Eigen::VectorXd y(rows);
+  for (long long t = k; t < n; ++t) {
+    const Eigen::Index r = t - k;
+    X(r, 0) = 1.0;
+    for (long long j = 1; j <= k; ++j) X(r, j) = x[static_cast<std::size_t>(t - j)];
+    y(r) = x[static_cast<std::size_t>(t)];
+  }
+  const detail::OlsResult fit = detail::ols_pinv(X, y);
+  if (!fit.ok) return std::vector<double>(static_cast<std::size_t>(k), kNaN);
+  return std::vector<double>(fit.params.data(), fit.params.data() + fit.params.size());
+}
+
+void ar_coefficient(const Series& s, std::span<const ArParam> ps, std::span<double> out) {
+  std::vector<std::pair<long long, std::vector<double>>> cache;
+  for (std::size_t i = 0; i < ps.size(); ++i) {
+    const auto [p, k] = ps[i];
+    auto it = std::find_if(cache.begin(), cache.end(), [k = k](const auto& e) { return e.first == k; });
+    if (it == cache.end()) {
+      cache.emplace_back(k, fit_autoreg(s.values(), k));
+      it = cache.end() - 1;
+    }
+    const auto& mod = it->second;
+    if (p <= k)
+      out[i] = static_cast<std::size_t>(p) < mod.size() ? mod[static_cast<std::size_t>(p)] : 0.0;
+    else
+      out[i] = kNaN;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// augmented_dickey_fuller: statsmodels adfuller(x, regression="c", autolag=...).
+enum class AdfAttr { kTeststat, kPvalue, kUsedlag, kOther };
+enum class AutoLag { kAic, kBic, kNone };
+
+struct AdfParam {
+  AdfAttr attr;
+  AutoLag autolag;
+};
+
+struct AdfResult {
+  double teststat = kNaN, pvalue = kNaN, usedlag = kNaN;
+};
+
+// scipy.special.ndtr (cephes).
+double norm_cdf(double a) {
+  const double x = a * M_SQRT1_2;
+  const double z = std::abs(x);
+  if (z < M_SQRT1_2) return 0.5 + 0.5 * std::erf(x);
+  double y = 0.5 * std::erfc(z);
+  if (x > 0) y = 1.0 - y;
+  return y;
+}
+
+// statsmodels.tsa.adfvalues.mackinnonp(teststat, regression="c", N=1).
+double mackinnonp_c(double t) {
+  if (t > 2.74) return 1.0;
+  if (t < -18.83) return 0.0;
+  double y;
+  if (t <= -1.61) {
+    const double c[3] = {2.1659 * 1.0, 1.4412 * 1.0, 3.8269 * 1e-2};
+    y = 0.0;
+    for (int i = 2; i >= 0; --i) y = y * t + c[i];
+  } else {
+    const double c[4] = {1.7339 * 1.0, 9.3202 * 1e-1, -1.2745 * 1e-1, -1.0368 * 1e-2};
+    y = 0.0;
+    for (int i = 3; i >= 0; --i) y = y * t + c[i];
+  }
+  return norm_cdf(y);
+}
+
+// The regressors of the ADF regression for `lags` lagged differences over the last `nobs`
+// differences: column 0 the level x[t], column j the difference j steps back.
+struct AdfDesign {
+  Eigen::MatrixXd lagged;  // nobs x (lags + 1)
+  Eigen::VectorXd y;       // the differences being explained
+};
+
+AdfDesign adf_design(std::span<const double> x, std::span<const double> dx, long long lags) {
+  const long long n = static_cast<long long>(x.size());
+  const long long nobs = n - 1 - lags;
+  AdfDesign d{Eigen::MatrixXd(nobs, lags + 1), Eigen::VectorXd(nobs)};
+  for (long long r = 0; r < nobs; ++r) {
+    const long long t = lags + r;  // index into dx
+    d.lagged(r, 0) = x[static_cast<std::size_t>(t)];
+    for (long long j = 1; j <= lags; ++j) d.lagged(r, j) = dx[static_cast<std::size_t>(t - j)];
+    d.y(r) = dx[static_cast<std::size_t>(t)];
+  }
+  return d;
+}
+
+// statsmodels add_trend(..., "c", has_constant="skip"): no constant is added when a column is
+// constant and its first value is non-zero.
+bool has_nonzero_constant_column(const Eigen::MatrixXd& m) {
+  for (Eigen::Index j = 0; j < m.cols(); ++j) {
+    if (m.rows() == 0) return false;
+    if (m.col(j).maxCoeff() == m.col(j).minCoeff() && m(0, j) != 0.0) return true;
+  }
+  return false;
+}
+
+double info_criterion(AutoLag method, double ssr, double nobs, double rank) {
+  const double nobs2 = nobs / 2.0;
+  const double llf = -nobs2 * std::log(2 * M_PI) - nobs2 * std::log(ssr / nobs) - nobs2;
+  if (method == AutoLag::kBic) return -2 * llf + std::log(nobs) * rank;
+  return -2 * llf + 2 * rank;
+}
+
+AdfResult adfuller(std::span<const double> x, std::span<const double> dx, AutoLag autolag) {
+  AdfResult res;
+  const long long n = static_cast<long long>(x.size());
+  for (double v : x)
+    if (!std::isfinite(v)) return res;  // statsmodels MissingDataError -> tsfresh NaN
+  long long maxlag = static_cast<long long>(std::ceil(12.0 * std::pow(n / 100.0, 1 / 4.0)));
+  maxlag = std::min(n / 2 - 1 - 1, maxlag);
+  if (maxlag < 0) return res;  // ValueError: sample size is too short
+  long long usedlag = maxlag;
+  if (autolag != AutoLag::kNone) {
+    // All candidate lags are fitted on the same sample (the one of maxlag); their designs are
+    // column prefixes of one matrix, so one Householder QR of [design | y] gives every
+    // candidate's residual sum of squares (the tail of the y column of R).
+    const AdfDesign d = adf_design(x, dx, maxlag);
+    const long long nobs = d.y.size();
+    const bool add_const = !has_nonzero_constant_column(d.lagged);
+    const Eigen::Index c0 = add_const ? 1 : 0;
+    const Eigen::Index p = c0 + d.lagged.cols();
+    Eigen::MatrixXd A(nobs, p + 1);
+    if (add_const) A.col(0).setOnes();
+    A.middleCols(c0, d.lagged.cols()) = d.lagged;
+    A.col(p) = d.y;
+    Eigen::HouseholderQR<Eigen::MatrixXd> qr(A);
+    const Eigen::MatrixXd& R = qr.matrixQR();
+    // Column-wise inverse of the upper triangle: column j only depends on R[0..j, 0..j], so the
+    // leading block of Rinv is the inverse of each candidate's R block.
+    Eigen::MatrixXd Rinv = Eigen::MatrixXd::Zero(p, p);
+    std::vector<double> norm_r(static_cast<std::size_t>(p + 1), 0.0),
+        norm_rinv(static_cast<std::size_t>(p + 1), 0.0);
+    for (Eigen::Index j = 0; j < p; ++j) {
+      Rinv(j, j) = 1.0 / R(j, j);
+      for (Eigen::Index i = j - 1; i >= 0; --i) {
+        double acc = 0.0;
+        for (Eigen::Index l = i + 1; l <= j; ++l) acc += R(i, l) * Rinv(l, j);
+        Rinv(i, j) = -acc / R(i, i);
+      }
+      double cr = 0.0, ci = 0.0;
+      for (Eigen::Index i = 0; i <= j; ++i) {
+        cr += R(i, j) * R(i, j);
+        ci += Rinv(i, j) * Rinv(i, j);
+      }
+      norm_r[static_cast<std::size_t>(j + 1)] = norm_r[static_cast<std::size_t>(j)] + cr;
+      norm_rinv[static_cast<std::size_t>(j + 1)] = norm_rinv[static_cast<std::size_t>(j)] + ci;
+    }
+    const Eigen::Index startlag = c0 + 1;
+    const Eigen::Index last_row = std::min<Eigen::Index>(nobs - 1, p);
+    double best_ic = 0.0;
+    Eigen::Index best_cols = -1;
+    for (Eigen::Index cols = startlag; cols <= startlag + maxlag; ++cols) {
+      const double cond = std::sqrt(norm_r[static_cast<std::size_t>(cols)] *
+                                    norm_rinv[static_cast<std::size_t>(cols)]);
+      double ssr, rank;
+      if (std::isfinite(cond) && cond < 1e7) {
+        ssr = 0.0;
+        for (Eigen::Index j = cols; j <= last_row; ++j) ssr += R(j, p) * R(j, p);
+        rank = static_cast<double>(cols);
+      } else {
+        const detail::OlsResult f = detail::ols_pinv(A.leftCols(cols), d.y);
+        if (!f.ok) return res;
+        ssr = f.ssr;
+        rank = static_cast<double>(f.rank);
+      }
+      const double ic = info_criterion(autolag, ssr, static_cast<double>(nobs), rank);
+      // min((ic, cols)) over Python tuples: NaN never compares smaller.
+      const bool better =
+          best_cols < 0 || (ic == best_ic ? cols < best_cols : ic < best_ic);
+      if (better) {
+        best_ic = ic;
+        best_cols = cols;
+      }
+    }
+    usedlag = best_cols - startlag;
+  }
+  // Re-run the regression on the longest sample usedlag allows; regressors
+  // [level, lagged differences, const] (add_trend appends).
+  const AdfDesign d = adf_design(x, dx, usedlag);
+  const bool add_const = !has_nonzero_constant_column(d.lagged);
+  Eigen::MatrixXd X(d.lagged.rows(), d.lagged.cols() + (add_const ? 1 : 0));
+  X.leftCols(d.lagged.cols()) = d.lagged;
+  if (add_const) X.col(X.cols() - 1).setOnes();
+  const detail::OlsResult f = detail::ols_pinv(X, d.y);
+  if (!f.ok) return res;
+  const double df_resid = static_cast<double>(X.rows()) - static_cast<double>(f.rank);
+  const double scale = f.ssr / df_resid;
+  const double bse = std::sqrt(f.ncov_diag(0) * scale);
+  res.teststat = f.params(0) / bse;
+  res.pvalue = mackinnonp_c(res.teststat);
+  res.usedlag = static_cast<double>(usedlag);
+  return res;
+}
+
+void augmented_dickey_fuller(const Series& s, std::span<const AdfParam> ps, std::span<double> out) {
+  AdfResult cached[3];
+  bool have[3] = {false, false, false};
+  for (std::size_t i = 0; i < ps.size(); ++i) {
+    const int a = static_cast<int>(ps[i].autolag);
+    if (!have[a]) {
+      cached[a] = adfuller(s.values(), s.diff(), ps[i].autolag);
+      have[a] = true;
+    }
+    switch (ps[i].attr) {
+      case AdfAttr::kTeststat: out[i] = cached[a].teststat; break;
+      case AdfAttr::kPvalue: out[i] = cached[a].pvalue; break;
+      case AdfAttr::kUsedlag: out[i] = cached[a].usedlag; break;
+      case AdfAttr::kOther: out[i] = kNaN; break;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// friedrich_coefficients / max_langevin_fixed_point: signal = x[:-1], delta = diff(x);
+// pd.qcut(signal, r) (np.quantile edges; duplicate edges raise -> NaN); per non-empty bin the
+// means of signal and delta (pandas' Kahan-compensated group mean); np.polyfit(deg=m).
+
+// numpy's linspace(0, 1, num)[k].
+double linspace01(long long k, long long num) {
+  const long long div = num - 1;
+  if (k == div) return 1.0;
+  const double step = 1.0 / static_cast<double>(div);
+  return static_cast<double>(k) * step + 0.0;
+}
+
+// np.quantile(sorted, q) with the default linear method (numpy 1.24 _quantile / _lerp).
+double np_quantile_sorted(const std::vector<double>& v, double q) {
+  const long long n = static_cast<long long>(v.size());
+  const double virt = static_cast<double>(n - 1) * q;
+  double prev_d = std::floor(virt);
+  long long prev, next;
+  if (virt >= static_cast<double>(n - 1)) {
+    prev = next = n - 1;
+    prev_d = -1.0;
+  } else if (virt < 0) {
+    prev = next = 0;
+    prev_d = 0.0;
+  } else {
+    prev = static_cast<long long>(prev_d);
+    next = prev + 1;
+  }
+  const double gamma = virt - prev_d;
+  const double a = v[static_cast<std::size_t>(prev)], b = v[static_cast<std::size_t>(next)];
+  const double diff = b - a;
+  if (gamma >= 0.5) return b - diff * (1 - gamma);
+  return a + diff * gamma;
+}
+
+std::vector<double> estimate_friedrich(std::span<const double> x, long long m, long long r) {
+  std::vector<double> fail(static_cast<std::size_t>(m + 1), kNaN);
+  const std::size_t n = x.size();
+  if (n < 2) return fail;  // np.quantile of an empty signal raises IndexError
+  const std::span<const double> signal = x.first(n - 1);
+  for (double v : x)
+    if (!std::isfinite(v)) return fail;
+  std::vector<double> sorted(signal.begin(), signal.end());
+  std::sort(sorted.begin(), sorted.end());
+  const long long nedges = r + 1;
+  std::vector<double> edges(static_cast<std::size_t>(nedges));
+  for (long long k = 0; k < nedges; ++k)
+    edges[static_cast<std::size_t>(k)] = np_quantile_sorted(sorted, linspace01(k, nedges));
+  if (nedges != 2) {
+    std::vector<double> u = edges;
+    std::sort(u.begin(), u.end());
+    if (std::adjacent_find(u.begin(), u.end()) != u.end()) return fail;  // duplicate edges
+  }
+  // Kahan-compensated sums per bin, in series order (pandas group_mean).
+  const std::size_t nb = static_cast<std::size_t>(r);
+  std::vector<double> sx(nb, 0.0), cx(nb, 0.0), sy(nb, 0.0), cy(nb, 0.0);
+  std::vector<long long> cnt(nb, 0);
+  auto kahan = [](double& sum, double& comp, double v) {
+    const double y = v - comp;
+    const double t = sum + y;
+    comp = t - sum - y;
+    sum = t;
+  };
+  for (std::size_t i = 0; i + 1 < n; ++i) {
+    const double v = signal[i];
+    // searchsorted(edges, v, side="left"), with v == edges[0] put in the first bin.
+    long long id = std::lower_bound(edges.begin(), edges.end(), v) - edges.begin();
+    if (v == edges[0]) id = 1;
+    if (id == 0 || id == nedges) continue;  // outside every bin
+    const std::size_t b = static_cast<std::size_t>(id - 1);
+    kahan(sx[b], cx[b], v);
+    kahan(sy[b], cy[b], x[i + 1] - x[i]);
+    ++cnt[b];
+  }
+  std::vector<double> xm, ym;
+  for (std::size_t b = 0; b < nb; ++b) {
+    if (cnt[b] == 0) continue;
+    const double mx = sx[b] / static_cast<double>(cnt[b]);
+    const double my = sy[b] / static_cast<double>(cnt[b]);
+    if (std::isnan(mx) || std::isnan(my)) continue;
+    xm.push_back(mx);
+    ym.push_back(my);
+  }
+  if (xm.empty()) return fail;
+  std::vector<double> c = detail::polyfit(xm, ym, static_cast<int>(m));
+  if (c.empty()) return fail;
+  return c;
+}
+
+struct FriedrichParam {
+  long long coeff, m, r;
+};
+
+void friedrich_coefficients(const Series& s, std::span<const FriedrichParam> ps,
+                            std::span<double> out) {
+  std::vector<std::pair<std::pair<long long, long long>, std::vector<double>>> cache;
+  for (std::size_t i = 0; i < ps.size(); ++i) {
+    const auto key = std::make_pair(ps[i].m, ps[i].r);
+    auto it = std::find_if(cache.begin(), cache.end(), [&](const auto& e) { return e.first == key; });
+    if (it == cache.end()) {
+      cache.emplace_back(key, estimate_friedrich(s.values(), ps[i].m, ps[i].r));
+      it = cache.end() - 1;
+    }
+    const auto& c = it->second;
+    out[i] = static_cast<std::size_t>(ps[i].coeff) < c.size()
+                 ? c[static_cast<std::size_t>(ps[i].coeff)]
+                 : kNaN;
+  }
+}
+
+long long positive_int(const Params& p, const char* key, const std::string& calc, long long min) {
+  const long long v = param_int(p, key, calc);
+  if (v < min)
+    bad(calc, std::string("parameter '") + key + "' must be >= " + std::to_string(min) +
+                  ", got " + std::to_string(v));
+  return v;
+}
+
+}  // namespace
+
+void register_model_calculators() {
+  using detail::make_combiner;
+  using detail::make_param;
+
+  {
+    json grid = json::array();
+    for (const char* f : {"mean", "median", "var"}) grid.push_back({{"f_agg", f}, {"maxlag", 40}});
+    register_calculator(make_combiner<AggAcfParam>(
+        "agg_autocorrelation", grid,
+        [](const Params& p, const std::string& n) {
+          const std::string f = param_string(p, "f_agg", n);
+          AggAcfParam r{};
+          if (f == "mean") r.agg = Agg::kMean;
+          else if (f == "median") r.agg = Agg::kMedian;
+          else if (f == "var") r.agg = Agg::kVar;
+          else if (f == "std") r.agg = Agg::kStd;
+          else if (f == "sum") r.agg = Agg::kSum;
+          else if (f == "max") r.agg = Agg::kMax;
+          else if (f == "min") r.agg = Agg::kMin;
+          else bad(n, "parameter 'f_agg' must be one of mean, median, var, std, sum, max, min, got \"" + f + "\"");
+          r.maxlag = positive_int(p, "maxlag", n, 0);
+          return r;
+        },
+        agg_autocorrelation));
+  }
+  {
+    json grid = json::array();
+    for (int lag = 0; lag < 10; ++lag) grid.push_back({{"lag", lag}});
+    register_calculator(make_combiner<long long>(
+        "partial_autocorrelation", grid,
+        [](const Params& p, const std::string& n) { return positive_int(p, "lag", n, 0); },
+        partial_autocorrelation));
+  }
+  {
+    json grid = json::array();
+    for (int a = 0; a < 3; ++a)
+      grid.push_back({{"attr", a == 0 ? "teststat" : a == 1 ? "pvalue" : "usedlag"}});
+    register_calculator(make_combiner<AdfParam>(
+        "augmented_dickey_fuller", grid,
+        [](const Params& p, const std::string& n) {
+          AdfParam r{};
+          const std::string a = param_string(p, "attr", n);
+          r.attr = a == "teststat" ? AdfAttr::kTeststat
+                   : a == "pvalue" ? AdfAttr::kPvalue
+                   : a == "usedlag" ? AdfAttr::kUsedlag
+                                    : AdfAttr::kOther;  // tsfresh answers NaN
+          r.autolag = AutoLag::kAic;
+          auto it = p.find("autolag");
+          if (it != p.end()) {
+            if (it->is_null()) {
+              r.autolag = AutoLag::kNone;
+            } else {
+              const std::string l = param_string(p, "autolag", n);
+              std::string lower;
+              for (char c : l) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+              if (lower == "aic") r.autolag = AutoLag::kAic;
+              else if (lower == "bic") r.autolag = AutoLag::kBic;
+              else bad(n, "parameter 'autolag' must be \"AIC\", \"BIC\" or null, got \"" + l + "\"");
+            }
+          }
+          return r;
+        },
+        augmented_dickey_fuller));
+  }
+  {
+    json grid = json::array();
+    for (int c = 0; c <= 10; ++c) grid.push_back({{"coeff", c}, {"k", 10}});
+    register_calculator(make_combiner<ArParam>(
+        "ar_coefficient", grid,
+        [](const Params& p, const std::string& n) {
+          return ArParam{positive_int(p, "coeff", n, 0), positive_int(p, "k", n, 0)};
+        },
+        ar_coefficient));
+  }
+  {
+    json grid = json::array();
+    for (int c = 0; c <= 3; ++c) grid.push_back({{"coeff", c}, {"m", 3}, {"r", 30}});
+    register_calculator(make_combiner<FriedrichParam>(
+        "friedrich_coefficients", grid,
+        [](const Params& p, const std::string& n) {
+          return FriedrichParam{positive_int(p, "coeff", n, 0), positive_int(p, "m", n, 1),
+                                positive_int(p, "r", n, 1)};
+        },
+        friedrich_coefficients));
+  }
+  {
+    struct LangevinParam {
+      long long m, r;
+    };
+    json grid = json::array({{{"m", 3}, {"r", 30}}});
+    register_calculator(make_param<LangevinParam>(
+        "max_langevin_fixed_point", grid,
+        [](const Params& p, const std::string& n) {
+          return LangevinParam{positive_int(p, "m", n, 1), positive_int(p, "r", n, 1)};
+        },
+        [](const Series& s, const LangevinParam& p) {
+          const std::vector<double> c = estimate_friedrich(s.values(), p.m, p.r);
+          return detail::max_real_root(c);
+        }));
+  }
+}
 
 }  // namespace freshet::fresh

@@ -35,19 +35,93 @@ double pairwise_sum(std::span<const double> values) {
   return pairwise(values.data(), values.size());
 }
 
+double sorted_quantile(std::span<const double> sorted, double q) {
+  const std::size_t n = sorted.size();
+  if (n == 0) return kNaN;
+  // numpy 1.24 'linear': virtual index (n-1)*q, floor/next clipped to the last element, then
+  // _lerp(a, b, t) = a + (b-a)*t, or b - (b-a)*(1-t) where t >= 0.5.
+  const double virtual_index = static_cast<double>(n - 1) * q;
+  double prev_d = std::floor(virtual_index);
+  std::size_t prev, next;
+  if (virtual_index >= static_cast<double>(n - 1)) {
+    prev = next = n - 1;
+  } else if (virtual_index < 0) {
+    prev = next = 0;
+  } else {
+    prev = static_cast<std::size_t>(prev_d);
+    next = prev + 1;
+  }
+  // gamma uses the floor before clipping (numpy computes it from previous_indexes after the
+  // clip: previous = -1 -> last element, and gamma = virtual - (-1)); replicate that.
+  double gamma;
+  if (virtual_index >= static_cast<double>(n - 1))
+    gamma = virtual_index - (-1.0);
+  else if (virtual_index < 0)
+    gamma = virtual_index;
+  else
+    gamma = virtual_index - prev_d;
+  const double a = sorted[prev], b = sorted[next];
+  const double diff = b - a;
+  if (gamma >= 0.5) return b - diff * (1 - gamma);
+  return a + diff * gamma;
+}
+
 Series::Series(std::span<const double> values, std::span<const double> times)
     : values_(values), times_(times) {}
 
+void Series::reset(std::span<const double> values, std::span<const double> times) {
+  values_ = values;
+  times_ = times;
+  have_sorted_ = have_diff_ = have_distinct_ = false;
+  mean_.reset();
+  variance_.reset();
+  sum_.reset();
+  has_nan_.reset();
+  has_inf_.reset();
+  warnings_.clear();
+}
+
 std::span<const double> Series::sorted() const {
-  if (!sorted_) {
-    sorted_.emplace(values_.begin(), values_.end());
-    // NaN last, as numpy.sort.
-    std::sort(sorted_->begin(), sorted_->end(), [](double a, double b) {
-      if (std::isnan(b)) return !std::isnan(a);
-      return a < b;
-    });
+  if (!have_sorted_) {
+    sorted_buf_.assign(values_.begin(), values_.end());
+    if (has_nan()) {
+      // NaN last, as numpy.sort.
+      std::sort(sorted_buf_.begin(), sorted_buf_.end(), [](double a, double b) {
+        if (std::isnan(b)) return !std::isnan(a);
+        return a < b;
+      });
+    } else {
+      std::sort(sorted_buf_.begin(), sorted_buf_.end());
+    }
+    have_sorted_ = true;
   }
-  return *sorted_;
+  return sorted_buf_;
+}
+
+void Series::compute_distinct() const {
+  if (have_distinct_) return;
+  const auto s = sorted();
+  distinct_buf_.clear();
+  counts_buf_.clear();
+  for (std::size_t i = 0; i < s.size();) {
+    std::size_t j = i + 1;
+    // np.unique collapses equal values (and, since numpy 1.21, all NaNs into one).
+    while (j < s.size() && (s[j] == s[i] || (std::isnan(s[j]) && std::isnan(s[i])))) ++j;
+    distinct_buf_.push_back(s[i]);
+    counts_buf_.push_back(j - i);
+    i = j;
+  }
+  have_distinct_ = true;
+}
+
+std::span<const double> Series::distinct() const {
+  compute_distinct();
+  return distinct_buf_;
+}
+
+std::span<const std::size_t> Series::distinct_counts() const {
+  compute_distinct();
+  return counts_buf_;
 }
 
 double Series::sum() const {
@@ -66,7 +140,8 @@ double Series::variance() const {
       variance_ = kNaN;
     } else {
       const double m = mean();
-      std::vector<double> sq(values_.size());
+      auto& sq = tmp_buf_;
+      sq.resize(values_.size());
       for (std::size_t i = 0; i < values_.size(); ++i) {
         const double d = values_[i] - m;
         sq[i] = d * d;
@@ -80,19 +155,21 @@ double Series::variance() const {
 double Series::std_dev() const { return std::sqrt(variance()); }
 
 std::span<const double> Series::diff() const {
-  if (!diff_) {
-    diff_.emplace();
+  if (!have_diff_) {
+    diff_buf_.clear();
     if (values_.size() >= 2) {
-      diff_->resize(values_.size() - 1);
+      diff_buf_.resize(values_.size() - 1);
       for (std::size_t i = 0; i + 1 < values_.size(); ++i)
-        (*diff_)[i] = values_[i + 1] - values_[i];
+        diff_buf_[i] = values_[i + 1] - values_[i];
     }
+    have_diff_ = true;
   }
-  return *diff_;
+  return diff_buf_;
 }
 
 double Series::min() const {
   if (values_.empty()) return kNaN;
+  if (has_nan()) return kNaN;  // np.min propagates NaN
   return sorted().front();
 }
 double Series::max() const {
@@ -100,6 +177,39 @@ double Series::max() const {
   auto s = sorted();
   // NaN sorts last; np.max propagates NaN.
   return s.back();
+}
+
+double Series::quantile(double q) const {
+  if (values_.empty()) return kNaN;
+  if (has_nan()) return kNaN;
+  return sorted_quantile(sorted(), q);
+}
+
+double Series::median() const {
+  if (values_.empty() || has_nan()) return kNaN;
+  const auto s = sorted();
+  const std::size_t n = s.size();
+  if (n % 2 == 1) return s[n / 2];
+  // np.mean of the two middle values: (a + b) / 2.
+  return (s[n / 2 - 1] + s[n / 2]) / 2.0;
+}
+
+bool Series::has_nan() const {
+  if (!has_nan_) {
+    bool any = false;
+    for (double v : values_) any |= std::isnan(v);
+    has_nan_ = any;
+  }
+  return *has_nan_;
+}
+
+bool Series::has_inf() const {
+  if (!has_inf_) {
+    bool any = false;
+    for (double v : values_) any |= std::isinf(v);
+    has_inf_ = any;
+  }
+  return *has_inf_;
 }
 
 void Series::warn(std::string message) const { warnings_.push_back(std::move(message)); }

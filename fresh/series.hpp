@@ -1,7 +1,11 @@
 #pragma once
 // One series as calculators see it, with the intermediates that many features share computed
-// once, on first use (sorted copy, mean and deviation, differences). A Series is used by one
-// thread at a time; the viewed values must outlive it.
+// once, on first use (sorted copy, mean and deviation, differences, distinct values). A Series
+// is used by one thread at a time; the viewed values must outlive it (or the next reset()).
+//
+// The engine keeps one Series per worker thread and calls reset() for every new series, so the
+// cached buffers keep their capacity: calculators that use the caches and scratch() allocate
+// nothing per series once the buffers have grown.
 
 #include <cstddef>
 #include <optional>
@@ -13,9 +17,16 @@ namespace freshet::fresh {
 
 class Series {
  public:
+  Series() = default;
   // values: the series in time order. times: optional timestamps (seconds since the epoch) when
   // the sort column holds dates; empty otherwise.
   explicit Series(std::span<const double> values, std::span<const double> times = {});
+  Series(const Series&) = delete;
+  Series& operator=(const Series&) = delete;
+
+  // Points the series at new values and forgets every cached intermediate and warning (buffers
+  // keep their capacity).
+  void reset(std::span<const double> values, std::span<const double> times = {});
 
   std::span<const double> values() const { return values_; }
   std::size_t size() const { return values_.size(); }
@@ -25,6 +36,9 @@ class Series {
 
   // Ascending copy (NaN last, as numpy sorts).
   std::span<const double> sorted() const;
+  // Distinct values ascending (np.unique) and how often each occurs (return_counts).
+  std::span<const double> distinct() const;
+  std::span<const std::size_t> distinct_counts() const;
   // Arithmetic mean as np.mean computes it (pairwise sum / n). NaN when empty.
   double mean() const;
   // Population variance (ddof 0) and its square root, numpy's two-pass formula. NaN when empty.
@@ -36,6 +50,19 @@ class Series {
   double sum() const;
   double min() const;
   double max() const;
+  // np.quantile(x, q) with the default 'linear' method, bit for bit (numpy 1.24's _lerp). NaN
+  // when empty.
+  double quantile(double q) const;
+  // np.median(x): the middle value, or the mean of the two middle values. NaN when empty.
+  double median() const;
+  // True when any value is NaN / any value is +-inf.
+  bool has_nan() const;
+  bool has_inf() const;
+
+  // A reusable buffer for a calculator's temporary values (slot 0..kScratchSlots-1). Its contents
+  // are unspecified on entry; a calculator must not expect them to survive another calculator.
+  static constexpr int kScratchSlots = 4;
+  std::vector<double>& scratch(int slot = 0) const { return scratch_[slot]; }
 
   // A calculator that cannot compute a value for this series may leave a note; the engine
   // reports it once per (id, kind) with the id named. Thread-compatible (one Series, one thread).
@@ -43,11 +70,16 @@ class Series {
   const std::vector<std::string>& warnings() const { return warnings_; }
 
  private:
+  void compute_distinct() const;
+
   std::span<const double> values_;
   std::span<const double> times_;
-  mutable std::optional<std::vector<double>> sorted_;
-  mutable std::optional<std::vector<double>> diff_;
+  mutable std::vector<double> sorted_buf_, diff_buf_, distinct_buf_, tmp_buf_;
+  mutable std::vector<std::size_t> counts_buf_;
+  mutable bool have_sorted_ = false, have_diff_ = false, have_distinct_ = false;
   mutable std::optional<double> mean_, variance_, sum_;
+  mutable std::optional<bool> has_nan_, has_inf_;
+  mutable std::vector<double> scratch_[kScratchSlots];
   mutable std::vector<std::string> warnings_;
 };
 
@@ -55,5 +87,8 @@ class Series {
 // accumulators below 128 elements, recursive halves above. Used wherever tsfresh calls np.sum /
 // np.mean, so sums match numpy bit for bit.
 double pairwise_sum(std::span<const double> values);
+
+// np.quantile's linear interpolation on an ascending array (no NaN check). NaN when empty.
+double sorted_quantile(std::span<const double> sorted, double q);
 
 }  // namespace freshet::fresh

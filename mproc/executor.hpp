@@ -54,6 +54,13 @@ class Executor {
   virtual void share(std::string key, std::span<const std::byte> data) = 0;
   virtual void unshare(std::string_view key) = 0;
 
+  // Publishes a blob of `size` bytes that `fill` writes in place, so a large input exists once:
+  // the process backend hands `fill` the shared-memory segment itself (no staging copy); the
+  // in-process backends allocate a buffer the executor owns until unshare(key) or destruction.
+  // Otherwise as share(). Exceptions from fill propagate and nothing is published.
+  virtual void share_with(std::string key, std::size_t size,
+                          const std::function<void(std::span<std::byte>)>& fill);
+
   // Applies the named task to every argument; results in argument order. With one argument, or a
   // serial executor, tasks run inline on the calling thread. Throws Error(kNotFound) naming the
   // task if it is not registered, Error(kWorkerFailed) as described above.
@@ -69,6 +76,10 @@ class Executor {
   // from any thread; the first exception by lowest i is rethrown. The process backend runs it on
   // the calling thread. Prefer map() for anything that should scale past one process.
   virtual void parallel_for(std::size_t n, const std::function<void(std::size_t)>& body) = 0;
+
+ private:
+  // Buffers of the default share_with (backends that do not override it).
+  std::vector<Bytes> owned_shares_;
 };
 
 struct ExecutorOptions {
@@ -80,10 +91,25 @@ struct ExecutorOptions {
   std::string address = "127.0.0.1";
   // Plug-ins to init() on every worker right after start.
   std::vector<std::string> plugins = {};
+  // Fork `workers` processes even without a port (no control endpoint): for tests, benchmarks
+  // and programs that want processes but no listening socket.
+  bool processes = false;
 };
 
 // Builds the executor the options describe. Must be called before the program starts any thread
-// when it may fork (the process backend forks its workers here).
+// when it may fork (the process backend forks its supervisor here, which forks the workers), and
+// from the thread that will outlive the executor (the supervisor is told of our death by
+// PR_SET_PDEATHSIG, which follows the creating thread).
+//
+// The process backend (workers > 0 with a port, or with `processes`): N forked workers; map()
+// ships arguments once per call through shared memory and hands out chunks of consecutive tasks
+// to whichever worker asks first (sizes adapt to measured task time); share() writes the blob
+// once into a named shared-memory segment that workers map read-only; a worker that dies is
+// respawned and its unfinished tasks re-run; parallel_for runs on the calling thread; a
+// one-item map runs inline here (so init also loads the plug-in here). Segments are removed on
+// every exit path, including SIGINT/SIGTERM (handlers unlink, then re-raise) and SIGKILL (the
+// supervisor removes them); the next start removes segments whose owner died.
+// See mproc/README.md and docs/mproc-protocol.md.
 std::unique_ptr<Executor> make_executor(const ExecutorOptions& options = {});
 
 // Convenience typed front: peach over doubles for tasks that take and return vectors of double

@@ -25,6 +25,14 @@ std::string_view backend_name(Backend backend) noexcept {
   return "unknown";
 }
 
+void Executor::share_with(std::string key, std::size_t size,
+                          const std::function<void(std::span<std::byte>)>& fill) {
+  Bytes buffer(size);
+  fill(buffer);
+  owned_shares_.push_back(std::move(buffer));
+  share(std::move(key), owned_shares_.back());
+}
+
 std::vector<std::pair<std::size_t, std::size_t>> split_ranges(std::size_t n, std::size_t parts) {
   std::vector<std::pair<std::size_t, std::size_t>> out;
   if (n == 0) return out;
@@ -44,11 +52,18 @@ namespace detail {
 
 void SharedViews::put(std::string key, std::span<const std::byte> data) {
   std::lock_guard lock(mutex_);
+  if (auto it = owned_.find(key); it != owned_.end()) owned_.erase(it);
   views_[std::move(key)] = data;
+}
+void SharedViews::put_owned(std::string key, Bytes data) {
+  std::lock_guard lock(mutex_);
+  Bytes& stored = owned_[key] = std::move(data);
+  views_[std::move(key)] = stored;
 }
 void SharedViews::erase(std::string_view key) {
   std::lock_guard lock(mutex_);
   if (auto it = views_.find(key); it != views_.end()) views_.erase(it);
+  if (auto it = owned_.find(key); it != owned_.end()) owned_.erase(it);
 }
 std::span<const std::byte> SharedViews::get(std::string_view key) const {
   std::lock_guard lock(mutex_);
@@ -124,6 +139,12 @@ class SerialExecutor final : public Executor {
     views_.put(std::move(key), data);
   }
   void unshare(std::string_view key) override { views_.erase(key); }
+  void share_with(std::string key, std::size_t size,
+                  const std::function<void(std::span<std::byte>)>& fill) override {
+    Bytes buffer(size);
+    fill(buffer);
+    views_.put_owned(std::move(key), std::move(buffer));
+  }
   std::vector<Bytes> map(std::string_view task, std::span<const Bytes> arguments) override {
     const TaskFn& fn = lookup(task);
     LocalContext context(views_, -1);
@@ -157,6 +178,12 @@ class ThreadExecutor final : public Executor {
     views_.put(std::move(key), data);
   }
   void unshare(std::string_view key) override { views_.erase(key); }
+  void share_with(std::string key, std::size_t size,
+                  const std::function<void(std::span<std::byte>)>& fill) override {
+    Bytes buffer(size);
+    fill(buffer);
+    views_.put_owned(std::move(key), std::move(buffer));
+  }
 
   std::vector<Bytes> map(std::string_view task, std::span<const Bytes> arguments) override {
     const TaskFn& fn = lookup(task);
@@ -253,7 +280,7 @@ std::unique_ptr<Executor> make_executor(const ExecutorOptions& options) {
     throw Error(Errc::kInvalidArgument,
                 "--port must be in 1..65535, got " + std::to_string(options.port));
   std::unique_ptr<Executor> executor;
-  if (options.port != 0) {
+  if (options.port != 0 || options.processes) {
     if (options.workers <= 0)
       throw Error(Errc::kInvalidArgument,
                   "--port needs --workers N with N > 0 (the number of worker processes)");

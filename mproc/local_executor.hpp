@@ -14,12 +14,15 @@ namespace freshet::mproc::detail {
 class SharedViews {
  public:
   void put(std::string key, std::span<const std::byte> data);
+  // Keeps `data` itself (share_with): owned until erased or replaced.
+  void put_owned(std::string key, Bytes data);
   void erase(std::string_view key);
   std::span<const std::byte> get(std::string_view key) const;
 
  private:
   mutable std::mutex mutex_;
   std::map<std::string, std::span<const std::byte>, std::less<>> views_;
+  std::map<std::string, Bytes, std::less<>> owned_;
 };
 
 std::unique_ptr<Executor> make_serial_executor();

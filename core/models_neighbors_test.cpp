@@ -1,0 +1,170 @@
+// knn_classifier / knn_regressor: sklearn's KNeighborsClassifier(5) fold accuracies
+// (reference/sklearn/cv_scores.csv, exact), tie rules, distance weights, and exactness of the
+// neighbour search where the blocked matrix product alone would round wrongly.
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "core/error.hpp"
+#include "core/model.hpp"
+#include "core/models_testdata.hpp"
+
+using namespace freshet;
+using namespace freshet::testdata;
+
+TEST_CASE(
+    "knn_classifier: wine and digits fold accuracies equal sklearn's KNeighborsClassifier(5)") {
+  for (const std::string dataset : {"wine", "digits"}) {
+    const Dataset data = load_dataset(dataset);
+    for (const std::string splitter : {"kfold5", "stratifiedkfold5"}) {
+      CAPTURE(dataset);
+      CAPTURE(splitter);
+      const auto folds =
+          splitter == "kfold5" ? kfold(data.y.size(), 5) : read_folds(dataset, splitter);
+      const auto expected = reference_scores(dataset, "KNeighborsClassifier", splitter);
+      REQUIRE(expected.size() == 5);
+      const auto got = cross_val("knn_classifier:n_neighbors=5", data, folds, accuracy);
+      for (std::size_t f = 0; f < 5; ++f) {
+        CAPTURE(f);
+        if (dataset == "digits" && splitter == "kfold5" && f == 3) {
+          // The one row in all these folds whose prediction depends on how a 5th/6th-neighbour
+          // distance tie is broken (reference README, notes.json knn_ties). sklearn's brute force
+          // keeps the neighbour its heap happens to keep; freshet keeps the lower training row.
+          // Either the same accuracy or one test row (of 359) apart.
+          const double diff = std::abs(got[f] - expected[f]);
+          CHECK((diff < 1e-12 || std::abs(diff - 1.0 / 359.0) < 1e-12));
+        } else {
+          CHECK(got[f] == doctest::Approx(expected[f]).epsilon(1e-12));
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE(
+    "knn_classifier: distance ties go to the lower training row, vote ties to the smaller label") {
+  // Training rows on a line; the query at 0 has rows 1 and 2 both at distance 1.
+  Matrix X(4, 1);
+  X << 5, 1, -1, 9;
+  const std::vector<double> y = {0, 8, 4, 0};
+  Matrix q(1, 1);
+  q << 0.0;
+  {
+    // k = 1: rows 1 (label 8) and 2 (label 4) tie at distance 1; row 1 comes first.
+    auto m = make_model("knn_classifier:n_neighbors=1");
+    m->fit(X, y);
+    CHECK(m->predict(q)(0) == 8);
+  }
+  {
+    // k = 2: one vote each for 8 and 4: the smaller label wins.
+    auto m = make_model("knn_classifier:n_neighbors=2");
+    m->fit(X, y);
+    CHECK(m->predict(q)(0) == 4);
+    const Matrix p = m->predict_proba(q);
+    CHECK(m->classes() == std::vector<double>{0, 4, 8});
+    CHECK(p(0, 0) == 0.0);
+    CHECK(p(0, 1) == 0.5);
+    CHECK(p(0, 2) == 0.5);
+  }
+  {
+    // k = 3 with distance weights: neighbours 1 (d 1, label 8), 2 (d 1, label 4), 0 (d 5, label
+    // 0): weights 1, 1, 0.2 -> probabilities 1/2.2, 1/2.2, 0.2/2.2; 4 and 8 tie -> 4.
+    auto m = make_model("knn_classifier:n_neighbors=3,weights=distance");
+    m->fit(X, y);
+    CHECK(m->predict(q)(0) == 4);
+    const Matrix p = m->predict_proba(q);
+    CHECK(p(0, 0) == doctest::Approx(0.2 / 2.2));
+    CHECK(p(0, 1) == doctest::Approx(1.0 / 2.2));
+  }
+}
+
+TEST_CASE("knn: a query on a training row takes that row alone with distance weights") {
+  Matrix X(3, 1);
+  X << 0, 1, 2;
+  const std::vector<double> y = {10, 20, 40};
+  Matrix q(1, 1);
+  q << 1.0;
+  auto reg = make_model("knn_regressor:n_neighbors=3,weights=distance");
+  reg->fit(X, y);
+  CHECK(reg->predict(q)(0) == 20.0);  // sklearn: zero distance -> weight 1, others 0
+  auto uni = make_model("knn_regressor:n_neighbors=3");
+  uni->fit(X, y);
+  CHECK(uni->predict(q)(0) == doctest::Approx(70.0 / 3.0).epsilon(1e-15));
+  Matrix q2(1, 1);
+  q2 << 0.25;  // distances 0.25, 0.75, 1.75: weights 4, 4/3, 4/7
+  auto reg2 = make_model("knn_regressor:n_neighbors=3,weights=distance");
+  reg2->fit(X, y);
+  const double w0 = 4.0, w1 = 4.0 / 3.0, w2 = 4.0 / 7.0;
+  CHECK(reg2->predict(q2)(0) ==
+        doctest::Approx((10 * w0 + 20 * w1 + 40 * w2) / (w0 + w1 + w2)).epsilon(1e-14));
+  CHECK_THROWS_AS(reg2->predict_proba(q2), Error);
+}
+
+TEST_CASE("knn: neighbours are exact where |y|^2 - 2x.y rounds (large offsets)") {
+  // All rows sit near 1e8: squared norms ~1e16 swamp the unit differences in the product form, so
+  // only the exact re-scoring can rank them. Row i is at 1e8 + i; the query at 1e8 + 10.3 has
+  // nearest rows 10, 11, 9 (distances 0.3, 0.7, 1.3).
+  const Eigen::Index n = 40;
+  Matrix X(n, 2);
+  std::vector<double> y(static_cast<std::size_t>(n));
+  for (Eigen::Index i = 0; i < n; ++i) {
+    X(i, 0) = 1e8 + static_cast<double>(i);
+    X(i, 1) = -1e8;
+    y[static_cast<std::size_t>(i)] = static_cast<double>(i);
+  }
+  Matrix q(1, 2);
+  q << 1e8 + 10.3, -1e8;
+  for (int k : {1, 2, 3}) {
+    auto m = make_model("knn_regressor:n_neighbors=" + std::to_string(k));
+    m->fit(X, y);
+    const double expected = k == 1 ? 10.0 : k == 2 ? 10.5 : 10.0;
+    CHECK(m->predict(q)(0) == doctest::Approx(expected).epsilon(1e-15));
+  }
+}
+
+TEST_CASE("knn: matches a naive exact search on random data, many blocks") {
+  // Integer-valued features (like digits) make exact distance ties common.
+  const Eigen::Index n = 300, m = 600, d = 6;
+  Matrix train(n, d), query(m, d);
+  std::uint32_t s = 12345;
+  const auto next = [&] {
+    s = s * 1664525u + 1013904223u;
+    return static_cast<double>((s >> 16) % 4);
+  };
+  for (Eigen::Index i = 0; i < n; ++i)
+    for (Eigen::Index j = 0; j < d; ++j) train(i, j) = next();
+  for (Eigen::Index i = 0; i < m; ++i)
+    for (Eigen::Index j = 0; j < d; ++j) query(i, j) = next();
+  std::vector<double> y(static_cast<std::size_t>(n));
+  for (Eigen::Index i = 0; i < n; ++i) y[static_cast<std::size_t>(i)] = static_cast<double>(i);
+  // With y = row index, a 1-NN regressor returns the chosen neighbour's row.
+  auto model = make_model("knn_regressor:n_neighbors=1");
+  model->fit(train, y);
+  const Vector got = model->predict(query);
+  for (Eigen::Index i = 0; i < m; ++i) {
+    Eigen::Index best = 0;
+    double best_d = (query.row(i) - train.row(0)).squaredNorm();
+    for (Eigen::Index j = 1; j < n; ++j) {
+      const double dist = (query.row(i) - train.row(j)).squaredNorm();
+      if (dist < best_d) {
+        best_d = dist;
+        best = j;
+      }
+    }
+    REQUIRE(got(i) == static_cast<double>(best));
+  }
+}
+
+TEST_CASE("knn: parameter and input errors") {
+  CHECK_THROWS_WITH_AS(make_model("knn_classifier:n_neighbors=0"),
+                       doctest::Contains("parameter 'n_neighbors'"), Error);
+  CHECK_THROWS_WITH_AS(make_model("knn_classifier:weights=cosine"),
+                       doctest::Contains("parameter 'weights'"), Error);
+  auto m = make_model("knn_classifier:n_neighbors=5");
+  CHECK(m->params().at("n_neighbors") == "5");
+  CHECK(m->params().at("weights") == "uniform");
+  Matrix X(3, 1);
+  X << 0, 1, 2;
+  CHECK_THROWS_WITH_AS(m->fit(X, std::vector<double>{0, 1, 0}),
+                       doctest::Contains("exceeds the 3 training rows"), Error);
+}

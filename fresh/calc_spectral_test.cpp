@@ -1,0 +1,268 @@
+// Golden tests of the spectral calculators (fft_coefficient, fft_aggregated, spkt_welch_density,
+// fourier_entropy, cwt_coefficients, number_cwt_peaks) against tsfresh 0.21.2's outputs in
+// shared/reference/tsfresh, plus unit checks of the FFT, Welch and CWT building blocks.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <complex>
+#include <cstdio>
+#include <map>
+#include <numbers>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/csv.hpp"
+#include "fresh/calculator.hpp"
+#include "fresh/cwt.hpp"
+#include "fresh/names.hpp"
+#include "fresh/series.hpp"
+#include "fresh/spectral.hpp"
+
+namespace freshet::fresh {
+namespace {
+
+const std::string kShared = FRESHET_SOURCE_DIR "/../shared";
+const std::vector<std::string> kSpectral = {"fft_coefficient",    "fft_aggregated",
+                                            "spkt_welch_density", "fourier_entropy",
+                                            "cwt_coefficients",   "number_cwt_peaks"};
+
+// (id, kind) -> values in time order.
+using SeriesMap = std::map<std::pair<std::string, std::string>, std::vector<double>>;
+
+SeriesMap load_series(const std::string& path) {
+  const Table t = read_csv(path, {.types = {{"id", ColumnType::kString},
+                                            {"kind", ColumnType::kString},
+                                            {"time", ColumnType::kFloat64},
+                                            {"value", ColumnType::kFloat64}}});
+  std::map<std::pair<std::string, std::string>, std::vector<std::pair<double, double>>> rows;
+  const auto id = t.column("id").str();
+  const auto kind = t.column("kind").str();
+  const auto time = t.column("time").f64();
+  const auto value = t.column("value").f64();
+  for (std::size_t r = 0; r < t.num_rows(); ++r)
+    rows[{id[r], kind[r]}].emplace_back(time[r], value[r]);
+  SeriesMap out;
+  for (auto& [key, tv] : rows) {
+    std::stable_sort(tv.begin(), tv.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    auto& v = out[key];
+    for (const auto& p : tv) v.push_back(p.second);
+  }
+  return out;
+}
+
+double sum_abs(const std::vector<double>& x) {
+  double s = 0;
+  for (double v : x) s += std::fabs(v);
+  return s;
+}
+
+struct GoldenStats {
+  std::size_t compared = 0, skipped_angle = 0, series = 0;
+  double worst_rel = 0;  // largest |a-b| / max(|a|,|b|) among finite values
+  std::string worst;
+};
+
+// Compares every value of the spectral calculators for every (id, kind) of the series file with
+// the reference feature matrix: NaN/inf pattern exact, |a - b| <= 1e-9 max(|a|,|b|) + 1e-10,
+// counts exact; fft angles (degrees, compared modulo 360) to 1e-7 absolute where
+// |X_k| >= 1e-9 sum|x| (README exception: the angle of a tiny coefficient is ill-conditioned).
+GoldenStats check_golden(const std::string& series_path, const std::string& features_path,
+                         const std::vector<std::string>& only_ids = {}) {
+  const SeriesMap series = load_series(series_path);
+  const Table features = read_csv(features_path, {.types = {{"id", ColumnType::kString}}});
+  const auto ids = features.column("id").str();
+  std::map<std::string, std::size_t> row_of;
+  for (std::size_t r = 0; r < ids.size(); ++r) row_of[ids[r]] = r;
+
+  GoldenStats stats;
+  std::vector<double> out;
+  for (const std::string& name : kSpectral) {
+    const Calculator* calc = find_calculator(name);
+    REQUIRE_MESSAGE(calc != nullptr, name);
+    const std::vector<Params> params(calc->comprehensive.begin(), calc->comprehensive.end());
+    const ComputeFn fn = calc->prepare(params);
+    out.assign(params.size(), 0.0);
+    std::string kind_cached;
+    std::vector<const Column*> cols;
+    std::vector<std::string> names;
+    for (const auto& [key, values] : series) {
+      const auto& [id, kind] = key;
+      if (!only_ids.empty() && std::find(only_ids.begin(), only_ids.end(), id) == only_ids.end())
+        continue;
+      auto row_it = row_of.find(id);
+      if (row_it == row_of.end()) continue;  // ids tsfresh could not process
+      if (kind != kind_cached || cols.empty()) {
+        cols.clear();
+        names.clear();
+        for (const auto& p : params) {
+          names.push_back(feature_name(kind, *calc, p));
+          cols.push_back(&features.column(names.back()));
+        }
+        kind_cached = kind;
+      }
+      ++stats.series;
+      Series s(values);
+      fn(s, out);
+      const double scale = sum_abs(values);
+      for (std::size_t k = 0; k < params.size(); ++k) {
+        const double a = out[k];
+        const double b = cols[k]->as_double(row_it->second);
+        const std::string& what = names[k];
+        if (std::isnan(b) || std::isnan(a)) {
+          CHECK_MESSAGE(std::isnan(a) == std::isnan(b), id, " ", what, " ours=", a, " tsfresh=", b);
+          ++stats.compared;
+          continue;
+        }
+        if (std::isinf(a) || std::isinf(b)) {
+          CHECK_MESSAGE(a == b, id, " ", what, " ours=", a, " tsfresh=", b);
+          ++stats.compared;
+          continue;
+        }
+        const bool is_angle = name == "fft_coefficient" && params[k]["attr"] == "angle";
+        if (is_angle) {
+          const auto c = static_cast<std::size_t>(params[k]["coeff"].get<int>());
+          // |X_c| from our own abs feature would be circular; recompute it independently.
+          double re = 0, im = 0;
+          for (std::size_t j = 0; j < values.size(); ++j) {
+            const double ang = -2 * std::numbers::pi * static_cast<double>((j * c) % values.size()) /
+                               static_cast<double>(values.size());
+            re += values[j] * std::cos(ang);
+            im += values[j] * std::sin(ang);
+          }
+          if (std::hypot(re, im) < 1e-9 * scale) {
+            ++stats.skipped_angle;
+            continue;
+          }
+          double d = std::fabs(a - b);
+          d = std::min(d, std::fabs(360 - d));
+          CHECK_MESSAGE(d <= 1e-7, id, " ", what, " ours=", a, " tsfresh=", b);
+          ++stats.compared;
+          continue;
+        }
+        if (name == "number_cwt_peaks") {
+          CHECK_MESSAGE(a == b, id, " ", what, " ours=", a, " tsfresh=", b);
+        } else {
+          const double m = std::max(std::fabs(a), std::fabs(b));
+          CHECK_MESSAGE(std::fabs(a - b) <= 1e-9 * m + 1e-10, id, " ", what, " ours=", a, " tsfresh=", b);
+          if (m > 1e-3 && std::fabs(a - b) / m > stats.worst_rel) {
+            stats.worst_rel = std::fabs(a - b) / m;
+            stats.worst = id + " " + what;
+          }
+        }
+        ++stats.compared;
+      }
+    }
+  }
+  MESSAGE(features_path.substr(features_path.rfind("tsfresh/")), ": ", stats.series,
+          " (calculator, series) pairs, ", stats.compared, " values compared, ",
+          stats.skipped_angle, " tiny-modulus angles skipped, worst relative difference ",
+          stats.worst_rel, " (", stats.worst, ")");
+  return stats;
+}
+
+std::string ref(const std::string& rel) { return kShared + "/reference/tsfresh/" + rel; }
+std::string data(const std::string& rel) { return kShared + "/data/" + rel; }
+
+}  // namespace
+
+TEST_CASE("spectral calculators: registered with tsfresh's grids, flags and order") {
+  const Calculator* fft = find_calculator("fft_coefficient");
+  REQUIRE(fft != nullptr);
+  REQUIRE(fft->comprehensive.size() == 400);
+  CHECK(fft->comprehensive[0] == Params({{"attr", "real"}, {"coeff", 0}}));
+  CHECK(fft->comprehensive[99] == Params({{"attr", "real"}, {"coeff", 99}}));
+  CHECK(fft->comprehensive[100] == Params({{"attr", "imag"}, {"coeff", 0}}));
+  CHECK(fft->comprehensive[399] == Params({{"attr", "angle"}, {"coeff", 99}}));
+  const Calculator* cwt = find_calculator("cwt_coefficients");
+  REQUIRE(cwt != nullptr);
+  REQUIRE(cwt->comprehensive.size() == 60);
+  CHECK(feature_name("value", *cwt, cwt->comprehensive[1]) ==
+        "value__cwt_coefficients__coeff_0__w_5__widths_(2, 5, 10, 20)");
+  CHECK(cwt->comprehensive[4]["coeff"] == 1);
+  std::size_t total = 0;
+  for (const auto& name : kSpectral) {
+    const Calculator* c = find_calculator(name);
+    REQUIRE_MESSAGE(c != nullptr, name);
+    CHECK_FALSE(c->parameterless);
+    CHECK_FALSE(c->minimal);
+    CHECK_FALSE(c->high_comp_cost);
+    total += c->comprehensive.size();
+  }
+  // tsfresh_calculators.csv: 400 + 4 + 3 + 5 + 60 + 2 features.
+  CHECK(total == 474);
+  CHECK(find_calculator("spkt_welch_density")->comprehensive ==
+        Params::parse(R"([{"coeff":2},{"coeff":5},{"coeff":8}])"));
+  CHECK(find_calculator("fourier_entropy")->comprehensive ==
+        Params::parse(R"([{"bins":2},{"bins":3},{"bins":5},{"bins":10},{"bins":100}])"));
+  CHECK(find_calculator("number_cwt_peaks")->comprehensive ==
+        Params::parse(R"([{"n":1},{"n":5}])"));
+  CHECK(find_calculator("fft_aggregated")->comprehensive ==
+        Params::parse(R"([{"aggtype":"centroid"},{"aggtype":"variance"},{"aggtype":"skew"},
+                          {"aggtype":"kurtosis"}])"));
+}
+
+TEST_CASE("spectral calculators: bad parameters are rejected in prepare") {
+  auto rejects = [](const char* name, const char* params) {
+    const Calculator* c = find_calculator(name);
+    REQUIRE(c != nullptr);
+    const Params p = Params::parse(params);
+    CHECK_THROWS_AS(c->prepare({p}), Error);
+  };
+  rejects("fft_coefficient", R"({"coeff": -1, "attr": "real"})");
+  rejects("fft_coefficient", R"({"coeff": 1, "attr": "phase"})");
+  rejects("fft_aggregated", R"({"aggtype": "mean"})");
+  rejects("fourier_entropy", R"({"bins": 0})");
+  rejects("number_cwt_peaks", R"({"n": 0})");
+  rejects("cwt_coefficients", R"({"widths": [2, 5], "coeff": 0, "w": 3})");
+  rejects("cwt_coefficients", R"({"widths": [0, 5], "coeff": 0, "w": 5})");
+  rejects("spkt_welch_density", R"({"coeff": 1.5})");
+}
+
+TEST_CASE("spectral golden: edge cases (lengths 1..1000, constants, ramp, alternating)") {
+  const auto st = check_golden(ref("edge_cases/series.csv"), ref("edge_cases/features_comprehensive.csv"));
+  CHECK(st.series == 12 * kSpectral.size());
+}
+
+TEST_CASE("spectral golden: the series with an inf, calculators run one by one") {
+  const auto st = check_golden(ref("edge_cases/series.csv"),
+                               ref("edge_cases/features_comprehensive_per_calculator.csv"),
+                               {"with_inf_10"});
+  CHECK(st.series == kSpectral.size());
+}
+
+TEST_CASE("spectral golden: GunPoint (200 x 150)") {
+  check_golden(data("GunPoint/series.csv"), ref("GunPoint/features_comprehensive.csv"));
+}
+
+TEST_CASE("spectral golden: PickupGestureWiimoteZ (unequal lengths 29..361, quantised)") {
+  check_golden(data("PickupGestureWiimoteZ/series.csv"),
+               ref("PickupGestureWiimoteZ/features_comprehensive.csv"));
+}
+
+TEST_CASE("spectral golden: JapaneseVowels (12 kinds, lengths 7..29)") {
+  check_golden(ref("JapaneseVowels/series_subset.csv"), ref("JapaneseVowels/features_comprehensive.csv"));
+}
+
+TEST_CASE("spectral golden: RobotFailureLP1 (integer values, constants, length 15)") {
+  check_golden(data("RobotFailureLP1/series.csv"), ref("RobotFailureLP1/features_comprehensive.csv"));
+}
+
+TEST_CASE("spectral golden: BasicMotions (6 kinds, length 100)") {
+  check_golden(data("BasicMotions/series.csv"), ref("BasicMotions/features_comprehensive.csv"));
+}
+
+TEST_CASE("spectral golden: ItalyPowerDemand and ERing") {
+  check_golden(ref("ItalyPowerDemand/series_subset.csv"),
+               ref("ItalyPowerDemand/features_comprehensive.csv"));
+  check_golden(ref("ERing/series_subset.csv"), ref("ERing/features_comprehensive.csv"));
+}
+
+TEST_CASE("spectral golden: PLAID (efficient settings, lengths 100..620)") {
+  check_golden(ref("PLAID/series_subset.csv"), ref("PLAID/features_efficient.csv"));
+}
+
+}  // namespace freshet::fresh

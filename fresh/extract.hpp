@@ -1,0 +1,60 @@
+#pragma once
+// The extraction engine: every feature of every (id, kind) series, tsfresh-compatible.
+//
+//   SeriesSet data = read_series_csv("series.csv");
+//   ExtractResult r = extract_features(data, preset_settings("efficient"), executor);
+//   write_csv(r.features, "features.csv");
+//
+// Output: one row per id, ascending (SeriesSet order); first column the id, then one float64
+// column per feature, sorted by name (byte order), named as tsfresh names them. A feature that
+// a series of one id lacks (the id has no rows of that kind) is NaN for that id. Booleans are
+// 0.0/1.0. Calculators that need time stamps (linear_trend_timewise) are skipped unless the
+// input has them, as tsfresh skips them without a DatetimeIndex.
+//
+// Errors: settings are validated (every calculator's prepare()) before any series is read, and
+// throw Error(kInvalidArgument/kNotFound) naming the calculator and parameter. After that,
+// nothing about one series stops the run: a series holding NaN gets NaN for every feature (tsfresh
+// refuses NaN input), a calculator that cannot compute (or throws) gets NaN for its features of
+// that series, and each such event becomes a warning naming the id and kind.
+//
+// Parallelism: series are cut into chunks by data size (never by worker count); each chunk is
+// one "fresh.extract_chunk" task on the executor, which reads the series and the plan through
+// Executor::share, so it runs on threads and on worker processes alike, and every backend and
+// worker count gives the same bytes.
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/table.hpp"
+#include "fresh/input.hpp"
+#include "fresh/settings.hpp"
+#include "mproc/executor.hpp"
+
+namespace freshet::fresh {
+
+struct ExtractOptions {
+  // A chunk (one task) holds whole series totalling about this many points (at most
+  // max_chunk_series series).
+  std::size_t chunk_points = 1 << 15;
+  std::size_t max_chunk_series = 256;
+  // Called on the calling thread with (series done, series total) as chunks complete.
+  std::function<void(std::size_t, std::size_t)> progress = {};
+};
+
+struct ExtractResult {
+  Table features;
+  // One line per event: "id 3, kind 'value': <message>", in series order.
+  std::vector<std::string> warnings;
+};
+
+// The feature names the settings produce for these kinds, sorted (what extract_features' columns
+// after the id will be). Validates like extract_features.
+std::vector<std::string> planned_feature_names(const std::vector<std::string>& kinds,
+                                               const Settings& settings, bool has_times);
+
+ExtractResult extract_features(const SeriesSet& data, const Settings& settings,
+                               mproc::Executor& executor, const ExtractOptions& options = {});
+
+}  // namespace freshet::fresh

@@ -1,0 +1,303 @@
+#include "fresh/input.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "core/csv.hpp"
+#include "core/error.hpp"
+#include "core/format.hpp"
+
+namespace freshet::fresh {
+
+namespace {
+
+bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
+  if (pos + n > s.size()) return false;
+  int v = 0;
+  for (std::size_t i = pos; i < pos + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    v = v * 10 + (s[i] - '0');
+  }
+  out = v;
+  return true;
+}
+
+// Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (H. Hinnant's algorithm).
+long long days_from_civil(long long y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const long long era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<long long>(doe) - 719468;
+}
+
+void check_kind_name(const std::string& kind, const std::string& source) {
+  if (kind.empty() || kind.find("__") != std::string::npos || kind.back() == '_')
+    throw Error(Errc::kInvalidArgument,
+                source + ": kind '" + kind +
+                    "' cannot name features: kinds must be non-empty, must not contain '__' and "
+                    "must not end with '_' (tsfresh's rule)");
+}
+
+// Distinct ids ascending plus each row's index into them.
+struct IdIndex {
+  Column ids;
+  std::vector<std::uint32_t> row_id;
+};
+
+template <class T>
+IdIndex index_ids(const std::string& name, std::span<const T> v) {
+  std::vector<T> u(v.begin(), v.end());
+  std::sort(u.begin(), u.end());
+  u.erase(std::unique(u.begin(), u.end()), u.end());
+  IdIndex out;
+  out.row_id.resize(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i)
+    out.row_id[i] =
+        static_cast<std::uint32_t>(std::lower_bound(u.begin(), u.end(), v[i]) - u.begin());
+  out.ids = Column(name, std::move(u));
+  return out;
+}
+
+IdIndex index_id_column(const Column& c, const std::string& source) {
+  switch (c.dtype()) {
+    case DType::kInt64:
+      return index_ids<std::int64_t>(c.name(), c.i64());
+    case DType::kFloat64: {
+      const auto v = c.f64();
+      for (std::size_t i = 0; i < v.size(); ++i)
+        if (std::isnan(v[i]))
+          throw Error(Errc::kInvalidArgument, source + ": row " + std::to_string(i + 2) +
+                                                  ": column '" + c.name() + "': missing id");
+      return index_ids<double>(c.name(), v);
+    }
+    case DType::kString: {
+      const auto v = c.str();
+      for (std::size_t i = 0; i < v.size(); ++i)
+        if (v[i].empty())
+          throw Error(Errc::kInvalidArgument, source + ": row " + std::to_string(i + 2) +
+                                                  ": column '" + c.name() + "': missing id");
+      return index_ids<std::string>(c.name(), v);
+    }
+  }
+  throw Error(Errc::kInternal, "unknown column type");
+}
+
+// Sort keys per row (NaN = missing, sorts last), and whether they are time stamps.
+std::vector<double> sort_keys(const Column& c, const std::string& source, bool& timestamps) {
+  timestamps = false;
+  if (c.is_numeric()) return c.to_f64();
+  timestamps = true;
+  const auto v = c.str();
+  std::vector<double> keys(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (v[i].empty()) {
+      keys[i] = NAN;
+      continue;
+    }
+    if (!parse_iso8601(v[i], keys[i]))
+      throw Error(Errc::kParse, source + ": row " + std::to_string(i + 2) + ": column '" +
+                                    c.name() + "': expected a number or an ISO-8601 time stamp, "
+                                               "found \"" + v[i] + "\"");
+  }
+  return keys;
+}
+
+bool key_less(double a, double b) {
+  if (std::isnan(a)) return false;
+  if (std::isnan(b)) return true;
+  return a < b;
+}
+
+const Column& numeric_column(const Table& t, const std::string& name, const std::string& source) {
+  const Column& c = t.column(name);
+  if (!c.is_numeric())
+    throw Error(Errc::kInvalidArgument,
+                source + ": value column '" + name + "' is not numeric (first cell \"" +
+                    (c.size() ? c.as_string(0) : std::string()) + "\")");
+  return c;
+}
+
+}  // namespace
+
+bool parse_iso8601(std::string_view s, double& seconds) {
+  int y, mo, d, h = 0, mi = 0, sec = 0;
+  if (!digits(s, 0, 4, y) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, mo) ||
+      s[7] != '-' || !digits(s, 8, 2, d))
+    return false;
+  if (mo < 1 || mo > 12 || d < 1 || d > 31) return false;
+  std::size_t pos = 10;
+  double frac = 0;
+  long long offset = 0;
+  if (pos < s.size() && (s[pos] == 'T' || s[pos] == ' ')) {
+    if (!digits(s, pos + 1, 2, h) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
+        !digits(s, pos + 4, 2, mi))
+      return false;
+    pos += 6;
+    if (pos < s.size() && s[pos] == ':') {
+      if (!digits(s, pos + 1, 2, sec)) return false;
+      pos += 3;
+      if (pos < s.size() && (s[pos] == '.' || s[pos] == ',')) {
+        std::size_t e = pos + 1;
+        while (e < s.size() && s[e] >= '0' && s[e] <= '9') ++e;
+        if (e == pos + 1) return false;
+        std::string f = "0." + std::string(s.substr(pos + 1, e - pos - 1));
+        if (!parse_double(f, frac)) return false;
+        pos = e;
+      }
+    }
+    if (h > 24 || mi > 59 || sec > 60) return false;
+    if (pos < s.size()) {
+      if (s[pos] == 'Z' && pos + 1 == s.size()) {
+        pos += 1;
+      } else if (s[pos] == '+' || s[pos] == '-') {
+        int oh = 0, om = 0;
+        if (!digits(s, pos + 1, 2, oh)) return false;
+        std::size_t p = pos + 3;
+        if (p < s.size() && s[p] == ':') ++p;
+        if (p < s.size() && !digits(s, p, 2, om)) return false;
+        if (p < s.size()) p += 2;
+        offset = (s[pos] == '+' ? 1 : -1) * (oh * 3600LL + om * 60LL);
+        pos = p;
+      }
+    }
+  }
+  if (pos != s.size()) return false;
+  const long long days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
+  seconds = static_cast<double>(days * 86400LL + h * 3600LL + mi * 60LL + sec - offset) + frac;
+  return true;
+}
+
+SeriesSet series_from_table(const Table& table, const InputOptions& options,
+                            const std::string& source) {
+  const std::string id_name = options.column_id.empty() ? "id" : options.column_id;
+  if (!table.has_column(id_name))
+    throw Error(Errc::kNotFound, source + ": no id column '" + id_name +
+                                     "' (name it with --column-id)");
+  std::string sort_name = options.column_sort;
+  if (sort_name.empty() && table.has_column("time")) sort_name = "time";
+  std::string kind_name = options.column_kind;
+  if (kind_name.empty() && table.has_column("kind")) kind_name = "kind";
+  std::string value_name = options.column_value;
+  if (value_name.empty() && table.has_column("value")) value_name = "value";
+  for (const auto* n : {&sort_name, &kind_name, &value_name})
+    if (!n->empty() && !table.has_column(*n))
+      throw Error(Errc::kNotFound, source + ": no column '" + *n + "'");
+  if (!kind_name.empty() && value_name.empty())
+    throw Error(Errc::kInvalidArgument,
+                source + ": a kind column ('" + kind_name + "') needs a value column (--column-value)");
+  for (const auto* n : {&sort_name, &kind_name, &value_name})
+    if (*n == id_name)
+      throw Error(Errc::kInvalidArgument, source + ": column '" + id_name + "' used twice");
+
+  const std::size_t rows = table.num_rows();
+  IdIndex idx = index_id_column(table.column(id_name), source);
+  bool timestamps = false;
+  std::vector<double> keys;
+  if (!sort_name.empty()) keys = sort_keys(table.column(sort_name), source, timestamps);
+
+  SeriesSet out;
+  out.ids = std::move(idx.ids);
+  const auto& row_id = idx.row_id;
+
+  if (!value_name.empty()) {
+    // Long layout.
+    const Column& value_col = numeric_column(table, value_name, source);
+    const std::vector<double> values = value_col.to_f64();
+    std::vector<std::uint32_t> row_kind(rows, 0);
+    if (!kind_name.empty()) {
+      const Column& kc = table.column(kind_name);
+      std::vector<std::string> kind_text(rows);
+      for (std::size_t i = 0; i < rows; ++i) kind_text[i] = kc.as_string(i);
+      std::vector<std::string> u = kind_text;
+      std::sort(u.begin(), u.end());
+      u.erase(std::unique(u.begin(), u.end()), u.end());
+      for (const auto& k : u) check_kind_name(k, source + ": column '" + kind_name + "'");
+      for (std::size_t i = 0; i < rows; ++i)
+        row_kind[i] = static_cast<std::uint32_t>(
+            std::lower_bound(u.begin(), u.end(), kind_text[i]) - u.begin());
+      out.kinds = std::move(u);
+    } else {
+      check_kind_name(value_name, source);
+      out.kinds = {value_name};
+    }
+    std::vector<std::size_t> order(rows);
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      if (row_id[a] != row_id[b]) return row_id[a] < row_id[b];
+      if (row_kind[a] != row_kind[b]) return row_kind[a] < row_kind[b];
+      if (!keys.empty()) return key_less(keys[a], keys[b]);
+      return false;
+    });
+    out.values.reserve(rows);
+    if (timestamps) out.times.reserve(rows);
+    out.offsets.push_back(0);
+    for (std::size_t i = 0; i < rows; ++i) {
+      const std::size_t r = order[i];
+      if (i == 0 || row_id[r] != row_id[order[i - 1]] || row_kind[r] != row_kind[order[i - 1]]) {
+        if (i > 0) out.offsets.push_back(out.values.size());
+        out.id_index.push_back(row_id[r]);
+        out.kind_index.push_back(row_kind[r]);
+      }
+      out.values.push_back(values[r]);
+      if (timestamps) out.times.push_back(keys[r]);
+    }
+    if (rows > 0) out.offsets.push_back(out.values.size());
+    return out;
+  }
+
+  // Wide layout: every other column is a kind.
+  std::vector<std::string> kind_cols;
+  for (const auto& c : table.columns())
+    if (c.name() != id_name && c.name() != sort_name) kind_cols.push_back(c.name());
+  if (kind_cols.empty())
+    throw Error(Errc::kInvalidArgument,
+                source + ": no value columns (wide layout: every column other than the id and "
+                         "sort columns is a kind)");
+  std::sort(kind_cols.begin(), kind_cols.end());
+  std::vector<std::vector<double>> cols;
+  for (const auto& k : kind_cols) {
+    check_kind_name(k, source);
+    cols.push_back(numeric_column(table, k, source).to_f64());
+  }
+  out.kinds = kind_cols;
+  std::vector<std::size_t> order(rows);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    if (row_id[a] != row_id[b]) return row_id[a] < row_id[b];
+    if (!keys.empty()) return key_less(keys[a], keys[b]);
+    return false;
+  });
+  out.offsets.push_back(0);
+  for (std::size_t begin = 0; begin < rows;) {
+    std::size_t end = begin;
+    while (end < rows && row_id[order[end]] == row_id[order[begin]]) ++end;
+    for (std::size_t k = 0; k < cols.size(); ++k) {
+      const std::size_t before = out.values.size();
+      for (std::size_t i = begin; i < end; ++i) {
+        const double v = cols[k][order[i]];
+        if (std::isnan(v)) continue;  // no observation of this kind at this time
+        out.values.push_back(v);
+        if (timestamps) out.times.push_back(keys[order[i]]);
+      }
+      if (out.values.size() == before) continue;
+      out.id_index.push_back(row_id[order[begin]]);
+      out.kind_index.push_back(static_cast<std::uint32_t>(k));
+      out.offsets.push_back(out.values.size());
+    }
+    begin = end;
+  }
+  return out;
+}
+
+SeriesSet read_series_csv(const std::string& path, const InputOptions& options) {
+  ReadCsvOptions csv;
+  std::string kind = options.column_kind.empty() ? "kind" : options.column_kind;
+  csv.types[kind] = ColumnType::kString;
+  const Table table = read_csv(path, csv);
+  return series_from_table(table, options, path);
+}
+
+}  // namespace freshet::fresh

@@ -1,0 +1,155 @@
+#include "fresh/models_ols.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include <Eigen/Eigenvalues>
+#include <Eigen/SVD>
+
+namespace freshet::fresh::detail {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kEps = std::numeric_limits<double>::epsilon();
+// Above this (Frobenius) condition estimate the QR shortcut is not trusted to agree with
+// statsmodels' SVD-based pinv to 1e-9; the SVD path is taken instead.
+constexpr double kQrConditionLimit = 1e7;
+
+OlsResult ols_svd(const Eigen::MatrixXd& X, const Eigen::VectorXd& y) {
+  OlsResult r;
+  const Eigen::Index k = X.cols();
+  Eigen::JacobiSVD<Eigen::MatrixXd> svd(X, Eigen::ComputeThinU | Eigen::ComputeThinV);
+  if (svd.info() != Eigen::Success) return r;
+  const Eigen::VectorXd& s = svd.singularValues();
+  const Eigen::Index ns = s.size();
+  const double smax = ns > 0 ? s(0) : 0.0;
+  // statsmodels pinv_extended(rcond=1e-15) and np.linalg.matrix_rank(np.diag(s)).
+  const double cutoff = 1e-15 * smax;
+  const double rank_tol = smax * static_cast<double>(ns) * kEps;
+  Eigen::VectorXd sinv(ns);
+  r.rank = 0;
+  for (Eigen::Index i = 0; i < ns; ++i) {
+    sinv(i) = s(i) > cutoff ? 1.0 / s(i) : 0.0;
+    if (s(i) > rank_tol) ++r.rank;
+  }
+  const Eigen::MatrixXd& V = svd.matrixV();
+  Eigen::VectorXd uty = svd.matrixU().transpose() * y;
+  r.params = V * (sinv.cwiseProduct(uty));
+  r.ncov_diag.resize(k);
+  for (Eigen::Index i = 0; i < k; ++i)
+    r.ncov_diag(i) = (V.row(i).transpose().cwiseProduct(sinv)).squaredNorm();
+  r.ssr = (y - X * r.params).squaredNorm();
+  r.ok = true;
+  return r;
+}
+
+}  // namespace
+
+OlsResult ols_pinv(const Eigen::MatrixXd& X, const Eigen::VectorXd& y) {
+  if (!X.allFinite() || !y.allFinite()) return {};
+  const Eigen::Index n = X.rows(), k = X.cols();
+  if (k == 0 || n == 0) return {};
+  if (n >= k) {
+    Eigen::HouseholderQR<Eigen::MatrixXd> qr(X);
+    const Eigen::MatrixXd& QR = qr.matrixQR();
+    bool regular = true;
+    for (Eigen::Index i = 0; i < k && regular; ++i) regular = QR(i, i) != 0.0;
+    if (regular) {
+      Eigen::MatrixXd R = QR.topRows(k).triangularView<Eigen::Upper>();
+      Eigen::MatrixXd Rinv = R.triangularView<Eigen::Upper>().solve(
+          Eigen::MatrixXd::Identity(k, k));
+      const double cond = R.norm() * Rinv.norm();
+      if (std::isfinite(cond) && cond < kQrConditionLimit) {
+        OlsResult r;
+        Eigen::VectorXd qty = qr.householderQ().transpose() * y;
+        r.params = Rinv * qty.head(k);
+        r.ncov_diag = Rinv.rowwise().squaredNorm();
+        r.ssr = (y - X * r.params).squaredNorm();
+        r.rank = k;
+        r.ok = true;
+        return r;
+      }
+    }
+  }
+  return ols_svd(X, y);
+}
+
+bool lstsq_min_norm(const Eigen::MatrixXd& A, const Eigen::VectorXd& b, double rcond,
+                    Eigen::VectorXd& solution) {
+  if (!A.allFinite() || !b.allFinite()) return false;
+  Eigen::JacobiSVD<Eigen::MatrixXd> svd(A, Eigen::ComputeThinU | Eigen::ComputeThinV);
+  if (svd.info() != Eigen::Success) return false;
+  const Eigen::VectorXd& s = svd.singularValues();
+  const double cutoff = s.size() > 0 ? rcond * s(0) : 0.0;
+  Eigen::VectorXd uty = svd.matrixU().transpose() * b;
+  for (Eigen::Index i = 0; i < s.size(); ++i) uty(i) = s(i) > cutoff ? uty(i) / s(i) : 0.0;
+  solution = svd.matrixV() * uty;
+  return true;
+}
+
+std::vector<double> polyfit(std::span<const double> x, std::span<const double> y, int deg) {
+  const Eigen::Index n = static_cast<Eigen::Index>(x.size());
+  const Eigen::Index order = deg + 1;
+  if (n == 0 || deg < 0 || y.size() != x.size()) return {};
+  // np.vander(x, order): powers built by repeated multiplication, highest power first.
+  Eigen::MatrixXd lhs(n, order);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    double p = 1.0;
+    lhs(i, order - 1) = 1.0;
+    for (Eigen::Index j = order - 2; j >= 0; --j) {
+      p = (j == order - 2) ? x[static_cast<std::size_t>(i)] : p * x[static_cast<std::size_t>(i)];
+      lhs(i, j) = p;
+    }
+  }
+  // scale = sqrt((lhs*lhs).sum(axis=0)): an axis-0 reduction adds the rows in order.
+  Eigen::VectorXd scale(order);
+  for (Eigen::Index j = 0; j < order; ++j) {
+    double acc = 0.0;
+    for (Eigen::Index i = 0; i < n; ++i) acc += lhs(i, j) * lhs(i, j);
+    scale(j) = std::sqrt(acc);
+    if (!(scale(j) > 0.0) || !std::isfinite(scale(j))) return {};
+    lhs.col(j) /= scale(j);
+  }
+  Eigen::VectorXd rhs(n);
+  for (Eigen::Index i = 0; i < n; ++i) rhs(i) = y[static_cast<std::size_t>(i)];
+  Eigen::VectorXd c;
+  if (!lstsq_min_norm(lhs, rhs, static_cast<double>(n) * kEps, c)) return {};
+  std::vector<double> out(static_cast<std::size_t>(order));
+  for (Eigen::Index j = 0; j < order; ++j) out[static_cast<std::size_t>(j)] = c(j) / scale(j);
+  return out;
+}
+
+double max_real_root(std::span<const double> p) {
+  for (double v : p)
+    if (!std::isfinite(v)) return kNaN;  // numpy's eigvals raises LinAlgError on inf/nan
+  std::size_t first = 0, last = p.size();
+  while (first < last && p[first] == 0.0) ++first;
+  if (first == last) return kNaN;  // all zero: no roots, np.max([]) raises
+  while (last > first && p[last - 1] == 0.0) --last;
+  const std::size_t trailing_zeros = p.size() - last;
+  const Eigen::Index N = static_cast<Eigen::Index>(last - first);
+  double best = -std::numeric_limits<double>::infinity();
+  bool any = false;
+  if (N > 1) {
+    Eigen::MatrixXd A = Eigen::MatrixXd::Zero(N - 1, N - 1);
+    for (Eigen::Index i = 1; i < N - 1; ++i) A(i, i - 1) = 1.0;
+    for (Eigen::Index j = 0; j < N - 1; ++j)
+      A(0, j) = -p[first + 1 + static_cast<std::size_t>(j)] / p[first];
+    if (!A.allFinite()) return kNaN;
+    Eigen::EigenSolver<Eigen::MatrixXd> es(A, /*computeEigenvectors=*/false);
+    if (es.info() != Eigen::Success) return kNaN;
+    for (Eigen::Index i = 0; i < es.eigenvalues().size(); ++i) {
+      best = std::max(best, es.eigenvalues()(i).real());
+      any = true;
+    }
+  }
+  if (trailing_zeros > 0) {
+    best = std::max(best, 0.0);
+    any = true;
+  }
+  return any ? best : kNaN;
+}
+
+}  // namespace freshet::fresh::detail

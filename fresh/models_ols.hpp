@@ -1,0 +1,40 @@
+#pragma once
+// Small dense least-squares kernels that reproduce the numpy / statsmodels routines tsfresh's
+// model-based calculators call (internal to fresh/): statsmodels OLS(method="pinv"), numpy
+// lstsq / polyfit, numpy roots. All functions are pure and thread-safe; none throws.
+
+#include <span>
+#include <vector>
+
+#include <Eigen/Dense>
+
+namespace freshet::fresh::detail {
+
+// statsmodels OLS(y, X).fit() (method "pinv"): the minimum-norm least-squares solution with
+// singular values below 1e-15 * max dropped, the rank as np.linalg.matrix_rank counts it on
+// those singular values, the residual sum of squares and the diagonal of the normalized
+// covariance pinv(X) pinv(X)^T. A well-conditioned X (estimated condition < 1e7) is solved by
+// Householder QR (same values up to rounding, much cheaper); anything else goes through the SVD.
+struct OlsResult {
+  bool ok = false;  // false when X or y holds a non-finite value or the SVD failed
+  Eigen::VectorXd params;
+  Eigen::VectorXd ncov_diag;
+  double ssr = 0.0;
+  Eigen::Index rank = 0;
+};
+OlsResult ols_pinv(const Eigen::MatrixXd& X, const Eigen::VectorXd& y);
+
+// numpy.linalg.lstsq(A, b, rcond): minimum-norm solution, singular values <= rcond * max treated
+// as zero. Returns false when A or b is not finite.
+bool lstsq_min_norm(const Eigen::MatrixXd& A, const Eigen::VectorXd& b, double rcond,
+                    Eigen::VectorXd& solution);
+
+// numpy.polyfit(x, y, deg) coefficients, highest power first (size deg + 1). Empty on failure
+// (non-finite data, a zero column scale); x and y are non-empty and of equal length.
+std::vector<double> polyfit(std::span<const double> x, std::span<const double> y, int deg);
+
+// max(real(numpy.roots(p))) for coefficients p (highest power first). NaN where numpy raises
+// (non-finite coefficients) or returns no roots.
+double max_real_root(std::span<const double> p);
+
+}  // namespace freshet::fresh::detail

@@ -1,0 +1,20 @@
+#pragma once
+// Client side of the control endpoint that a process executor started with a port listens on
+// (docs/mproc-protocol.md). The server side lives in the supervisor process.
+
+#include <string>
+#include <utility>
+
+namespace freshet::mproc {
+
+// Connects to host:port, sends a status request and returns the reply: "key value" lines
+// (protocol, central_pid, workers, one "worker I pid P state S tasks_done D respawns R" line per
+// worker, job, task, running, tasks_total, tasks_done, tasks_pending, jobs_done).
+// Throws Error(kIo) if nothing answers within timeout_ms or the peer is not a freshet endpoint,
+// Error(kInvalidArgument) if host is not an IPv4 address or a resolvable name.
+std::string request_status(const std::string& host, int port, int timeout_ms = 5000);
+
+// Parses "HOST:PORT" (as `freshet status --connect` takes it). Throws Error(kInvalidArgument).
+std::pair<std::string, int> parse_endpoint(const std::string& text);
+
+}  // namespace freshet::mproc

@@ -1,0 +1,62 @@
+#pragma once
+// Internals of the process backend shared by the central process (process_executor.cpp), its
+// supervisor and its workers (process_worker.cpp). Not part of the public API.
+//
+// Process tree (see mproc/README.md):
+//   central (the program)          owns the segments, hands out chunks, collects results
+//     supervisor (forked once)     single-threaded: forks and reaps workers, serves the port
+//       worker 0..N-1              run chunks of tasks; map inputs read-only
+// The supervisor is forked by make_executor before the program starts threads; every worker, the
+// first ones and every respawn, is a fork of that single-threaded supervisor, so no worker is
+// ever forked from a multi-threaded process and none inherits the central process's data.
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+namespace freshet::mproc::detail {
+
+inline constexpr int kMaxWorkers = 256;
+inline constexpr std::uint64_t kControlMagic = 0x31434f5250455246ull;  // "FREPROC1"
+
+enum WorkerState : std::int32_t { kNone = 0, kStarting = 1, kIdle = 2, kBusy = 3, kDead = 4 };
+
+// One per worker slot, in the control segment. Written by the worker (its own slot) and the
+// supervisor (pid, state on exit); read by the central process and the status endpoint.
+struct WorkerSlot {
+  std::atomic<std::int32_t> pid{0};
+  std::atomic<std::int32_t> state{kNone};
+  std::atomic<std::uint64_t> tasks_done{0};
+  std::atomic<std::uint64_t> respawns{0};
+  std::atomic<std::int64_t> current_task{-1};
+};
+static_assert(std::atomic<std::uint64_t>::is_always_lock_free, "atomics must work across processes");
+
+// The control segment: small, read-write in every process of the tree.
+struct ControlBlock {
+  std::uint64_t magic = kControlMagic;
+  std::int32_t central_pid = 0;
+  std::int32_t supervisor_pid = 0;
+  std::int32_t workers = 0;
+  std::int32_t port = 0;
+  char address[64] = {};
+  std::atomic<std::uint64_t> job{0};         // id of the current (or last) map
+  std::atomic<std::uint64_t> cancel_job{0};  // workers stop chunks of this job between tasks
+  std::atomic<std::int32_t> running{0};      // 1 while a map is in progress
+  std::atomic<std::uint64_t> tasks_total{0};
+  std::atomic<std::uint64_t> tasks_done{0};
+  std::atomic<std::uint64_t> jobs_done{0};
+  char task[96] = {};                        // name of the current map's task
+  WorkerSlot slots[kMaxWorkers];
+};
+
+// Renders the control block as the status reply ("key value" lines; docs/mproc-protocol.md).
+std::string format_status(const ControlBlock& block);
+
+// Runs the supervisor in a freshly forked child; never returns.
+[[noreturn]] void supervisor_main(int central_sock, int listen_fd, ControlBlock* block,
+                                  pid_t central_pid);
+
+}  // namespace freshet::mproc::detail
