@@ -90,17 +90,17 @@ class Model {
 };
 
 struct ModelParamInfo {
-  std::string name;
-  std::string default_value;
-  std::string description;
+  std::string name = {};
+  std::string default_value = {};
+  std::string description = {};
 };
 
 struct ModelInfo {
-  std::string name;         // "ridge"
-  std::string description;  // "sklearn.linear_model.Ridge: L2-penalised least squares"
+  std::string name = {};         // "ridge"
+  std::string description = {};  // "sklearn.linear_model.Ridge: L2-penalised least squares"
   bool classifier = false;
-  std::vector<ModelParamInfo> params;
-  std::function<std::unique_ptr<Model>(const ModelParams& params)> make;
+  std::vector<ModelParamInfo> params = {};
+  std::function<std::unique_ptr<Model>(const ModelParams& params)> make = {};
 };
 
 // The model registry. Built-ins are registered on first use; plug-ins call register_model from

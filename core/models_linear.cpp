@@ -345,7 +345,8 @@ class LogisticObjective {
         lambda_(lambda),
         fit_intercept_(fit_intercept),
         p_(X.cols()),
-        n_(X.rows()) {}
+        n_(X.rows()),
+        X2_(X.array().square().matrix()) {}
 
   Eigen::Index dim() const { return k_ * p_ + (fit_intercept_ ? k_ : 0); }
 
@@ -417,10 +418,9 @@ class LogisticObjective {
   // Diagonal of the Hessian at the last gradient() point (Jacobi preconditioner).
   Vector hessian_diagonal() const {
     Vector d(dim());
-    const Matrix X2 = X_.array().square().matrix();
     for (Eigen::Index c = 0; c < k_; ++c) {
       const Vector curv = (P_.col(c).array() * (1.0 - P_.col(c).array())).matrix();
-      d.segment(c * p_, p_) = (X2.transpose() * curv).array() + lambda_;
+      d.segment(c * p_, p_) = (X2_.transpose() * curv).array() + lambda_;
       if (fit_intercept_) d[k_ * p_ + c] = curv.sum();
     }
     return d;
@@ -462,6 +462,7 @@ class LogisticObjective {
   double lambda_;
   bool fit_intercept_;
   Eigen::Index p_, n_;
+  Matrix X2_;  // X squared elementwise, for the Hessian diagonal
   Matrix P_;
 };
 

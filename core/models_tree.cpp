@@ -143,6 +143,19 @@ class TreeModel final : public Model {
         for (std::size_t t = 0; t < seeds.size(); ++t) fit_one(t);
       }
     }
+    if (settings_.classifier) {
+      // Class counts -> fractions once per node (sklearn divides at every predict_proba; same
+      // numbers), so prediction only adds.
+      for (auto& t : trees_) {
+        for (std::size_t node = 0; node < t.nodes.size(); ++node) {
+          double* v = t.values.data() + node * n_classes;
+          double norm = 0;
+          for (std::size_t c = 0; c < n_classes; ++c) norm += v[c];
+          if (norm == 0.0) norm = 1.0;
+          for (std::size_t c = 0; c < n_classes; ++c) v[c] /= norm;
+        }
+      }
+    }
     n_features_ = d;
   }
 
@@ -163,12 +176,15 @@ class TreeModel final : public Model {
       }
       return out;
     }
+    // Tree by tree (each tree's nodes stay in cache); every row still sums its trees in order.
+    std::vector<double> sum(n, 0.0);
+    for (const auto& t : trees_) {
+      for (std::size_t i = 0; i < n; ++i) {
+        sum[i] += t.value(t.apply(rows.row(static_cast<Eigen::Index>(i)).data()))[0];
+      }
+    }
     for (std::size_t i = 0; i < n; ++i) {
-      const float* row = rows.row(static_cast<Eigen::Index>(i)).data();
-      double sum = 0;
-      for (const auto& t : trees_) sum += t.value(t.apply(row))[0];
-      out(static_cast<Eigen::Index>(i)) =
-          trees_.size() == 1 ? sum : sum / static_cast<double>(trees_.size());
+      out(static_cast<Eigen::Index>(i)) = sum[i] / static_cast<double>(trees_.size());
     }
     return out;
   }
@@ -182,18 +198,23 @@ class TreeModel final : public Model {
 
  private:
   // Mean over trees of each tree's leaf class fractions (sklearn: per-tree predict_proba summed in
-  // tree order, then divided by the number of trees).
+  // tree order, then divided by the number of trees). fit() stored the fractions as node values.
   Matrix probabilities(const tree::FloatRows& rows) const {
     const std::size_t k = classes_.size();
-    Matrix out = Matrix::Zero(rows.rows(), static_cast<Eigen::Index>(k));
-    for (Eigen::Index i = 0; i < rows.rows(); ++i) {
-      const float* row = rows.row(i).data();
-      for (const auto& t : trees_) {
-        const double* v = t.value(t.apply(row));
-        double norm = 0;
-        for (std::size_t c = 0; c < k; ++c) norm += v[c];
-        if (norm == 0.0) norm = 1.0;
-        for (std::size_t c = 0; c < k; ++c) out(i, static_cast<Eigen::Index>(c)) += v[c] / norm;
+    const auto n = static_cast<std::size_t>(rows.rows());
+    // Row-major accumulator, filled tree by tree; each entry adds its trees in tree order.
+    std::vector<double> acc(n * k, 0.0);
+    for (const auto& t : trees_) {
+      for (std::size_t i = 0; i < n; ++i) {
+        const double* v = t.value(t.apply(rows.row(static_cast<Eigen::Index>(i)).data()));
+        double* a = acc.data() + i * k;
+        for (std::size_t c = 0; c < k; ++c) a[c] += v[c];
+      }
+    }
+    Matrix out(rows.rows(), static_cast<Eigen::Index>(k));
+    for (std::size_t i = 0; i < n; ++i) {
+      for (std::size_t c = 0; c < k; ++c) {
+        out(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(c)) = acc[i * k + c];
       }
     }
     if (trees_.size() > 1) out /= static_cast<double>(trees_.size());

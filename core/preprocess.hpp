@@ -53,10 +53,10 @@ class Transformer {
 };
 
 struct TransformerInfo {
-  std::string name;
-  std::string description;
-  std::vector<ModelParamInfo> params;
-  std::function<std::unique_ptr<Transformer>(const ModelParams& params)> make;
+  std::string name = {};
+  std::string description = {};
+  std::vector<ModelParamInfo> params = {};
+  std::function<std::unique_ptr<Transformer>(const ModelParams& params)> make = {};
 };
 
 // Registry of transformers (built-ins registered on first use). Thread-safe.

@@ -87,7 +87,9 @@ void change_quantiles(const Series& s, std::span<const ChangeQuantiles> ps,
     bool prev_in = false;
     for (std::size_t i = 0; i < n; ++i) {
       const double v = x[i];
-      const bool in = (v > lo && v <= hi) || v == lo;
+      // searchsorted orders NaN above everything: an upper edge of NaN (np.quantile over an
+      // inf) lets every value above `lo` in.
+      const bool in = (v > lo && (v <= hi || std::isnan(hi))) || v == lo;
       if (i > 0 && in && prev_in) sel.push_back(p.isabs ? std::fabs(d[i - 1]) : d[i - 1]);
       prev_in = in;
     }

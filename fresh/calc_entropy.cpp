@@ -1,8 +1,458 @@
-// Calculators: sample/approximate/permutation entropy, lempel-ziv. (Not yet implemented: registers nothing.)
+// Calculators: sample_entropy, approximate_entropy, lempel_ziv_complexity, permutation_entropy,
+// query_similarity_count.
+//
+// tsfresh 0.21.2 semantics. The two template-matching entropies are O(n^2) in tsfresh (all
+// template pairs); here the templates are sorted by their first value and only pairs inside the
+// tolerance band of that coordinate are visited (each unordered pair once), then the remaining
+// coordinates are checked exactly - the same counts, hence the same values.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "fresh/calc_util.hpp"
 #include "fresh/calculator.hpp"
 
 namespace freshet::fresh {
 
-void register_entropy_calculators() {}
+namespace {
+
+using detail::kNaN;
+using nlohmann::json;
+
+[[noreturn]] void bad(const std::string& calc, const std::string& what) {
+  throw Error(Errc::kInvalidArgument, "calculator '" + calc + "': " + what);
+}
+
+bool all_finite(std::span<const double> x) {
+  for (double v : x)
+    if (!std::isfinite(v)) return false;
+  return true;
+}
+
+// Calls visit(i, j) for every unordered pair of template starts i != j in [0, count) whose first
+// values differ by at most `band` (finite values only). Cost O(count log count + visited pairs).
+template <class Visit>
+void for_each_band_pair(std::span<const double> x, std::size_t count, double band, Visit&& visit) {
+  std::vector<std::uint32_t> order(count);
+  std::iota(order.begin(), order.end(), 0u);
+  std::sort(order.begin(), order.end(),
+            [&](std::uint32_t a, std::uint32_t b) { return x[a] < x[b]; });
+  for (std::size_t a = 0; a < count; ++a) {
+    const std::uint32_t i = order[a];
+    const double xi = x[i];
+    for (std::size_t b = a + 1; b < count; ++b) {
+      const std::uint32_t j = order[b];
+      // Sorted ascending, so x[j] - xi == |x[i] - x[j]| and grows with b.
+      if (!(x[j] - xi <= band)) break;
+      visit(i, j);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// sample_entropy: m = 2, tolerance 0.2 * np.std(x); B (A) = number of ordered pairs i != j of
+// length-2 (length-3) templates within Chebyshev distance <= tolerance; -log(A / B).
+double sample_entropy(const Series& s) {
+  const std::span<const double> x = s.values();
+  const std::size_t n = x.size();
+  for (double v : x)
+    if (std::isnan(v)) return kNaN;
+  const double tol = 0.2 * s.std_dev();
+  const long long t2 = n >= 2 ? static_cast<long long>(n - 1) : 0;
+  const long long t3 = n >= 3 ? static_cast<long long>(n - 2) : 0;
+  long long B, A;
+  if (!all_finite(x) || std::isnan(tol)) {
+    // np.std is NaN with an infinite value: no comparison holds, not even a template with itself,
+    // and tsfresh subtracts 1 per template.
+    B = -t2;
+    A = -t3;
+  } else {
+    long long pairs2 = 0, pairs3 = 0;
+    const std::size_t last3 = n >= 3 ? n - 3 : 0;  // largest start of a length-3 template
+    if (t2 > 0) {
+      for_each_band_pair(x, static_cast<std::size_t>(t2), tol, [&](std::uint32_t i, std::uint32_t j) {
+        if (!(std::abs(x[i + 1] - x[j + 1]) <= tol)) return;
+        ++pairs2;
+        if (t3 > 0 && i <= last3 && j <= last3 && std::abs(x[i + 2] - x[j + 2]) <= tol) ++pairs3;
+      });
+    }
+    B = 2 * pairs2;
+    A = 2 * pairs3;
+  }
+  return -std::log(static_cast<double>(A) / static_cast<double>(B));
+}
+
+// ---------------------------------------------------------------------------------------------
+// approximate_entropy(m, r): r' = r * np.std(x); phi(k) = sum_i log(C_i) / (N-k+1) with
+// C_i = #{j : Chebyshev distance of length-k templates <= r'} / (N-k+1) (j == i included);
+// |phi(m) - phi(m+1)|; 0 when N <= m + 1. All parameter sets with the same m share one sweep
+// over the band of the largest r'.
+struct ApEnParam {
+  long long m;
+  double r;
+};
+
+void approximate_entropy(const Series& s, std::span<const ApEnParam> ps, std::span<double> out) {
+  const std::span<const double> x = s.values();
+  const std::size_t N = x.size();
+  const double sd = s.std_dev();
+  std::vector<bool> done(ps.size(), false);
+  for (std::size_t p0 = 0; p0 < ps.size(); ++p0) {
+    if (done[p0]) continue;
+    const long long m = ps[p0].m;
+    // The parameter sets with this m, sorted by tolerance.
+    std::vector<std::size_t> group;
+    for (std::size_t p = p0; p < ps.size(); ++p)
+      if (ps[p].m == m) {
+        group.push_back(p);
+        done[p] = true;
+      }
+    if (static_cast<long long>(N) <= m + 1) {
+      for (std::size_t p : group) out[p] = 0.0;
+      continue;
+    }
+    if (N == 0 || !all_finite(x) || std::isnan(sd)) {
+      for (std::size_t p : group) out[p] = kNaN;  // every C_i is 0: |-inf - -inf|
+      continue;
+    }
+    std::vector<double> tols(group.size());
+    for (std::size_t g = 0; g < group.size(); ++g) tols[g] = ps[group[g]].r * sd;
+    std::vector<std::size_t> by_tol(group.size());
+    std::iota(by_tol.begin(), by_tol.end(), 0);
+    std::sort(by_tol.begin(), by_tol.end(), [&](std::size_t a, std::size_t b) { return tols[a] < tols[b]; });
+    std::vector<double> sorted_tols(group.size());
+    for (std::size_t g = 0; g < group.size(); ++g) sorted_tols[g] = tols[by_tol[g]];
+    const std::size_t K = group.size();
+    const std::size_t M = static_cast<std::size_t>(m);
+    const std::size_t T1 = N - M + 1;  // templates of length m
+    const std::size_t T2 = N - M;      // templates of length m + 1
+    // hist[k * T + i]: pairs whose distance first fits tolerance k (ascending); prefix sums
+    // over k give the counts per tolerance.
+    std::vector<std::uint32_t> h1(K * T1, 0), h2(K * T2, 0);
+    auto level = [&](double d) -> std::size_t {
+      return static_cast<std::size_t>(
+          std::lower_bound(sorted_tols.begin(), sorted_tols.end(), d) - sorted_tols.begin());
+    };
+    const double band = sorted_tols.back();
+    for_each_band_pair(x, T1, band, [&](std::uint32_t i, std::uint32_t j) {
+      double d = std::abs(x[i] - x[j]);
+      for (std::size_t c = 1; c < M && d <= band; ++c) d = std::max(d, std::abs(x[i + c] - x[j + c]));
+      if (!(d <= band)) return;
+      const std::size_t k1 = level(d);
+      ++h1[k1 * T1 + i];
+      ++h1[k1 * T1 + j];
+      if (i < T2 && j < T2) {
+        const double d2 = std::max(d, std::abs(x[i + M] - x[j + M]));
+        if (d2 <= band) {
+          const std::size_t k2 = level(d2);
+          ++h2[k2 * T2 + i];
+          ++h2[k2 * T2 + j];
+        }
+      }
+    });
+    std::vector<double> logs1(T1), logs2(T2);
+    std::vector<std::uint32_t> c1(T1, 0), c2(T2, 0);
+    for (std::size_t k = 0; k < K; ++k) {
+      for (std::size_t i = 0; i < T1; ++i) c1[i] += h1[k * T1 + i];
+      for (std::size_t i = 0; i < T2; ++i) c2[i] += h2[k * T2 + i];
+      // The template itself: distance 0 <= r'.
+      const bool self = 0.0 <= sorted_tols[k];
+      for (std::size_t i = 0; i < T1; ++i)
+        logs1[i] = std::log(static_cast<double>(c1[i] + (self ? 1 : 0)) / static_cast<double>(T1));
+      for (std::size_t i = 0; i < T2; ++i)
+        logs2[i] = std::log(static_cast<double>(c2[i] + (self ? 1 : 0)) / static_cast<double>(T2));
+      const double phi1 = pairwise_sum(logs1) / (static_cast<double>(N) - static_cast<double>(m) + 1.0);
+      const double phi2 = pairwise_sum(logs2) / (static_cast<double>(N) - static_cast<double>(m + 1) + 1.0);
+      out[group[by_tol[k]]] = std::abs(phi1 - phi2);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// lempel_ziv_complexity(bins): symbols = searchsorted(linspace(min, max, bins+1)[1:], x, "left");
+// greedy parse into new words (LZ78: each new word is a known word plus one symbol, so a trie
+// replaces tsfresh's set of tuples); #words / n.
+bool nan_last_less(double a, double b) { return a < b || (std::isnan(b) && !std::isnan(a)); }
+
+double lempel_ziv_complexity(const Series& s, long long bins) {
+  const std::span<const double> x = s.values();
+  const std::size_t n = x.size();
+  if (n == 0) return kNaN;
+  double lo = x[0], hi = x[0];
+  for (double v : x) {
+    if (std::isnan(v) || std::isnan(lo)) {
+      lo = hi = kNaN;
+      continue;
+    }
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+  }
+  // np.linspace(lo, hi, bins + 1)[1:]
+  const long long num = bins + 1;
+  const double delta = hi - lo;
+  const double step = delta / static_cast<double>(num - 1);
+  std::vector<double> edges(static_cast<std::size_t>(bins));
+  for (long long k = 1; k < num; ++k) {
+    double y = step == 0 ? static_cast<double>(k) / static_cast<double>(num - 1) * delta
+                         : static_cast<double>(k) * step;
+    edges[static_cast<std::size_t>(k - 1)] = y + lo;
+  }
+  edges.back() = hi;
+  // Trie of seen words: open addressing on (node, symbol).
+  std::size_t cap = 16;
+  while (cap < 2 * (n + 1)) cap <<= 1;
+  std::vector<std::uint64_t> keys(cap, ~std::uint64_t{0});
+  std::vector<std::uint32_t> vals(cap, 0);
+  const std::uint64_t radix = static_cast<std::uint64_t>(bins) + 1;
+  std::uint32_t nodes = 1;  // node 0 = the empty word
+  std::size_t words = 0;
+  std::uint32_t cur = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint64_t sym = static_cast<std::uint64_t>(
+        std::lower_bound(edges.begin(), edges.end(), x[i], nan_last_less) - edges.begin());
+    const std::uint64_t key = cur * radix + sym;
+    std::size_t h = static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ull) >> 20) & (cap - 1);
+    while (keys[h] != ~std::uint64_t{0} && keys[h] != key) h = (h + 1) & (cap - 1);
+    if (keys[h] == key) {
+      cur = vals[h];  // known word: extend it
+    } else {
+      keys[h] = key;
+      vals[h] = nodes++;
+      ++words;
+      cur = 0;  // the new word ends here; the next word starts at i + 1
+    }
+  }
+  return static_cast<double>(words) / static_cast<double>(n);
+}
+
+// ---------------------------------------------------------------------------------------------
+// permutation_entropy(tau, dimension): windows of `dimension` consecutive values starting every
+// tau; pattern = ranks of the window (ties by position, as numpy's stable small-array argsort);
+// -sum p log p over the distinct patterns in numpy's np.unique (lexicographic) order.
+struct PermParam {
+  long long tau, dimension;
+};
+
+double permutation_entropy(const Series& s, const PermParam& p) {
+  const std::span<const double> x = s.values();
+  const long long n = static_cast<long long>(x.size());
+  const long long D = p.dimension;
+  const long long diff = n - D;
+  // Python floor division.
+  const long long shifts = (diff >= 0 ? diff / p.tau : -((-diff + p.tau - 1) / p.tau)) + 1;
+  if (shifts <= 0) return kNaN;
+  const std::size_t W = static_cast<std::size_t>(shifts);
+  const std::size_t d = static_cast<std::size_t>(D);
+  std::vector<std::uint32_t> idx(d);
+  std::vector<std::uint16_t> ranks(W * d);
+  for (std::size_t w = 0; w < W; ++w) {
+    const double* win = x.data() + w * static_cast<std::size_t>(p.tau);
+    std::iota(idx.begin(), idx.end(), 0u);
+    // Stable insertion sort with numpy's NaN-last order.
+    for (std::size_t a = 1; a < d; ++a) {
+      const std::uint32_t v = idx[a];
+      std::size_t b = a;
+      while (b > 0 && nan_last_less(win[v], win[idx[b - 1]])) {
+        idx[b] = idx[b - 1];
+        --b;
+      }
+      idx[b] = v;
+    }
+    for (std::size_t r = 0; r < d; ++r) ranks[w * d + idx[r]] = static_cast<std::uint16_t>(r);
+  }
+  std::vector<std::size_t> counts;
+  if (d <= 16) {
+    std::vector<std::uint64_t> keys(W);
+    for (std::size_t w = 0; w < W; ++w) {
+      std::uint64_t k = 0;
+      for (std::size_t r = 0; r < d; ++r) k = (k << 4) | ranks[w * d + r];
+      keys[w] = k;
+    }
+    std::sort(keys.begin(), keys.end());
+    for (std::size_t a = 0; a < W;) {
+      std::size_t b = a;
+      while (b < W && keys[b] == keys[a]) ++b;
+      counts.push_back(b - a);
+      a = b;
+    }
+  } else {
+    std::vector<std::size_t> order(W);
+    std::iota(order.begin(), order.end(), 0);
+    auto row = [&](std::size_t w) { return ranks.begin() + static_cast<std::ptrdiff_t>(w * d); };
+    auto less = [&](std::size_t a, std::size_t b) {
+      return std::lexicographical_compare(row(a), row(a) + static_cast<std::ptrdiff_t>(d), row(b),
+                                          row(b) + static_cast<std::ptrdiff_t>(d));
+    };
+    std::sort(order.begin(), order.end(), less);
+    for (std::size_t a = 0; a < W;) {
+      std::size_t b = a;
+      while (b < W && std::equal(row(order[a]), row(order[a]) + static_cast<std::ptrdiff_t>(d),
+                                 row(order[b])))
+        ++b;
+      counts.push_back(b - a);
+      a = b;
+    }
+  }
+  std::vector<double> terms(counts.size());
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    const double prob = static_cast<double>(counts[i]) / static_cast<double>(W);
+    terms[i] = prob * std::log(prob);
+  }
+  return -pairwise_sum(terms);
+}
+
+// ---------------------------------------------------------------------------------------------
+// query_similarity_count(query, threshold, normalize): number of length-m windows of x whose
+// distance to the query is <= threshold; the z-normalised Euclidean distance of stumpy.core.mass
+// (constant windows: 0 to a constant query, sqrt(m) to any other; correlation clipped at 1;
+// windows with a non-finite value are infinitely far) or, with normalize=False, the plain
+// Euclidean distance (stumpy.core.mass_absolute). NaN without a query of at least 3 values (as
+// tsfresh; its default query is None) and when the query is longer than the series.
+struct QueryParam {
+  std::vector<double> query;  // empty: None (or fewer than 3 values)
+  double threshold = 0.0;
+  bool normalize = true;
+};
+
+// Population mean and std of v[0..m).
+void mean_std(const double* v, std::size_t m, double& mean, double& sd) {
+  double sum = 0.0;
+  for (std::size_t i = 0; i < m; ++i) sum += v[i];
+  mean = sum / static_cast<double>(m);
+  double sq = 0.0;
+  for (std::size_t i = 0; i < m; ++i) sq += (v[i] - mean) * (v[i] - mean);
+  sd = std::sqrt(sq / static_cast<double>(m));
+}
+
+double query_similarity_count(const Series& s, const QueryParam& p) {
+  const std::vector<double>& Q = p.query;
+  const std::span<const double> x = s.values();
+  const std::size_t m = Q.size();
+  if (m < 3 || m > x.size()) return kNaN;
+  const std::size_t windows = x.size() - m + 1;
+  const bool q_finite = all_finite(Q);
+  long long count = 0;
+  double mq = 0.0, sq = 0.0;
+  bool q_const = false;
+  if (q_finite) {
+    mean_std(Q.data(), m, mq, sq);
+    q_const = *std::max_element(Q.begin(), Q.end()) == *std::min_element(Q.begin(), Q.end());
+  }
+  for (std::size_t i = 0; i < windows; ++i) {
+    const double* w = x.data() + i;
+    double dist;
+    if (!q_finite || !all_finite(std::span<const double>(w, m))) {
+      dist = std::numeric_limits<double>::infinity();
+    } else if (!p.normalize) {
+      double acc = 0.0;
+      for (std::size_t k = 0; k < m; ++k) acc += (Q[k] - w[k]) * (Q[k] - w[k]);
+      dist = std::sqrt(acc);
+    } else {
+      double mt, st;
+      mean_std(w, m, mt, st);
+      const bool t_const = *std::max_element(w, w + m) == *std::min_element(w, w + m);
+      double d2;
+      if (q_const && t_const) {
+        d2 = 0.0;
+      } else if (q_const || t_const) {
+        d2 = static_cast<double>(m);
+      } else {
+        double qt = 0.0;
+        for (std::size_t k = 0; k < m; ++k) qt += Q[k] * w[k];
+        const double md = static_cast<double>(m);
+        const double denom = std::max(sq * st * md, 1e-14);
+        const double rho = std::min((qt - (mq * mt) * md) / denom, 1.0);
+        d2 = std::abs(2 * md * (1.0 - rho));
+      }
+      dist = std::sqrt(d2);
+    }
+    if (dist <= p.threshold) ++count;
+  }
+  return static_cast<double>(count);
+}
+
+long long int_at_least(const Params& p, const char* key, const std::string& calc, long long min) {
+  const long long v = param_int(p, key, calc);
+  if (v < min)
+    bad(calc, std::string("parameter '") + key + "' must be >= " + std::to_string(min) +
+                  ", got " + std::to_string(v));
+  return v;
+}
+
+}  // namespace
+
+void register_entropy_calculators() {
+  using detail::make_combiner;
+  using detail::make_param;
+  {
+    Calculator c = detail::make_simple("sample_entropy", false, sample_entropy);
+    c.high_comp_cost = true;
+    register_calculator(std::move(c));
+  }
+  {
+    json grid = json::array();
+    for (double r : {0.1, 0.3, 0.5, 0.7, 0.9}) grid.push_back({{"m", 2}, {"r", r}});
+    Calculator c = make_combiner<ApEnParam>(
+        "approximate_entropy", grid,
+        [](const Params& p, const std::string& n) {
+          ApEnParam r{int_at_least(p, "m", n, 1), param_double(p, "r", n)};
+          if (!(r.r >= 0)) bad(n, "parameter 'r' must be positive, got " + p.at("r").dump());
+          return r;
+        },
+        approximate_entropy);
+    c.high_comp_cost = true;
+    register_calculator(std::move(c));
+  }
+  {
+    json grid = json::array();
+    for (int b : {2, 3, 5, 10, 100}) grid.push_back({{"bins", b}});
+    register_calculator(make_param<long long>(
+        "lempel_ziv_complexity", grid,
+        [](const Params& p, const std::string& n) { return int_at_least(p, "bins", n, 1); },
+        lempel_ziv_complexity));
+  }
+  {
+    json grid = json::array();
+    for (int d : {3, 4, 5, 6, 7}) grid.push_back({{"tau", 1}, {"dimension", d}});
+    register_calculator(make_param<PermParam>(
+        "permutation_entropy", grid,
+        [](const Params& p, const std::string& n) {
+          PermParam r{int_at_least(p, "tau", n, 1), int_at_least(p, "dimension", n, 2)};
+          if (r.dimension > 65535) bad(n, "parameter 'dimension' is too large");
+          return r;
+        },
+        permutation_entropy));
+  }
+  {
+    json grid = json::array({{{"query", nullptr}, {"threshold", 0.0}}});
+    register_calculator(make_param<QueryParam>(
+        "query_similarity_count", grid,
+        [](const Params& p, const std::string& n) {
+          QueryParam r;
+          auto q = p.find("query");
+          if (q != p.end() && !q->is_null()) {
+            if (q->is_number()) {
+              r.query.clear();  // a scalar query has size 1: NaN, as in tsfresh
+            } else if (q->is_array()) {
+              for (const auto& v : *q) {
+                if (!v.is_number()) bad(n, "parameter 'query' must be an array of numbers, got " + q->dump());
+                r.query.push_back(v.get<double>());
+              }
+            } else {
+              bad(n, "parameter 'query' must be null or an array of numbers, got " + q->dump());
+            }
+          }
+          if (p.contains("threshold")) r.threshold = param_double(p, "threshold", n);
+          if (p.contains("normalize")) r.normalize = param_bool(p, "normalize", n);
+          return r;
+        },
+        query_similarity_count));
+  }
+}
 
 }  // namespace freshet::fresh

@@ -177,7 +177,7 @@ void partial_autocorrelation(const Series& s, std::span<const long long> lags,
 
 // ---------------------------------------------------------------------------------------------
 // ar_coefficient: statsmodels AutoReg(x, lags=k, trend="c").fit().params (conditional OLS,
-// pinv). When the model cannot be set up (fewer rows than regressors: n < 2k + 1) tsfresh stores
+// pinv). When the model cannot be fitted (no more rows than regressors: n <= 2k + 1) tsfresh stores
 // [NaN] * k, so coeff < k is NaN and coeff == k is 0 (its IndexError branch).
 struct ArParam {
   long long coeff, k;
@@ -186,7 +186,8 @@ struct ArParam {
 std::vector<double> fit_autoreg(std::span<const double> x, long long k) {
   const long long n = static_cast<long long>(x.size());
   const long long rows = n - k;
-  if (rows < k + 1 || k >= n) return std::vector<double>(static_cast<std::size_t>(k), kNaN);
+  // rows < k + 1: ValueError; rows == k + 1: ZeroDivisionError in AutoReg.fit (nobs / (nobs - k)).
+  if (rows <= k + 1 || k >= n) return std::vector<double>(static_cast<std::size_t>(k), kNaN);
   for (double v : x)
     if (!std::isfinite(v)) return std::vector<double>(static_cast<std::size_t>(k), kNaN);
   Eigen::MatrixXd X(rows, k + 1);
@@ -314,10 +315,22 @@ AdfResult adfuller(std::span<const double> x, std::span<const double> dx, AutoLa
     const long long nobs = d.y.size();
     const bool add_const = !has_nonzero_constant_column(d.lagged);
     const Eigen::Index c0 = add_const ? 1 : 0;
-    const Eigen::Index p = c0 + d.lagged.cols();
+    const Eigen::Index ncols = c0 + d.lagged.cols();
+    Eigen::MatrixXd full(nobs, ncols);
+    if (add_const) full.col(0).setOnes();
+    full.middleCols(c0, d.lagged.cols()) = d.lagged;
+    // All-zero columns (runs of equal values make lagged differences vanish) add nothing to a
+    // pinv fit; they are left out, so candidates that differ only by such columns get the very
+    // same computation and tie exactly, as they do in statsmodels (the smaller lag wins).
+    std::vector<Eigen::Index> nz_before(static_cast<std::size_t>(ncols + 1), 0);
+    std::vector<Eigen::Index> keep;
+    for (Eigen::Index j = 0; j < ncols; ++j) {
+      if (!full.col(j).isZero(0.0)) keep.push_back(j);
+      nz_before[static_cast<std::size_t>(j + 1)] = static_cast<Eigen::Index>(keep.size());
+    }
+    const Eigen::Index p = static_cast<Eigen::Index>(keep.size());
     Eigen::MatrixXd A(nobs, p + 1);
-    if (add_const) A.col(0).setOnes();
-    A.middleCols(c0, d.lagged.cols()) = d.lagged;
+    for (Eigen::Index j = 0; j < p; ++j) A.col(j) = full.col(keep[static_cast<std::size_t>(j)]);
     A.col(p) = d.y;
     Eigen::HouseholderQR<Eigen::MatrixXd> qr(A);
     const Eigen::MatrixXd& R = qr.matrixQR();
@@ -346,15 +359,19 @@ AdfResult adfuller(std::span<const double> x, std::span<const double> dx, AutoLa
     double best_ic = 0.0;
     Eigen::Index best_cols = -1;
     for (Eigen::Index cols = startlag; cols <= startlag + maxlag; ++cols) {
-      const double cond = std::sqrt(norm_r[static_cast<std::size_t>(cols)] *
-                                    norm_rinv[static_cast<std::size_t>(cols)]);
+      const Eigen::Index kc = nz_before[static_cast<std::size_t>(cols)];  // columns fitted
+      const double cond = std::sqrt(norm_r[static_cast<std::size_t>(kc)] *
+                                    norm_rinv[static_cast<std::size_t>(kc)]);
       double ssr, rank;
-      if (std::isfinite(cond) && cond < 1e7) {
+      if (kc == 0) {
+        ssr = d.y.squaredNorm();
+        rank = 0;
+      } else if (std::isfinite(cond) && cond < 1e7) {
         ssr = 0.0;
-        for (Eigen::Index j = cols; j <= last_row; ++j) ssr += R(j, p) * R(j, p);
-        rank = static_cast<double>(cols);
+        for (Eigen::Index j = kc; j <= last_row; ++j) ssr += R(j, p) * R(j, p);
+        rank = static_cast<double>(kc);
       } else {
-        const detail::OlsResult f = detail::ols_pinv(A.leftCols(cols), d.y);
+        const detail::OlsResult f = detail::ols_pinv(A.leftCols(kc), d.y);
         if (!f.ok) return res;
         ssr = f.ssr;
         rank = static_cast<double>(f.rank);
@@ -561,9 +578,11 @@ void register_model_calculators() {
         partial_autocorrelation));
   }
   {
+    // tsfresh's grid has only "attr", but its feature names always carry autolag_"AIC" (the
+    // combiner adds it); listing it here makes the engine's names match.
     json grid = json::array();
     for (int a = 0; a < 3; ++a)
-      grid.push_back({{"attr", a == 0 ? "teststat" : a == 1 ? "pvalue" : "usedlag"}});
+      grid.push_back({{"attr", a == 0 ? "teststat" : a == 1 ? "pvalue" : "usedlag"}, {"autolag", "AIC"}});
     register_calculator(make_combiner<AdfParam>(
         "augmented_dickey_fuller", grid,
         [](const Params& p, const std::string& n) {

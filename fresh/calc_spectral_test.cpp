@@ -5,9 +5,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <cmath>
 #include <complex>
 #include <cstdio>
+#include <limits>
 #include <map>
 #include <numbers>
 #include <random>
@@ -15,6 +17,7 @@
 #include <vector>
 
 #include "core/csv.hpp"
+#include "core/error.hpp"
 #include "fresh/calculator.hpp"
 #include "fresh/cwt.hpp"
 #include "fresh/names.hpp"
@@ -263,6 +266,160 @@ TEST_CASE("spectral golden: ItalyPowerDemand and ERing") {
 
 TEST_CASE("spectral golden: PLAID (efficient settings, lengths 100..620)") {
   check_golden(ref("PLAID/series_subset.csv"), ref("PLAID/features_efficient.csv"));
+}
+
+TEST_CASE("spectral: rfft agrees with a long-double DFT for every code path") {
+  // Direct DFT below 8 points, kissfft for small prime factors (<= 31), Bluestein above
+  // (97, 251, 1009, 2018 = 2 * 1009), powers of two and 19^2 (generic radix 19).
+  std::mt19937_64 rng(42);
+  std::normal_distribution<double> normal;
+  std::vector<std::size_t> lengths;
+  for (std::size_t n = 1; n <= 40; ++n) lengths.push_back(n);
+  for (std::size_t n : {64, 97, 150, 250, 251, 256, 361, 1000, 1009, 2018}) lengths.push_back(n);
+  std::vector<std::complex<double>> got;
+  for (std::size_t n : lengths) {
+    std::vector<double> x(n);
+    double scale = 0;
+    for (double& v : x) {
+      v = normal(rng) * 100;
+      scale += std::fabs(v);
+    }
+    spectral::rfft(x, got);
+    REQUIRE(got.size() == n / 2 + 1);
+    double worst = 0;
+    for (std::size_t k = 0; k < got.size(); ++k) {
+      long double re = 0, im = 0;
+      for (std::size_t j = 0; j < n; ++j) {
+        const long double ang = -2.0L * std::numbers::pi_v<long double> *
+                                static_cast<long double>((j * k) % n) / static_cast<long double>(n);
+        re += x[j] * std::cos(ang);
+        im += x[j] * std::sin(ang);
+      }
+      worst = std::max(worst, static_cast<double>(std::hypot(got[k].real() - re, got[k].imag() - im)));
+    }
+    CHECK_MESSAGE(worst <= 1e-14 * scale, "n=", n, " worst abs error ", worst, " scale ", scale);
+    CHECK(got[0].imag() == 0.0);
+    if (n % 2 == 0) CHECK(got[n / 2].imag() == 0.0);
+  }
+}
+
+TEST_CASE("spectral: Welch density of a pure tone peaks at its frequency and integrates to the power") {
+  // x = sin(2 pi 8 t / 256), n = 1024: 7 segments of 256 with the periodic Hann window; the
+  // one-sided density sums (times the bin width 1/256) to the mean power 1/2.
+  std::vector<double> x(1024);
+  for (std::size_t t = 0; t < x.size(); ++t)
+    x[t] = std::sin(2 * std::numbers::pi * 8 * static_cast<double>(t) / 256);
+  std::vector<double> pxx;
+  spectral::welch_density(x, pxx);
+  REQUIRE(pxx.size() == 129);
+  CHECK(std::max_element(pxx.begin(), pxx.end()) - pxx.begin() == 8);
+  double total = 0;
+  for (double v : pxx) total += v;
+  CHECK(total / 256 == doctest::Approx(0.5).epsilon(1e-12));
+  x[300] = std::numeric_limits<double>::infinity();
+  spectral::welch_density(x, pxx);
+  CHECK(std::isnan(pxx[8]));
+}
+
+TEST_CASE("spectral: histogram entropy follows numpy's bins") {
+  // 0, 0.25, 0.5, 0.75, 1 in 2 bins: [0, 0.5) holds 2, [0.5, 1] holds 3 (last bin closed).
+  const std::vector<double> v = {0, 0.25, 0.5, 0.75, 1};
+  const double p = 0.4, q = 0.6;
+  CHECK(spectral::histogram_entropy(v, 2) == doctest::Approx(-(p * std::log(p) + q * std::log(q))));
+  CHECK(spectral::histogram_entropy(std::vector<double>{3, 3, 3}, 10) == 0.0);  // one bin
+  CHECK(std::isnan(spectral::histogram_entropy(std::vector<double>{1, std::nan("")}, 3)));
+}
+
+TEST_CASE("cwt: pywt's mexh kernel has 16 * scale + 1 points and coefficients end at n") {
+  for (int s : {2, 5, 10, 20}) CHECK(cwt::MexhScale(s).kernel_size() == 16u * s + 1);
+  const cwt::MexhScale scale(2);
+  const std::vector<double> x = {1, 2, 3};
+  CHECK_FALSE(std::isnan(scale.coefficient(x, 2)));
+  CHECK(std::isnan(scale.coefficient(x, 3)));
+  // A constant far from the borders has no wavelet response (the mexh kernel integrates to ~0).
+  const std::vector<double> flat(200, 5.0);
+  CHECK(std::fabs(cwt::MexhScale(5).coefficient(flat, 100)) < 1e-6);
+  CHECK_THROWS_AS(cwt::MexhScale(0.0), Error);
+}
+
+TEST_CASE("cwt: find_peaks_cwt noise floors are the same by window sort and by rank tree") {
+  std::mt19937_64 rng(7);
+  std::normal_distribution<double> normal;
+  const std::vector<int> widths = {1, 2, 5, 8};
+  for (std::size_t n : {3, 20, 150, 1000, 5000}) {
+    for (bool quantised : {false, true}) {
+      std::vector<double> x(n);
+      double level = 0;
+      for (double& v : x) {
+        level += normal(rng);
+        v = quantised ? std::round(level) : level;
+      }
+      std::vector<double> a(widths.size()), b(widths.size()), c(widths.size());
+      cwt::count_cwt_peaks(x, widths, a, {.noise = cwt::CwtPeakOptions::Noise::kSortWindow});
+      cwt::count_cwt_peaks(x, widths, b, {.noise = cwt::CwtPeakOptions::Noise::kRankTree});
+      cwt::count_cwt_peaks(x, widths, c);
+      CHECK_MESSAGE(a == b, "n=", n, " quantised=", quantised);
+      CHECK(a == c);
+      if (n >= 150) CHECK(a[0] > 0);
+    }
+  }
+  std::vector<double> out(1);
+  const std::vector<int> one = {1};
+  cwt::count_cwt_peaks(std::vector<double>{1.0, 2.0}, one, out);
+  CHECK(out[0] == 0.0);
+  cwt::count_cwt_peaks(std::vector<double>{}, one, out);
+  CHECK(std::isnan(out[0]));
+}
+
+TEST_CASE("spectral: timing of the six calculators on 1000-point series" * doctest::skip()) {
+  // Run with: fresh_tests -tc='*timing of the six*' --no-skip
+  std::mt19937_64 rng(1);
+  std::normal_distribution<double> normal;
+  constexpr int kSeries = 2000;
+  std::vector<std::vector<double>> xs(kSeries, std::vector<double>(1000));
+  for (auto& x : xs) {
+    double level = 0;
+    for (double& v : x) v = level += normal(rng);
+  }
+  double total_ms = 0;
+  for (const std::string& name : kSpectral) {
+    const Calculator* calc = find_calculator(name);
+    const std::vector<Params> params(calc->comprehensive.begin(), calc->comprehensive.end());
+    const ComputeFn fn = calc->prepare(params);
+    std::vector<double> out(params.size());
+    // Thread CPU time: the build machine is shared, wall time would measure the neighbours.
+    auto cpu_ms = [] {
+      timespec ts{};
+      clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+      return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) * 1e-6;
+    };
+    const double t0 = cpu_ms();
+    double sink = 0;
+    for (const auto& x : xs) {
+      Series s(x);
+      fn(s, out);
+      sink += out[0];
+    }
+    const double ms = (cpu_ms() - t0) / kSeries;
+    total_ms += ms;
+    MESSAGE(name, ": ", ms * 1000, " us CPU per series (", sink, ")");
+  }
+  MESSAGE("all six: ", total_ms * 1000, " us CPU per 1000-point series");
+  // find_peaks_cwt's two noise-floor methods on the same series (kAuto picks by cost).
+  for (auto method : {cwt::CwtPeakOptions::Noise::kSortWindow, cwt::CwtPeakOptions::Noise::kRankTree,
+                      cwt::CwtPeakOptions::Noise::kAuto}) {
+    auto cpu_ms = [] {
+      timespec ts{};
+      clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+      return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) * 1e-6;
+    };
+    const std::vector<int> widths = {1, 5};
+    std::vector<double> out(2);
+    const double t0 = cpu_ms();
+    for (const auto& x : xs) cwt::count_cwt_peaks(x, widths, out, {.noise = method});
+    MESSAGE("count_cwt_peaks noise method ", static_cast<int>(method), ": ",
+            (cpu_ms() - t0) / kSeries * 1000, " us CPU per series");
+  }
 }
 
 }  // namespace freshet::fresh

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <numbers>
 #include <string>
@@ -124,11 +125,12 @@ void ricker_row(std::span<const double> x, int width, std::vector<double>& padde
   const std::size_t half = len / 2;
   padded.assign(n + len, 0.0);
   std::copy(x.begin(), x.end(), padded.begin() + static_cast<std::ptrdiff_t>(half));
-  std::fill(row, row + n, 0.0);
+  double* __restrict out = row;
+  std::fill(out, out + n, 0.0);
   for (std::size_t t = 0; t < len; ++t) {
     const double kt = kernel[t];
-    const double* src = padded.data() + t;
-    for (std::size_t i = 0; i < n; ++i) row[i] += src[i] * kt;
+    const double* __restrict src = padded.data() + t;
+    for (std::size_t i = 0; i < n; ++i) out[i] += src[i] * kt;
   }
 }
 
@@ -158,7 +160,9 @@ double interpolate(const PercentileIndex& p, double lo, double hi) {
 // Fenwick tree over value ranks: k-th smallest of a sliding window in O(log n).
 class RankTree {
  public:
-  explicit RankTree(std::size_t n) : tree_(n + 1, 0), n_(n) {
+  // Uses (and clears) the caller's buffer, so no allocation per series. n < 2^31.
+  RankTree(std::vector<std::int32_t>& buffer, std::size_t n) : tree_(buffer), n_(n) {
+    tree_.assign(n + 1, 0);
     log_ = 1;
     while ((std::size_t{1} << log_) <= n_) ++log_;
   }
@@ -168,7 +172,7 @@ class RankTree {
   // Rank of the k-th smallest present element (0-based k).
   std::size_t kth(std::size_t k) const {
     std::size_t pos = 0;
-    auto remaining = static_cast<long long>(k);
+    auto remaining = static_cast<std::int64_t>(k);
     for (int b = log_; b >= 0; --b) {
       const std::size_t next = pos + (std::size_t{1} << b);
       if (next <= n_ && tree_[next] <= remaining) {
@@ -180,7 +184,7 @@ class RankTree {
   }
 
  private:
-  std::vector<long long> tree_;
+  std::vector<std::int32_t>& tree_;
   std::size_t n_;
   int log_;
 };
@@ -188,7 +192,7 @@ class RankTree {
 }  // namespace
 
 void count_cwt_peaks(std::span<const double> x, std::span<const int> max_widths,
-                     std::span<double> out) {
+                     std::span<double> out, const CwtPeakOptions& options) {
   const std::size_t n = x.size();
   int max_width = 0;
   for (int w : max_widths) max_width = std::max(max_width, w);
@@ -233,7 +237,10 @@ void count_cwt_peaks(std::span<const double> x, std::span<const int> max_widths,
     cols.erase(std::unique(cols.begin(), cols.end()), cols.end());
     std::erase_if(cols, [&](std::size_t c) { return noise_known[c] != 0; });
     if (cols.empty()) return;
-    if (cols.size() * window <= 4 * n + 256) {
+    const bool sort_windows =
+        options.noise == CwtPeakOptions::Noise::kSortWindow ||
+        (options.noise == CwtPeakOptions::Noise::kAuto && cols.size() * window <= 4 * n + 256);
+    if (sort_windows) {
       thread_local std::vector<double> buf;
       for (std::size_t c : cols) {
         const auto [lo, hi] = window_of(c);
@@ -249,20 +256,31 @@ void count_cwt_peaks(std::span<const double> x, std::span<const int> max_widths,
       }
       return;
     }
-    // Sliding windows over ranks: both window ends only move right as c grows.
-    thread_local std::vector<std::size_t> order, rank;
+    // Sliding windows over ranks: both window ends only move right as c grows. Ties may be
+    // ranked in any order: only the order statistics' values are used.
+    thread_local std::vector<std::pair<double, std::uint32_t>> keyed;
+    thread_local std::vector<std::uint32_t> rank;
     thread_local std::vector<double> sorted;
-    order.resize(n);
-    for (std::size_t i = 0; i < n; ++i) order[i] = i;
-    std::stable_sort(order.begin(), order.end(),
-                     [&](std::size_t a, std::size_t b) { return nan_last_less(row0[a], row0[b]); });
+    keyed.resize(n);
+    bool has_nan = false;
+    for (std::size_t i = 0; i < n; ++i) {
+      keyed[i] = {row0[i], static_cast<std::uint32_t>(i)};
+      has_nan = has_nan || std::isnan(row0[i]);
+    }
+    if (has_nan)
+      std::sort(keyed.begin(), keyed.end(),
+                [](const auto& a, const auto& b) { return nan_last_less(a.first, b.first); });
+    else
+      std::sort(keyed.begin(), keyed.end(),
+                [](const auto& a, const auto& b) { return a.first < b.first; });
     rank.resize(n);
     sorted.resize(n);
     for (std::size_t r = 0; r < n; ++r) {
-      rank[order[r]] = r;
-      sorted[r] = row0[order[r]];
+      rank[keyed[r].second] = static_cast<std::uint32_t>(r);
+      sorted[r] = keyed[r].first;
     }
-    RankTree tree(n);
+    thread_local std::vector<std::int32_t> tree_buffer;
+    RankTree tree(tree_buffer, n);
     std::size_t cur_lo = 0, cur_hi = 0;
     for (std::size_t c : cols) {
       const auto [lo, hi] = window_of(c);

@@ -46,10 +46,18 @@ class MexhScale {
   std::size_t trim_ = 0;        // floor((kernel_size - 2) / 2)
 };
 
+// How find_peaks_cwt's noise floors (10th percentile of a window of ceil(n / 20) values of the
+// width-1 row) are found. Both give identical values; kAuto picks by cost. The others exist so
+// tests can check the two against each other.
+struct CwtPeakOptions {
+  enum class Noise { kAuto, kSortWindow, kRankTree };
+  Noise noise = Noise::kAuto;
+};
+
 // len(scipy.signal.find_peaks_cwt(x, widths=np.arange(1, n + 1), wavelet=ricker)) for each n in
 // max_widths (each >= 1), written to out (same size). The ricker rows for widths 1..max(n) are
 // computed once and shared. 0 for series shorter than 3 points; NaN for an empty series.
 void count_cwt_peaks(std::span<const double> x, std::span<const int> max_widths,
-                     std::span<double> out);
+                     std::span<double> out, const CwtPeakOptions& options = {});
 
 }  // namespace freshet::fresh::cwt

@@ -25,9 +25,13 @@ OlsResult ols_svd(const Eigen::MatrixXd& X, const Eigen::VectorXd& y) {
   const Eigen::VectorXd& s = svd.singularValues();
   const Eigen::Index ns = s.size();
   const double smax = ns > 0 ? s(0) : 0.0;
-  // statsmodels pinv_extended(rcond=1e-15) and np.linalg.matrix_rank(np.diag(s)).
-  const double cutoff = 1e-15 * smax;
+  // statsmodels: pinv_extended(rcond=1e-15) and np.linalg.matrix_rank(np.diag(s)) (tolerance
+  // smax * len(s) * eps). Singular values that do not count for the rank are dropped from the
+  // pseudo-inverse too (statsmodels keeps those above 1e-15 * smax): in that band the values are
+  // rounding noise either way, and this keeps params, rank and ssr consistent (a constant series
+  // then gets the exact minimum-norm AR fit instead of noise).
   const double rank_tol = smax * static_cast<double>(ns) * kEps;
+  const double cutoff = std::max(1e-15 * smax, rank_tol);
   Eigen::VectorXd sinv(ns);
   r.rank = 0;
   for (Eigen::Index i = 0; i < ns; ++i) {
@@ -51,6 +55,33 @@ OlsResult ols_pinv(const Eigen::MatrixXd& X, const Eigen::VectorXd& y) {
   if (!X.allFinite() || !y.allFinite()) return {};
   const Eigen::Index n = X.rows(), k = X.cols();
   if (k == 0 || n == 0) return {};
+  // An all-zero column takes no part in the pinv solution (its parameter and covariance are 0,
+  // the rank and the residuals do not change): fit without it, so the QR path stays usable.
+  std::vector<Eigen::Index> nonzero;
+  for (Eigen::Index j = 0; j < k; ++j)
+    if (!X.col(j).isZero(0.0)) nonzero.push_back(j);
+  if (static_cast<Eigen::Index>(nonzero.size()) < k) {
+    OlsResult r;
+    r.params = Eigen::VectorXd::Zero(k);
+    r.ncov_diag = Eigen::VectorXd::Zero(k);
+    if (nonzero.empty()) {
+      r.ssr = y.squaredNorm();
+      r.ok = true;
+      return r;
+    }
+    Eigen::MatrixXd Xn(n, static_cast<Eigen::Index>(nonzero.size()));
+    for (std::size_t j = 0; j < nonzero.size(); ++j) Xn.col(static_cast<Eigen::Index>(j)) = X.col(nonzero[j]);
+    const OlsResult sub = ols_pinv(Xn, y);
+    if (!sub.ok) return sub;
+    for (std::size_t j = 0; j < nonzero.size(); ++j) {
+      r.params(nonzero[j]) = sub.params(static_cast<Eigen::Index>(j));
+      r.ncov_diag(nonzero[j]) = sub.ncov_diag(static_cast<Eigen::Index>(j));
+    }
+    r.ssr = sub.ssr;
+    r.rank = sub.rank;
+    r.ok = true;
+    return r;
+  }
   if (n >= k) {
     Eigen::HouseholderQR<Eigen::MatrixXd> qr(X);
     const Eigen::MatrixXd& QR = qr.matrixQR();

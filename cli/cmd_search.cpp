@@ -1,0 +1,154 @@
+// `freshet search TABLE.csv --model ridge --grid alpha=0.01,0.1,1 --cv kfold:n_splits=5
+//  --scoring r2 --out RESULTS.csv`: grid, random (--random NAME=KIND:ARGS --n-iter N) or Sobol
+// (--sobol NAME=KIND:ARGS --n-iter 2^m) search; writes sklearn's cv_results_ as CSV, the refitted
+// best estimator with --best-out, and prints the best candidate.
+
+#include <iostream>
+
+#include "cli/command.hpp"
+#include "core/csv.hpp"
+#include "core/format.hpp"
+#include "xval/search.hpp"
+#include "xval/search_space.hpp"
+
+namespace freshet::cli {
+namespace {
+
+struct SearchArgs {
+  std::string table;
+  std::string target = "y";
+  std::string model;
+  std::string cv = "kfold:n_splits=5";
+  std::string scoring;
+  std::string preprocess;
+  std::string features;
+  std::string groups;
+  std::vector<std::string> grid;
+  std::vector<std::string> random;
+  std::vector<std::string> sobol;
+  std::size_t n_iter = 16;
+  std::uint32_t random_state = 42;
+  double holdout = 0;
+  bool holdout_shuffle = false;
+  bool no_refit = false;
+  std::string out;
+  std::string best_out;
+};
+
+std::vector<std::string> split_commas(const std::string& text) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : text) {
+    if (c == ',') {
+      if (!cur.empty()) out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) out.push_back(cur);
+  return out;
+}
+
+std::function<int()> setup_search(CLI::App& app, const Common& common) {
+  auto a = std::make_shared<SearchArgs>();
+  app.add_option("TABLE", a->table, "CSV table: one row per sample")->required()->type_name("TABLE.csv");
+  app.add_option("--target", a->target, "target column")->capture_default_str()->type_name("COLUMN");
+  app.add_option("--model", a->model, "model SPEC; searched parameters are set on it")
+      ->required()
+      ->type_name("SPEC");
+  app.add_option("--cv", a->cv, "splitter SPEC")->capture_default_str()->type_name("SPEC");
+  app.add_option("--scoring", a->scoring, "scorer names; the first ranks the candidates")
+      ->type_name("S1,S2");
+  app.add_option("--preprocess", a->preprocess, "steps fitted inside each training fold")
+      ->type_name("STEPS");
+  app.add_option("--features", a->features, "feature columns (default: all others)")->type_name("C1,C2");
+  app.add_option("--groups", a->groups, "group column (group splitters)")->type_name("COLUMN");
+  auto* grid = app.add_option("--grid", a->grid,
+                              "grid parameter NAME=V1,V2,... (repeat for more parameters; "
+                              "sklearn's ParameterGrid order)")
+                   ->type_name("NAME=VALUES");
+  auto* random = app.add_option("--random", a->random,
+                                "random-search parameter NAME=uniform:LO:HI | loguniform:LO:HI | "
+                                "randint:LO:HI | choice:A|B (repeatable)")
+                     ->type_name("NAME=DIST");
+  auto* sobol = app.add_option("--sobol", a->sobol,
+                               "Sobol-search parameter (same forms as --random; KX's sequence)")
+                    ->type_name("NAME=DIST");
+  grid->excludes(random)->excludes(sobol);
+  random->excludes(sobol);
+  app.add_option("--n-iter", a->n_iter, "candidates for --random / --sobol (Sobol: a power of 2)")
+      ->capture_default_str();
+  app.add_option("--random-state", a->random_state,
+                 "seed for --random / --sobol choices and the hold-out shuffle")
+      ->capture_default_str();
+  app.add_option("--holdout", a->holdout,
+                 "fraction of rows held out before the search and scored by the refitted best "
+                 "model (KX's tstTyp)")
+      ->capture_default_str();
+  app.add_flag("--holdout-shuffle", a->holdout_shuffle, "shuffle before holding out (tstTyp < 0)");
+  app.add_flag("--no-refit", a->no_refit, "do not refit the best candidate");
+  app.add_option("--out", a->out, "cv_results CSV")->type_name("RESULTS.csv");
+  app.add_option("--best-out", a->best_out, "refitted best estimator: term,value rows")
+      ->type_name("BEST.csv");
+  return [a, &common] {
+    if (a->grid.empty() && a->random.empty() && a->sobol.empty())
+      throw Error(Errc::kUsage, "search needs --grid, --random or --sobol parameters");
+    const auto splitter = xval::make_splitter(a->cv);
+    if (splitter->needs_groups() && a->groups.empty())
+      throw Error(Errc::kUsage, "splitter '" + splitter->name() + "' needs --groups COLUMN");
+    xval::SearchOptions opt;
+    opt.model = xval::pipeline_spec(xval::parse_step_list(a->preprocess), a->model);
+    opt.scoring = split_commas(a->scoring);
+    opt.holdout = a->holdout;
+    opt.holdout_shuffle = a->holdout_shuffle;
+    opt.random_state = a->random_state;
+    opt.refit = !a->no_refit;
+    if (!a->grid.empty()) {
+      xval::ParamGrid grid;
+      for (const auto& g : a->grid) grid.push_back(xval::parse_grid_param(g));
+      opt.candidates = xval::parameter_grid(grid);
+    } else {
+      std::vector<xval::ParamDistribution> space;
+      for (const auto& d : a->random.empty() ? a->sobol : a->random)
+        space.push_back(xval::parse_distribution(d));
+      opt.candidates = a->random.empty()
+                           ? xval::sample_sobol(space, a->n_iter, a->random_state)
+                           : xval::sample_random(space, a->n_iter, a->random_state);
+      const std::size_t dropped = xval::drop_duplicates(opt.candidates);
+      if (dropped)
+        warn(common, "distinct parameter sets less than n - returning " +
+                         std::to_string(opt.candidates.size()) + " sets");
+    }
+    auto executor = common.make_executor();
+    const Table table = read_csv(a->table);
+    xval::DatasetOptions dopt;
+    dopt.target = a->target;
+    dopt.groups = a->groups;
+    dopt.features = split_commas(a->features);
+    dopt.exclude = splitter->columns();
+    const xval::Dataset data = xval::make_dataset(table, dopt);
+    std::vector<std::string> warnings;
+    const xval::SearchResult r = xval::search(data, *splitter, opt, *executor, &warnings);
+    for (const auto& w : warnings) warn(common, w);
+    if (!a->out.empty()) write_csv(xval::cv_results_table(r), a->out);
+    if (!a->best_out.empty()) {
+      if (!r.best_model) throw Error(Errc::kUsage, "--best-out needs the refit (drop --no-refit)");
+      write_csv(xval::best_estimator_table(r), a->best_out);
+    }
+    std::cout << r.candidates.size() << " candidates x " << r.n_splits << " splits on "
+              << r.n_search_rows << " rows (" << splitter->spec() << ")\n";
+    std::cout << "best: " << r.candidate_specs[r.best_index] << " (candidate " << r.best_index
+              << "), mean " << r.scoring[0] << " " << format_double(r.best_score) << "\n";
+    for (std::size_t s = 0; s < r.holdout_scores.size(); ++s)
+      std::cout << "holdout " << r.scoring[s] << " (" << r.n_holdout_rows
+                << " rows): " << format_double(r.holdout_scores[s]) << "\n";
+    return 0;
+  };
+}
+
+FRESHET_COMMAND("search", "grid, random or Sobol hyper-parameter search with cross-validation",
+                setup_search, 43);
+
+}  // namespace
+}  // namespace freshet::cli

@@ -1,0 +1,119 @@
+// `freshet xval TABLE.csv --target y --model SPEC --cv SPEC --scoring accuracy,f1_macro
+//  --out SCORES.csv`: cross-validates one model; writes split,metric,score,fit_seconds,
+// score_seconds (one row per split and metric) and prints mean and std per metric.
+
+#include <iomanip>
+#include <iostream>
+
+#include "cli/command.hpp"
+#include "core/csv.hpp"
+#include "core/format.hpp"
+#include "xval/cross_validate.hpp"
+
+namespace freshet::cli {
+namespace {
+
+struct XvalArgs {
+  std::string table;
+  std::string target = "y";
+  std::string model;
+  std::string cv = "kfold:n_splits=5";
+  std::string scoring;
+  std::string preprocess;
+  std::string features;
+  std::string groups;
+  std::string out;
+};
+
+std::vector<std::string> split_commas(const std::string& text) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : text) {
+    if (c == ',') {
+      if (!cur.empty()) out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) out.push_back(cur);
+  return out;
+}
+
+std::function<int()> setup_xval(CLI::App& app, const Common& common) {
+  auto a = std::make_shared<XvalArgs>();
+  app.add_option("TABLE", a->table, "CSV table: one row per sample")->required()->type_name("TABLE.csv");
+  app.add_option("--target", a->target, "target column")->capture_default_str()->type_name("COLUMN");
+  app.add_option("--model", a->model, "model SPEC, e.g. ridge:alpha=0.5 (see 'freshet models')")
+      ->required()
+      ->type_name("SPEC");
+  app.add_option("--cv", a->cv, "splitter SPEC (see 'freshet splitters')")
+      ->capture_default_str()
+      ->type_name("SPEC");
+  app.add_option("--scoring", a->scoring,
+                 "comma-separated sklearn scorer names (default: accuracy for classifiers, r2 "
+                 "for regressors)")
+      ->type_name("S1,S2");
+  app.add_option("--preprocess", a->preprocess,
+                 "steps fitted inside each training fold, e.g. standard_scaler,min_max_scaler")
+      ->type_name("STEPS");
+  app.add_option("--features", a->features, "comma-separated feature columns (default: all others)")
+      ->type_name("C1,C2");
+  app.add_option("--groups", a->groups, "group column (group splitters)")->type_name("COLUMN");
+  app.add_option("--out", a->out, "scores CSV: split,metric,score,fit_seconds,score_seconds")
+      ->type_name("SCORES.csv");
+  return [a, &common] {
+    const auto splitter = xval::make_splitter(a->cv);
+    if (splitter->needs_groups() && a->groups.empty())
+      throw Error(Errc::kUsage, "splitter '" + splitter->name() + "' needs --groups COLUMN");
+    const std::string model =
+        xval::pipeline_spec(xval::parse_step_list(a->preprocess), a->model);
+    std::vector<std::string> scoring = split_commas(a->scoring);
+    if (scoring.empty()) scoring.push_back(xval::default_scorer(model));
+    auto executor = common.make_executor();
+    const Table table = read_csv(a->table);
+    xval::DatasetOptions dopt;
+    dopt.target = a->target;
+    dopt.groups = a->groups;
+    dopt.features = split_commas(a->features);
+    dopt.exclude = splitter->columns();
+    const xval::Dataset data = xval::make_dataset(table, dopt);
+    std::vector<std::string> warnings;
+    const xval::CvResult result =
+        xval::cross_validate(data, *splitter, model, scoring, *executor, &warnings);
+    for (const auto& w : warnings) warn(common, w);
+
+    if (!a->out.empty()) {
+      std::vector<std::int64_t> split;
+      std::vector<std::string> metric;
+      std::vector<double> score, fit, score_time;
+      for (std::size_t s = 0; s < result.splits.size(); ++s)
+        for (std::size_t m = 0; m < scoring.size(); ++m) {
+          split.push_back(static_cast<std::int64_t>(s));
+          metric.push_back(scoring[m]);
+          score.push_back(result.splits[s].scores[m]);
+          fit.push_back(result.splits[s].fit_seconds);
+          score_time.push_back(result.splits[s].score_seconds[m]);
+        }
+      Table out;
+      out.add_column(Column("split", split));
+      out.add_column(Column("metric", metric));
+      out.add_column(Column("score", score));
+      out.add_column(Column("fit_seconds", fit));
+      out.add_column(Column("score_seconds", score_time));
+      write_csv(out, a->out);
+    }
+    std::cout << model << " on " << data.num_rows() << " rows x " << data.feature_names.size()
+              << " features, " << result.splits.size() << " splits (" << splitter->spec() << ")\n";
+    std::cout << "metric,mean,std\n";
+    for (std::size_t m = 0; m < scoring.size(); ++m)
+      std::cout << scoring[m] << "," << format_double(result.mean(m)) << ","
+                << format_double(result.std(m)) << "\n";
+    return 0;
+  };
+}
+
+FRESHET_COMMAND("xval", "cross-validate a model: scores per split and metric", setup_xval, 42);
+
+}  // namespace
+}  // namespace freshet::cli

@@ -1,0 +1,204 @@
+// Golden test: freshet's features against tsfresh 0.21.2's, for every dataset in
+// shared/reference/tsfresh, column by column, for every calculator registered in this build
+// (so calculators are checked automatically as they are registered). Rules from
+// shared/reference/README.md: the NaN/inf pattern must match exactly; values within
+// rtol 1e-9 + atol 1e-10; integer/boolean/count-ratio features exactly; the README's exceptions
+// table for variation_coefficient, fft angles and partial_autocorrelation.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <map>
+#include <set>
+#include <string>
+
+#include "core/csv.hpp"
+#include "fresh/extract.hpp"
+#include "fresh/names.hpp"
+#include "mproc/executor.hpp"
+
+using namespace freshet;
+
+namespace {
+
+const std::string kShared = FRESHET_SOURCE_DIR "/../shared";
+const std::string kRef = kShared + "/reference/tsfresh";
+
+bool exact_calculator(const std::string& c) {
+  static const std::set<std::string> exact = {
+      "length", "has_duplicate", "has_duplicate_max", "has_duplicate_min", "count_above_mean",
+      "count_below_mean", "longest_strike_above_mean", "longest_strike_below_mean",
+      "first_location_of_maximum", "first_location_of_minimum", "last_location_of_maximum",
+      "last_location_of_minimum", "number_peaks", "number_crossing_m", "number_cwt_peaks",
+      "value_count", "range_count", "count_above", "count_below", "ratio_beyond_r_sigma",
+      "large_standard_deviation", "symmetry_looking", "variance_larger_than_standard_deviation",
+      "index_mass_quantile", "percentage_of_reoccurring_values_to_all_values",
+      "percentage_of_reoccurring_datapoints_to_all_datapoints",
+      "ratio_value_number_to_time_series_length"};
+  return exact.count(c) > 0;
+}
+
+struct Mismatch {
+  std::size_t count = 0;
+  std::string first;
+};
+
+// Compares `ours` to `ref` on the ids ref holds. Returns the number of compared cells.
+std::size_t compare(const Table& ours, const Table& ref, const std::string& label) {
+  // Rows by id text.
+  std::map<std::string, std::size_t> our_row;
+  for (std::size_t i = 0; i < ours.num_rows(); ++i) our_row[ours.column(0).as_string(i)] = i;
+  std::vector<std::size_t> rows(ref.num_rows());
+  for (std::size_t i = 0; i < ref.num_rows(); ++i) {
+    const std::string id = ref.column(0).as_string(i);
+    REQUIRE_MESSAGE(our_row.count(id), label << ": id " << id << " missing from our output");
+    rows[i] = our_row[id];
+  }
+  // Columns of registered calculators must be the same set.
+  std::set<std::string> ours_names, ref_names;
+  for (std::size_t c = 1; c < ours.num_columns(); ++c) ours_names.insert(ours.column(c).name());
+  for (std::size_t c = 1; c < ref.num_columns(); ++c) {
+    const auto p = fresh::parse_feature_name(ref.column(c).name());
+    if (fresh::find_calculator(p.calculator)) ref_names.insert(ref.column(c).name());
+  }
+  for (const auto& n : ref_names) CHECK_MESSAGE(ours_names.count(n), label << ": missing " << n);
+  for (const auto& n : ours_names) CHECK_MESSAGE(ref_names.count(n), label << ": extra " << n);
+
+  std::map<std::string, Mismatch> bad;
+  std::size_t compared = 0;
+  for (const auto& name : ref_names) {
+    if (!ours_names.count(name)) continue;
+    const auto p = fresh::parse_feature_name(name);
+    const auto a_col = ours.column(name).to_f64();
+    const auto b_col = ref.column(name).to_f64();
+    // variation_coefficient: only where |mean| > 1e-6 * std (README exceptions table).
+    std::vector<double> means, stds, fft_abs, absmax, len;
+    if (p.calculator == "variation_coefficient") {
+      means = ref.column(p.kind + "__mean").to_f64();
+      stds = ref.column(p.kind + "__standard_deviation").to_f64();
+    }
+    const bool angle = p.calculator == "fft_coefficient" && p.params.is_object() &&
+                       p.params.value("attr", "") == "angle";
+    if (angle) {
+      auto q = p.params;
+      q["attr"] = "abs";
+      fft_abs = ref.column(fresh::feature_name(p.kind, "fft_coefficient", q)).to_f64();
+      absmax = ref.column(p.kind + "__absolute_maximum").to_f64();
+      len = ref.column(p.kind + "__length").to_f64();
+    }
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const double a = a_col[rows[i]], b = b_col[i];
+      bool ok;
+      if (std::isnan(a) || std::isnan(b) || std::isinf(a) || std::isinf(b)) {
+        ok = (std::isnan(a) && std::isnan(b)) || a == b;
+      } else if (exact_calculator(p.calculator)) {
+        ok = a == b;
+      } else if (!means.empty() && !(std::fabs(means[i]) > 1e-6 * stds[i])) {
+        ok = true;
+      } else if (angle) {
+        ok = fft_abs[i] < 1e-9 * len[i] * absmax[i] || std::fabs(a - b) <= 1e-7;
+      } else {
+        double rtol = 1e-9, atol = 1e-10;
+        if (p.calculator == "partial_autocorrelation") rtol = 1e-6, atol = 1e-9;
+        ok = std::fabs(a - b) <= rtol * std::max(std::fabs(a), std::fabs(b)) + atol;
+      }
+      ++compared;
+      if (!ok) {
+        auto& m = bad[p.calculator];
+        if (m.count++ == 0)
+          m.first = name + " id " + ref.column(0).as_string(i) + ": ours " +
+                    std::to_string(a) + " (" + ours.column(name).as_string(rows[i]) +
+                    ") tsfresh " + ref.column(name).as_string(i);
+      }
+    }
+  }
+  for (const auto& [calc, m] : bad)
+    CHECK_MESSAGE(m.count == 0, label << ": " << calc << ": " << m.count
+                                      << " cells differ, first: " << m.first);
+  return compared;
+}
+
+Table extract(const std::string& input, const fresh::Settings& settings, int workers = 2) {
+  auto executor = mproc::make_executor({.workers = workers});
+  const auto data = fresh::read_series_csv(input);
+  return fresh::extract_features(data, settings, *executor).features;
+}
+
+Table read_ref(const std::string& path) {
+  ReadCsvOptions o;
+  o.types["id"] = ColumnType::kString;
+  o.other_columns = ColumnType::kFloat64;
+  return read_csv(path, o);
+}
+
+void golden(const std::string& input, const std::string& preset, const std::string& ref_file) {
+  const Table ours = extract(input, fresh::preset_settings(preset));
+  const Table ref = read_ref(ref_file);
+  const std::size_t n = compare(ours, ref, ref_file.substr(kRef.size() + 1));
+  MESSAGE(ref_file.substr(kRef.size() + 1) << ": " << n << " values compared");
+  CHECK(ours.num_rows() == ref.num_rows());
+}
+
+}  // namespace
+
+TEST_CASE("golden tsfresh: GunPoint minimal, efficient, comprehensive") {
+  const std::string in = kShared + "/data/GunPoint/series.csv";
+  golden(in, "minimal", kRef + "/GunPoint/features_minimal.csv");
+  golden(in, "efficient", kRef + "/GunPoint/features_efficient.csv");
+  golden(in, "comprehensive", kRef + "/GunPoint/features_comprehensive.csv");
+}
+
+TEST_CASE("golden tsfresh: RobotFailureLP1 comprehensive") {
+  golden(kShared + "/data/RobotFailureLP1/series.csv", "comprehensive",
+         kRef + "/RobotFailureLP1/features_comprehensive.csv");
+}
+
+TEST_CASE("golden tsfresh: BasicMotions comprehensive") {
+  golden(kShared + "/data/BasicMotions/series.csv", "comprehensive",
+         kRef + "/BasicMotions/features_comprehensive.csv");
+}
+
+TEST_CASE("golden tsfresh: ItalyPowerDemand subset comprehensive") {
+  golden(kRef + "/ItalyPowerDemand/series_subset.csv", "comprehensive",
+         kRef + "/ItalyPowerDemand/features_comprehensive.csv");
+}
+
+TEST_CASE("golden tsfresh: JapaneseVowels subset comprehensive") {
+  golden(kRef + "/JapaneseVowels/series_subset.csv", "comprehensive",
+         kRef + "/JapaneseVowels/features_comprehensive.csv");
+}
+
+TEST_CASE("golden tsfresh: PLAID subset efficient") {
+  golden(kRef + "/PLAID/series_subset.csv", "efficient", kRef + "/PLAID/features_efficient.csv");
+}
+
+TEST_CASE("golden tsfresh: ERing subset comprehensive") {
+  golden(kRef + "/ERing/series_subset.csv", "comprehensive",
+         kRef + "/ERing/features_comprehensive.csv");
+}
+
+TEST_CASE("golden tsfresh: PickupGestureWiimoteZ comprehensive") {
+  golden(kShared + "/data/PickupGestureWiimoteZ/series.csv", "comprehensive",
+         kRef + "/PickupGestureWiimoteZ/features_comprehensive.csv");
+}
+
+TEST_CASE("golden tsfresh: edge cases, inf row per calculator, NaN row isolated") {
+  const std::string in = kRef + "/edge_cases/series.csv";
+  auto executor = mproc::make_executor({.workers = 0});
+  const auto data = fresh::read_series_csv(in);
+  const auto result = fresh::extract_features(data, fresh::preset_settings("comprehensive"),
+                                              *executor);
+  const Table& ours = result.features;
+  compare(ours, read_ref(kRef + "/edge_cases/features_comprehensive.csv"), "edge_cases");
+  compare(ours, read_ref(kRef + "/edge_cases/features_comprehensive_per_calculator.csv"),
+          "edge_cases per calculator (with_inf_10)");
+  // with_nan_10: every feature NaN, and a warning naming the id.
+  std::size_t row = ours.num_rows();
+  for (std::size_t i = 0; i < ours.num_rows(); ++i)
+    if (ours.column(0).as_string(i) == "with_nan_10") row = i;
+  REQUIRE(row < ours.num_rows());
+  for (std::size_t c = 1; c < ours.num_columns(); ++c)
+    CHECK(std::isnan(ours.column(c).f64()[row]));
+  bool named = false;
+  for (const auto& w : result.warnings) named |= w.find("with_nan_10") != std::string::npos;
+  CHECK(named);
+}
