@@ -11,7 +11,9 @@ BUILD=${1:-build}
 REPS=${2:-7}
 HERE=$(cd "$(dirname "$0")" && pwd)
 PEERS="$HERE/../../shared/peers/mproc"
+PY=${PYTHON:-/usr/bin/python3}  # Debian python with numpy (pytasks.py needs it)
 BIN="$BUILD/bench/bench_mproc_overhead"
+[ -x "$BIN" ] || BIN="$BUILD/bench_mproc_overhead"
 
 echo "## $(date -u +%FT%TZ) on $(nproc) cores; $(uname -r)"
 for part in tiny medium datamove; do
@@ -22,7 +24,7 @@ if [ -f "$PEERS/py_bench.py" ]; then
   for wl in tiny medium; do
     for sys in serial pool_chunk1 pool_default; do
       echo "## load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-      echo "python $sys $wl: $(WORKERS=2 python3 "$PEERS/py_bench.py" "$sys" "$wl" --reps "$REPS")"
+      echo "python $sys $wl: $(WORKERS=2 "$PY" "$PEERS/py_bench.py" "$sys" "$wl" --reps "$REPS")"
     done
   done
 else
@@ -30,5 +32,7 @@ else
 fi
 if [ -f "$PEERS/py_datamove.py" ]; then
   echo "## load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "python pool_pickle datamove: $(python3 "$PEERS/py_datamove.py" pool_pickle --reps "$REPS")"
+  echo "python pool_pickle datamove: $("$PY" "$PEERS/py_datamove.py" pool_pickle --reps "$REPS")"
 fi
+# The Python peers leave their 800 MB input file in /dev/shm: remove it.
+rm -f "${MPROC_DATA:-/dev/shm/mproc_bench_data.f64}"

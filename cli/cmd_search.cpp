@@ -18,7 +18,7 @@ struct SearchArgs {
   std::string table;
   std::string target = "y";
   std::string model;
-  std::string cv = "kfold:n_splits=5";
+  std::string cv;
   std::string scoring;
   std::string preprocess;
   std::string features;
@@ -57,7 +57,10 @@ std::function<int()> setup_search(CLI::App& app, const Common& common) {
   app.add_option("--model", a->model, "model SPEC; searched parameters are set on it")
       ->required()
       ->type_name("SPEC");
-  app.add_option("--cv", a->cv, "splitter SPEC")->capture_default_str()->type_name("SPEC");
+  app.add_option("--cv", a->cv,
+                 "splitter SPEC; default: stratified_kfold:n_splits=5 for classifiers, "
+                 "kfold:n_splits=5 otherwise (sklearn's cv=5)")
+      ->type_name("SPEC");
   app.add_option("--scoring", a->scoring, "scorer names; the first ranks the candidates")
       ->type_name("S1,S2");
   app.add_option("--preprocess", a->preprocess, "steps fitted inside each training fold")
@@ -94,11 +97,11 @@ std::function<int()> setup_search(CLI::App& app, const Common& common) {
   return [a, &common] {
     if (a->grid.empty() && a->random.empty() && a->sobol.empty())
       throw Error(Errc::kUsage, "search needs --grid, --random or --sobol parameters");
-    const auto splitter = xval::make_splitter(a->cv);
-    if (splitter->needs_groups() && a->groups.empty())
-      throw Error(Errc::kUsage, "splitter '" + splitter->name() + "' needs --groups COLUMN");
     xval::SearchOptions opt;
     opt.model = xval::pipeline_spec(xval::parse_step_list(a->preprocess), a->model);
+    const auto splitter = xval::make_splitter(a->cv.empty() ? xval::default_cv(opt.model) : a->cv);
+    if (splitter->needs_groups() && a->groups.empty())
+      throw Error(Errc::kUsage, "splitter '" + splitter->name() + "' needs --groups COLUMN");
     opt.scoring = split_commas(a->scoring);
     opt.holdout = a->holdout;
     opt.holdout_shuffle = a->holdout_shuffle;

@@ -17,7 +17,7 @@ struct XvalArgs {
   std::string table;
   std::string target = "y";
   std::string model;
-  std::string cv = "kfold:n_splits=5";
+  std::string cv;
   std::string scoring;
   std::string preprocess;
   std::string features;
@@ -47,8 +47,9 @@ std::function<int()> setup_xval(CLI::App& app, const Common& common) {
   app.add_option("--model", a->model, "model SPEC, e.g. ridge:alpha=0.5 (see 'freshet models')")
       ->required()
       ->type_name("SPEC");
-  app.add_option("--cv", a->cv, "splitter SPEC (see 'freshet splitters')")
-      ->capture_default_str()
+  app.add_option("--cv", a->cv,
+                 "splitter SPEC (see 'freshet splitters'); default: stratified_kfold:n_splits=5 "
+                 "for classifiers, kfold:n_splits=5 otherwise (sklearn's cv=5)")
       ->type_name("SPEC");
   app.add_option("--scoring", a->scoring,
                  "comma-separated sklearn scorer names (default: accuracy for classifiers, r2 "
@@ -63,11 +64,11 @@ std::function<int()> setup_xval(CLI::App& app, const Common& common) {
   app.add_option("--out", a->out, "scores CSV: split,metric,score,fit_seconds,score_seconds")
       ->type_name("SCORES.csv");
   return [a, &common] {
-    const auto splitter = xval::make_splitter(a->cv);
-    if (splitter->needs_groups() && a->groups.empty())
-      throw Error(Errc::kUsage, "splitter '" + splitter->name() + "' needs --groups COLUMN");
     const std::string model =
         xval::pipeline_spec(xval::parse_step_list(a->preprocess), a->model);
+    const auto splitter = xval::make_splitter(a->cv.empty() ? xval::default_cv(model) : a->cv);
+    if (splitter->needs_groups() && a->groups.empty())
+      throw Error(Errc::kUsage, "splitter '" + splitter->name() + "' needs --groups COLUMN");
     std::vector<std::string> scoring = split_commas(a->scoring);
     if (scoring.empty()) scoring.push_back(xval::default_scorer(model));
     auto executor = common.make_executor();

@@ -166,7 +166,7 @@ class KnnModel final : public Model {
     // the k-th smallest are re-scored exactly.
     const double unit = std::numeric_limits<double>::epsilon();
     RowMatrix scores;
-    std::vector<double> scratch(static_cast<std::size_t>(n_train));
+    std::vector<double> smallest(k);
     std::vector<std::pair<double, int>> candidates;
     for (Eigen::Index b0 = 0; b0 < X.rows(); b0 += kBlock) {
       const Eigen::Index rows = std::min(kBlock, X.rows() - b0);
@@ -174,11 +174,22 @@ class KnnModel final : public Model {
       for (Eigen::Index r = 0; r < rows; ++r) {
         const Eigen::Index q = b0 + r;
         double* srow = scores.row(r).data();
-        for (Eigen::Index j = 0; j < n_train; ++j) srow[j] = train_sq_(j) - 2.0 * srow[j];
-        std::copy(srow, srow + n_train, scratch.begin());
-        std::nth_element(scratch.begin(), scratch.begin() + static_cast<std::ptrdiff_t>(k - 1),
-                         scratch.end());
-        const double kth = scratch[k - 1];
+        // One pass: finish the scores and keep the k smallest in a small sorted array (most
+        // scores fail the first comparison).
+        std::fill(smallest.begin(), smallest.end(), std::numeric_limits<double>::infinity());
+        for (Eigen::Index j = 0; j < n_train; ++j) {
+          const double v = train_sq_(j) - 2.0 * srow[j];
+          srow[j] = v;
+          if (v < smallest[k - 1]) {
+            std::size_t pos = k - 1;
+            while (pos > 0 && smallest[pos - 1] > v) {
+              smallest[pos] = smallest[pos - 1];
+              --pos;
+            }
+            smallest[pos] = v;
+          }
+        }
+        const double kth = smallest[k - 1];
         const double qn = X.row(q).squaredNorm();
         const double margin = 8.0 * static_cast<double>(d + 4) * unit * (qn + max_train_sq_);
         const double limit = kth + 2.0 * margin;

@@ -291,6 +291,20 @@ bool has_nonzero_constant_column(const Eigen::MatrixXd& m) {
   return false;
 }
 
+// sum((y - X[:, :k] b)^2) with numpy's arithmetic: each fitted value a sequential dot product
+// (dgemv on a row-major matrix), the squares added pairwise (np.sum).
+double residual_ssr(const Eigen::MatrixXd& X, Eigen::Index k, const Eigen::VectorXd& b,
+                    const Eigen::VectorXd& y, std::vector<double>& resid) {
+  const Eigen::Index n = X.rows();
+  for (Eigen::Index i = 0; i < n; ++i) {
+    double fit = 0.0;
+    for (Eigen::Index j = 0; j < k; ++j) fit += X(i, j) * b(j);
+    const double r = y(i) - fit;
+    resid[static_cast<std::size_t>(i)] = r * r;
+  }
+  return pairwise_sum(std::span<const double>(resid.data(), static_cast<std::size_t>(n)));
+}
+
 double info_criterion(AutoLag method, double ssr, double nobs, double rank) {
   const double nobs2 = nobs / 2.0;
   const double llf = -nobs2 * std::log(2 * M_PI) - nobs2 * std::log(ssr / nobs) - nobs2;
@@ -354,8 +368,9 @@ AdfResult adfuller(std::span<const double> x, std::span<const double> dx, AutoLa
       norm_r[static_cast<std::size_t>(j + 1)] = norm_r[static_cast<std::size_t>(j)] + cr;
       norm_rinv[static_cast<std::size_t>(j + 1)] = norm_rinv[static_cast<std::size_t>(j)] + ci;
     }
+    const Eigen::VectorXd qty = qr.householderQ().transpose() * d.y;
+    std::vector<double> resid(static_cast<std::size_t>(nobs));
     const Eigen::Index startlag = c0 + 1;
-    const Eigen::Index last_row = std::min<Eigen::Index>(nobs - 1, p);
     double best_ic = 0.0;
     Eigen::Index best_cols = -1;
     for (Eigen::Index cols = startlag; cols <= startlag + maxlag; ++cols) {
@@ -367,8 +382,11 @@ AdfResult adfuller(std::span<const double> x, std::span<const double> dx, AutoLa
         ssr = d.y.squaredNorm();
         rank = 0;
       } else if (std::isfinite(cond) && cond < 1e7) {
-        ssr = 0.0;
-        for (Eigen::Index j = kc; j <= last_row; ++j) ssr += R(j, p) * R(j, p);
+        // Parameters from the R block, then the residuals explicitly, summed as statsmodels'
+        // loglike does (np.sum(resid**2), pairwise): exact ties between candidates (integer data
+        // often has them) stay ties.
+        const Eigen::VectorXd b = Rinv.topLeftCorner(kc, kc) * qty.head(kc);
+        ssr = residual_ssr(A, kc, b, d.y, resid);
         rank = static_cast<double>(kc);
       } else {
         const detail::OlsResult f = detail::ols_pinv(A.leftCols(kc), d.y);

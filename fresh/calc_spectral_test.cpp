@@ -5,10 +5,10 @@
 
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <cmath>
 #include <complex>
 #include <cstdio>
+#include <ctime>
 #include <limits>
 #include <map>
 #include <numbers>
@@ -131,7 +131,8 @@ GoldenStats check_golden(const std::string& series_path, const std::string& feat
           // |X_c| from our own abs feature would be circular; recompute it independently.
           double re = 0, im = 0;
           for (std::size_t j = 0; j < values.size(); ++j) {
-            const double ang = -2 * std::numbers::pi * static_cast<double>((j * c) % values.size()) /
+            const double ang = -2 * std::numbers::pi *
+                               static_cast<double>((j * c) % values.size()) /
                                static_cast<double>(values.size());
             re += values[j] * std::cos(ang);
             im += values[j] * std::sin(ang);
@@ -150,7 +151,8 @@ GoldenStats check_golden(const std::string& series_path, const std::string& feat
           CHECK_MESSAGE(a == b, id, " ", what, " ours=", a, " tsfresh=", b);
         } else {
           const double m = std::max(std::fabs(a), std::fabs(b));
-          CHECK_MESSAGE(std::fabs(a - b) <= 1e-9 * m + 1e-10, id, " ", what, " ours=", a, " tsfresh=", b);
+          CHECK_MESSAGE(std::fabs(a - b) <= 1e-9 * m + 1e-10, id, " ", what, " ours=", a,
+                        " tsfresh=", b);
           if (m > 1e-3 && std::fabs(a - b) / m > stats.worst_rel) {
             stats.worst_rel = std::fabs(a - b) / m;
             stats.worst = id + " " + what;
@@ -226,14 +228,15 @@ TEST_CASE("spectral calculators: bad parameters are rejected in prepare") {
 }
 
 TEST_CASE("spectral golden: edge cases (lengths 1..1000, constants, ramp, alternating)") {
-  const auto st = check_golden(ref("edge_cases/series.csv"), ref("edge_cases/features_comprehensive.csv"));
+  const auto st =
+      check_golden(ref("edge_cases/series.csv"), ref("edge_cases/features_comprehensive.csv"));
   CHECK(st.series == 12 * kSpectral.size());
 }
 
 TEST_CASE("spectral golden: the series with an inf, calculators run one by one") {
-  const auto st = check_golden(ref("edge_cases/series.csv"),
-                               ref("edge_cases/features_comprehensive_per_calculator.csv"),
-                               {"with_inf_10"});
+  const auto st =
+      check_golden(ref("edge_cases/series.csv"),
+                   ref("edge_cases/features_comprehensive_per_calculator.csv"), {"with_inf_10"});
   CHECK(st.series == kSpectral.size());
 }
 
@@ -247,11 +250,13 @@ TEST_CASE("spectral golden: PickupGestureWiimoteZ (unequal lengths 29..361, quan
 }
 
 TEST_CASE("spectral golden: JapaneseVowels (12 kinds, lengths 7..29)") {
-  check_golden(ref("JapaneseVowels/series_subset.csv"), ref("JapaneseVowels/features_comprehensive.csv"));
+  check_golden(ref("JapaneseVowels/series_subset.csv"),
+               ref("JapaneseVowels/features_comprehensive.csv"));
 }
 
 TEST_CASE("spectral golden: RobotFailureLP1 (integer values, constants, length 15)") {
-  check_golden(data("RobotFailureLP1/series.csv"), ref("RobotFailureLP1/features_comprehensive.csv"));
+  check_golden(data("RobotFailureLP1/series.csv"),
+               ref("RobotFailureLP1/features_comprehensive.csv"));
 }
 
 TEST_CASE("spectral golden: BasicMotions (6 kinds, length 100)") {
@@ -295,7 +300,8 @@ TEST_CASE("spectral: rfft agrees with a long-double DFT for every code path") {
         re += x[j] * std::cos(ang);
         im += x[j] * std::sin(ang);
       }
-      worst = std::max(worst, static_cast<double>(std::hypot(got[k].real() - re, got[k].imag() - im)));
+      worst =
+          std::max(worst, static_cast<double>(std::hypot(got[k].real() - re, got[k].imag() - im)));
     }
     CHECK_MESSAGE(worst <= 1e-14 * scale, "n=", n, " worst abs error ", worst, " scale ", scale);
     CHECK(got[0].imag() == 0.0);
@@ -303,7 +309,8 @@ TEST_CASE("spectral: rfft agrees with a long-double DFT for every code path") {
   }
 }
 
-TEST_CASE("spectral: Welch density of a pure tone peaks at its frequency and integrates to the power") {
+TEST_CASE(
+    "spectral: Welch density of a pure tone peaks at its frequency and integrates to the power") {
   // x = sin(2 pi 8 t / 256), n = 1024: 7 segments of 256 with the periodic Hann window; the
   // one-sided density sums (times the bin width 1/256) to the mean power 1/2.
   std::vector<double> x(1024);
@@ -406,8 +413,8 @@ TEST_CASE("spectral: timing of the six calculators on 1000-point series" * docte
   }
   MESSAGE("all six: ", total_ms * 1000, " us CPU per 1000-point series");
   // find_peaks_cwt's two noise-floor methods on the same series (kAuto picks by cost).
-  for (auto method : {cwt::CwtPeakOptions::Noise::kSortWindow, cwt::CwtPeakOptions::Noise::kRankTree,
-                      cwt::CwtPeakOptions::Noise::kAuto}) {
+  for (auto method : {cwt::CwtPeakOptions::Noise::kSortWindow,
+                      cwt::CwtPeakOptions::Noise::kRankTree, cwt::CwtPeakOptions::Noise::kAuto}) {
     auto cpu_ms = [] {
       timespec ts{};
       clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);

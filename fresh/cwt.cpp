@@ -100,7 +100,8 @@ namespace {
 // A = 2 / (sqrt(3a) * pi**0.25); vec = arange(points) - (points - 1) / 2;
 // (A * (1 - vec^2 / a^2)) * exp(-vec^2 / (2 a^2)).
 void ricker(std::size_t points, int a, std::vector<double>& out) {
-  const double amp = 2 / (std::sqrt(static_cast<double>(3 * a)) * spectral::libm_pow(std::numbers::pi, 0.25));
+  const double amp =
+      2 / (std::sqrt(static_cast<double>(3 * a)) * spectral::libm_pow(std::numbers::pi, 0.25));
   const double wsq = static_cast<double>(a) * static_cast<double>(a);
   const double centre = (static_cast<double>(points) - 1.0) / 2;
   out.resize(points);

@@ -7,6 +7,8 @@
 #include <Eigen/Eigenvalues>
 #include <Eigen/SVD>
 
+#include "fresh/series.hpp"
+
 namespace freshet::fresh::detail {
 
 namespace {
@@ -16,6 +18,18 @@ constexpr double kEps = std::numeric_limits<double>::epsilon();
 // Above this (Frobenius) condition estimate the QR shortcut is not trusted to agree with
 // statsmodels' SVD-based pinv to 1e-9; the SVD path is taken instead.
 constexpr double kQrConditionLimit = 1e7;
+
+// sum((y - X b)^2): fitted values as sequential dot products, squares added pairwise (np.sum).
+double residual_ssr(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, const Eigen::VectorXd& b) {
+  std::vector<double> sq(static_cast<std::size_t>(X.rows()));
+  for (Eigen::Index i = 0; i < X.rows(); ++i) {
+    double fit = 0.0;
+    for (Eigen::Index j = 0; j < X.cols(); ++j) fit += X(i, j) * b(j);
+    const double r = y(i) - fit;
+    sq[static_cast<std::size_t>(i)] = r * r;
+  }
+  return pairwise_sum(sq);
+}
 
 OlsResult ols_svd(const Eigen::MatrixXd& X, const Eigen::VectorXd& y) {
   OlsResult r;
@@ -44,7 +58,7 @@ OlsResult ols_svd(const Eigen::MatrixXd& X, const Eigen::VectorXd& y) {
   r.ncov_diag.resize(k);
   for (Eigen::Index i = 0; i < k; ++i)
     r.ncov_diag(i) = (V.row(i).transpose().cwiseProduct(sinv)).squaredNorm();
-  r.ssr = (y - X * r.params).squaredNorm();
+  r.ssr = residual_ssr(X, y, r.params);
   r.ok = true;
   return r;
 }
@@ -97,7 +111,7 @@ OlsResult ols_pinv(const Eigen::MatrixXd& X, const Eigen::VectorXd& y) {
         Eigen::VectorXd qty = qr.householderQ().transpose() * y;
         r.params = Rinv * qty.head(k);
         r.ncov_diag = Rinv.rowwise().squaredNorm();
-        r.ssr = (y - X * r.params).squaredNorm();
+        r.ssr = residual_ssr(X, y, r.params);
         r.rank = k;
         r.ok = true;
         return r;

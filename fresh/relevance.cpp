@@ -297,9 +297,14 @@ RelevanceTable calculate_relevance_table(const Table& features, const Column& ta
     const Column& col = features.column(feature_columns[f]);
     values = col.to_f64();
     for (std::size_t i = 0; i < n; ++i)
-      if (std::isnan(values[i]))
-        throw Error(Errc::kInvalidArgument, "relevance: feature '" + col.name() + "' has a missing value (row " +
-                                                std::to_string(i + 1) + "); impute the features first");
+      if (std::isnan(values[i])) {
+        const auto id = features.find_column(id_column);
+        throw Error(Errc::kInvalidArgument,
+                    "relevance: feature '" + col.name() + "' has a missing value (" +
+                        (id >= 0 ? std::string(id_column) + " " + features.column(static_cast<std::size_t>(id)).as_string(i)
+                                 : "row " + std::to_string(i + 1)) +
+                        "); impute the features first");
+      }
     std::memcpy(blob.data() + header + f * n * sizeof(double), values.data(), n * sizeof(double));
   }
 

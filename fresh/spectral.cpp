@@ -46,21 +46,21 @@ std::size_t next_pow2(std::size_t n) {
 // exp(-i pi k^2 / n) with k^2 reduced mod 2n in integers, so the angle stays accurate.
 Complex chirp(std::size_t k, std::size_t n) {
   const auto two_n = static_cast<std::uint64_t>(2 * n);
-  const std::uint64_t kk = (static_cast<std::uint64_t>(k) % two_n) *
-                           (static_cast<std::uint64_t>(k) % two_n) % two_n;
+  const std::uint64_t kk =
+      (static_cast<std::uint64_t>(k) % two_n) * (static_cast<std::uint64_t>(k) % two_n) % two_n;
   const double angle = std::numbers::pi * static_cast<double>(kk) / static_cast<double>(n);
   return {std::cos(angle), -std::sin(angle)};
 }
 
 struct BluesteinPlan {
-  std::size_t m = 0;                  // power-of-two convolution length >= 2n - 1
-  std::vector<Complex> chirp;         // c_k = exp(-i pi k^2 / n), k < n
-  std::vector<Complex> kernel_fft;    // FFT_m of conj(c) laid out circularly
+  std::size_t m = 0;                // power-of-two convolution length >= 2n - 1
+  std::vector<Complex> chirp;       // c_k = exp(-i pi k^2 / n), k < n
+  std::vector<Complex> kernel_fft;  // FFT_m of conj(c) laid out circularly
 };
 
 struct FftWorkspace {
-  Eigen::FFT<double> half;            // real input, half spectrum
-  Eigen::FFT<double> full;            // complex transforms (Bluestein)
+  Eigen::FFT<double> half;  // real input, half spectrum
+  Eigen::FFT<double> full;  // complex transforms (Bluestein)
   std::map<std::size_t, BluesteinPlan> bluestein;
   std::map<std::size_t, bool> lengths_seen;
   std::vector<Complex> a, b;

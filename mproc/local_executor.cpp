@@ -229,8 +229,10 @@ class ThreadExecutor final : public Executor {
     std::atomic<bool> stop{false};
   };
 
-  // Runs f(i, slot) for every i with dynamic balancing (grain 1: tasks may be large and uneven);
-  // records the failure with the lowest index and stops starting new items after one.
+  // Runs f(i, slot) for every i with dynamic balancing (oneTBB's auto partitioner: ranges are
+  // split further whenever a thread steals, so large uneven tasks still spread, while tiny tasks
+  // are not scheduled one by one); records the failure with the lowest index and stops starting
+  // new items after one.
   template <class F>
   void run_indexed(std::size_t n, Failure& failure, F&& f) {
     arena_.execute([&] {
@@ -253,7 +255,7 @@ class ThreadExecutor final : public Executor {
               }
             }
           },
-          tbb::simple_partitioner());
+          tbb::auto_partitioner());
     });
   }
 

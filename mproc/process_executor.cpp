@@ -3,9 +3,9 @@
 //
 // Scheduling: tasks are handed out in chunks of consecutive indices, at most two chunks in
 // flight per worker (so a worker never waits for its next chunk), pulled by whichever worker
-// answers first. The chunk size adapts: one task until the first results come back, then about
-// kTargetChunkNs of measured work, never more than remaining / (2 * workers) so the tail stays
-// balanced. Arguments are written once per map into a shared-memory segment; a chunk message
+// answers first. The chunk size adapts: small probes until the first results come back (one task
+// when there are few), then remaining / (2 * workers) tasks, kept between kMinChunkNs and
+// kTargetChunkNs of measured work, so the tail stays balanced and tiny tasks travel in bulk. Arguments are written once per map into a shared-memory segment; a chunk message
 // names only its range. Results come back over the worker's socket.
 
 #include <fcntl.h>
@@ -35,9 +35,11 @@ namespace freshet::mproc::detail {
 
 namespace {
 
-constexpr std::uint64_t kTargetChunkNs = 2'000'000;  // ~2 ms of work per chunk
+constexpr std::uint64_t kTargetChunkNs = 2'000'000;  // at most ~2 ms of work per chunk
+constexpr std::uint64_t kMinChunkNs = 100'000;       // at least ~0.1 ms, once tasks are timed
 constexpr int kInFlightPerWorker = 2;
 constexpr int kMaxAttempts = 3;  // a chunk whose worker dies this often fails the map
+constexpr int kMaxFutileDeaths = 5;
 
 std::atomic<std::uint64_t> g_segment_counter{0};
 
@@ -76,6 +78,7 @@ struct Worker {
   bool live = false;
   bool spawn_pending = false;
   int pending_acks = 0;
+  int futile_deaths = 0;  // deaths since this slot last returned results
   std::string ack_error;
   wire::FrameParser parser;
   std::map<std::uint64_t, Range> in_flight;  // chunk id -> range
@@ -127,11 +130,12 @@ class ProcessExecutor final : public Executor {
 
   void share_with(std::string key, std::size_t size,
                   const std::function<void(std::span<std::byte>)>& fill) override {
+    unshare(key);  // drop the old copy first: a re-share never holds two in this process
     Segment segment = Segment::create(new_segment_name('s'), size);
     fill(std::span<std::byte>(segment.data(), size));
     for (auto& w : workers_)
       if (w.live) send_share(w, key, segment);
-    shares_.insert_or_assign(std::move(key), std::move(segment));  // old one unlinked here
+    shares_.insert_or_assign(std::move(key), std::move(segment));
   }
 
   void unshare(std::string_view key) override {
@@ -207,8 +211,10 @@ class ProcessExecutor final : public Executor {
       if (j.done == n || (j.failure && !in_flight)) break;
       if (!in_flight && !any_live_or_pending()) {
         j.fail(SIZE_MAX, Errc::kWorkerFailed,
-               "task '" + task_ + "': no workers left (the supervisor is gone: " +
-                   (supervisor_alive_ ? "cannot respawn" : "it died") + ")");
+               "task '" + task_ + "': no workers left (" +
+                   (supervisor_alive_ ? "workers kept dying before finishing anything"
+                                      : "the supervisor died, so none can be respawned") +
+                   ")");
         break;
       }
       pump(1000, &j);
@@ -374,12 +380,19 @@ class ProcessExecutor final : public Executor {
     const std::size_t remaining = j.n - j.next;
     std::size_t live = 0;
     for (auto& w : workers_) live += w.live;
-    std::size_t size = 1;
+    live = std::max<std::size_t>(live, 1);
+    // Before any timing: small probes, one task when tasks are few (they may be long).
+    std::size_t size = std::clamp<std::size_t>(j.n / (16 * live), 1, 64);
     if (j.ns_per_task >= 0) {
-      const double target = static_cast<double>(kTargetChunkNs) / std::max(j.ns_per_task, 1.0);
-      const std::size_t cap = std::max<std::size_t>(1, remaining / (2 * std::max<std::size_t>(live, 1)));
-      size = std::clamp<std::size_t>(static_cast<std::size_t>(target), 1, cap);
+      // Guided: a share of what is left, but between kMinChunkNs and kTargetChunkNs of measured
+      // work, so the tail stays balanced without a round trip per handful of tiny tasks.
+      const double per_task = std::max(j.ns_per_task, 1.0);
+      const auto most = static_cast<std::size_t>(static_cast<double>(kTargetChunkNs) / per_task);
+      const auto least = static_cast<std::size_t>(static_cast<double>(kMinChunkNs) / per_task);
+      size = std::clamp<std::size_t>(remaining / (2 * live), std::max<std::size_t>(least, 1),
+                                     std::max<std::size_t>(most, 1));
     }
+    size = std::min(size, remaining);
     Range r{j.next, j.next + size, 0};
     j.next += size;
     return r;
@@ -473,6 +486,10 @@ class ProcessExecutor final : public Executor {
       if (j.failure) block_->cancel_job.store(j.id);
     }
     w.in_flight.clear();
+    // A slot whose workers keep dying without finishing anything (a plug-in that crashes on
+    // load, say) is not respawned forever: after kMaxFutileDeaths it stays empty, and a map
+    // with no workers left fails.
+    if (++w.futile_deaths >= kMaxFutileDeaths) return;
     block_->slots[wi].respawns.fetch_add(1);
     request_spawn(static_cast<int>(wi));
   }
@@ -577,6 +594,7 @@ class ProcessExecutor final : public Executor {
     if (!j || h.job != j->id || it == w.in_flight.end()) return;  // stale
     const Range r = it->second;
     w.in_flight.erase(it);
+    w.futile_deaths = 0;
     const std::byte* p = f.payload.data() + sizeof h;
     const std::byte* end = f.payload.data() + f.payload.size();
     if (h.begin != r.begin || h.count > r.end - r.begin)

@@ -131,7 +131,7 @@ TEST_CASE("cli select: errors are one line naming the problem") {
   };
   // "@name" stands for the file `name` in the temporary directory
   const Case cases[] = {
-      {"@f.csv --labels @y.csv", 2, "feature 'a' has a missing value (row 2); impute the features first"},
+      {"@f.csv --labels @y.csv", 2, "feature 'a' has a missing value (id 2); impute the features first"},
       {"@f.csv --impute --labels @y_missing.csv", 1, "no label for feature id(s) 3"},
       {"@f.csv --impute --labels @y_extra.csv", 1, "no feature row for labelled id(s) 5"},
       {"@f.csv --impute --labels @y_const.csv", 2, "the target has only one distinct value"},

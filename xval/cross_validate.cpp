@@ -139,6 +139,10 @@ std::string default_scorer(const std::string& model_spec) {
   return make_model(model_spec)->is_classifier() ? "accuracy" : "r2";
 }
 
+std::string default_cv(const std::string& model_spec) {
+  return make_model(model_spec)->is_classifier() ? "stratified_kfold:n_splits=5" : "kfold:n_splits=5";
+}
+
 double mean_of(std::span<const double> v) {
   if (v.empty()) return NAN;
   double s = 0;

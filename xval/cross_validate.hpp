@@ -93,6 +93,11 @@ std::vector<std::string> parse_step_list(std::string_view text);
 // The default scorer sklearn's estimator.score uses: "accuracy" for classifiers, "r2" otherwise.
 std::string default_scorer(const std::string& model_spec);
 
+// sklearn's cv=5 (check_cv): "stratified_kfold:n_splits=5" for a classifier, "kfold:n_splits=5"
+// otherwise. (sklearn also requires a binary/multiclass y; the stratified splitter rejects a
+// continuous one with sklearn's message.)
+std::string default_cv(const std::string& model_spec);
+
 // Mean / population std with sklearn's NaN handling left to the caller.
 double mean_of(std::span<const double> values);
 double std_of(std::span<const double> values);

@@ -1,0 +1,102 @@
+#!/usr/bin/python3
+"""freshet search vs scikit-learn GridSearchCV(n_jobs=2): same estimator, grid, folds and scorer.
+
+Usage (from the repository root, after building the freshet binary):
+    /usr/bin/python3 bench/xval_vs_sklearn.py [--freshet build/freshet] [--repeat 3]
+
+For each case it times
+  * sklearn: GridSearchCV(estimator, grid, cv=<splitter>, scoring=..., n_jobs=2).fit(X, y),
+    data already in memory (imports and CSV reading not counted), refit included;
+  * freshet: the whole `freshet search TABLE.csv ... --workers 2` process, end to end (process
+    start, CSV parsing, the search, refit, writing results), measured from Python.
+Best of --repeat runs each. It also checks that both pick the same best candidate and that the
+mean test scores agree (rtol 1e-6; log-loss-free scorers only), and prints a Markdown table.
+"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DATA = os.path.join(ROOT, "..", "shared", "data")
+
+ALPHAS = [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30]
+CS = [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30]
+NEIGHBORS = list(range(1, 11))
+
+CASES = [
+    dict(name="ridge / diabetes", dataset="diabetes", scoring="r2",
+         sk=lambda: (Ridge(), {"alpha": ALPHAS}, KFold(5)),
+         fr=["--model", "ridge", "--grid", "alpha=" + ",".join(map(str, ALPHAS)),
+             "--cv", "kfold:n_splits=5", "--scoring", "r2"]),
+    dict(name="logistic regression / breast_cancer", dataset="breast_cancer", scoring="accuracy",
+         sk=lambda: (make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000)),
+                     {"logisticregression__C": CS}, StratifiedKFold(5)),
+         fr=["--model", "logistic_regression:max_iter=5000", "--preprocess", "standard_scaler",
+             "--grid", "C=" + ",".join(map(str, CS)), "--cv", "stratified_kfold:n_splits=5",
+             "--scoring", "accuracy"]),
+    dict(name="kNN / digits", dataset="digits", scoring="accuracy",
+         sk=lambda: (KNeighborsClassifier(), {"n_neighbors": NEIGHBORS}, StratifiedKFold(5)),
+         fr=["--model", "knn_classifier", "--grid",
+             "n_neighbors=" + ",".join(map(str, NEIGHBORS)), "--cv",
+             "stratified_kfold:n_splits=5", "--scoring", "accuracy"]),
+]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--freshet", default=os.path.join(ROOT, "build", "freshet"))
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for case in CASES:
+            table = os.path.join(DATA, case["dataset"], "table.csv")
+            df = pd.read_csv(table)
+            X = df.drop(columns="y").to_numpy(dtype=float)
+            y = df["y"].to_numpy()
+            sk_times = []
+            for _ in range(args.repeat):
+                est, grid, cv = case["sk"]()
+                gs = GridSearchCV(est, grid, cv=cv, scoring=case["scoring"], n_jobs=2)
+                t0 = time.perf_counter()
+                gs.fit(X, y)
+                sk_times.append(time.perf_counter() - t0)
+            out = os.path.join(tmp, "results.csv")
+            cmd = [args.freshet, "search", "-q", table, *case["fr"], "--workers", "2",
+                   "--out", out]
+            fr_times = []
+            for _ in range(args.repeat):
+                t0 = time.perf_counter()
+                subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+                fr_times.append(time.perf_counter() - t0)
+            res = pd.read_csv(out)
+            same_best = int(res["is_best"].astype(str).eq("True").idxmax()) == gs.best_index_
+            agree = np.allclose(res["mean_test_score"], gs.cv_results_["mean_test_score"],
+                                rtol=1e-6, atol=0)
+            sk, fr = min(sk_times), min(fr_times)
+            n_fits = len(res) * cv.get_n_splits()
+            rows.append((case["name"], len(res), n_fits, sk, fr, sk / fr, same_best, agree))
+    print("| case | candidates | fits | sklearn GridSearchCV(n_jobs=2) s | freshet search "
+          "--workers 2 s | speed-up | same best | mean scores agree |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, nc, nf, sk, fr, ratio, same, agree in rows:
+        print(f"| {name} | {nc} | {nf} + refit | {sk:.3f} | {fr:.3f} | {ratio:.1f}x | {same} | {agree} |")
+    total_sk = sum(r[3] for r in rows)
+    total_fr = sum(r[4] for r in rows)
+    print(f"| **all three** | | | {total_sk:.3f} | {total_fr:.3f} | {total_sk / total_fr:.1f}x | | |")
+    return 0 if all(r[6] and r[7] for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
