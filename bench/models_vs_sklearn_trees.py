@@ -89,6 +89,7 @@ def main():
         ("random forest reg 100 trees, synthetic 4000 -> 1000 x 10", os.path.join(tmp, "reg.csv"), Xr, yr, 4000,
          "random_forest_regressor:random_state=0", lambda: RandomForestRegressor(random_state=0), 1),
     ]
+    load_before = os.getloadavg()[0]
     rows = []
     for label, csv, X, y, train, spec, make, workers in cases:
         repeat = 1 if "synthetic 16000" in label and "forest" in label else args.repeat
@@ -108,7 +109,10 @@ def main():
         "forest), seconds. Score: accuracy (classifiers) or MSE (regressors) on the predicted rows; equal "
         "scores mean the same predictions (the forests are sklearn's forests, see core/models_tree.cpp).",
         "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} logical CPUs, shared with other jobs while measured; "
+        f"Machine: {platform.machine()}, {os.cpu_count()} logical CPUs, shared with other jobs while measured "
+        f"(1-minute load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after: with more runnable "
+        "jobs than cores, absolute times and especially the multi-worker rows are noisy; the two sides of a row "
+        "were measured back to back); "
         f"Python {platform.python_version()}, scikit-learn {sklearn.__version__}, numpy {np.__version__} "
         "(reference BLAS). sklearn runs with its defaults (kNN: n_jobs=None, its OpenMP brute-force / kd-tree "
         "search; forests: n_jobs=None, or n_jobs=workers where the row says so).",

@@ -131,3 +131,100 @@ TEST_CASE("metrics: ROC AUC of tied and perfect scores") {
   const std::vector<double> perfect = {0.1, 0.2, 0.8, 0.9}, yp = {0, 0, 1, 1};
   CHECK(roc_auc_score(yp, perfect) == 1.0);
 }
+
+namespace {
+
+// A fitted stand-in: a classifier over labels {0, 1} whose probability of 1 is X(:, 0), or a
+// regressor predicting X(:, 0). With `decision` its decision function is -X(:, 0), so a scorer
+// that uses it (sklearn's roc_auc) gives 1 - AUC and shows which output it read.
+class FakeModel : public Model {
+ public:
+  FakeModel(bool classifier, bool decision) : classifier_(classifier), decision_(decision) {}
+  std::string name() const override { return "fake"; }
+  ModelParams params() const override { return {}; }
+  bool is_classifier() const override { return classifier_; }
+  void fit(const MatrixRef&, std::span<const double>, const FitContext&) override {}
+  Vector predict(const MatrixRef& X) const override {
+    Vector out(X.rows());
+    for (Eigen::Index r = 0; r < X.rows(); ++r) out(r) = classifier_ ? (X(r, 0) >= 0.5 ? 1.0 : 0.0) : X(r, 0);
+    return out;
+  }
+  Matrix predict_proba(const MatrixRef& X) const override {
+    Matrix p(X.rows(), 2);
+    for (Eigen::Index r = 0; r < X.rows(); ++r) {
+      p(r, 0) = 1 - X(r, 0);
+      p(r, 1) = X(r, 0);
+    }
+    return p;
+  }
+  Matrix decision_function(const MatrixRef& X) const override { return -X.col(0); }
+  bool has_decision_function() const override { return decision_; }
+  std::vector<double> classes() const override { return classifier_ ? std::vector<double>{0, 1} : std::vector<double>{}; }
+  std::unique_ptr<Model> clone() const override { return std::make_unique<FakeModel>(*this); }
+
+ private:
+  bool classifier_, decision_;
+};
+
+double golden(const std::string& case_name, const std::string& metric) {
+  const Table t = read_csv(shared_dir() + "/reference/sklearn/metrics.csv");
+  for (std::size_t r = 0; r < t.num_rows(); ++r)
+    if (t.column("case").as_string(r) == case_name && t.column("metric").as_string(r) == metric)
+      return t.column("value").as_double(r);
+  FAIL("no golden value for " << case_name << " " << metric);
+  return NAN;
+}
+
+}  // namespace
+
+TEST_CASE("metrics: scorers read the right model output and sign") {
+  const Inputs in = read_inputs();
+  const auto& score_v = in.at("binary").at("y_score");
+  const auto& y = in.at("binary").at("y_true");
+  Matrix X(static_cast<Eigen::Index>(score_v.size()), 1);
+  for (std::size_t i = 0; i < score_v.size(); ++i) X(static_cast<Eigen::Index>(i), 0) = score_v[i];
+  const FakeModel proba_only(true, false), with_decision(true, true);
+  auto near = [](double a, double b) { return std::abs(a - b) <= 1e-12 * std::abs(b); };
+  // y_pred of the golden binary case is y_score >= 0.5, which is what the fake predicts
+  CHECK(near(score("accuracy", proba_only, X, y), golden("binary", "accuracy")));
+  CHECK(near(score("f1", proba_only, X, y), golden("binary", "f1_binary")));
+  CHECK(near(score("precision_macro", proba_only, X, y), golden("binary", "precision_macro")));
+  CHECK(near(score("neg_log_loss", proba_only, X, y), -golden("binary", "log_loss")));
+  CHECK(near(score("neg_brier_score", proba_only, X, y), -golden("binary", "brier_score")));
+  CHECK(near(score("roc_auc", proba_only, X, y), golden("binary", "roc_auc")));
+  CHECK(near(score("average_precision", proba_only, X, y), golden("binary", "average_precision")));
+  // roc_auc prefers the decision function (here reversed): 1 - AUC
+  CHECK(near(score("roc_auc", with_decision, X, y), 1 - golden("binary", "roc_auc")));
+
+  const auto& rt = in.at("regression").at("y_true");
+  const auto& rp = in.at("regression").at("y_pred");
+  Matrix Xr(static_cast<Eigen::Index>(rp.size()), 1);
+  for (std::size_t i = 0; i < rp.size(); ++i) Xr(static_cast<Eigen::Index>(i), 0) = rp[i];
+  const FakeModel regressor(false, false);
+  CHECK(near(score("r2", regressor, Xr, rt), golden("regression", "r2")));
+  CHECK(near(score("neg_mean_squared_error", regressor, Xr, rt), -golden("regression", "mse")));
+  CHECK(near(score("neg_root_mean_squared_error", regressor, Xr, rt), -golden("regression", "rmse")));
+  CHECK(near(score("neg_mean_absolute_error", regressor, Xr, rt), -golden("regression", "mae")));
+  CHECK(near(score("neg_median_absolute_error", regressor, Xr, rt), -golden("regression", "median_absolute_error")));
+  CHECK(near(score("max_error", regressor, Xr, rt), -golden("regression", "max_error")));
+  CHECK(near(score("explained_variance", regressor, Xr, rt), golden("regression", "explained_variance")));
+
+  CHECK_THROWS_AS(score("no_such_scorer", regressor, Xr, rt), Error);
+  CHECK_THROWS_AS(score("neg_log_loss", regressor, Xr, rt), Error);
+  const std::vector<double> three = {0, 1, 2};
+  Matrix X3(3, 1);
+  X3 << 0.1, 0.6, 0.9;
+  CHECK_THROWS_AS(score("roc_auc", proba_only, X3, three), Error);  // multiclass target
+}
+
+TEST_CASE("metrics: all_scorers is sorted and knows sklearn's names") {
+  const auto& all = all_scorers();
+  for (std::size_t i = 1; i < all.size(); ++i) CHECK(all[i - 1].name < all[i].name);
+  for (const char* name : {"accuracy", "balanced_accuracy", "f1", "f1_macro", "f1_micro", "f1_weighted",
+                           "precision", "recall_weighted", "matthews_corrcoef", "roc_auc", "roc_auc_ovr",
+                           "roc_auc_ovo", "neg_log_loss", "average_precision", "neg_brier_score", "r2",
+                           "explained_variance", "max_error", "neg_mean_squared_error",
+                           "neg_root_mean_squared_error", "neg_mean_absolute_error",
+                           "neg_median_absolute_error"})
+    CHECK_MESSAGE(find_scorer(name) != nullptr, name);
+}

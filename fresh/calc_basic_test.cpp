@@ -44,7 +44,7 @@ TEST_CASE("counts and locations") {
         doctest::Approx(4.0 / 6));
   CHECK(calc("sum_of_reoccurring_values", x)[0] == 3);
   CHECK(calc("sum_of_reoccurring_data_points", x)[0] == 6);
-  CHECK(calc("number_crossing_m", x, Json::array({{{"m", 1}}}))[0] == 3);
+  CHECK(calc("number_crossing_m", x, Json::array({{{"m", 1}}}))[0] == 4);  // F T T F T F
   CHECK(calc("number_peaks", x, Json::array({{{"n", 1}}}))[0] == 1);  // 2 at index 4
   CHECK(calc("count_above", x, Json::array({{{"t", 0}}}))[0] == 1.0);
   CHECK(calc("range_count", x, Json::array({{{"min", 0}, {"max", 3}}}))[0] == 4);

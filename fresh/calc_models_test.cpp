@@ -11,6 +11,8 @@
 
 #include <Eigen/Dense>
 
+#include "core/error.hpp"
+
 #include "fresh/models_test_util.hpp"
 
 namespace freshet::fresh {
@@ -119,6 +121,119 @@ TEST_CASE("models golden: BasicMotions (6 kinds, n=100)") {
 
 TEST_CASE("models golden: PLAID subset (efficient, n=100..620)") {
   check_golden(kRef + "/PLAID/series_subset.csv", kRef + "/PLAID/features_efficient.csv", kModels, kTol, model_skip);
+}
+
+
+TEST_CASE("models golden: with_inf_10, each calculator on its own") {
+  // tsfresh aborts the whole extraction on this series (binned_entropy raises); run one
+  // calculator at a time it answers NaN here (MissingDataError, ValueError) and 0 for
+  // ar_coefficient coeff_10 (its IndexError quirk).
+  const auto st = check_golden(kRef + "/edge_cases/series.csv",
+                               kRef + "/edge_cases/features_comprehensive_per_calculator.csv",
+                               kModels, kTol);
+  CHECK(st.series == kModels.size());
+}
+
+TEST_CASE("agg_autocorrelation: many lags take the FFT path and agree with the direct sums") {
+  // maxlag 300 > 64 lags: the autocovariances come from one FFT. Compare with the definition.
+  std::vector<double> x(700);
+  double state = 0.3;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    state = std::fmod(state * 9301.0 + 49297.0, 233280.0);
+    x[i] = std::sin(0.05 * static_cast<double>(i)) + state / 233280.0;
+  }
+  const Calculator* calc = find_calculator("agg_autocorrelation");
+  REQUIRE(calc != nullptr);
+  const std::vector<Params> ps = {{{"f_agg", "mean"}, {"maxlag", 300}},
+                                  {{"f_agg", "var"}, {"maxlag", 300}},
+                                  {{"f_agg", "median"}, {"maxlag", 7}}};
+  const ComputeFn fn = calc->prepare(ps);
+  std::vector<double> out(3);
+  fn(Series(x), out);
+  double mean = 0;
+  for (double v : x) mean += v;
+  mean /= static_cast<double>(x.size());
+  auto acov = [&](std::size_t k) {
+    double s = 0;
+    for (std::size_t t = 0; t + k < x.size(); ++t) s += (x[t + k] - mean) * (x[t] - mean);
+    return s / static_cast<double>(x.size() - k);
+  };
+  std::vector<double> r;
+  for (std::size_t k = 1; k <= 300; ++k) r.push_back(acov(k) / acov(0));
+  double m = 0, v = 0;
+  for (double a : r) m += a;
+  m /= 300.0;
+  for (double a : r) v += (a - m) * (a - m);
+  v /= 300.0;
+  std::vector<double> first7(r.begin(), r.begin() + 7);
+  std::sort(first7.begin(), first7.end());
+  CHECK(out[0] == doctest::Approx(m).epsilon(1e-10));
+  CHECK(out[1] == doctest::Approx(v).epsilon(1e-10));
+  CHECK(out[2] == doctest::Approx(first7[3]).epsilon(1e-12));
+}
+
+TEST_CASE("model calculators: registration as tsfresh declares them") {
+  struct Expect {
+    const char* name;
+    std::size_t grid;
+    const char* first;
+  };
+  for (const Expect& e : {Expect{"agg_autocorrelation", 3, R"({"f_agg":"mean","maxlag":40})"},
+                          Expect{"partial_autocorrelation", 10, R"({"lag":0})"},
+                          Expect{"ar_coefficient", 11, R"({"coeff":0,"k":10})"},
+                          Expect{"augmented_dickey_fuller", 3, R"({"attr":"teststat","autolag":"AIC"})"},
+                          Expect{"friedrich_coefficients", 4, R"({"coeff":0,"m":3,"r":30})"},
+                          Expect{"max_langevin_fixed_point", 1, R"({"m":3,"r":30})"}}) {
+    const Calculator* c = find_calculator(e.name);
+    REQUIRE_MESSAGE(c != nullptr, e.name);
+    CHECK(c->comprehensive.size() == e.grid);
+    CHECK(c->comprehensive.at(0) == nlohmann::json::parse(e.first));
+    CHECK_FALSE(c->minimal);
+    CHECK_FALSE(c->high_comp_cost);
+    CHECK_FALSE(c->parameterless);
+  }
+  CHECK(find_calculator("partial_autocorrelation")->comprehensive.at(9) == nlohmann::json{{"lag", 9}});
+  CHECK(find_calculator("ar_coefficient")->comprehensive.at(10) == nlohmann::json{{"coeff", 10}, {"k", 10}});
+  CHECK(feature_name("value", *find_calculator("augmented_dickey_fuller"),
+                     find_calculator("augmented_dickey_fuller")->comprehensive.at(1)) ==
+        "value__augmented_dickey_fuller__attr_\"pvalue\"__autolag_\"AIC\"");
+}
+
+TEST_CASE("model calculators: invalid parameters are rejected in prepare") {
+  auto rejects = [](const char* name, const char* params) {
+    const Calculator* c = find_calculator(name);
+    REQUIRE(c != nullptr);
+    CHECK_THROWS_AS(c->prepare({nlohmann::json::parse(params)}), Error);
+  };
+  rejects("agg_autocorrelation", R"({"f_agg":"mode","maxlag":40})");
+  rejects("agg_autocorrelation", R"({"f_agg":"mean","maxlag":-1})");
+  rejects("partial_autocorrelation", R"({"lag":-2})");
+  rejects("ar_coefficient", R"({"coeff":0})");
+  rejects("augmented_dickey_fuller", R"({"attr":"teststat","autolag":"t-stat"})");
+  rejects("friedrich_coefficients", R"({"coeff":0,"m":0,"r":30})");
+  rejects("max_langevin_fixed_point", R"({"m":3,"r":0})");
+}
+
+TEST_CASE("augmented_dickey_fuller: BIC and fixed-lag variants are computed, unknown attr is NaN") {
+  std::vector<double> x(200);
+  double v = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    v = 0.7 * v + std::sin(1.3 * static_cast<double>(i * i % 17));
+    x[i] = v;
+  }
+  const Calculator* c = find_calculator("augmented_dickey_fuller");
+  const std::vector<Params> ps = {{{"attr", "usedlag"}, {"autolag", "AIC"}},
+                                  {{"attr", "usedlag"}, {"autolag", "BIC"}},
+                                  {{"attr", "usedlag"}, {"autolag", nullptr}},
+                                  {{"attr", "teststat"}, {"autolag", nullptr}},
+                                  {{"attr", "nobs"}}};
+  std::vector<double> out(ps.size());
+  c->prepare(ps)(Series(x), out);
+  // maxlag = ceil(12 * (200/100)^0.25) = 15 without autolag.
+  CHECK(out[2] == 15.0);
+  CHECK(out[1] <= out[0]);  // BIC penalises lags more than AIC
+  CHECK(std::isfinite(out[3]));
+  CHECK(std::isnan(out[4]));
 }
 
 }  // namespace

@@ -245,6 +245,24 @@ void count_cwt_peaks(std::span<const double> x, std::span<const int> max_widths,
       thread_local std::vector<double> buf;
       for (std::size_t c : cols) {
         const auto [lo, hi] = window_of(c);
+        if (window <= 64) {
+          // Small windows: keep the i + 2 smallest values in a sorted buffer (i <= 6 here).
+          const PercentileIndex p = percentile_index(hi - lo);
+          const std::size_t cap = p.i + 2;
+          buf.clear();
+          for (std::size_t t = lo; t < hi; ++t) {
+            const double v = row0[t];
+            if (buf.size() == cap) {
+              if (!nan_last_less(v, buf.back())) continue;
+              buf.pop_back();
+            }
+            auto pos = std::upper_bound(buf.begin(), buf.end(), v, nan_last_less);
+            buf.insert(pos, v);
+          }
+          noise[c] = interpolate(p, buf[p.i], p.exact ? buf[p.i] : buf[p.i + 1]);
+          noise_known[c] = 1;
+          continue;
+        }
         buf.assign(row0.begin() + static_cast<std::ptrdiff_t>(lo),
                    row0.begin() + static_cast<std::ptrdiff_t>(hi));
         const PercentileIndex p = percentile_index(buf.size());

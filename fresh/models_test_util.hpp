@@ -85,7 +85,11 @@ inline GoldenStats check_golden(const std::string& series_path, const std::strin
   for (const std::string& name : calculators) {
     const Calculator* calc = find_calculator(name);
     REQUIRE_MESSAGE(calc != nullptr, name);
-    const std::vector<Params> params(calc->comprehensive.begin(), calc->comprehensive.end());
+    // A parameterless calculator is prepared with one null parameter set and writes one value.
+    const std::vector<Params> params =
+        calc->parameterless ? std::vector<Params>{Params()}
+                            : std::vector<Params>(calc->comprehensive.begin(), calc->comprehensive.end());
+    REQUIRE_MESSAGE(!params.empty(), name);
     const ComputeFn fn = calc->prepare(params);
     const Tolerance tol = tolerances.count(name) ? tolerances.at(name) : Tolerance{};
     out.assign(params.size(), 0.0);

@@ -170,6 +170,10 @@ void finite_rfft(std::span<const double> x, Complex* out) {
     return;
   }
   ws.half.fwd(out, x.data(), static_cast<Eigen::Index>(n));
+  // pocketfft writes +0.0 as the imaginary part of DC and of Nyquist (even n); the sign of that
+  // zero decides np.angle = 180 or -180 for a negative sum.
+  out[0].imag(0.0);
+  if (n % 2 == 0) out[n / 2].imag(0.0);
 }
 
 }  // namespace

@@ -30,8 +30,7 @@ fs::path shared() { return fs::path(FRESHET_SOURCE_DIR) / ".." / "shared"; }
 
 struct ModelMap {
   std::string spec;
-  double rtol;                // relative tolerance on the score
-  bool informational = false;  // sklearn's result depends on its RNG: report, do not assert
+  double rtol;  // relative tolerance on the score
 };
 
 // cv_scores.csv (model, params) -> freshet spec and tolerance.
@@ -89,7 +88,7 @@ TEST_CASE("cross_validate reproduces sklearn's cv_scores.csv") {
   auto serial = mproc::make_executor({.workers = 0});
   auto threads = mproc::make_executor({.workers = 2});
   std::map<std::string, xval::Dataset> datasets;
-  std::size_t checked = 0, informational = 0, informational_mismatch = 0;
+  std::size_t checked = 0;
   for (const auto& [key, g] : groups) {
     const std::string& dataset = key[0];
     if (!datasets.count(dataset)) {
@@ -115,11 +114,6 @@ TEST_CASE("cross_validate reproduces sklearn's cv_scores.csv") {
         const double got = a.splits[static_cast<std::size_t>(f)].scores[mi];
         CAPTURE(g.metrics[mi]);
         CAPTURE(f);
-        if (m.informational) {
-          ++informational;
-          if (!close(got, want, m.rtol)) ++informational_mismatch;
-          continue;
-        }
         // README: digits / kNN / kfold5 fold 3 has one test row whose prediction depends on
         // how a distance tie is broken: that accuracy may differ by 1/359.
         const bool knn_tie = dataset == "digits" && key[1] == "KNeighborsClassifier" &&
@@ -131,9 +125,7 @@ TEST_CASE("cross_validate reproduces sklearn's cv_scores.csv") {
       }
     }
   }
-  MESSAGE("checked " << checked << " cv scores; decision-tree scores (informational) differing "
-                     "from sklearn: " << informational_mismatch);
-  CHECK(checked + informational == ref.num_rows());
+  CHECK(checked == ref.num_rows());
 }
 
 TEST_CASE("grid search reproduces sklearn's GridSearchCV(Ridge) on diabetes") {

@@ -501,6 +501,12 @@ class LeaveOneOut final : public Splitter {
       throw Error(Errc::kInvalidArgument,
                   "splitter 'leave_one_out': cannot perform LeaveOneOut with n_samples=" +
                       std::to_string(n));
+    // The folds are materialised (n splits of n rows): refuse sizes that cannot fit in memory.
+    if (static_cast<double>(n) * static_cast<double>(n) > 2e8)
+      throw Error(Errc::kInvalidArgument,
+                  "splitter 'leave_one_out': " + std::to_string(n) +
+                      " rows give n^2 fold entries, too many to materialise; use kfold with "
+                      "n_splits < n");
     Folds folds(n);
     for (std::size_t i = 0; i < n; ++i) {
       folds[i].test = {i};

@@ -1,0 +1,263 @@
+// Golden tests of the entropy / complexity calculators (sample_entropy, approximate_entropy,
+// lempel_ziv_complexity, permutation_entropy, query_similarity_count) against tsfresh 0.21.2:
+// each calculator is run directly over its comprehensive grid on every series of a data set and
+// EVERY value is compared with the golden feature matrix (NaN/inf pattern exact, rtol 1e-9,
+// atol 1e-10).
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "core/error.hpp"
+#include "fresh/models_test_util.hpp"
+
+namespace freshet::fresh {
+namespace {
+
+using testing::check_golden;
+using testing::kRef;
+using testing::kShared;
+
+const std::vector<std::string> kEntropy = {"sample_entropy", "approximate_entropy",
+                                           "lempel_ziv_complexity", "permutation_entropy",
+                                           "query_similarity_count"};
+
+TEST_CASE("entropy golden: edge cases") {
+  const auto st = check_golden(kRef + "/edge_cases/series.csv",
+                               kRef + "/edge_cases/features_comprehensive.csv", kEntropy);
+  CHECK(st.series == 12 * kEntropy.size());
+}
+
+TEST_CASE("entropy golden: GunPoint") {
+  check_golden(kShared + "/data/GunPoint/series.csv", kRef + "/GunPoint/features_comprehensive.csv", kEntropy);
+}
+
+TEST_CASE("entropy golden: RobotFailureLP1 (constant series, inf sample entropy)") {
+  const auto st = check_golden(kShared + "/data/RobotFailureLP1/series.csv",
+                               kRef + "/RobotFailureLP1/features_comprehensive.csv", kEntropy);
+  CHECK(st.inf_cells == 136);
+}
+
+TEST_CASE("entropy golden: ItalyPowerDemand") {
+  const auto st = check_golden(kRef + "/ItalyPowerDemand/series_subset.csv",
+                               kRef + "/ItalyPowerDemand/features_comprehensive.csv", kEntropy);
+  CHECK(st.inf_cells == 29);
+}
+
+TEST_CASE("entropy golden: JapaneseVowels (short series)") {
+  const auto st = check_golden(kRef + "/JapaneseVowels/series_subset.csv",
+                               kRef + "/JapaneseVowels/features_comprehensive.csv", kEntropy);
+  CHECK(st.inf_cells == 395);
+}
+
+TEST_CASE("entropy golden: PickupGestureWiimoteZ (ties)") {
+  check_golden(kShared + "/data/PickupGestureWiimoteZ/series.csv",
+               kRef + "/PickupGestureWiimoteZ/features_comprehensive.csv", kEntropy);
+}
+
+TEST_CASE("entropy golden: BasicMotions") {
+  check_golden(kShared + "/data/BasicMotions/series.csv",
+               kRef + "/BasicMotions/features_comprehensive.csv", kEntropy);
+}
+
+TEST_CASE("entropy golden: ERing") {
+  check_golden(kRef + "/ERing/series_subset.csv", kRef + "/ERing/features_comprehensive.csv", kEntropy);
+}
+
+
+TEST_CASE("entropy golden: with_inf_10, each calculator on its own") {
+  const auto st = check_golden(kRef + "/edge_cases/series.csv",
+                               kRef + "/edge_cases/features_comprehensive_per_calculator.csv", kEntropy);
+  CHECK(st.series == kEntropy.size());
+}
+
+// Small deterministic generator for the property tests.
+std::vector<double> make_series(std::size_t n, unsigned seed, bool integers) {
+  std::vector<double> x(n);
+  unsigned long long s = seed * 2654435761ull + 1;
+  double walk = 0;
+  for (auto& v : x) {
+    s = s * 6364136223846793005ull + 1442695040888963407ull;
+    const double u = static_cast<double>(s >> 11) / 9007199254740992.0;
+    walk += u - 0.5;
+    v = integers ? std::floor(4 * u) : walk;
+  }
+  return x;
+}
+
+// The plain definitions (all template pairs), for comparison with the band sweep.
+double naive_sample_entropy(const std::vector<double>& x, double tol) {
+  auto count = [&](std::size_t m) {
+    long long c = 0;
+    const std::size_t T = x.size() + 1 - m;
+    for (std::size_t i = 0; i < T; ++i)
+      for (std::size_t j = 0; j < T; ++j) {
+        if (i == j) continue;
+        bool ok = true;
+        for (std::size_t k = 0; k < m; ++k) ok = ok && std::fabs(x[i + k] - x[j + k]) <= tol;
+        c += ok;
+      }
+    return c;
+  };
+  return -std::log(static_cast<double>(count(3)) / static_cast<double>(count(2)));
+}
+
+double naive_apen(const std::vector<double>& x, std::size_t m, double r) {
+  auto phi = [&](std::size_t mm) {
+    const std::size_t T = x.size() - mm + 1;
+    double s = 0;
+    for (std::size_t i = 0; i < T; ++i) {
+      long long c = 0;
+      for (std::size_t j = 0; j < T; ++j) {
+        double d = 0;
+        for (std::size_t k = 0; k < mm; ++k) d = std::max(d, std::fabs(x[i + k] - x[j + k]));
+        c += d <= r;
+      }
+      s += std::log(static_cast<double>(c) / static_cast<double>(T));
+    }
+    return s / static_cast<double>(T);
+  };
+  return std::fabs(phi(m) - phi(m + 1));
+}
+
+double np_std(const std::vector<double>& x) {
+  Series s(x);
+  return s.std_dev();
+}
+
+TEST_CASE("sample_entropy and approximate_entropy: band sweep counts equal the all-pairs counts") {
+  const Calculator* se = find_calculator("sample_entropy");
+  const Calculator* ap = find_calculator("approximate_entropy");
+  REQUIRE(se != nullptr);
+  REQUIRE(ap != nullptr);
+  const ComputeFn se_fn = se->prepare({Params()});
+  const std::vector<Params> ap_params = {{{"m", 1}, {"r", 0.25}}, {{"m", 2}, {"r", 0.0}},
+                                         {{"m", 2}, {"r", 0.6}},  {{"m", 3}, {"r", 1.5}},
+                                         {{"m", 2}, {"r", 0.2}}};
+  const ComputeFn ap_fn = ap->prepare(ap_params);
+  for (unsigned seed = 1; seed <= 6; ++seed) {
+    for (bool integers : {false, true}) {
+      const std::vector<double> x = make_series(150 + 37 * seed, seed, integers);
+      const Series s(x);
+      double out = 0;
+      se_fn(s, std::span<double>(&out, 1));
+      const double want = naive_sample_entropy(x, 0.2 * np_std(x));
+      CHECK(out == doctest::Approx(want).epsilon(1e-14));
+      std::vector<double> ap_out(ap_params.size());
+      ap_fn(s, ap_out);
+      for (std::size_t k = 0; k < ap_params.size(); ++k) {
+        const double r = ap_params[k]["r"].get<double>() * np_std(x);
+        const double want_ap = naive_apen(x, ap_params[k]["m"].get<std::size_t>(), r);
+        CHECK_MESSAGE(ap_out[k] == doctest::Approx(want_ap).epsilon(1e-12), seed, " ", k);
+      }
+    }
+  }
+  CHECK(se->high_comp_cost);
+  CHECK(ap->high_comp_cost);
+  CHECK(se->parameterless);
+}
+
+TEST_CASE("lempel_ziv_complexity: the trie parse equals tsfresh's set-of-words parse") {
+  const Calculator* c = find_calculator("lempel_ziv_complexity");
+  REQUIRE(c != nullptr);
+  for (unsigned seed = 1; seed <= 4; ++seed) {
+    const std::vector<double> x = make_series(300, seed, seed % 2 == 0);
+    for (long long bins : {2LL, 3LL, 7LL, 100LL}) {
+      double out = 0;
+      c->prepare({{{"bins", bins}}})(Series(x), std::span<double>(&out, 1));
+      // Symbols as np.searchsorted(np.linspace(min, max, bins + 1)[1:], x, "left").
+      const double lo = *std::min_element(x.begin(), x.end());
+      const double hi = *std::max_element(x.begin(), x.end());
+      std::vector<double> edges;
+      for (long long k = 1; k <= bins; ++k)
+        edges.push_back(k == bins ? hi : static_cast<double>(k) * ((hi - lo) / static_cast<double>(bins)) + lo);
+      std::vector<int> seq;
+      for (double v : x) seq.push_back(static_cast<int>(std::lower_bound(edges.begin(), edges.end(), v) - edges.begin()));
+      std::set<std::vector<int>> words;
+      std::size_t ind = 0, inc = 1;
+      while (ind + inc <= seq.size()) {
+        std::vector<int> w(seq.begin() + static_cast<std::ptrdiff_t>(ind),
+                           seq.begin() + static_cast<std::ptrdiff_t>(ind + inc));
+        if (words.count(w)) {
+          ++inc;
+        } else {
+          words.insert(w);
+          ind += inc;
+          inc = 1;
+        }
+      }
+      CHECK(out == static_cast<double>(words.size()) / static_cast<double>(x.size()));
+    }
+  }
+}
+
+TEST_CASE("permutation_entropy: ties ranked by position, tau > 1, too short -> NaN") {
+  const Calculator* c = find_calculator("permutation_entropy");
+  REQUIRE(c != nullptr);
+  auto pe = [&](const std::vector<double>& x, long long tau, long long d) {
+    double out = 0;
+    c->prepare({{{"tau", tau}, {"dimension", d}}})(Series(x), std::span<double>(&out, 1));
+    return out;
+  };
+  // Windows of 3 starting every 2: [1,1,2] [2,0,0] [0,3,3]; ranks (stable) 012, 201, 012.
+  const std::vector<double> x = {1, 1, 2, 0, 0, 3, 3};
+  const double p1 = 2.0 / 3.0, p2 = 1.0 / 3.0;
+  CHECK(pe(x, 2, 3) == doctest::Approx(-(p1 * std::log(p1) + p2 * std::log(p2))).epsilon(1e-15));
+  CHECK(std::isnan(pe(x, 1, 8)));
+  CHECK(pe(std::vector<double>(10, 4.0), 1, 3) == 0.0);
+  // dimension 18 (> 16: the general lexicographic path) on a strictly increasing series.
+  std::vector<double> ramp(40);
+  for (std::size_t i = 0; i < ramp.size(); ++i) ramp[i] = static_cast<double>(i);
+  CHECK(pe(ramp, 1, 18) == 0.0);
+}
+
+TEST_CASE("query_similarity_count: z-normalised and plain distance counts") {
+  const Calculator* c = find_calculator("query_similarity_count");
+  REQUIRE(c != nullptr);
+  REQUIRE(c->comprehensive.size() == 1);
+  CHECK(c->comprehensive.at(0) == nlohmann::json{{"query", nullptr}, {"threshold", 0.0}});
+  CHECK(feature_name("value", *c, c->comprehensive.at(0)) ==
+        "value__query_similarity_count__query_None__threshold_0.0");
+  // The pattern 1,2,4 appears scaled and shifted at 0 and 5 (z-normalised distance ~0), exactly
+  // at 0 only in absolute terms; windows 3,3,3 and 1,1,1 are constant.
+  const std::vector<double> x = {1, 2, 4, 9, 0, 10, 12, 16, 3, 3, 3, 7, 1, 1, 1};
+  auto count = [&](const nlohmann::json& p) {
+    double out = 0;
+    c->prepare({p})(Series(x), std::span<double>(&out, 1));
+    return out;
+  };
+  const nlohmann::json q = {1.0, 2.0, 4.0};
+  CHECK(count({{"query", q}, {"threshold", 1e-6}}) == 2.0);
+  CHECK(count({{"query", q}, {"threshold", 1e-6}, {"normalize", false}}) == 1.0);
+  // A constant query matches the constant windows (distance 0) only.
+  CHECK(count({{"query", {5.0, 5.0, 5.0}}, {"threshold", 0.0}}) == 2.0);
+  // Against a constant window a non-constant query is sqrt(3) away.
+  CHECK(count({{"query", q}, {"threshold", std::sqrt(3.0) + 1e-12}}) >= 4.0);
+  CHECK(std::isnan(count({{"query", nullptr}, {"threshold", 0.0}})));
+  CHECK(std::isnan(count({{"query", {1.0, 2.0}}, {"threshold", 0.0}})));
+  CHECK(std::isnan(count({{"query", std::vector<double>(16, 1.0)}, {"threshold", 0.0}})));
+  CHECK_THROWS_AS(c->prepare({{{"query", "abc"}}}), Error);
+}
+
+TEST_CASE("entropy calculators: registration and parameter checks") {
+  const Calculator* ap = find_calculator("approximate_entropy");
+  REQUIRE(ap != nullptr);
+  CHECK(ap->comprehensive.size() == 5);
+  CHECK(ap->comprehensive.at(0) == nlohmann::json{{"m", 2}, {"r", 0.1}});
+  CHECK(ap->comprehensive.at(4) == nlohmann::json{{"m", 2}, {"r", 0.9}});
+  CHECK(find_calculator("lempel_ziv_complexity")->comprehensive ==
+        nlohmann::json::parse(R"([{"bins":2},{"bins":3},{"bins":5},{"bins":10},{"bins":100}])"));
+  CHECK(find_calculator("permutation_entropy")->comprehensive.at(4) ==
+        nlohmann::json{{"tau", 1}, {"dimension", 7}});
+  for (const char* name : {"lempel_ziv_complexity", "permutation_entropy", "query_similarity_count"}) {
+    CHECK_FALSE(find_calculator(name)->high_comp_cost);
+    CHECK_FALSE(find_calculator(name)->minimal);
+  }
+  CHECK_THROWS_AS(ap->prepare({{{"m", 2}, {"r", -0.1}}}), Error);
+  CHECK_THROWS_AS(find_calculator("lempel_ziv_complexity")->prepare({{{"bins", 0}}}), Error);
+  CHECK_THROWS_AS(find_calculator("permutation_entropy")->prepare({{{"tau", 0}, {"dimension", 3}}}), Error);
+}
+
+}  // namespace
+}  // namespace freshet::fresh
