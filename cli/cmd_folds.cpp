@@ -22,12 +22,16 @@ struct FoldsArgs {
 
 std::function<int()> setup_folds(CLI::App& app, const Common& common) {
   auto a = std::make_shared<FoldsArgs>();
-  app.add_option("TABLE", a->table, "CSV table (one row per sample)")->required()->type_name("TABLE.csv");
+  app.add_option("TABLE", a->table, "CSV table (one row per sample)")
+      ->required()
+      ->type_name("TABLE.csv");
   app.add_option("--cv", a->cv, "splitter SPEC, e.g. kfold:n_splits=5 (see 'freshet splitters')")
       ->required()
       ->type_name("SPEC");
-  app.add_option("--out", a->out, "output CSV (split,row,role); default: stdout")->type_name("FOLDS.csv");
-  app.add_option("--target", a->target, "target column (stratified splitters)")->type_name("COLUMN");
+  app.add_option("--out", a->out, "output CSV (split,row,role); default: stdout")
+      ->type_name("FOLDS.csv");
+  app.add_option("--target", a->target, "target column (stratified splitters)")
+      ->type_name("COLUMN");
   app.add_option("--groups", a->groups, "group column (group splitters)")->type_name("COLUMN");
   return [a, &common] {
     const auto splitter = xval::make_splitter(a->cv);
@@ -57,7 +61,8 @@ std::function<int()> setup_folds(CLI::App& app, const Common& common) {
   };
 }
 
-FRESHET_COMMAND("folds", "write the train/test rows of every split a splitter makes", setup_folds, 40);
+FRESHET_COMMAND("folds", "write the train/test rows of every split a splitter makes", setup_folds,
+                40);
 
 }  // namespace
 }  // namespace freshet::cli

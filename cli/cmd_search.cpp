@@ -52,8 +52,12 @@ std::vector<std::string> split_commas(const std::string& text) {
 
 std::function<int()> setup_search(CLI::App& app, const Common& common) {
   auto a = std::make_shared<SearchArgs>();
-  app.add_option("TABLE", a->table, "CSV table: one row per sample")->required()->type_name("TABLE.csv");
-  app.add_option("--target", a->target, "target column")->capture_default_str()->type_name("COLUMN");
+  app.add_option("TABLE", a->table, "CSV table: one row per sample")
+      ->required()
+      ->type_name("TABLE.csv");
+  app.add_option("--target", a->target, "target column")
+      ->capture_default_str()
+      ->type_name("COLUMN");
   app.add_option("--model", a->model, "model SPEC; searched parameters are set on it")
       ->required()
       ->type_name("SPEC");
@@ -65,7 +69,8 @@ std::function<int()> setup_search(CLI::App& app, const Common& common) {
       ->type_name("S1,S2");
   app.add_option("--preprocess", a->preprocess, "steps fitted inside each training fold")
       ->type_name("STEPS");
-  app.add_option("--features", a->features, "feature columns (default: all others)")->type_name("C1,C2");
+  app.add_option("--features", a->features, "feature columns (default: all others)")
+      ->type_name("C1,C2");
   app.add_option("--groups", a->groups, "group column (group splitters)")->type_name("COLUMN");
   auto* grid = app.add_option("--grid", a->grid,
                               "grid parameter NAME=V1,V2,... (repeat for more parameters; "
@@ -115,9 +120,8 @@ std::function<int()> setup_search(CLI::App& app, const Common& common) {
       std::vector<xval::ParamDistribution> space;
       for (const auto& d : a->random.empty() ? a->sobol : a->random)
         space.push_back(xval::parse_distribution(d));
-      opt.candidates = a->random.empty()
-                           ? xval::sample_sobol(space, a->n_iter, a->random_state)
-                           : xval::sample_random(space, a->n_iter, a->random_state);
+      opt.candidates = a->random.empty() ? xval::sample_sobol(space, a->n_iter, a->random_state)
+                                         : xval::sample_random(space, a->n_iter, a->random_state);
       const std::size_t dropped = xval::drop_duplicates(opt.candidates);
       if (dropped)
         warn(common, "distinct parameter sets less than n - returning " +

@@ -21,10 +21,12 @@ std::function<int()> setup_splitters(CLI::App& app, const Common&) {
       }
       std::cout << "  " << s.name << "  " << s.description << "\n";
       for (const auto& p : s.params)
-        std::cout << "      " << p.name << "=" << (p.default_value.empty() ? "none" : p.default_value)
-                  << "  " << p.description << "\n";
+        std::cout << "      " << p.name << "="
+                  << (p.default_value.empty() ? "none" : p.default_value) << "  " << p.description
+                  << "\n";
     }
-    std::cout << "SPEC: NAME[:PARAM=VALUE,...], e.g. kfold:n_splits=5,shuffle=true,random_state=0\n";
+    std::cout
+        << "SPEC: NAME[:PARAM=VALUE,...], e.g. kfold:n_splits=5,shuffle=true,random_state=0\n";
     return 0;
   };
 }

@@ -42,8 +42,12 @@ std::vector<std::string> split_commas(const std::string& text) {
 
 std::function<int()> setup_xval(CLI::App& app, const Common& common) {
   auto a = std::make_shared<XvalArgs>();
-  app.add_option("TABLE", a->table, "CSV table: one row per sample")->required()->type_name("TABLE.csv");
-  app.add_option("--target", a->target, "target column")->capture_default_str()->type_name("COLUMN");
+  app.add_option("TABLE", a->table, "CSV table: one row per sample")
+      ->required()
+      ->type_name("TABLE.csv");
+  app.add_option("--target", a->target, "target column")
+      ->capture_default_str()
+      ->type_name("COLUMN");
   app.add_option("--model", a->model, "model SPEC, e.g. ridge:alpha=0.5 (see 'freshet models')")
       ->required()
       ->type_name("SPEC");
@@ -64,8 +68,7 @@ std::function<int()> setup_xval(CLI::App& app, const Common& common) {
   app.add_option("--out", a->out, "scores CSV: split,metric,score,fit_seconds,score_seconds")
       ->type_name("SCORES.csv");
   return [a, &common] {
-    const std::string model =
-        xval::pipeline_spec(xval::parse_step_list(a->preprocess), a->model);
+    const std::string model = xval::pipeline_spec(xval::parse_step_list(a->preprocess), a->model);
     const auto splitter = xval::make_splitter(a->cv.empty() ? xval::default_cv(model) : a->cv);
     if (splitter->needs_groups() && a->groups.empty())
       throw Error(Errc::kUsage, "splitter '" + splitter->name() + "' needs --groups COLUMN");

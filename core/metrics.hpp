@@ -74,7 +74,8 @@ double roc_auc_score_multiclass(std::span<const double> y_true, const MatrixRef&
                                 bool weighted = false);
 
 // Log loss (sklearn 1.2): probabilities clipped to [eps, 1 - eps], each row divided by its sum,
-// mean of -log(p of the true class). y_true labels must be among `classes`.
+// mean of -log(p of the true class). y_true labels must be among `classes` (sklearn, without
+// its `labels` argument, instead requires every class to occur in y_true).
 double log_loss(std::span<const double> y_true, const MatrixRef& proba,
                 std::span<const double> classes, double eps = 1e-15);
 // Binary form: y_prob = probability of the larger label (sklearn's 1-d y_pred).
@@ -85,7 +86,8 @@ double log_loss_binary(std::span<const double> y_true, std::span<const double> y
 double average_precision_score(std::span<const double> y_true, std::span<const double> y_score,
                                double pos_label = 1.0);
 // Mean squared difference between y_prob (probability of pos_label) and y_true == pos_label.
-// y_prob must lie in [0, 1].
+// y_prob must lie in [0, 1]. (The neg_brier_score scorer passes the model's larger class as
+// pos_label; sklearn 1.2 instead insists on labels {0, 1} or {-1, 1} there.)
 double brier_score_loss(std::span<const double> y_true, std::span<const double> y_prob,
                         double pos_label = 1.0);
 

@@ -19,6 +19,8 @@
 //   line search) until the gradient is ~1e-10 of its start. sklearn's lbfgs stops earlier, so
 //   probabilities differ from sklearn's at the 1e-5 level while the optimum is the same.
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -496,12 +498,14 @@ int minimise_newton_cg(LogisticObjective& obj, Vector& theta, int max_iter) {
       const double a = rz / qHq;
       d += a * q;
       r -= a * Hq;
+      if (std::getenv("FRESHET_DEBUG_NEWTON")) std::fprintf(stderr, "  cg %ld\n", (long)cg);
       if (r.norm() <= eta * r0) break;
       z = dinv.cwiseProduct(r);
       const double rz_new = r.dot(z);
       q = z + (rz_new / rz) * q;
       rz = rz_new;
     }
+    if (std::getenv("FRESHET_DEBUG_NEWTON")) std::fprintf(stderr, "newton %d gnorm %g f %.17g\n", iter, gnorm, f);
     // Armijo backtracking.
     const double slope = g.dot(d);
     if (!(slope < 0.0)) break;

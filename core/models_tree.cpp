@@ -10,10 +10,13 @@
 //
 // Deviation: sklearn's random_state defaults to None (a fresh seed each fit); freshet has no
 // nondeterministic mode and defaults to 0.
-#include <cmath>
+#include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/error.hpp"

@@ -49,7 +49,7 @@ TEST_CASE("decision_tree_classifier: wine fold accuracies equal sklearn's (rando
   }
 }
 
-TEST_CASE("random forests: the same fold scores as sklearn's forests (KFold(5))") {
+TEST_CASE("trees and forests: the same fold scores as sklearn's (KFold(5), other parameters)") {
   // Computed once with Debian's scikit-learn 1.2.1 (/usr/bin/python3):
   //   from sklearn.model_selection import cross_val_score, KFold
   //   X = df.drop(columns="y").to_numpy(float); y = df["y"].to_numpy()   # table.csv
@@ -79,9 +79,31 @@ TEST_CASE("random forests: the same fold scores as sklearn's forests (KFold(5))"
        {0.38627321409086424, 0.5180763896892633, 0.4366635430644755, 0.333876247627815,
         0.4353402921380872},
        true},
+      // Other parameter paths (entropy, max_depth, min_samples_leaf, fractional and sqrt
+      // max_features), same procedure:
+      //   RandomForestClassifier(n_estimators=30, criterion="entropy", max_depth=8, random_state=5)
+      //   RandomForestRegressor(n_estimators=10, max_features=0.5, min_samples_leaf=4,
+      //   random_state=9) DecisionTreeClassifier(max_depth=6, min_samples_leaf=3,
+      //   max_features="sqrt", random_state=2)
+      {"digits",
+       "random_forest_classifier:n_estimators=30,criterion=entropy,max_depth=8,random_state=5",
+       {0.9277777777777778, 0.9194444444444444, 0.947075208913649, 0.9442896935933147,
+        0.9025069637883009},
+       false},
+      {"diabetes",
+       "random_forest_regressor:n_estimators=10,max_features=0.5,min_samples_leaf=4,random_state=9",
+       {0.3638296311353687, 0.49382606516916827, 0.4483239505572386, 0.4079575132977392,
+        0.4464329466098961},
+       true},
+      {"digits",
+       "decision_tree_classifier:max_depth=6,min_samples_leaf=3,max_features=sqrt,random_state=2",
+       {0.6805555555555556, 0.6777777777777778, 0.6963788300835655, 0.7103064066852368,
+        0.6908077994428969},
+       false},
   };
   for (const auto& c : cases) {
     CAPTURE(c.dataset);
+    CAPTURE(c.spec);
     const Dataset data = load_dataset(c.dataset);
     const auto folds = kfold(data.y.size(), 5);
     const auto got = c.regression ? cross_val(c.spec, data, folds, r2)

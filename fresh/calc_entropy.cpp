@@ -90,8 +90,10 @@ double sample_entropy(const Series& s) {
 // ---------------------------------------------------------------------------------------------
 // approximate_entropy(m, r): r' = r * np.std(x); phi(k) = sum_i log(C_i) / (N-k+1) with
 // C_i = #{j : Chebyshev distance of length-k templates <= r'} / (N-k+1) (j == i included);
-// |phi(m) - phi(m+1)|; 0 when N <= m + 1. All parameter sets with the same m share one sweep
-// over the band of the largest r'.
+// |phi(m) - phi(m+1)|; 0 when N <= m + 1. All parameter sets with the same m share one sweep:
+// templates sorted by first value, for each one the window of templates within the largest r'
+// in that coordinate (two pointers), then the exact Chebyshev distances over that window,
+// counted against every r' (contiguous, vectorisable loops; no all-pairs loop).
 struct ApEnParam {
   long long m;
   double r;
@@ -120,55 +122,89 @@ void approximate_entropy(const Series& s, std::span<const ApEnParam> ps, std::sp
       for (std::size_t p : group) out[p] = kNaN;  // every C_i is 0: |-inf - -inf|
       continue;
     }
-    std::vector<double> tols(group.size());
-    for (std::size_t g = 0; g < group.size(); ++g) tols[g] = ps[group[g]].r * sd;
-    std::vector<std::size_t> by_tol(group.size());
-    std::iota(by_tol.begin(), by_tol.end(), 0);
-    std::sort(by_tol.begin(), by_tol.end(), [&](std::size_t a, std::size_t b) { return tols[a] < tols[b]; });
-    std::vector<double> sorted_tols(group.size());
-    for (std::size_t g = 0; g < group.size(); ++g) sorted_tols[g] = tols[by_tol[g]];
     const std::size_t K = group.size();
+    std::vector<double> tols(K);
+    double band = 0.0;
+    for (std::size_t g = 0; g < K; ++g) {
+      tols[g] = ps[group[g]].r * sd;
+      band = std::max(band, tols[g]);
+    }
     const std::size_t M = static_cast<std::size_t>(m);
     const std::size_t T1 = N - M + 1;  // templates of length m
     const std::size_t T2 = N - M;      // templates of length m + 1
-    // hist[k * T + i]: pairs whose distance first fits tolerance k (ascending); prefix sums
-    // over k give the counts per tolerance.
-    std::vector<std::uint32_t> h1(K * T1, 0), h2(K * T2, 0);
-    auto level = [&](double d) -> std::size_t {
-      return static_cast<std::size_t>(
-          std::lower_bound(sorted_tols.begin(), sorted_tols.end(), d) - sorted_tols.begin());
-    };
-    const double band = sorted_tols.back();
-    for_each_band_pair(x, T1, band, [&](std::uint32_t i, std::uint32_t j) {
-      double d = std::abs(x[i] - x[j]);
-      for (std::size_t c = 1; c < M && d <= band; ++c) d = std::max(d, std::abs(x[i + c] - x[j + c]));
-      if (!(d <= band)) return;
-      const std::size_t k1 = level(d);
-      ++h1[k1 * T1 + i];
-      ++h1[k1 * T1 + j];
-      if (i < T2 && j < T2) {
-        const double d2 = std::max(d, std::abs(x[i + M] - x[j + M]));
-        if (d2 <= band) {
-          const std::size_t k2 = level(d2);
-          ++h2[k2 * T2 + i];
-          ++h2[k2 * T2 + j];
+    // Templates sorted by their first value; coordinate c of the template at sorted position q
+    // is col[c][q] (+inf where the length-(m+1) template does not exist: never within r').
+    std::vector<std::uint32_t> order(T1);
+    std::iota(order.begin(), order.end(), 0u);
+    std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return x[a] < x[b]; });
+    std::vector<std::vector<double>> col(M + 1, std::vector<double>(T1));
+    for (std::size_t c = 0; c <= M; ++c)
+      for (std::size_t q = 0; q < T1; ++q) {
+        const std::size_t at = order[q] + c;
+        col[c][q] = at < N ? x[at] : std::numeric_limits<double>::infinity();
+      }
+    // cnt[k * T1 + q]: templates within tolerance k of the template at sorted position q, the
+    // template itself excluded. Each unordered pair is visited once, from its lower position p:
+    // p gets the window's total, the window positions get +1 each (contiguous updates).
+    std::vector<std::uint32_t> cnt1(K * T1, 0), cnt2(K * T1, 0);
+    std::vector<double> dm(T1), dm1(T1);
+    const double* a0 = col[0].data();
+    std::size_t hi = 0;
+    for (std::size_t p = 0; p < T1; ++p) {
+      const double ap = a0[p];
+      // Positions (p, hi) hold the later templates within the largest r' in the first value.
+      if (hi < p + 1) hi = p + 1;
+      while (hi < T1 && a0[hi] - ap <= band) ++hi;
+      const std::size_t lo = p + 1, w = hi - lo;
+      if (w == 0) continue;
+      for (std::size_t q = 0; q < w; ++q) dm[q] = a0[lo + q] - ap;
+      for (std::size_t c = 1; c < M; ++c) {
+        const double v = col[c][p];
+        const double* cc = col[c].data() + lo;
+        for (std::size_t q = 0; q < w; ++q) dm[q] = std::max(dm[q], std::abs(v - cc[q]));
+      }
+      for (std::size_t k = 0; k < K; ++k) {
+        const double r = tols[k];
+        std::uint32_t* row = cnt1.data() + k * T1 + lo;
+        std::uint32_t c1 = 0;
+        for (std::size_t q = 0; q < w; ++q) {
+          const std::uint32_t hit = dm[q] <= r;
+          c1 += hit;
+          row[q] += hit;
+        }
+        cnt1[k * T1 + p] += c1;
+      }
+      if (order[p] < T2) {
+        // Invalid templates hold +inf there: |v - inf| = inf, never within r'.
+        const double v = col[M][p];
+        const double* cc = col[M].data() + lo;
+        for (std::size_t q = 0; q < w; ++q) dm1[q] = std::max(dm[q], std::abs(v - cc[q]));
+        for (std::size_t k = 0; k < K; ++k) {
+          const double r = tols[k];
+          std::uint32_t* row = cnt2.data() + k * T1 + lo;
+          std::uint32_t c2 = 0;
+          for (std::size_t q = 0; q < w; ++q) {
+            const std::uint32_t hit = dm1[q] <= r;
+            c2 += hit;
+            row[q] += hit;
+          }
+          cnt2[k * T1 + p] += c2;
         }
       }
-    });
+    }
+    // Back to template order, the template itself added (distance 0 <= r').
+    std::vector<std::uint32_t> pos_of(T1);
+    for (std::size_t q = 0; q < T1; ++q) pos_of[order[q]] = static_cast<std::uint32_t>(q);
     std::vector<double> logs1(T1), logs2(T2);
-    std::vector<std::uint32_t> c1(T1, 0), c2(T2, 0);
     for (std::size_t k = 0; k < K; ++k) {
-      for (std::size_t i = 0; i < T1; ++i) c1[i] += h1[k * T1 + i];
-      for (std::size_t i = 0; i < T2; ++i) c2[i] += h2[k * T2 + i];
-      // The template itself: distance 0 <= r'.
-      const bool self = 0.0 <= sorted_tols[k];
+      // np.sum(np.log(C)) in template order (pairwise), C = count / (N - m' + 1).
       for (std::size_t i = 0; i < T1; ++i)
-        logs1[i] = std::log(static_cast<double>(c1[i] + (self ? 1 : 0)) / static_cast<double>(T1));
+        logs1[i] = std::log(static_cast<double>(cnt1[k * T1 + pos_of[i]] + 1) / static_cast<double>(T1));
       for (std::size_t i = 0; i < T2; ++i)
-        logs2[i] = std::log(static_cast<double>(c2[i] + (self ? 1 : 0)) / static_cast<double>(T2));
+        logs2[i] = std::log(static_cast<double>(cnt2[k * T1 + pos_of[i]] + 1) / static_cast<double>(T2));
       const double phi1 = pairwise_sum(logs1) / (static_cast<double>(N) - static_cast<double>(m) + 1.0);
       const double phi2 = pairwise_sum(logs2) / (static_cast<double>(N) - static_cast<double>(m + 1) + 1.0);
-      out[group[by_tol[k]]] = std::abs(phi1 - phi2);
+      out[group[k]] = std::abs(phi1 - phi2);
     }
   }
 }

@@ -296,11 +296,17 @@ bool has_nonzero_constant_column(const Eigen::MatrixXd& m) {
 double residual_ssr(const Eigen::MatrixXd& X, Eigen::Index k, const Eigen::VectorXd& b,
                     const Eigen::VectorXd& y, std::vector<double>& resid) {
   const Eigen::Index n = X.rows();
+  // Column by column: the same order per row (j ascending) as a row-wise dot, but contiguous.
+  double* fit = resid.data();
+  std::fill(fit, fit + n, 0.0);
+  for (Eigen::Index j = 0; j < k; ++j) {
+    const double* xj = X.col(j).data();
+    const double bj = b(j);
+    for (Eigen::Index i = 0; i < n; ++i) fit[i] += xj[i] * bj;
+  }
   for (Eigen::Index i = 0; i < n; ++i) {
-    double fit = 0.0;
-    for (Eigen::Index j = 0; j < k; ++j) fit += X(i, j) * b(j);
-    const double r = y(i) - fit;
-    resid[static_cast<std::size_t>(i)] = r * r;
+    const double r = y(i) - fit[i];
+    fit[i] = r * r;
   }
   return pairwise_sum(std::span<const double>(resid.data(), static_cast<std::size_t>(n)));
 }
@@ -368,7 +374,8 @@ AdfResult adfuller(std::span<const double> x, std::span<const double> dx, AutoLa
       norm_r[static_cast<std::size_t>(j + 1)] = norm_r[static_cast<std::size_t>(j)] + cr;
       norm_rinv[static_cast<std::size_t>(j + 1)] = norm_rinv[static_cast<std::size_t>(j)] + ci;
     }
-    const Eigen::VectorXd qty = qr.householderQ().transpose() * d.y;
+    // The last column of R is Q^T y (its first p + 1 entries).
+    const Eigen::VectorXd qty = R.col(p).head(p);
     std::vector<double> resid(static_cast<std::size_t>(nobs));
     const Eigen::Index startlag = c0 + 1;
     double best_ic = 0.0;

@@ -7,10 +7,15 @@
 // `np.convolve` sums them (BLAS ddot over the longer operand, i.e. sequentially), with kernels
 // built by the same formulas, so cwt values agree to the last bits in practice and the discrete
 // decisions of find_peaks_cwt (relative maxima, ridge joins, the SNR test) come out the same.
+// One known limit: the ricker kernel uses libm exp, as numpy does on CPUs without AVX512_SKX;
+// numpy on AVX512_SKX uses SVML's exp, which differs by an ulp for ~28 % of the kernel entries,
+// and on tie-heavy integer data that can move a near-tie in the ridge detection (tsfresh's own
+// count then depends on the CPU).
 // Costs are linear in the series length: a pywt coefficient is one dot product over the kernel
-// (16 * scale + 1 points), and find_peaks_cwt is O(n * sum(10 w)) for the ricker rows plus
-// O(n log n) for its noise percentiles (a Fenwick tree over value ranks replaces scipy's per-point
-// sort of a window of n / 20 values).
+// (16 * scale + 1 points), and find_peaks_cwt is O(n * sum(10 w)) for the ricker rows plus, for
+// its noise percentiles, either a per-window selection (small windows or few ridge lines) or
+// O(n log n) with a Fenwick tree over value ranks, instead of scipy's sort of a window of n / 20
+// values at every point (O(n^2 log n)).
 //
 // Thread-safety: MexhScale is immutable after construction and may be shared between threads;
 // the functions use per-thread scratch buffers only. Nothing here throws except

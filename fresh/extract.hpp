@@ -35,10 +35,10 @@
 namespace freshet::fresh {
 
 struct ExtractOptions {
-  // A chunk (one task) holds whole series totalling about this many points (at most
+  // A chunk (one task) holds whole series totalling about this many points (small enough to balance 2-16 workers, large enough that a task costs far more than its dispatch) (at most
   // max_chunk_series series).
-  std::size_t chunk_points = 1 << 15;
-  std::size_t max_chunk_series = 256;
+  std::size_t chunk_points = 1 << 13;
+  std::size_t max_chunk_series = 64;
   // Called on the calling thread with (series done, series total) as chunks complete.
   std::function<void(std::size_t, std::size_t)> progress = {};
 };

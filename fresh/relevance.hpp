@@ -28,7 +28,8 @@
 // chunks of feature columns, with the feature matrix and target shared once: every backend and
 // worker count gives the same bytes.
 //
-// Errors (Error): NaN or inf in a feature (kInvalidArgument naming the column: impute first);
+// Errors (Error): NaN in a feature (kInvalidArgument naming the column and id: impute first;
+// infinities are allowed, as in tsfresh, and rank as the largest/smallest values);
 // a target with fewer than 2 distinct values or with NaN; ids missing on either side
 // (kNotFound naming them); multiclass with a regression task; n_significant larger than the
 // number of labels; fdr_level outside (0, 1]; k-best < 1; percentile outside [0, 1].

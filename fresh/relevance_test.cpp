@@ -190,9 +190,8 @@ TEST_CASE("relevance: align_target and input errors") {
   Table labels;
   std::vector<std::int64_t> ids(40);
   std::iota(ids.begin(), ids.end(), 0);
-  std::vector<std::string> ys(40, "a");
-  ys[5] = "b";
-  ys[6] = "b";
+  std::vector<std::string> ys;
+  for (int i = 0; i < 40; ++i) ys.emplace_back(i == 5 || i == 6 ? "b" : "a");
   labels.add_column(Column("id", ids));
   labels.add_column(Column("y", ys));
   labels.add_column(Column("split", std::vector<std::string>(40, "train")));

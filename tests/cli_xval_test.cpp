@@ -110,8 +110,8 @@ TEST_CASE("freshet search: grid, random and Sobol forms, hold-out and refit") {
   TempDir dir;
   auto r = run_command(exe() + " search -q " + data("diabetes") +
                        " --model ridge --grid alpha=0.01,0.1,1,10,100 --cv kfold:n_splits=5 "
-                       "--scoring r2 --out " + dir.file("g.csv") + " --best-out " +
-                       dir.file("b.csv"));
+                       "--scoring r2 --out " +
+                       dir.file("g.csv") + " --best-out " + dir.file("b.csv"));
   REQUIRE_MESSAGE(r.status == 0, r.err);
   CHECK(r.out.find("best: ridge:alpha=0.01 (candidate 0)") != std::string::npos);
   const Table g = read_csv(dir.file("g.csv"));

@@ -116,11 +116,13 @@ TEST_CASE("cross_validate reproduces sklearn's cv_scores.csv") {
         CAPTURE(f);
         // README: digits / kNN / kfold5 fold 3 has one test row whose prediction depends on
         // how a distance tie is broken: that accuracy may differ by 1/359.
-        const bool knn_tie = dataset == "digits" && key[1] == "KNeighborsClassifier" &&
-                             key[3] == "kfold5" && f == 3;
-        if (knn_tie) CHECK(std::fabs(got - want) <= 1.0 / 359 + 1e-12);
-        else CHECK_MESSAGE(close(got, want, m.rtol), "got " << format_double(got) << " want "
-                                                            << format_double(want));
+        const bool knn_tie =
+            dataset == "digits" && key[1] == "KNeighborsClassifier" && key[3] == "kfold5" && f == 3;
+        if (knn_tie)
+          CHECK(std::fabs(got - want) <= 1.0 / 359 + 1e-12);
+        else
+          CHECK_MESSAGE(close(got, want, m.rtol),
+                        "got " << format_double(got) << " want " << format_double(want));
         ++checked;
       }
     }
@@ -153,8 +155,10 @@ TEST_CASE("grid search reproduces sklearn's GridSearchCV(Ridge) on diabetes") {
       double gv;
       REQUIRE(parse_double(g.as_string(i), gv));
       const double rv = col.as_double(i);
-      if (col.name() == "rank_test_score" || col.name() == "candidate") CHECK(gv == rv);
-      else CHECK_MESSAGE(close(gv, rv, 1e-8), format_double(gv) << " vs " << format_double(rv));
+      if (col.name() == "rank_test_score" || col.name() == "candidate")
+        CHECK(gv == rv);
+      else
+        CHECK_MESSAGE(close(gv, rv, 1e-8), format_double(gv) << " vs " << format_double(rv));
     }
   }
   CHECK(r.best_index == 0);

@@ -83,8 +83,9 @@ Dataset make_dataset(const Table& table, const DatasetOptions& options) {
       table.column(f);  // throws kNotFound naming it
       if (not_features.count(f))
         throw Error(Errc::kInvalidArgument,
-                    "column '" + f + "' is the target, the groups or a splitter column; it cannot "
-                                     "also be a feature");
+                    "column '" + f +
+                        "' is the target, the groups or a splitter column; it cannot "
+                        "also be a feature");
     }
     d.feature_names = options.features;
   } else {
@@ -92,8 +93,9 @@ Dataset make_dataset(const Table& table, const DatasetOptions& options) {
       if (!not_features.count(c.name())) d.feature_names.push_back(c.name());
   }
   if (d.feature_names.empty())
-    throw Error(Errc::kInvalidArgument, "no feature columns (every column is the target, groups "
-                                        "or a splitter column)");
+    throw Error(Errc::kInvalidArgument,
+                "no feature columns (every column is the target, groups "
+                "or a splitter column)");
   d.X = table_to_matrix(table, d.feature_names);
   return d;
 }
@@ -128,9 +130,12 @@ std::vector<std::string> parse_step_list(std::string_view text) {
     const std::string item(text.substr(0, comma));
     text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
     if (item.empty()) continue;
-    const bool continues = item.find('=') != std::string::npos && item.find(':') == std::string::npos;
-    if (continues && !out.empty()) out.back() += "," + item;
-    else out.push_back(item);
+    const bool continues =
+        item.find('=') != std::string::npos && item.find(':') == std::string::npos;
+    if (continues && !out.empty())
+      out.back() += "," + item;
+    else
+      out.push_back(item);
   }
   return out;
 }
@@ -140,7 +145,8 @@ std::string default_scorer(const std::string& model_spec) {
 }
 
 std::string default_cv(const std::string& model_spec) {
-  return make_model(model_spec)->is_classifier() ? "stratified_kfold:n_splits=5" : "kfold:n_splits=5";
+  return make_model(model_spec)->is_classifier() ? "stratified_kfold:n_splits=5"
+                                                 : "kfold:n_splits=5";
 }
 
 double mean_of(std::span<const double> v) {
@@ -227,9 +233,11 @@ class DatasetView {
     if (nx != rows_ * cols_) throw Error(Errc::kParse, "xval: corrupt shared dataset");
     x_offset_ = 24;
     const std::size_t y_len_at = x_offset_ + nx * 8;
-    if (read_u64(blob, y_len_at) != rows_) throw Error(Errc::kParse, "xval: corrupt shared dataset");
+    if (read_u64(blob, y_len_at) != rows_)
+      throw Error(Errc::kParse, "xval: corrupt shared dataset");
     y_offset_ = y_len_at + 8;
-    if (y_offset_ + rows_ * 8 > blob.size()) throw Error(Errc::kParse, "xval: truncated shared dataset");
+    if (y_offset_ + rows_ * 8 > blob.size())
+      throw Error(Errc::kParse, "xval: truncated shared dataset");
   }
   void gather(std::span<const std::uint64_t> rows, Matrix& X, std::vector<double>& y) const {
     const auto n = static_cast<Eigen::Index>(rows.size());
@@ -257,8 +265,8 @@ std::pair<std::vector<std::uint64_t>, std::vector<std::uint64_t>> read_split(
     std::span<const std::byte> blob, std::uint64_t index) {
   const std::uint64_t n = read_u64(blob, 0);
   if (index >= n)
-    throw Error(Errc::kInvalidArgument, "xval: split " + std::to_string(index) + " of " +
-                                            std::to_string(n));
+    throw Error(Errc::kInvalidArgument,
+                "xval: split " + std::to_string(index) + " of " + std::to_string(n));
   const std::size_t area = 8 + (n + 1) * 8;
   const std::size_t at = area + read_u64(blob, 8 + index * 8);
   const std::uint64_t n_train = read_u64(blob, at), n_test = read_u64(blob, at + 8);
@@ -343,7 +351,8 @@ class ShareGuard {
 }  // namespace
 
 void register_xval_tasks() {
-  if (!mproc::Registry::global().find(kTaskName)) mproc::Registry::global().add(kTaskName, fit_score_task);
+  if (!mproc::Registry::global().find(kTaskName))
+    mproc::Registry::global().add(kTaskName, fit_score_task);
 }
 
 std::vector<FoldScores> evaluate(const Dataset& data, const Folds& folds,

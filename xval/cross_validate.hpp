@@ -11,7 +11,8 @@
 //
 // Errors: unknown models / scorers / columns are reported before any task starts; a failing fit
 // surfaces as the executor's Error(kWorkerFailed) naming the task and split.
-// Thread-safety: the functions are reentrant; one evaluate() per executor at a time (executor rule).
+// Thread-safety: the functions are reentrant; one evaluate() per executor at a time (executor
+// rule).
 
 #include <cstddef>
 #include <optional>
@@ -47,9 +48,9 @@ struct Dataset {
 
 struct DatasetOptions {
   std::string target = "y";
-  std::string groups = "";                  // "" = none
-  std::vector<std::string> features = {};   // empty: every column not otherwise used
-  std::vector<std::string> exclude = {};    // columns used by the splitter (not features)
+  std::string groups = "";                 // "" = none
+  std::vector<std::string> features = {};  // empty: every column not otherwise used
+  std::vector<std::string> exclude = {};   // columns used by the splitter (not features)
 };
 
 // Builds the dataset. Throws Error(kNotFound) for a missing column, Error(kInvalidArgument) for a
@@ -58,7 +59,7 @@ Dataset make_dataset(const Table& table, const DatasetOptions& options);
 
 // Scores of one (candidate, split) task.
 struct FoldScores {
-  std::vector<double> scores;         // one per scorer, in scoring order
+  std::vector<double> scores;  // one per scorer, in scoring order
   double fit_seconds = 0;
   std::vector<double> score_seconds;  // one per scorer
 };

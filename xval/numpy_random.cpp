@@ -17,7 +17,8 @@ RandomState::RandomState(std::uint32_t seed) { init_genrand(seed); }
 void RandomState::init_genrand(std::uint32_t seed) {
   state_[0] = seed;
   for (int i = 1; i < kN; ++i) {
-    state_[i] = 1812433253U * (state_[i - 1] ^ (state_[i - 1] >> 30)) + static_cast<std::uint32_t>(i);
+    state_[i] =
+        1812433253U * (state_[i - 1] ^ (state_[i - 1] >> 30)) + static_cast<std::uint32_t>(i);
   }
   pos_ = kN;
 }
@@ -41,7 +42,8 @@ RandomState RandomState::from_array(std::span<const std::uint32_t> key) {
     if (j >= key_length) j = 0;
   }
   for (int k = kN - 1; k > 0; --k) {
-    mt[i] = (mt[i] ^ ((mt[i - 1] ^ (mt[i - 1] >> 30)) * 1566083941U)) - static_cast<std::uint32_t>(i);
+    mt[i] =
+        (mt[i] ^ ((mt[i - 1] ^ (mt[i - 1] >> 30)) * 1566083941U)) - static_cast<std::uint32_t>(i);
     ++i;
     if (i >= kN) {
       mt[0] = mt[kN - 1];

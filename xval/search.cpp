@@ -41,8 +41,8 @@ SearchResult search(const Dataset& full, const Splitter& splitter, const SearchO
                     mproc::Executor& executor, std::vector<std::string>* warnings) {
   if (options.candidates.empty()) throw Error(Errc::kInvalidArgument, "search: no candidates");
   if (!(options.holdout >= 0 && options.holdout < 1))
-    throw Error(Errc::kInvalidArgument, "search: holdout must be in [0, 1), got " +
-                                            format_double(options.holdout));
+    throw Error(Errc::kInvalidArgument,
+                "search: holdout must be in [0, 1), got " + format_double(options.holdout));
   SearchResult r;
   r.scoring = options.scoring.empty() ? std::vector<std::string>{default_scorer(options.model)}
                                       : options.scoring;
@@ -62,7 +62,8 @@ SearchResult search(const Dataset& full, const Splitter& splitter, const SearchO
   std::optional<Dataset> holdout;
   if (options.holdout > 0) {
     if (options.holdout_shuffle) order = RandomState(options.random_state).permutation(n);
-    const auto cut = static_cast<std::size_t>(std::floor(static_cast<double>(n) * (1 - options.holdout)));
+    const auto cut =
+        static_cast<std::size_t>(std::floor(static_cast<double>(n) * (1 - options.holdout)));
     if (cut == 0 || cut == n)
       throw Error(Errc::kInvalidArgument, "search: holdout " + format_double(options.holdout) +
                                               " leaves no rows to search or to hold out");
@@ -91,7 +92,8 @@ SearchResult search(const Dataset& full, const Splitter& splitter, const SearchO
     r.std_test.push_back(std::move(stds));
   }
   const auto& rank0 = r.rank_test[0];
-  r.best_index = static_cast<std::size_t>(std::min_element(rank0.begin(), rank0.end()) - rank0.begin());
+  r.best_index =
+      static_cast<std::size_t>(std::min_element(rank0.begin(), rank0.end()) - rank0.begin());
   r.best_score = r.mean_test[0][r.best_index];
 
   if (options.refit || holdout) {

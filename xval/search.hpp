@@ -31,12 +31,12 @@
 namespace freshet::xval {
 
 struct SearchOptions {
-  std::string model = "";                  // base spec, may be a pipeline ("standard_scaler>ridge")
+  std::string model = "";  // base spec, may be a pipeline ("standard_scaler>ridge")
   std::vector<ModelParams> candidates = {};  // parameters set on the final model, one per candidate
-  std::vector<std::string> scoring = {};   // empty: default_scorer(model)
-  double holdout = 0;                      // fraction in [0, 1) held out (KX's |tstTyp|)
-  bool holdout_shuffle = false;            // KX's tstTyp < 0
-  std::uint32_t random_state = 42;         // seed of the hold-out permutation
+  std::vector<std::string> scoring = {};     // empty: default_scorer(model)
+  double holdout = 0;                        // fraction in [0, 1) held out (KX's |tstTyp|)
+  bool holdout_shuffle = false;              // KX's tstTyp < 0
+  std::uint32_t random_state = 42;           // seed of the hold-out permutation
   bool refit = true;
 };
 
@@ -52,9 +52,9 @@ struct SearchResult {
   std::vector<std::vector<double>> std_test;
   std::vector<std::vector<int>> rank_test;
   std::size_t best_index = 0;
-  double best_score = 0;  // mean of the first scorer
-  std::unique_ptr<Model> best_model;      // refitted (null without refit)
-  std::vector<double> holdout_scores;     // per scorer (empty without hold-out)
+  double best_score = 0;               // mean of the first scorer
+  std::unique_ptr<Model> best_model;   // refitted (null without refit)
+  std::vector<double> holdout_scores;  // per scorer (empty without hold-out)
   std::size_t n_search_rows = 0;
   std::size_t n_holdout_rows = 0;
 

@@ -32,8 +32,9 @@ std::vector<const ParamDistribution*> sorted_by_name(const std::vector<ParamDist
                   "search: parameter '" + d.name + "': randint bounds must be integers");
     out.push_back(&d);
   }
-  std::sort(out.begin(), out.end(),
-            [](const ParamDistribution* a, const ParamDistribution* b) { return a->name < b->name; });
+  std::sort(out.begin(), out.end(), [](const ParamDistribution* a, const ParamDistribution* b) {
+    return a->name < b->name;
+  });
   return out;
 }
 
@@ -86,8 +87,8 @@ std::vector<ModelParams> sample_random(const std::vector<ParamDistribution>& spa
           value = format_double(d->low * std::pow(d->high * 1.0 / d->low, rng.random_sample()));
           break;
         case ParamDistribution::Kind::kRandInt:
-          value = std::to_string(rng.randint(static_cast<std::int64_t>(d->low),
-                                             static_cast<std::int64_t>(d->high)));
+          value = std::to_string(
+              rng.randint(static_cast<std::int64_t>(d->low), static_cast<std::int64_t>(d->high)));
           break;
         case ParamDistribution::Kind::kChoice:
           value = d->choices[static_cast<std::size_t>(
@@ -103,8 +104,8 @@ std::vector<ModelParams> sample_random(const std::vector<ParamDistribution>& spa
 std::vector<ModelParams> sample_sobol(const std::vector<ParamDistribution>& space, std::size_t n,
                                       std::uint32_t random_state) {
   if (n == 0 || (n & (n - 1)) != 0)
-    throw Error(Errc::kInvalidArgument, "trials must equal 2^n for sobol search (got " +
-                                            std::to_string(n) + ")");
+    throw Error(Errc::kInvalidArgument,
+                "trials must equal 2^n for sobol search (got " + std::to_string(n) + ")");
   const auto keys = sorted_by_name(space);
   std::vector<const ParamDistribution*> numeric;
   for (auto* d : keys)
@@ -175,14 +176,16 @@ ParamDistribution parse_distribution(std::string_view text) {
   const std::string what = "distribution '" + std::string(text) + "'";
   const auto eq = text.find('=');
   if (eq == std::string_view::npos || eq == 0)
-    throw Error(Errc::kParse, what + ": expected NAME=KIND:ARGS (uniform:LO:HI, loguniform:LO:HI, "
-                                     "randint:LO:HI, choice:A|B|...)");
+    throw Error(Errc::kParse, what +
+                                  ": expected NAME=KIND:ARGS (uniform:LO:HI, loguniform:LO:HI, "
+                                  "randint:LO:HI, choice:A|B|...)");
   ParamDistribution d;
   d.name = std::string(text.substr(0, eq));
   const std::string_view body = text.substr(eq + 1);
   const auto colon = body.find(':');
   const std::string_view kind = body.substr(0, colon);
-  const std::string_view args = colon == std::string_view::npos ? std::string_view{} : body.substr(colon + 1);
+  const std::string_view args =
+      colon == std::string_view::npos ? std::string_view{} : body.substr(colon + 1);
   if (kind == "choice") {
     d.kind = ParamDistribution::Kind::kChoice;
     std::string_view rest = args;
@@ -195,9 +198,12 @@ ParamDistribution parse_distribution(std::string_view text) {
     if (d.choices.empty()) throw Error(Errc::kParse, what + ": choice needs values A|B|...");
     return d;
   }
-  if (kind == "uniform") d.kind = ParamDistribution::Kind::kUniform;
-  else if (kind == "loguniform") d.kind = ParamDistribution::Kind::kLogUniform;
-  else if (kind == "randint") d.kind = ParamDistribution::Kind::kRandInt;
+  if (kind == "uniform")
+    d.kind = ParamDistribution::Kind::kUniform;
+  else if (kind == "loguniform")
+    d.kind = ParamDistribution::Kind::kLogUniform;
+  else if (kind == "randint")
+    d.kind = ParamDistribution::Kind::kRandInt;
   else
     throw Error(Errc::kParse, what + ": unknown kind '" + std::string(kind) +
                                   "' (uniform, loguniform, randint, choice)");

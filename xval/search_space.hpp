@@ -57,7 +57,8 @@ std::size_t drop_duplicates(std::vector<ModelParams>& candidates);
 
 // Parsing of the CLI forms:
 //   grid:   "alpha=0.01,0.1,1;fit_intercept=true,false"   (';' or repeated flags between keys)
-//   random: "alpha=loguniform:1e-3:1e2"  "n_neighbors=randint:1:30"  "weights=choice:uniform|distance"
+//   random: "alpha=loguniform:1e-3:1e2"  "n_neighbors=randint:1:30"
+//   "weights=choice:uniform|distance"
 // Throws Error(kParse) naming the text.
 std::pair<std::string, std::vector<std::string>> parse_grid_param(std::string_view text);
 ParamDistribution parse_distribution(std::string_view text);

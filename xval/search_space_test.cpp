@@ -2,13 +2,14 @@
 // ParameterSampler (values printed by sklearn 1.2.1 / scipy 1.10.1) and KX's documented Sobol
 // example (ml/docs/xval.md, .ml.rs with typ=sobol, n=8).
 
+#include "xval/search_space.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
 
 #include "core/error.hpp"
 #include "core/format.hpp"
-#include "xval/search_space.hpp"
 #include "xval/sobol.hpp"
 
 using namespace freshet;
@@ -41,7 +42,7 @@ TEST_CASE("sample_sobol reproduces KX's documented example") {
   };
   const auto c = sample_sobol(space, 8, 0);
   const int n_est[] = {3, 4, 2, 3, 5, 4, 2, 2};
-  const double lr[] = {0.03162278, 0.005623413, 0.1778279, 0.01333521,
+  const double lr[] = {0.03162278, 0.005623413, 0.1778279,  0.01333521,
                        0.4216965,  0.002371374, 0.07498942, 0.008659643};
   REQUIRE(c.size() == 8);
   for (int i = 0; i < 8; ++i) {
@@ -70,12 +71,15 @@ TEST_CASE("sample_random matches sklearn's ParameterSampler draw for draw") {
       parse_distribution("b=uniform:1:4"), parse_distribution("a=loguniform:1e-3:1e2")};
   const auto c = sample_random(space, 3, 5);
   REQUIRE(c.size() == 3);
-  CHECK(c[0] == ModelParams{{"a", "0.012881482725480998"}, {"b", "3.6121969185321294"},
-                            {"c", "8"}, {"d", "z"}});
-  CHECK(c[1] == ModelParams{{"a", "39.17910760336114"}, {"b", "2.4652335663844873"}, {"c", "8"},
-                            {"d", "x"}});
-  CHECK(c[2] == ModelParams{{"a", "0.3909218446035297"}, {"b", "1.8904015047286657"}, {"c", "3"},
-                            {"d", "y"}});
+  CHECK(c[0] ==
+        ModelParams{
+            {"a", "0.012881482725480998"}, {"b", "3.6121969185321294"}, {"c", "8"}, {"d", "z"}});
+  CHECK(
+      c[1] ==
+      ModelParams{{"a", "39.17910760336114"}, {"b", "2.4652335663844873"}, {"c", "8"}, {"d", "x"}});
+  CHECK(c[2] ==
+        ModelParams{
+            {"a", "0.3909218446035297"}, {"b", "1.8904015047286657"}, {"c", "3"}, {"d", "y"}});
   std::vector<ModelParams> dup = {c[0], c[1], c[0]};
   CHECK(drop_duplicates(dup) == 1);
   CHECK(dup.size() == 2);

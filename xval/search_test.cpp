@@ -1,6 +1,8 @@
 // cross_validate / search bookkeeping on small synthetic data: ranks with ties, the best
 // candidate, hold-out sizes, and identical results for every executor and worker count.
 
+#include "xval/search.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -8,7 +10,6 @@
 #include "core/error.hpp"
 #include "mproc/executor.hpp"
 #include "xval/cross_validate.hpp"
-#include "xval/search.hpp"
 #include "xval/search_space.hpp"
 
 using namespace freshet;
@@ -50,7 +51,8 @@ TEST_CASE("search: ties share the minimum rank, best is the first of rank 1") {
   // std is the population std of the split scores.
   double m = 0, s = 0;
   for (std::size_t k = 0; k < 4; ++k) m += r.split_score(0, 0, k) / 4;
-  for (std::size_t k = 0; k < 4; ++k) s += (r.split_score(0, 0, k) - m) * (r.split_score(0, 0, k) - m) / 4;
+  for (std::size_t k = 0; k < 4; ++k)
+    s += (r.split_score(0, 0, k) - m) * (r.split_score(0, 0, k) - m) / 4;
   CHECK(r.std_test[0][0] == doctest::Approx(std::sqrt(s)).epsilon(1e-12));
   REQUIRE(r.best_model);
   const Table t = cv_results_table(r);

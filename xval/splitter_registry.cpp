@@ -82,9 +82,11 @@ Labels encode_labels(const Column& column) {
         if (v[i].empty())
           throw Error(Errc::kInvalidArgument,
                       what + ": row " + std::to_string(i) + " is missing (empty)");
-      Labels out = encode_sorted(v, [](const std::string& a, const std::string& b) { return a < b; });
+      Labels out =
+          encode_sorted(v, [](const std::string& a, const std::string& b) { return a < b; });
       out.names.resize(out.n_classes);
-      for (std::size_t i = 0; i < v.size(); ++i) out.names[static_cast<std::size_t>(out.codes[i])] = v[i];
+      for (std::size_t i = 0; i < v.size(); ++i)
+        out.names[static_cast<std::size_t>(out.codes[i])] = v[i];
       return out;
     }
   }
@@ -97,16 +99,17 @@ namespace {
 
 class ParamReader {
  public:
-  ParamReader(const SplitterInfo& info, const SplitterParams& params) : info_(info), params_(params) {
+  ParamReader(const SplitterInfo& info, const SplitterParams& params)
+      : info_(info), params_(params) {
     for (const auto& [name, value] : params) {
       const bool known = std::any_of(info.params.begin(), info.params.end(),
                                      [&](const SplitterParamInfo& p) { return p.name == name; });
       if (!known) {
         std::string list;
         for (const auto& p : info.params) list += (list.empty() ? "" : ", ") + p.name;
-        throw Error(Errc::kInvalidArgument, "splitter '" + info.name + "': unknown parameter '" +
-                                                name + "' (known: " +
-                                                (list.empty() ? "none" : list) + ")");
+        throw Error(Errc::kInvalidArgument,
+                    "splitter '" + info.name + "': unknown parameter '" + name +
+                        "' (known: " + (list.empty() ? "none" : list) + ")");
       }
     }
   }
@@ -118,17 +121,15 @@ class ParamReader {
     return &v;
   }
   [[noreturn]] void bad(std::string_view name, std::string_view expected) const {
-    throw Error(Errc::kInvalidArgument, "splitter '" + info_.name + "': parameter '" +
-                                            std::string(name) + "' must be " +
-                                            std::string(expected) + ", got \"" +
-                                            params_.find(name)->second + "\"");
+    throw Error(Errc::kInvalidArgument,
+                "splitter '" + info_.name + "': parameter '" + std::string(name) + "' must be " +
+                    std::string(expected) + ", got \"" + params_.find(name)->second + "\"");
   }
   std::optional<std::int64_t> opt_int(std::string_view name, std::int64_t min) const {
     const std::string* v = raw(name);
     if (!v) return std::nullopt;
     std::int64_t out;
-    if (!parse_int64(*v, out) || out < min)
-      bad(name, "an integer >= " + std::to_string(min));
+    if (!parse_int64(*v, out) || out < min) bad(name, "an integer >= " + std::to_string(min));
     return out;
   }
   int integer(std::string_view name, int fallback, int min = INT32_MIN) const {
@@ -184,43 +185,58 @@ std::vector<SplitterInfo> build_registry() {
   auto add = [&](SplitterInfo info) { r.push_back(std::move(info)); };
   const SplitterParamInfo n_splits5{"n_splits", "5", "number of folds"};
 
-  add({"kfold", "sklearn.model_selection.KFold: contiguous folds, the first n % k one row longer",
+  add({"kfold",
+       "sklearn.model_selection.KFold: contiguous folds, the first n % k one row longer",
        "sklearn",
-       {n_splits5, {"shuffle", "false", "shuffle the rows once before folding"},
+       {n_splits5,
+        {"shuffle", "false", "shuffle the rows once before folding"},
         {"random_state", "", kRandomStateHelp}},
-       false, false, [](const SplitterParams& p) {
+       false,
+       false,
+       [](const SplitterParams& p) {
          ParamReader rd(*find_splitter("kfold"), p);
-         return make_kfold({rd.integer("n_splits", 5), rd.boolean("shuffle", false),
-                            rd.seed("random_state")});
+         return make_kfold(
+             {rd.integer("n_splits", 5), rd.boolean("shuffle", false), rd.seed("random_state")});
        }});
   add({"stratified_kfold",
        "sklearn.model_selection.StratifiedKFold: folds keep the class proportions (needs --target)",
        "sklearn",
-       {n_splits5, {"shuffle", "false", "shuffle each class's fold assignment"},
+       {n_splits5,
+        {"shuffle", "false", "shuffle each class's fold assignment"},
         {"random_state", "", kRandomStateHelp}},
-       true, false, [](const SplitterParams& p) {
+       true,
+       false,
+       [](const SplitterParams& p) {
          ParamReader rd(*find_splitter("stratified_kfold"), p);
-         return make_stratified_kfold({rd.integer("n_splits", 5), rd.boolean("shuffle", false),
-                                       rd.seed("random_state")});
+         return make_stratified_kfold(
+             {rd.integer("n_splits", 5), rd.boolean("shuffle", false), rd.seed("random_state")});
        }});
   add({"group_kfold",
        "sklearn.model_selection.GroupKFold: no group in two folds (needs --groups); size ties: "
        "higher group label first",
-       "sklearn", {n_splits5}, false, true, [](const SplitterParams& p) {
+       "sklearn",
+       {n_splits5},
+       false,
+       true,
+       [](const SplitterParams& p) {
          ParamReader rd(*find_splitter("group_kfold"), p);
          return make_group_kfold({rd.integer("n_splits", 5)});
        }});
   add({"time_series_split",
        "sklearn.model_selection.TimeSeriesSplit: expanding train window, test blocks at the end",
        "sklearn",
-       {n_splits5, {"max_train_size", "", "keep only the last N training rows"},
+       {n_splits5,
+        {"max_train_size", "", "keep only the last N training rows"},
         {"test_size", "", "rows per test block (default n // (n_splits + 1))"},
         {"gap", "0", "rows dropped between train and test"}},
-       false, false, [](const SplitterParams& p) {
+       false,
+       false,
+       [](const SplitterParams& p) {
          ParamReader rd(*find_splitter("time_series_split"), p);
          TimeSeriesSplitOptions o;
          o.n_splits = rd.integer("n_splits", 5);
-         if (auto v = rd.opt_int("max_train_size", 0)) o.max_train_size = static_cast<std::size_t>(*v);
+         if (auto v = rd.opt_int("max_train_size", 0))
+           o.max_train_size = static_cast<std::size_t>(*v);
          if (auto v = rd.opt_int("test_size", 1)) o.test_size = static_cast<std::size_t>(*v);
          o.gap = static_cast<std::size_t>(rd.opt_int("gap", 0).value_or(0));
          return make_time_series_split(o);
@@ -245,37 +261,51 @@ std::vector<SplitterInfo> build_registry() {
                                                rd.size("train_size"), rd.seed("random_state")});
        }});
   const std::vector<SplitterParamInfo> repeated_params = {
-      n_splits5, {"n_repeats", "10", "number of repetitions"}, {"random_state", "", kRandomStateHelp}};
+      n_splits5,
+      {"n_repeats", "10", "number of repetitions"},
+      {"random_state", "", kRandomStateHelp}};
   add({"repeated_kfold",
        "sklearn.model_selection.RepeatedKFold: shuffled KFold repeated with one random stream",
        "sklearn", repeated_params, false, false, [](const SplitterParams& p) {
          ParamReader rd(*find_splitter("repeated_kfold"), p);
-         return make_repeated_kfold({rd.integer("n_splits", 5), rd.integer("n_repeats", 10),
-                                     rd.seed("random_state")});
+         return make_repeated_kfold(
+             {rd.integer("n_splits", 5), rd.integer("n_repeats", 10), rd.seed("random_state")});
        }});
   add({"repeated_stratified_kfold",
        "sklearn.model_selection.RepeatedStratifiedKFold (needs --target)", "sklearn",
        repeated_params, true, false, [](const SplitterParams& p) {
          ParamReader rd(*find_splitter("repeated_stratified_kfold"), p);
-         return make_repeated_stratified_kfold({rd.integer("n_splits", 5),
-                                                rd.integer("n_repeats", 10), rd.seed("random_state")});
+         return make_repeated_stratified_kfold(
+             {rd.integer("n_splits", 5), rd.integer("n_repeats", 10), rd.seed("random_state")});
        }});
-  add({"leave_one_out", "sklearn.model_selection.LeaveOneOut: each row once as the test set",
-       "sklearn", {}, false, false, [](const SplitterParams& p) {
+  add({"leave_one_out",
+       "sklearn.model_selection.LeaveOneOut: each row once as the test set",
+       "sklearn",
+       {},
+       false,
+       false,
+       [](const SplitterParams& p) {
          ParamReader rd(*find_splitter("leave_one_out"), p);
          return make_leave_one_out();
        }});
   add({"leave_p_out",
        "sklearn.model_selection.LeavePOut: every set of p rows as the test set (lexicographic)",
-       "sklearn", {{"p", "2", "rows per test set"}}, false, false, [](const SplitterParams& p) {
+       "sklearn",
+       {{"p", "2", "rows per test set"}},
+       false,
+       false,
+       [](const SplitterParams& p) {
          ParamReader rd(*find_splitter("leave_p_out"), p);
          return make_leave_p_out({rd.integer("p", 2)});
        }});
   add({"predefined_split",
        "sklearn.model_selection.PredefinedSplit: folds from a column of fold numbers (-1 = always "
        "train)",
-       "sklearn", {{"test_fold", "test_fold", "column holding the fold number of each row"}}, false,
-       false, [](const SplitterParams& p) {
+       "sklearn",
+       {{"test_fold", "test_fold", "column holding the fold number of each row"}},
+       false,
+       false,
+       [](const SplitterParams& p) {
          ParamReader rd(*find_splitter("predefined_split"), p);
          return make_predefined_split({rd.text("test_fold", "test_fold")});
        }});
@@ -289,8 +319,9 @@ std::vector<SplitterInfo> build_registry() {
     bool target;
   };
   const Kx kx[] = {
-      {"kf_split", "KX .ml.xv.kfSplit: sequential k-fold, longer chunks last, rotated training order",
-       false, false, false},
+      {"kf_split",
+       "KX .ml.xv.kfSplit: sequential k-fold, longer chunks last, rotated training order", false,
+       false, false},
       {"kf_shuff", "KX .ml.xv.kfShuff: k-fold of a fresh permutation per repetition", false, true,
        false},
       {"kf_strat", "KX .ml.xv.kfStrat: shuffled stratified k-fold (needs --target)", false, true,
@@ -306,8 +337,10 @@ std::vector<SplitterInfo> build_registry() {
   };
   for (const Kx& s : kx) {
     std::vector<SplitterParamInfo> params;
-    if (s.pc) params.push_back({"pc", "0.2", "fraction of rows held out for testing"});
-    else params.push_back({"k", "5", "number of folds (chunks)"});
+    if (s.pc)
+      params.push_back({"pc", "0.2", "fraction of rows held out for testing"});
+    else
+      params.push_back({"k", "5", "number of folds (chunks)"});
     params.push_back({"n", "1", "number of repetitions"});
     if (s.shuffles)
       params.push_back({"random_state", "42",
@@ -336,7 +369,9 @@ std::vector<SplitterInfo> build_registry() {
         {"end", "", "column of interval ends (label horizon)"},
         {"embargo", "0", "time units after each test block removed from training"},
         {"embargo_pct", "0", "fraction of all rows after each test block removed from training"}},
-       false, false, [](const SplitterParams& p) {
+       false,
+       false,
+       [](const SplitterParams& p) {
          ParamReader rd(*find_splitter("purged_kfold"), p);
          PurgedKFoldOptions o;
          o.n_splits = rd.integer("n_splits", 5);
@@ -375,7 +410,8 @@ SplitterSpec parse_splitter_spec(std::string_view spec) {
   };
   out.name = std::string(trim(out.name));
   if (out.name.empty())
-    throw Error(Errc::kParse, "splitter spec '" + std::string(spec) + "': missing the splitter name");
+    throw Error(Errc::kParse,
+                "splitter spec '" + std::string(spec) + "': missing the splitter name");
   if (colon == std::string_view::npos) return out;
   std::string_view rest = spec.substr(colon + 1);
   while (!rest.empty()) {
@@ -385,8 +421,8 @@ SplitterSpec parse_splitter_spec(std::string_view spec) {
     if (item.empty()) continue;
     const auto eq = item.find('=');
     if (eq == std::string_view::npos || eq == 0)
-      throw Error(Errc::kParse, "splitter spec '" + std::string(spec) + "': expected NAME=VALUE, got '" +
-                                    std::string(item) + "'");
+      throw Error(Errc::kParse, "splitter spec '" + std::string(spec) +
+                                    "': expected NAME=VALUE, got '" + std::string(item) + "'");
     const std::string key(trim(item.substr(0, eq)));
     if (out.params.count(key))
       throw Error(Errc::kParse,

@@ -47,9 +47,9 @@ using Folds = std::vector<Split>;
 // bytes). `first_seen` renumbers them by order of first appearance (sklearn's StratifiedKFold,
 // KX's `group`).
 struct Labels {
-  std::vector<std::int64_t> codes;       // one per row, in [0, n_classes)
+  std::vector<std::int64_t> codes;  // one per row, in [0, n_classes)
   std::size_t n_classes = 0;
-  std::vector<std::string> names;        // distinct values as text, ascending
+  std::vector<std::string> names;  // distinct values as text, ascending
   // sklearn's type_of_target says "continuous": a float column with a non-integral value.
   bool continuous = false;
   std::vector<std::int64_t> first_seen_codes() const;
@@ -110,7 +110,7 @@ struct SplitSize {
 };
 struct ShuffleSplitOptions {
   int n_splits = 10;
-  std::optional<SplitSize> test_size = std::nullopt;   // default 0.1 when train_size is unset
+  std::optional<SplitSize> test_size = std::nullopt;  // default 0.1 when train_size is unset
   std::optional<SplitSize> train_size = std::nullopt;
   std::optional<std::uint32_t> random_state = std::nullopt;
 };
@@ -123,7 +123,8 @@ struct LeavePOutOptions {
   int p = 2;
 };
 struct PredefinedSplitOptions {
-  std::string test_fold = "test_fold";  // column holding sklearn's test_fold array (-1 = always train)
+  std::string test_fold =
+      "test_fold";  // column holding sklearn's test_fold array (-1 = always train)
 };
 
 // KX's .ml.xv splitters: k folds, n repetitions; pc the held-out fraction.

@@ -60,7 +60,8 @@ class KxSplitter final : public Splitter {
     const std::string who = "splitter '" + name_ + "': ";
     if (uses_pc()) {
       if (!(o_.pc > 0 && o_.pc < 1))
-        throw Error(Errc::kInvalidArgument, who + "pc must be in (0, 1), got " + format_double(o_.pc));
+        throw Error(Errc::kInvalidArgument,
+                    who + "pc must be in (0, 1), got " + format_double(o_.pc));
     } else {
       const int min_k = (name_ == "ts_rolls" || name_ == "ts_chain") ? 2 : 1;
       if (o_.k < min_k)
@@ -68,8 +69,8 @@ class KxSplitter final : public Splitter {
                                                 ", got " + std::to_string(o_.k));
     }
     if (o_.n < 1)
-      throw Error(Errc::kInvalidArgument, who + "n (repetitions) must be at least 1, got " +
-                                              std::to_string(o_.n));
+      throw Error(Errc::kInvalidArgument,
+                  who + "n (repetitions) must be at least 1, got " + std::to_string(o_.n));
   }
   std::string name() const override { return name_; }
   std::string spec() const override {
@@ -100,7 +101,8 @@ class KxSplitter final : public Splitter {
       const Labels& y = detail::need_target(name_, data);
       const auto codes = y.first_seen_codes();
       Chunks classes(y.n_classes);
-      for (std::size_t i = 0; i < n_rows; ++i) classes[static_cast<std::size_t>(codes[i])].push_back(i);
+      for (std::size_t i = 0; i < n_rows; ++i)
+        classes[static_cast<std::size_t>(codes[i])].push_back(i);
       for (int r = 0; r < o_.n; ++r) {
         Chunks folds(k);
         for (const auto& members : classes) {
@@ -133,7 +135,8 @@ class KxSplitter final : public Splitter {
         }
       }
     } else {  // pc_split, mc_split
-      const auto cut = static_cast<std::size_t>(std::floor(static_cast<double>(n_rows) * (1 - o_.pc)));
+      const auto cut =
+          static_cast<std::size_t>(std::floor(static_cast<double>(n_rows) * (1 - o_.pc)));
       for (int r = 0; r < o_.n; ++r) {
         const std::vector<std::size_t> order = name_ == "mc_split" ? rng.permutation(n_rows) : rows;
         Split s;
@@ -147,7 +150,9 @@ class KxSplitter final : public Splitter {
 
  private:
   bool uses_pc() const { return name_ == "pc_split" || name_ == "mc_split"; }
-  bool shuffles() const { return name_ == "kf_shuff" || name_ == "kf_strat" || name_ == "mc_split"; }
+  bool shuffles() const {
+    return name_ == "kf_shuff" || name_ == "kf_strat" || name_ == "mc_split";
+  }
   std::string name_;
   KxOptions o_;
 };
@@ -159,9 +164,10 @@ std::unique_ptr<Splitter> make_kx_splitter(std::string_view name, const KxOption
                                        "ts_chain", "pc_split", "mc_split"};
   for (const char* known : kNames)
     if (name == known) return std::make_unique<KxSplitter>(std::string(name), options);
-  throw Error(Errc::kNotFound,
-              "unknown KX splitter '" + std::string(name) +
-                  "' (known: kf_split, kf_shuff, kf_strat, ts_rolls, ts_chain, pc_split, mc_split)");
+  throw Error(
+      Errc::kNotFound,
+      "unknown KX splitter '" + std::string(name) +
+          "' (known: kf_split, kf_shuff, kf_strat, ts_rolls, ts_chain, pc_split, mc_split)");
 }
 
 }  // namespace freshet::xval

@@ -62,10 +62,10 @@ class PurgedKFold final : public Splitter {
     const std::size_t n = data.n_rows;
     const auto k = static_cast<std::size_t>(o_.n_splits);
     if (k > n)
-      throw Error(Errc::kInvalidArgument,
-                  "splitter 'purged_kfold': cannot have number of splits n_splits=" +
-                      std::to_string(k) + " greater than the number of samples: n_samples=" +
-                      std::to_string(n));
+      throw Error(
+          Errc::kInvalidArgument,
+          "splitter 'purged_kfold': cannot have number of splits n_splits=" + std::to_string(k) +
+              " greater than the number of samples: n_samples=" + std::to_string(n));
     std::vector<double> start(n), end(n);
     read_times(data, start, end);
     std::vector<std::size_t> order(n);
@@ -112,8 +112,10 @@ class PurgedKFold final : public Splitter {
       }
       Split s;
       for (std::size_t i = 0; i < n; ++i) {
-        if (role[i] == 0) s.train.push_back(i);
-        else if (role[i] == 1) s.test.push_back(i);
+        if (role[i] == 0)
+          s.train.push_back(i);
+        else if (role[i] == 1)
+          s.test.push_back(i);
       }
       folds.push_back(std::move(s));
       std::size_t i = t;
@@ -126,14 +128,16 @@ class PurgedKFold final : public Splitter {
   }
 
  private:
-  void read_times(const SplitData& data, std::vector<double>& start, std::vector<double>& end) const {
+  void read_times(const SplitData& data, std::vector<double>& start,
+                  std::vector<double>& end) const {
     const std::size_t n = data.n_rows;
     if (o_.time.empty() && o_.start.empty()) {
       for (std::size_t i = 0; i < n; ++i) start[i] = end[i] = static_cast<double>(i);
       return;
     }
     if (!data.table)
-      throw Error(Errc::kInvalidArgument, "splitter 'purged_kfold' needs a table with its time columns");
+      throw Error(Errc::kInvalidArgument,
+                  "splitter 'purged_kfold' needs a table with its time columns");
     auto read = [&](const std::string& name, std::vector<double>& out) {
       const Column& col = data.table->column(name);
       if (!col.is_numeric())
@@ -155,9 +159,9 @@ class PurgedKFold final : public Splitter {
     read(o_.end, end);
     for (std::size_t i = 0; i < n; ++i)
       if (end[i] < start[i])
-        throw Error(Errc::kInvalidArgument,
-                    "splitter 'purged_kfold': row " + std::to_string(i) + ": end " +
-                        format_double(end[i]) + " is before start " + format_double(start[i]));
+        throw Error(Errc::kInvalidArgument, "splitter 'purged_kfold': row " + std::to_string(i) +
+                                                ": end " + format_double(end[i]) +
+                                                " is before start " + format_double(start[i]));
   }
 
   PurgedKFoldOptions o_;

@@ -28,8 +28,8 @@ const Labels& need_target(std::string_view splitter, const SplitData& data) {
                 "splitter '" + std::string(splitter) + "' needs a target (--target COLUMN)");
   if (data.y->codes.size() != data.n_rows)
     throw Error(Errc::kInvalidArgument, "splitter '" + std::string(splitter) + "': target has " +
-                                            std::to_string(data.y->codes.size()) +
-                                            " values for " + std::to_string(data.n_rows) + " rows");
+                                            std::to_string(data.y->codes.size()) + " values for " +
+                                            std::to_string(data.n_rows) + " rows");
   return *data.y;
 }
 
@@ -60,10 +60,6 @@ Split split_from_test_mask(const std::vector<char>& is_test) {
   return s;
 }
 
-std::string opt_text(const std::optional<std::uint32_t>& v) {
-  return v ? std::to_string(*v) : std::string("none");
-}
-
 }  // namespace detail
 
 using namespace detail;
@@ -76,9 +72,9 @@ Folds kfold_folds(std::size_t n, int n_splits, RandomState* rng, std::string_vie
   const auto k = static_cast<std::size_t>(n_splits);
   if (k > n)
     throw Error(Errc::kInvalidArgument,
-                "splitter '" + std::string(name) + "': cannot have number of splits n_splits=" +
-                    std::to_string(k) + " greater than the number of samples: n_samples=" +
-                    std::to_string(n));
+                "splitter '" + std::string(name) +
+                    "': cannot have number of splits n_splits=" + std::to_string(k) +
+                    " greater than the number of samples: n_samples=" + std::to_string(n));
   std::vector<std::size_t> idx(n);
   std::iota(idx.begin(), idx.end(), std::size_t{0});
   if (rng) rng->shuffle(idx);
@@ -103,9 +99,9 @@ Folds stratified_folds(const Labels& y, std::size_t n, int n_splits, RandomState
   const auto k = static_cast<std::size_t>(n_splits);
   if (k > n)
     throw Error(Errc::kInvalidArgument,
-                "splitter '" + std::string(name) + "': cannot have number of splits n_splits=" +
-                    std::to_string(k) + " greater than the number of samples: n_samples=" +
-                    std::to_string(n));
+                "splitter '" + std::string(name) +
+                    "': cannot have number of splits n_splits=" + std::to_string(k) +
+                    " greater than the number of samples: n_samples=" + std::to_string(n));
   if (y.continuous)
     throw Error(Errc::kInvalidArgument,
                 "splitter '" + std::string(name) +
@@ -115,8 +111,8 @@ Folds stratified_folds(const Labels& y, std::size_t n, int n_splits, RandomState
   std::vector<std::size_t> counts(n_classes, 0);
   for (auto c : enc) ++counts[static_cast<std::size_t>(c)];
   const std::size_t min_count = *std::min_element(counts.begin(), counts.end());
-  const bool all_smaller = std::all_of(counts.begin(), counts.end(),
-                                       [&](std::size_t c) { return k > c; });
+  const bool all_smaller =
+      std::all_of(counts.begin(), counts.end(), [&](std::size_t c) { return k > c; });
   if (all_smaller)
     throw Error(Errc::kInvalidArgument,
                 "splitter '" + std::string(name) + "': n_splits=" + std::to_string(k) +
@@ -210,8 +206,8 @@ class RepeatedKFold final : public Splitter {
     RandomState rng = make_rng(o_.random_state);
     Folds all;
     for (int r = 0; r < o_.n_repeats; ++r) {
-      Folds f = stratified_ ? stratified_folds(need_target(name(), data), data.n_rows,
-                                               o_.n_splits, &rng, name(), data)
+      Folds f = stratified_ ? stratified_folds(need_target(name(), data), data.n_rows, o_.n_splits,
+                                               &rng, name(), data)
                             : kfold_folds(data.n_rows, o_.n_splits, &rng, name());
       for (auto& s : f) all.push_back(std::move(s));
     }
@@ -238,15 +234,15 @@ class GroupKFold final : public Splitter {
     const auto k = static_cast<std::size_t>(o_.n_splits);
     const std::size_t n_groups = g.n_classes;
     if (k > n_groups)
-      throw Error(Errc::kInvalidArgument,
-                  "splitter 'group_kfold': cannot have number of splits n_splits=" +
-                      std::to_string(k) + " greater than the number of groups: " +
-                      std::to_string(n_groups));
+      throw Error(
+          Errc::kInvalidArgument,
+          "splitter 'group_kfold': cannot have number of splits n_splits=" + std::to_string(k) +
+              " greater than the number of groups: " + std::to_string(n_groups));
     if (k > data.n_rows)
-      throw Error(Errc::kInvalidArgument,
-                  "splitter 'group_kfold': cannot have number of splits n_splits=" +
-                      std::to_string(k) + " greater than the number of samples: n_samples=" +
-                      std::to_string(data.n_rows));
+      throw Error(
+          Errc::kInvalidArgument,
+          "splitter 'group_kfold': cannot have number of splits n_splits=" + std::to_string(k) +
+              " greater than the number of samples: n_samples=" + std::to_string(data.n_rows));
     std::vector<std::size_t> size(n_groups, 0);
     for (auto c : g.codes) ++size[static_cast<std::size_t>(c)];
     std::vector<std::size_t> order(n_groups);
@@ -282,7 +278,8 @@ class TimeSeriesSplit final : public Splitter {
   explicit TimeSeriesSplit(TimeSeriesSplitOptions o) : o_(o) {
     check_n_splits(name(), o_.n_splits, 2);
     if (o_.test_size && *o_.test_size == 0)
-      throw Error(Errc::kInvalidArgument, "splitter 'time_series_split': test_size must be positive");
+      throw Error(Errc::kInvalidArgument,
+                  "splitter 'time_series_split': test_size must be positive");
   }
   std::string name() const override { return "time_series_split"; }
   std::string spec() const override {
@@ -298,10 +295,10 @@ class TimeSeriesSplit final : public Splitter {
     const std::size_t n_folds = n_splits + 1;
     const std::size_t test_size = o_.test_size ? *o_.test_size : n / n_folds;
     if (n_folds > n)
-      throw Error(Errc::kInvalidArgument,
-                  "splitter 'time_series_split': cannot have number of folds=" +
-                      std::to_string(n_folds) + " greater than the number of samples=" +
-                      std::to_string(n));
+      throw Error(
+          Errc::kInvalidArgument,
+          "splitter 'time_series_split': cannot have number of folds=" + std::to_string(n_folds) +
+              " greater than the number of samples=" + std::to_string(n));
     if (static_cast<long double>(n) - o_.gap - static_cast<long double>(test_size) * n_splits <= 0)
       throw Error(Errc::kInvalidArgument,
                   "splitter 'time_series_split': too many splits=" + std::to_string(n_splits) +
@@ -346,16 +343,18 @@ std::pair<std::size_t, std::size_t> shuffle_sizes(std::string_view name, std::si
   check(test, "test_size");
   check(train, "train_size");
   if (test && train && !test->is_count && !train->is_count && test->value + train->value > 1)
-    throw Error(Errc::kInvalidArgument,
-                who + "the sum of test_size and train_size = " +
-                    format_double(test->value + train->value) +
-                    ", should be in the (0, 1) range; reduce test_size and/or train_size");
+    throw Error(
+        Errc::kInvalidArgument,
+        who + "the sum of test_size and train_size = " + format_double(test->value + train->value) +
+            ", should be in the (0, 1) range; reduce test_size and/or train_size");
   double n_test = 0, n_train = 0;
   if (test) n_test = test->is_count ? test->value : std::ceil(test->value * static_cast<double>(n));
   if (train)
     n_train = train->is_count ? train->value : std::floor(train->value * static_cast<double>(n));
-  if (!train) n_train = static_cast<double>(n) - n_test;
-  else if (!test) n_test = static_cast<double>(n) - n_train;
+  if (!train)
+    n_train = static_cast<double>(n) - n_test;
+  else if (!test)
+    n_test = static_cast<double>(n) - n_train;
   if (n_train + n_test > static_cast<double>(n))
     throw Error(Errc::kInvalidArgument,
                 who + "the sum of train_size and test_size = " +
@@ -457,15 +456,18 @@ class ShuffleSplit final : public Splitter {
       throw Error(Errc::kInvalidArgument, "splitter 'stratified_shuffle_split': the train_size = " +
                                               std::to_string(n_train) +
                                               " should be greater or equal to the number of "
-                                              "classes = " + std::to_string(n_classes));
+                                              "classes = " +
+                                              std::to_string(n_classes));
     if (n_test < n_classes)
-      throw Error(Errc::kInvalidArgument, "splitter 'stratified_shuffle_split': the test_size = " +
-                                              std::to_string(n_test) +
-                                              " should be greater or equal to the number of "
-                                              "classes = " + std::to_string(n_classes));
+      throw Error(Errc::kInvalidArgument,
+                  "splitter 'stratified_shuffle_split': the test_size = " + std::to_string(n_test) +
+                      " should be greater or equal to the number of "
+                      "classes = " +
+                      std::to_string(n_classes));
     // class_indices: rows of each class, ascending (stable argsort of the codes).
     std::vector<std::vector<std::size_t>> class_rows(n_classes);
-    for (std::size_t i = 0; i < n; ++i) class_rows[static_cast<std::size_t>(y.codes[i])].push_back(i);
+    for (std::size_t i = 0; i < n; ++i)
+      class_rows[static_cast<std::size_t>(y.codes[i])].push_back(i);
     RandomState rng = make_rng(o_.random_state);
     for (int s = 0; s < o_.n_splits; ++s) {
       const auto n_i = approximate_mode(counts, n_train, rng);
@@ -476,7 +478,8 @@ class ShuffleSplit final : public Splitter {
       for (std::size_t c = 0; c < n_classes; ++c) {
         const auto perm = rng.permutation(counts[c]);
         for (std::size_t j = 0; j < n_i[c]; ++j) train.push_back(class_rows[c][perm[j]]);
-        for (std::size_t j = n_i[c]; j < n_i[c] + t_i[c]; ++j) test.push_back(class_rows[c][perm[j]]);
+        for (std::size_t j = n_i[c]; j < n_i[c] + t_i[c]; ++j)
+          test.push_back(class_rows[c][perm[j]]);
       }
       // rng.permutation(list) = a shuffled copy.
       rng.shuffle(train);
@@ -532,18 +535,19 @@ class LeavePOut final : public Splitter {
     const std::size_t n = data.n_rows;
     const auto p = static_cast<std::size_t>(o_.p);
     if (n <= p)
-      throw Error(Errc::kInvalidArgument, "splitter 'leave_p_out': p=" + std::to_string(p) +
-                                              " must be strictly less than the number of samples=" +
-                                              std::to_string(n));
+      throw Error(Errc::kInvalidArgument,
+                  "splitter 'leave_p_out': p=" + std::to_string(p) +
+                      " must be strictly less than the number of samples=" + std::to_string(n));
     // Count C(n, p) with an early stop: the folds are materialised, so refuse absurd sizes.
     constexpr double kMaxCells = 2e8;
     double count = 1;
-    for (std::size_t i = 0; i < p; ++i) count = count * static_cast<double>(n - i) / static_cast<double>(i + 1);
+    for (std::size_t i = 0; i < p; ++i)
+      count = count * static_cast<double>(n - i) / static_cast<double>(i + 1);
     if (count * static_cast<double>(n) > kMaxCells)
-      throw Error(Errc::kInvalidArgument,
-                  "splitter 'leave_p_out': C(" + std::to_string(n) + ", " + std::to_string(p) +
-                      ") = " + format_double(std::round(count)) +
-                      " splits is too many to materialise");
+      throw Error(Errc::kInvalidArgument, "splitter 'leave_p_out': C(" + std::to_string(n) + ", " +
+                                              std::to_string(p) +
+                                              ") = " + format_double(std::round(count)) +
+                                              " splits is too many to materialise");
     Folds folds;
     folds.reserve(static_cast<std::size_t>(count + 0.5));
     std::vector<std::size_t> comb(p);
@@ -576,20 +580,21 @@ class PredefinedSplit final : public Splitter {
   std::vector<std::string> columns() const override { return {o_.test_fold}; }
   Folds split(const SplitData& data) const override {
     if (!data.table)
-      throw Error(Errc::kInvalidArgument,
-                  "splitter 'predefined_split' needs a table with the column '" + o_.test_fold + "'");
+      throw Error(
+          Errc::kInvalidArgument,
+          "splitter 'predefined_split' needs a table with the column '" + o_.test_fold + "'");
     const Column& col = data.table->column(o_.test_fold);
     if (!col.is_numeric())
-      throw Error(Errc::kInvalidArgument, "splitter 'predefined_split': column '" + o_.test_fold +
-                                              "' must hold integers");
+      throw Error(Errc::kInvalidArgument,
+                  "splitter 'predefined_split': column '" + o_.test_fold + "' must hold integers");
     std::vector<std::int64_t> fold(data.n_rows);
     for (std::size_t i = 0; i < data.n_rows; ++i) {
       const double v = col.as_double(i);
       if (!std::isfinite(v) || v != std::floor(v))
-        throw Error(Errc::kInvalidArgument,
-                    "splitter 'predefined_split': column '" + o_.test_fold + "' row " +
-                        std::to_string(i) + ": expected an integer fold number, got " +
-                        col.as_string(i));
+        throw Error(Errc::kInvalidArgument, "splitter 'predefined_split': column '" + o_.test_fold +
+                                                "' row " + std::to_string(i) +
+                                                ": expected an integer fold number, got " +
+                                                col.as_string(i));
       fold[i] = static_cast<std::int64_t>(v);
     }
     std::vector<std::int64_t> unique = fold;

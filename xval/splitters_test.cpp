@@ -1,6 +1,8 @@
 // Unit tests of the numpy stream and the splitters. Expected numpy values were printed by numpy
 // 1.24.2 (np.random.RandomState) and sklearn 1.2.1; fold shapes are derived in the tests.
 
+#include "xval/splitters.hpp"
+
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -10,7 +12,6 @@
 
 #include "core/error.hpp"
 #include "xval/numpy_random.hpp"
-#include "xval/splitters.hpp"
 
 using namespace freshet;
 using namespace freshet::xval;
@@ -94,8 +95,9 @@ TEST_CASE("repeated_stratified_kfold, leave_p_out, predefined_split match sklear
   // sklearn 1.2.1: RepeatedStratifiedKFold(n_splits=2, n_repeats=2, random_state=3) on
   // y = [0,1,0,1,0,1,1,0] -> test sets [1 2 4 5] [0 3 6 7] [1 3 4 7] [0 2 5 6]
   const Labels y = labels_of({0, 1, 0, 1, 0, 1, 1, 0});
-  const auto folds = make_splitter("repeated_stratified_kfold:n_splits=2,n_repeats=2,random_state=3")
-                         ->split({.n_rows = 8, .y = &y});
+  const auto folds =
+      make_splitter("repeated_stratified_kfold:n_splits=2,n_repeats=2,random_state=3")
+          ->split({.n_rows = 8, .y = &y});
   REQUIRE(folds.size() == 4);
   CHECK(folds[0].test == std::vector<std::size_t>{1, 2, 4, 5});
   CHECK(folds[1].test == std::vector<std::size_t>{0, 3, 6, 7});
@@ -111,7 +113,8 @@ TEST_CASE("repeated_stratified_kfold, leave_p_out, predefined_split match sklear
 
   Table t;
   t.add_column(Column("fold", std::vector<std::int64_t>{1, -1, 0, 1, 0}));
-  const auto pre = make_splitter("predefined_split:test_fold=fold")->split({.n_rows = 5, .table = &t});
+  const auto pre =
+      make_splitter("predefined_split:test_fold=fold")->split({.n_rows = 5, .table = &t});
   REQUIRE(pre.size() == 2);
   CHECK(pre[0].test == std::vector<std::size_t>{2, 4});
   CHECK(pre[0].train == std::vector<std::size_t>{0, 1, 3});
@@ -187,7 +190,8 @@ TEST_CASE("group_kfold: no group in two folds; documented tie order") {
   std::vector<double> g(14);
   for (std::size_t i = 0; i < 14; ++i) g[i] = static_cast<double>(i % 7);  // 7 groups of 2
   const Labels groups = labels_of(g);
-  const auto folds = make_splitter("group_kfold:n_splits=3")->split({.n_rows = 14, .groups = &groups});
+  const auto folds =
+      make_splitter("group_kfold:n_splits=3")->split({.n_rows = 14, .groups = &groups});
   REQUIRE(folds.size() == 3);
   // Equal sizes: higher label first -> 6,5,4 to folds 0,1,2; 3,2,1 likewise; 0 to fold 0.
   CHECK(folds[0].test == std::vector<std::size_t>{0, 3, 6, 7, 10, 13});
