@@ -14,13 +14,12 @@
 //   order reference BLAS sums in) and numpy's pairwise sums for column means and norms. So the
 //   solver stops at the same iteration and lands on the same (not fully converged) coefficients.
 // * logistic_regression minimises sklearn's objective (sum of log losses + ||w||^2 / (2C),
-//   intercept unpenalised; binary = one sigmoid, more classes = multinomial softmax) with a
-//   truncated Newton method (Jacobi-preconditioned CG on exact Hessian-vector products, Armijo
-//   line search) until the gradient is ~1e-10 of its start. sklearn's lbfgs stops earlier, so
-//   probabilities differ from sklearn's at the 1e-5 level while the optimum is the same.
+//   intercept unpenalised; binary = one sigmoid, more classes = multinomial softmax) with
+//   Newton's method (exact LDLT steps when the dense Hessian is cheap, else Jacobi-preconditioned
+//   CG on Hessian-vector products; Armijo line search) until the gradient is 1e-10 of its start
+//   or the objective stops moving. sklearn's lbfgs stops earlier, so probabilities differ from
+//   sklearn's at the 1e-5 level while the optimum is the same.
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -417,6 +416,51 @@ class LogisticObjective {
     return g;
   }
 
+  // The full Hessian at the last gradient() point, in theta's layout: block (c, d) of the
+  // weights is X' diag(w_cd) X (+ lambda I on the diagonal blocks) with w_cd = p_c (delta_cd -
+  // p_d); the intercept rows are X' w_cd and sum(w_cd). O(n p^2 k^2) flops.
+  Matrix hessian() const {
+    const Eigen::Index q = p_ + (fit_intercept_ ? 1 : 0);
+    Matrix Xa(n_, q);
+    Xa.leftCols(p_) = X_;
+    if (fit_intercept_) Xa.col(p_).setOnes();
+    Matrix H = Matrix::Zero(dim(), dim());
+    Matrix Xw(n_, q);
+    Vector w(n_);
+    // Index of row j of the augmented block of class c in theta.
+    const auto at = [&](Eigen::Index c, Eigen::Index j) { return j < p_ ? c * p_ + j : k_ * p_ + c; };
+    for (Eigen::Index c = 0; c < k_; ++c) {
+      for (Eigen::Index d = c; d < k_; ++d) {
+        if (k_ == 1) {
+          w = (P_.col(0).array() * (1.0 - P_.col(0).array())).matrix();
+        } else if (c == d) {
+          w = (P_.col(c).array() * (1.0 - P_.col(c).array())).matrix();
+        } else {
+          w = -(P_.col(c).array() * P_.col(d).array()).matrix();
+        }
+        Matrix B(q, q);
+        if (c == d) {
+          // w >= 0: B = (sqrt(w) X)'(sqrt(w) X), a symmetric rank update at half a product's cost.
+          Xw = Xa.array().colwise() * w.array().sqrt();
+          B.setZero();
+          B.selfadjointView<Eigen::Lower>().rankUpdate(Xw.transpose());
+          B.triangularView<Eigen::StrictlyUpper>() = B.transpose();
+        } else {
+          Xw = Xa.array().colwise() * w.array();
+          B.noalias() = Xa.transpose() * Xw;
+        }
+        for (Eigen::Index i = 0; i < q; ++i) {
+          for (Eigen::Index j = 0; j < q; ++j) {
+            H(at(c, i), at(d, j)) = B(i, j);
+            H(at(d, j), at(c, i)) = B(i, j);
+          }
+        }
+      }
+      for (Eigen::Index j = 0; j < p_; ++j) H(c * p_ + j, c * p_ + j) += lambda_;
+    }
+    return H;
+  }
+
   // Diagonal of the Hessian at the last gradient() point (Jacobi preconditioner).
   Vector hessian_diagonal() const {
     Vector d(dim());
@@ -468,44 +512,66 @@ class LogisticObjective {
   Matrix P_;
 };
 
-// Truncated Newton: returns the number of Newton iterations used.
-int minimise_newton_cg(LogisticObjective& obj, Vector& theta, int max_iter) {
+// Newton's method with Armijo line search; returns the number of Newton iterations used.
+// The Newton system is solved exactly (LDLT of the dense Hessian) when that is cheaper than the
+// ~tens of Hessian-vector products conjugate gradients needs, else by Jacobi-preconditioned CG.
+// Stops when the gradient is 1e-10 of its start, or when a step no longer lowers the objective
+// by more than its rounding (the gradient's own rounding can exceed 1e-10 of the start).
+int minimise_newton(LogisticObjective& obj, Vector& theta, int max_iter, Eigen::Index n_rows,
+                    Eigen::Index n_features) {
   Matrix Z;
   double f = obj.value(theta, &Z);
   Vector g = obj.gradient(theta, Z);
   const double g0 = std::max(g.lpNorm<Eigen::Infinity>(), 1e-300);
   const auto dim = theta.size();
+  const auto k = obj.k();
+  // Dense: n p^2 k(k+1)/2 + dim^3/3 flops; CG: ~40 products of 4 n p k flops each.
+  const double dense_cost = static_cast<double>(n_rows) * static_cast<double>(n_features * n_features) *
+                                static_cast<double>(k * (k + 1)) / 2.0 +
+                            std::pow(static_cast<double>(dim), 3) / 3.0;
+  const double cg_cost = 40.0 * 4.0 * static_cast<double>(n_rows * n_features * k);
+  const bool dense = dense_cost <= cg_cost;
   int iter = 0;
   for (; iter < max_iter; ++iter) {
     const double gnorm = g.lpNorm<Eigen::Infinity>();
-    if (gnorm <= 1e-12 * g0 || gnorm == 0.0) break;
-    // Preconditioned CG on H d = -g, forcing term min(0.5, sqrt(|g|/|g0|)) (superlinear).
-    const Vector dinv = obj.hessian_diagonal().cwiseMax(1e-12).cwiseInverse();
-    const double eta = std::min(0.5, std::sqrt(gnorm / g0));
-    Vector d = Vector::Zero(dim);
-    Vector r = -g;
-    Vector z = dinv.cwiseProduct(r);
-    Vector q = z;
-    double rz = r.dot(z);
-    const double r0 = r.norm();
-    for (Eigen::Index cg = 0; cg < std::max<Eigen::Index>(10, 2 * dim); ++cg) {
-      const Vector Hq = obj.hessian_product(q);
-      const double qHq = q.dot(Hq);
-      if (!(qHq > 0.0)) {
-        if (cg == 0) d = -g;  // no curvature information: steepest descent
-        break;
-      }
-      const double a = rz / qHq;
-      d += a * q;
-      r -= a * Hq;
-      if (std::getenv("FRESHET_DEBUG_NEWTON")) std::fprintf(stderr, "  cg %ld\n", (long)cg);
-      if (r.norm() <= eta * r0) break;
-      z = dinv.cwiseProduct(r);
-      const double rz_new = r.dot(z);
-      q = z + (rz_new / rz) * q;
-      rz = rz_new;
+    if (gnorm <= 1e-10 * g0 || gnorm == 0.0) break;
+    Vector d;
+    if (dense) {
+      Matrix H = obj.hessian();
+      // The softmax intercepts can all shift together without changing the loss: H is singular
+      // along that direction. A tiny diagonal shift keeps the factorisation defined; it changes
+      // the step, not the optimum (where the gradient vanishes).
+      H.diagonal().array() += 1e-12 * std::max(1.0, H.diagonal().maxCoeff());
+      Eigen::LDLT<Matrix> ldlt(H);
+      d = ldlt.solve(-g);
     }
-    if (std::getenv("FRESHET_DEBUG_NEWTON")) std::fprintf(stderr, "newton %d gnorm %g f %.17g\n", iter, gnorm, f);
+    if (!dense || !d.allFinite() || !(g.dot(d) < 0.0)) {
+      // Preconditioned CG on H d = -g, forcing term min(0.5, sqrt(|g|/|g0|)) (superlinear).
+      const Vector dinv = obj.hessian_diagonal().cwiseMax(1e-12).cwiseInverse();
+      const double eta = std::min(0.5, std::sqrt(gnorm / g0));
+      d = Vector::Zero(dim);
+      Vector r = -g;
+      Vector z = dinv.cwiseProduct(r);
+      Vector q = z;
+      double rz = r.dot(z);
+      const double r0 = r.norm();
+      for (Eigen::Index cg = 0; cg < std::max<Eigen::Index>(10, 2 * dim); ++cg) {
+        const Vector Hq = obj.hessian_product(q);
+        const double qHq = q.dot(Hq);
+        if (!(qHq > 0.0)) {
+          if (cg == 0) d = -g;  // no curvature information: steepest descent
+          break;
+        }
+        const double a = rz / qHq;
+        d += a * q;
+        r -= a * Hq;
+        if (r.norm() <= eta * r0) break;
+        z = dinv.cwiseProduct(r);
+        const double rz_new = r.dot(z);
+        q = z + (rz_new / rz) * q;
+        rz = rz_new;
+      }
+    }
     // Armijo backtracking.
     const double slope = g.dot(d);
     if (!(slope < 0.0)) break;
@@ -524,7 +590,7 @@ int minimise_newton_cg(LogisticObjective& obj, Vector& theta, int max_iter) {
       step *= 0.5;
     }
     if (!accepted) break;  // no further decrease representable: at the optimum to precision
-    const bool stalled = !(ft < f);
+    const bool stalled = !(f - ft > 8.0 * std::numeric_limits<double>::epsilon() * std::fabs(f));
     theta = std::move(trial);
     f = ft;
     Z = std::move(Zt);
@@ -570,7 +636,7 @@ class LogisticRegression final : public Model {
     LogisticObjective obj(X, labels.codes, static_cast<int>(labels.classes.size()), lambda,
                           fit_intercept_);
     Vector theta = Vector::Zero(obj.dim());
-    n_iter_ = minimise_newton_cg(obj, theta, static_cast<int>(max_iter_));
+    n_iter_ = minimise_newton(obj, theta, static_cast<int>(max_iter_), X.rows(), X.cols());
     const auto k = obj.k(), p = X.cols();
     W_ = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
         theta.data(), k, p);

@@ -449,7 +449,11 @@ void register_entropy_calculators() {
     for (int b : {2, 3, 5, 10, 100}) grid.push_back({{"bins", b}});
     register_calculator(make_param<long long>(
         "lempel_ziv_complexity", grid,
-        [](const Params& p, const std::string& n) { return int_at_least(p, "bins", n, 1); },
+        [](const Params& p, const std::string& n) {
+          const long long bins = int_at_least(p, "bins", n, 1);
+          if (bins > 100000000) bad(n, "parameter 'bins' must be <= 100000000");
+          return bins;
+        },
         lempel_ziv_complexity));
   }
   {

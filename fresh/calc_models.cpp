@@ -149,7 +149,7 @@ void partial_autocorrelation(const Series& s, std::span<const long long> lags,
   const long long n = static_cast<long long>(s.size());
   long long max_demanded = 0;
   for (long long l : lags) max_demanded = std::max(max_demanded, l);
-  std::vector<double> coeffs(static_cast<std::size_t>(max_demanded + 1), kNaN);
+  std::vector<double> coeffs;  // lags 0..L where computed; NaN beyond
   if (n > 1) {
     const long long max_lag = max_demanded >= n / 2 ? n / 2 - 1 : max_demanded;
     if (max_lag > 0) {
@@ -168,11 +168,12 @@ void partial_autocorrelation(const Series& s, std::span<const long long> lags,
         for (std::size_t j = 1; j < k; ++j) P(j, k) = P(j, k - 1) - P(k, k) * P(k - j, k - 1);
         sig[k] = sig[k - 1] * (1.0 - P(k, k) * P(k, k));
       }
-      coeffs[0] = 1.0;
+      coeffs.assign(L + 1, 1.0);
       for (std::size_t k = 1; k <= L; ++k) coeffs[k] = P(k, k);
     }
   }
-  for (std::size_t i = 0; i < lags.size(); ++i) out[i] = coeffs[static_cast<std::size_t>(lags[i])];
+  for (std::size_t i = 0; i < lags.size(); ++i)
+    out[i] = static_cast<std::size_t>(lags[i]) < coeffs.size() ? coeffs[static_cast<std::size_t>(lags[i])] : kNaN;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -187,9 +188,9 @@ std::vector<double> fit_autoreg(std::span<const double> x, long long k) {
   const long long n = static_cast<long long>(x.size());
   const long long rows = n - k;
   // rows < k + 1: ValueError; rows == k + 1: ZeroDivisionError in AutoReg.fit (nobs / (nobs - k)).
-  if (rows <= k + 1 || k >= n) return std::vector<double>(static_cast<std::size_t>(k), kNaN);
+  if (rows <= k + 1 || k >= n) return {};
   for (double v : x)
-    if (!std::isfinite(v)) return std::vector<double>(static_cast<std::size_t>(k), kNaN);
+    if (!std::isfinite(v)) return {};
   Eigen::MatrixXd X(rows, k + 1);
   Eigen::VectorXd y(rows);
   for (long long t = k; t < n; ++t) {
@@ -199,7 +200,7 @@ std::vector<double> fit_autoreg(std::span<const double> x, long long k) {
     y(r) = x[static_cast<std::size_t>(t)];
   }
   const detail::OlsResult fit = detail::ols_pinv(X, y);
-  if (!fit.ok) return std::vector<double>(static_cast<std::size_t>(k), kNaN);
+  if (!fit.ok) return {};
   return std::vector<double>(fit.params.data(), fit.params.data() + fit.params.size());
 }
 
@@ -212,11 +213,14 @@ void ar_coefficient(const Series& s, std::span<const ArParam> ps, std::span<doub
       cache.emplace_back(k, fit_autoreg(s.values(), k));
       it = cache.end() - 1;
     }
+    // An empty fit stands for tsfresh's [NaN] * k: index k of it raises IndexError -> 0.
     const auto& mod = it->second;
-    if (p <= k)
-      out[i] = static_cast<std::size_t>(p) < mod.size() ? mod[static_cast<std::size_t>(p)] : 0.0;
-    else
+    if (p > k)
       out[i] = kNaN;
+    else if (mod.empty())
+      out[i] = p < k ? kNaN : 0.0;
+    else
+      out[i] = mod[static_cast<std::size_t>(p)];
   }
 }
 
@@ -567,6 +571,16 @@ long long positive_int(const Params& p, const char* key, const std::string& calc
   return v;
 }
 
+// Polynomial degrees and bin counts beyond these are not meaningful and would only allocate.
+long long bounded_int(const Params& p, const char* key, const std::string& calc, long long min,
+                      long long max) {
+  const long long v = positive_int(p, key, calc, min);
+  if (v > max)
+    bad(calc, std::string("parameter '") + key + "' must be <= " + std::to_string(max) + ", got " +
+                  std::to_string(v));
+  return v;
+}
+
 }  // namespace
 
 void register_model_calculators() {
@@ -651,8 +665,8 @@ void register_model_calculators() {
     register_calculator(make_combiner<FriedrichParam>(
         "friedrich_coefficients", grid,
         [](const Params& p, const std::string& n) {
-          return FriedrichParam{positive_int(p, "coeff", n, 0), positive_int(p, "m", n, 1),
-                                positive_int(p, "r", n, 1)};
+          return FriedrichParam{positive_int(p, "coeff", n, 0), bounded_int(p, "m", n, 1, 100),
+                                bounded_int(p, "r", n, 1, 10000000)};
         },
         friedrich_coefficients));
   }
@@ -664,7 +678,7 @@ void register_model_calculators() {
     register_calculator(make_param<LangevinParam>(
         "max_langevin_fixed_point", grid,
         [](const Params& p, const std::string& n) {
-          return LangevinParam{positive_int(p, "m", n, 1), positive_int(p, "r", n, 1)};
+          return LangevinParam{bounded_int(p, "m", n, 1, 100), bounded_int(p, "r", n, 1, 10000000)};
         },
         [](const Series& s, const LangevinParam& p) {
           const std::vector<double> c = estimate_friedrich(s.values(), p.m, p.r);

@@ -212,6 +212,24 @@ TEST_CASE("model calculators: invalid parameters are rejected in prepare") {
   rejects("augmented_dickey_fuller", R"({"attr":"teststat","autolag":"t-stat"})");
   rejects("friedrich_coefficients", R"({"coeff":0,"m":0,"r":30})");
   rejects("max_langevin_fixed_point", R"({"m":3,"r":0})");
+  rejects("friedrich_coefficients", R"({"coeff":0,"m":1000,"r":30})");
+}
+
+TEST_CASE("model calculators: huge lags answer NaN (or tsfresh's 0) without allocating for them") {
+  const std::vector<double> x = {1, 3, 2, 5, 4, 6, 5, 8, 7, 9, 8, 11};
+  std::vector<double> out(3);
+  find_calculator("partial_autocorrelation")
+      ->prepare({{{"lag", 0}}, {{"lag", 6}}, {{"lag", 1000000000000LL}}})(Series(x), out);
+  CHECK(out[0] == 1.0);
+  CHECK(std::isnan(out[1]));  // 6 >= n // 2
+  CHECK(std::isnan(out[2]));
+  find_calculator("ar_coefficient")
+      ->prepare({{{"coeff", 0}, {"k", 1000000000000LL}},
+                 {{"coeff", 1000000000000LL}, {"k", 1000000000000LL}},
+                 {{"coeff", 2}, {"k", 1}}})(Series(x), out);
+  CHECK(std::isnan(out[0]));
+  CHECK(out[1] == 0.0);  // tsfresh's IndexError branch
+  CHECK(std::isnan(out[2]));  // coeff > k
 }
 
 TEST_CASE("augmented_dickey_fuller: BIC and fixed-lag variants are computed, unknown attr is NaN") {

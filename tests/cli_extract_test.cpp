@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -117,4 +118,21 @@ TEST_CASE("cli extract: a NaN series is reported by id and does not stop the run
   CHECK(t.column("value__mean").as_string(1) == "2.5");
   r = run("extract " + (d / "s.csv").string() + " --features minimal --quiet");
   CHECK(r.output.find("warning") == std::string::npos);
+}
+
+TEST_CASE("cli extract: worker processes give the same bytes as serial") {
+  const fs::path d = temp_dir();
+  const std::string in = kShared + "/data/GunPoint/series.csv";
+  auto r = run("extract " + in + " --features efficient --workers 0 --quiet --out " +
+               (d / "serial.csv").string());
+  REQUIRE_MESSAGE(r.status == 0, r.output);
+  // The process backend forks 2 workers; `timeout` keeps a hung backend from hanging the suite.
+  const std::string port = std::to_string(42000 + ::getpid() % 20000);
+  const std::string cmd = "timeout 120 " + std::string(FRESHET_EXE) + " extract " + in +
+                          " --features efficient --workers 2 --port " + port +
+                          " --quiet --out " + (d / "procs.csv").string() + " 2>&1";
+  const int st = std::system(cmd.c_str());
+  REQUIRE(WIFEXITED(st));
+  REQUIRE(WEXITSTATUS(st) == 0);
+  CHECK(read(d / "procs.csv") == read(d / "serial.csv"));
 }

@@ -106,7 +106,10 @@ std::vector<ModelParams> sample_sobol(const std::vector<ParamDistribution>& spac
   if (n == 0 || (n & (n - 1)) != 0)
     throw Error(Errc::kInvalidArgument,
                 "trials must equal 2^n for sobol search (got " + std::to_string(n) + ")");
-  const auto keys = sorted_by_name(space);
+  sorted_by_name(space);  // validates
+  // KX maps Sobol dimensions to the numeric parameters in dictionary (given) order.
+  std::vector<const ParamDistribution*> keys;
+  for (const auto& d : space) keys.push_back(&d);
   std::vector<const ParamDistribution*> numeric;
   for (auto* d : keys)
     if (d->kind != ParamDistribution::Kind::kChoice) numeric.push_back(d);

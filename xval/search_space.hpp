@@ -13,7 +13,8 @@
 //   for the same distributions when at least one is not a list (with only lists sklearn samples
 //   the grid without replacement instead; freshet always draws as above).
 // * Sobol (KX's .ml.rs with typ=sobol): n must be a power of two; numeric parameters (uniform,
-//   loguniform, randint), in sorted key order, take the coordinates of sobol_points(#numeric, n):
+//   loguniform, randint), in the order given (KX's dictionary order), take the coordinates of
+//   sobol_points(#numeric, n):
 //     uniform     LO + (HI-LO)*s
 //     loguniform  10^(log10 LO + (log10 HI - log10 LO)*s)   (KX's exponents are log10 LO/HI)
 //     randint     round(LO + (HI-LO)*s), half away from zero (q's "j"$ cast; LO..HI inclusive)

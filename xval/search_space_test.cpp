@@ -28,17 +28,28 @@ TEST_CASE("sobol_points: van der Corput first dimension and sobol_seq's third") 
   const double d3[] = {.5, .75, .25, .625, .125};
   for (int i = 0; i < 5; ++i) CHECK(p[i][2] == d3[i]);
   CHECK_THROWS_AS(sobol_points(41, 2), Error);
+
+  // sobol_seq.i4_sobol_generate(40, 300), points 100 and 300, dimensions 4, 10, 20, 38, 39, 40
+  // (printed by sobol_seq; every coordinate of the 300 x 40 points was compared once).
+  const auto q = sobol_points(40, 300);
+  const std::size_t dims[] = {3, 9, 19, 37, 38, 39};
+  const double p100[] = {0.4765625, 0.6953125, 0.4453125, 0.1015625, 0.5078125, 0.2421875};
+  const double p300[] = {0.298828125, 0.837890625, 0.892578125,
+                         0.044921875, 0.990234375, 0.935546875};
+  for (int j = 0; j < 6; ++j) {
+    CHECK(q[99][dims[j]] == p100[j]);
+    CHECK(q[299][dims[j]] == p300[j]);
+  }
 }
 
 TEST_CASE("sample_sobol reproduces KX's documented example") {
   // KX: n_estimators:(`uniform;1;5;"j"), learning_rate:(`loguniform;-3;0;"f") gives
   // (3,0.03162278) (4,0.005623413) (2,0.1778279) (3,0.01333521) (5,0.4216965) (4,0.002371374)
-  // (2,0.07498942) (2,0.008659643). Here loguniform takes the values 10^-3 and 10^0.
-  // Sorted keys: learning_rate is dimension 1, n_estimators dimension 2 -- KX maps dimensions in
-  // dictionary order (n_estimators first), so list n_estimators under a name that sorts first.
+  // (2,0.07498942) (2,0.008659643). Here loguniform takes the values 10^-3 and 10^0; dimensions
+  // follow the given (dictionary) order: n_estimators is dimension 1.
   std::vector<ParamDistribution> space = {
-      parse_distribution("a_n_estimators=randint:1:5"),
-      parse_distribution("b_learning_rate=loguniform:0.001:1"),
+      parse_distribution("n_estimators=randint:1:5"),
+      parse_distribution("learning_rate=loguniform:0.001:1"),
   };
   const auto c = sample_sobol(space, 8, 0);
   const int n_est[] = {3, 4, 2, 3, 5, 4, 2, 2};
@@ -46,9 +57,9 @@ TEST_CASE("sample_sobol reproduces KX's documented example") {
                        0.4216965,  0.002371374, 0.07498942, 0.008659643};
   REQUIRE(c.size() == 8);
   for (int i = 0; i < 8; ++i) {
-    CHECK(c[i].at("a_n_estimators") == std::to_string(n_est[i]));
+    CHECK(c[i].at("n_estimators") == std::to_string(n_est[i]));
     double v;
-    REQUIRE(parse_double(c[i].at("b_learning_rate"), v));
+    REQUIRE(parse_double(c[i].at("learning_rate"), v));
     CHECK(v == doctest::Approx(lr[i]).epsilon(1e-6));  // KX prints 7 significant digits
   }
   CHECK_THROWS_AS(sample_sobol(space, 10, 0), Error);  // "trials must equal 2^n"

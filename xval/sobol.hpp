@@ -3,7 +3,8 @@
 // Bratley & Fox's (ACM TOMS Algorithm 659, 1988) primitive polynomials and initial direction
 // numbers for up to 40 dimensions, 30-bit points in Antonov-Saleev (Gray code) order, starting at
 // the second point (the all-zero point is skipped). Dimension 1 is the van der Corput sequence
-// 0.5, 0.75, 0.25, 0.375, ...
+// 0.5, 0.75, 0.25, 0.375, ... Checked equal, bit for bit, to sobol_seq for 40 dimensions x 300
+// points.
 //
 // Pure functions; thread-safe.
 
