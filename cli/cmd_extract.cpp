@@ -10,6 +10,7 @@
 #include "core/error.hpp"
 #include "fresh/extract.hpp"
 #include "fresh/impute.hpp"
+#include "fresh/relevance.hpp"
 
 namespace freshet::cli {
 namespace {
@@ -21,6 +22,13 @@ struct ExtractArgs {
   std::string from_columns;
   fresh::InputOptions columns;
   bool impute = false;
+  // --select: tsfresh's extract_relevant_features (extract, impute, select).
+  bool select = false;
+  std::string labels;
+  std::string label_column = "y";
+  std::string relevance_table;
+  double fdr = 0.05;
+  bool multiclass = false;
 };
 
 constexpr std::size_t kMaxWarningsShown = 5;
@@ -68,6 +76,22 @@ std::function<int()> setup_extract(CLI::App& app, const Common& common) {
                  "value column (default: value if present; without kind and value columns the "
                  "file is wide)");
   app.add_flag("--impute", a->impute, "replace NaN/inf per column as tsfresh's impute does");
+  auto* select = app.add_flag("--select", a->select,
+                              "keep only the relevant features (tsfresh's extract_relevant_features: "
+                              "extract, impute, select); needs --labels");
+  auto* labels = app.add_option("--labels", a->labels, "with --select: id,y labels CSV")
+                     ->type_name("LABELS.csv");
+  select->needs(labels);
+  labels->needs(select);
+  app.add_option("--label-column", a->label_column, "with --select: label column of --labels")
+      ->capture_default_str();
+  app.add_option("--fdr", a->fdr, "with --select: false discovery rate")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_flag("--multiclass", a->multiclass, "with --select: per-class one-vs-rest relevance");
+  app.add_option("--relevance-table", a->relevance_table,
+                 "with --select: also write tsfresh's relevance table")
+      ->type_name("FILE.csv");
   return [a, &common] {
     auto executor = common.make_executor();  // before anything starts a thread
     fresh::Settings settings;
@@ -87,6 +111,12 @@ std::function<int()> setup_extract(CLI::App& app, const Common& common) {
       warn(common, "not available in this build, left out: " + list);
     }
     const fresh::SeriesSet data = fresh::read_series_csv(a->input, a->columns);
+    Table labels;
+    if (a->select) {  // read (and so validate) the labels before the long part
+      ReadCsvOptions label_options;
+      label_options.required = {"id", a->label_column};
+      labels = read_csv(a->labels, label_options);
+    }
 
     fresh::ExtractOptions options;
     std::unique_ptr<ProgressBar> bar;
@@ -100,7 +130,29 @@ std::function<int()> setup_extract(CLI::App& app, const Common& common) {
     if (result.warnings.size() > kMaxWarningsShown)
       warn(common, "... and " + std::to_string(result.warnings.size() - kMaxWarningsShown) +
                        " more series warnings");
-    if (a->impute) fresh::impute_features(result.features, result.features.column(0).name());
+    if (a->impute || a->select)
+      fresh::impute_features(result.features, result.features.column(0).name());
+    if (a->select) {
+      fresh::RelevanceOptions relevance;
+      relevance.fdr_level = a->fdr;
+      relevance.multiclass = a->multiclass;
+      const std::string id = result.features.column(0).name();
+      if (id != "id") labels.column_mut("id").set_name(id);
+      fresh::Selection selection = [&] {
+        try {
+          return fresh::select_relevant(result.features, labels, relevance, *executor,
+                                        a->label_column, id);
+        } catch (const Error& e) {
+          throw Error(e.code(), a->labels + ": " + e.what());
+        }
+      }();
+      if (!a->relevance_table.empty())
+        write_csv(selection.relevance.to_table(), a->relevance_table);
+      if (!common.quiet)
+        std::cerr << "freshet: " << (selection.selected.num_columns() - 1) << " of "
+                  << selection.relevance.rows.size() << " features relevant\n";
+      result.features = std::move(selection.selected);
+    }
     if (a->out.empty()) {
       std::cout << format_csv(result.features);
       std::cout.flush();

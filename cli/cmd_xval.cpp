@@ -8,6 +8,7 @@
 #include "cli/command.hpp"
 #include "core/csv.hpp"
 #include "core/format.hpp"
+#include "fresh/relevance.hpp"
 #include "xval/cross_validate.hpp"
 
 namespace freshet::cli {
@@ -23,6 +24,8 @@ struct XvalArgs {
   std::string features;
   std::string groups;
   std::string out;
+  std::string labels;
+  std::string id_column = "id";
 };
 
 std::vector<std::string> split_commas(const std::string& text) {
@@ -67,6 +70,13 @@ std::function<int()> setup_xval(CLI::App& app, const Common& common) {
   app.add_option("--groups", a->groups, "group column (group splitters)")->type_name("COLUMN");
   app.add_option("--out", a->out, "scores CSV: split,metric,score,fit_seconds,score_seconds")
       ->type_name("SCORES.csv");
+  app.add_option("--labels", a->labels,
+                 "take the target from this id,<target> CSV, matched by --id-column (e.g. the "
+                 "labels of a feature matrix from 'freshet extract'); the id is then no feature")
+      ->type_name("LABELS.csv");
+  app.add_option("--id-column", a->id_column, "with --labels: the id column of both files")
+      ->capture_default_str()
+      ->type_name("COLUMN");
   return [a, &common] {
     const std::string model = xval::pipeline_spec(xval::parse_step_list(a->preprocess), a->model);
     const auto splitter = xval::make_splitter(a->cv.empty() ? xval::default_cv(model) : a->cv);
@@ -75,8 +85,26 @@ std::function<int()> setup_xval(CLI::App& app, const Common& common) {
     std::vector<std::string> scoring = split_commas(a->scoring);
     if (scoring.empty()) scoring.push_back(xval::default_scorer(model));
     auto executor = common.make_executor();
-    const Table table = read_csv(a->table);
+    Table table = read_csv(a->table);
     xval::DatasetOptions dopt;
+    if (!a->labels.empty()) {
+      ReadCsvOptions label_options;
+      label_options.required = {a->id_column, a->target};
+      const Table labels = read_csv(a->labels, label_options);
+      if (table.has_column(a->target))
+        throw Error(Errc::kInvalidArgument, a->table + ": already has a column '" + a->target +
+                                                "'; drop --labels or name another --target");
+      Column target = [&] {
+        try {
+          return fresh::align_target(table, labels, a->target, a->id_column);
+        } catch (const Error& e) {
+          throw Error(e.code(), a->table + " / " + a->labels + ": " + e.what());
+        }
+      }();
+      target.set_name(a->target);
+      table.add_column(std::move(target));
+      table.drop_column(a->id_column);
+    }
     dopt.target = a->target;
     dopt.groups = a->groups;
     dopt.features = split_commas(a->features);

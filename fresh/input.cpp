@@ -296,6 +296,8 @@ SeriesSet read_series_csv(const std::string& path, const InputOptions& options) 
   ReadCsvOptions csv;
   std::string kind = options.column_kind.empty() ? "kind" : options.column_kind;
   csv.types[kind] = ColumnType::kString;
+  // A non-numeric value cell is then reported by the reader with its line and column.
+  csv.types[options.column_value.empty() ? "value" : options.column_value] = ColumnType::kFloat64;
   const Table table = read_csv(path, csv);
   return series_from_table(table, options, path);
 }

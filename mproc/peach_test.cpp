@@ -92,7 +92,7 @@ TEST_CASE("peach_each / peach_pairs / peach_cut on serial and thread backends") 
   }
 }
 
-TEST_CASE("share / share_with: tasks read the blob by key; same sums on every backend") {
+TEST_CASE("share / share_with: tasks read the blob by key, same sums on every backend") {
   std::vector<double> values(100000);
   for (std::size_t i = 0; i < values.size(); ++i) values[i] = 0.5 * static_cast<double>(i % 97);
   std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;

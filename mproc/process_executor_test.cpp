@@ -251,7 +251,7 @@ TEST_CASE("processes: a task that kills every worker fails after three attempts"
   CHECK(peach_each<std::int32_t>(*ex, "test.proc.pid", std::vector<std::int32_t>{0, 0}).size() == 2);
 }
 
-TEST_CASE("processes: a task that throws names task, index and worker; others are cancelled" *
+TEST_CASE("processes: a task that throws names task, index and worker, others are cancelled" *
           doctest::timeout(60)) {
   auto ex = processes(2);
   std::vector<std::int64_t> items(400);
@@ -274,7 +274,7 @@ TEST_CASE("processes: a task that throws names task, index and worker; others ar
         std::vector<std::int64_t>{1, 2});
 }
 
-TEST_CASE("processes: work is spread over workers; nothing is left behind" * doctest::timeout(60)) {
+TEST_CASE("processes: work is spread over workers and nothing is left behind" * doctest::timeout(60)) {
   std::set<pid_t> seen;
   {
     auto ex = processes(3);
@@ -288,7 +288,7 @@ TEST_CASE("processes: work is spread over workers; nothing is left behind" * doc
   for (pid_t p : seen) CHECK_FALSE(process_alive(p));
 }
 
-TEST_CASE("processes: the control endpoint answers status; freshet's wire format is checked" *
+TEST_CASE("processes: the control endpoint answers status and refuses bad frames" *
           doctest::timeout(60)) {
   const int port = free_port();
   auto ex = make_executor({.workers = 2, .port = port});

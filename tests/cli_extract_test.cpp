@@ -89,7 +89,7 @@ TEST_CASE("cli extract: errors name the file and column, exit codes 1 and 2") {
   write(d / "bad.csv", "id,time,value\n1,0,x\n");
   auto r = run("extract " + (d / "bad.csv").string() + " --features minimal");
   CHECK(r.status != 0);
-  CHECK(r.output.find("bad.csv") != std::string::npos);
+  CHECK(r.output.find("bad.csv:2:3: column 'value'") != std::string::npos);
   CHECK(r.output.find("freshet: error:") != std::string::npos);
   r = run("extract " + (d / "missing.csv").string());
   CHECK(r.status == 1);

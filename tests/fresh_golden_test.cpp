@@ -54,6 +54,11 @@ bool degenerate_edge_cell(const std::string& label, const std::string& id, const
 // difference, or more cells than listed, fails. Remove an entry when its owner fixes it.
 const std::map<std::pair<std::string, std::string>, std::size_t>& known_open() {
   static const std::map<std::pair<std::string, std::string>, std::size_t> open = {
+      // statsmodels adfuller(autolag="AIC") on length-15 integer series: a different lag wins
+      // the AIC comparison (ties/near-ties); owner: fresh/calc_models.cpp.
+      {{"RobotFailureLP1/features_comprehensive.csv", "augmented_dickey_fuller"}, 4},
+      // teststat ~1e16 on a near-degenerate regression (ints_0_1_m1_30): unstable in tsfresh too.
+      {{"edge_cases", "augmented_dickey_fuller"}, 2},
   };
   return open;
 }
