@@ -35,21 +35,6 @@ struct SearchArgs {
   std::string best_out;
 };
 
-std::vector<std::string> split_commas(const std::string& text) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : text) {
-    if (c == ',') {
-      if (!cur.empty()) out.push_back(cur);
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  if (!cur.empty()) out.push_back(cur);
-  return out;
-}
-
 std::function<int()> setup_search(CLI::App& app, const Common& common) {
   auto a = std::make_shared<SearchArgs>();
   app.add_option("TABLE", a->table, "CSV table: one row per sample")

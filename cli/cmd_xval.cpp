@@ -28,21 +28,6 @@ struct XvalArgs {
   std::string id_column = "id";
 };
 
-std::vector<std::string> split_commas(const std::string& text) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : text) {
-    if (c == ',') {
-      if (!cur.empty()) out.push_back(cur);
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  if (!cur.empty()) out.push_back(cur);
-  return out;
-}
-
 std::function<int()> setup_xval(CLI::App& app, const Common& common) {
   auto a = std::make_shared<XvalArgs>();
   app.add_option("TABLE", a->table, "CSV table: one row per sample")

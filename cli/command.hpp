@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -43,6 +44,22 @@ const std::vector<CommandInfo>& commands();
 struct CommandRegistrar {
   explicit CommandRegistrar(CommandInfo info) { register_command(std::move(info)); }
 };
+
+// "a,b,,c" -> {"a", "b", "c"}: a comma-separated list flag, empty items dropped.
+inline std::vector<std::string> split_commas(const std::string& text) {
+  std::vector<std::string> out;
+  std::string item;
+  for (char c : text) {
+    if (c != ',') {
+      item += c;
+      continue;
+    }
+    if (!item.empty()) out.push_back(item);
+    item.clear();
+  }
+  if (!item.empty()) out.push_back(item);
+  return out;
+}
 
 // Writes "freshet: warning: <message>" to stderr unless quiet.
 void warn(const Common& common, const std::string& message);
