@@ -35,29 +35,6 @@ inline Calculator make_simple(std::string name, bool minimal, double (*fn)(const
   return c;
 }
 
-// A calculator with parameters whose sets are computed one by one:
-// parse(params, name) -> P validates one set; compute(series, P) -> value.
-template <class P, class Parse, class Compute>
-Calculator make_param(std::string name, nlohmann::json grid, Parse parse, Compute compute) {
-  Calculator c;
-  c.name = std::move(name);
-  c.comprehensive = std::move(grid);
-  c.prepare = [parse, compute, n = c.name](const std::vector<Params>& params) -> ComputeFn {
-    std::vector<P> parsed;
-    parsed.reserve(params.size());
-    for (const auto& p : params) {
-      if (!p.is_object())
-        throw Error(Errc::kInvalidArgument,
-                    "calculator '" + n + "' needs parameter objects, got " + p.dump());
-      parsed.push_back(parse(p, n));
-    }
-    return [parsed = std::move(parsed), compute](const Series& s, std::span<double> out) {
-      for (std::size_t k = 0; k < parsed.size(); ++k) out[k] = compute(s, parsed[k]);
-    };
-  };
-  return c;
-}
-
 // A tsfresh "combiner": one call computes every requested parameter set:
 // compute(series, span<const P>, span<double> out).
 template <class P, class Parse, class Compute>
@@ -79,6 +56,18 @@ Calculator make_combiner(std::string name, nlohmann::json grid, Parse parse, Com
     };
   };
   return c;
+}
+
+// A calculator with parameters whose sets are computed one by one:
+// parse(params, name) -> P validates one set; compute(series, P) -> value.
+template <class P, class Parse, class Compute>
+Calculator make_param(std::string name, nlohmann::json grid, Parse parse, Compute compute) {
+  return make_combiner<P>(std::move(name), std::move(grid), parse,
+                          [compute](const Series& s, std::span<const P> parsed,
+                                    std::span<double> out) {
+                            for (std::size_t k = 0; k < parsed.size(); ++k)
+                              out[k] = compute(s, parsed[k]);
+                          });
 }
 
 // BLAS reference ddot (what np.dot on float64 vectors calls with netlib BLAS): the first n%5
