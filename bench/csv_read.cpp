@@ -5,13 +5,13 @@
 // With --make, first writes FILE (id,time,kind,value; 4 kinds; values are random doubles written
 // in shortest round-trip form, i.e. 15-17 significant digits, the hard case for a parser). Prints
 // one line per run and the best, in MB/s (1 MB = 1e6 bytes) of file read + parsed into a Table.
+#include <sys/stat.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
 #include <string>
-
-#include <sys/stat.h>
 
 #include "core/atomic_file.hpp"
 #include "core/csv.hpp"
@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
         }
     freshet::write_file_atomic(path, text);
   }
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     std::perror(path.c_str());
     return 1;

@@ -112,8 +112,8 @@ void run_map_bench(const char* workload, std::size_t tasks, std::size_t len, int
     const double median = times[times.size() / 2], min = times.front();
     if (config.name == "serial") serial_median = median;
     if (config.name == "processes-1") one_worker = median;
-    std::printf("%-12s %s  us/task %8.4f [%8.4f]  tasks/s %10.0f  vs serial %5.2fx", config.name.c_str(),
-                workload, 1e6 * median / static_cast<double>(tasks),
+    std::printf("%-12s %s  us/task %8.4f [%8.4f]  tasks/s %10.0f  vs serial %5.2fx",
+                config.name.c_str(), workload, 1e6 * median / static_cast<double>(tasks),
                 1e6 * min / static_cast<double>(tasks), static_cast<double>(tasks) / median,
                 serial_median / median);
     if (config.name == "processes-2" && one_worker > 0)
@@ -147,8 +147,10 @@ void run_datamove(int reps) {
   const std::size_t bytes = 100u << 20;
   const std::size_t n = bytes / sizeof(double);
   const int port = 20000 + static_cast<int>(::getpid() % 20000);
-  std::printf("# datamove: 100 MB (%zu doubles) shared with 2 worker processes, each sums all of "
-              "it; %d reps\n", n, reps);
+  std::printf(
+      "# datamove: 100 MB (%zu doubles) shared with 2 worker processes, each sums all of "
+      "it; %d reps\n",
+      n, reps);
   auto ex = make_executor({.workers = 2, .port = port});
   const auto status_before = request_status("127.0.0.1", port);
   std::vector<Bytes> args(2);
@@ -215,12 +217,13 @@ void run_datamove(int reps) {
   const double local_s = now_s() - l0;
   if (ls != want) std::exit(1);
   local = {};
-  std::printf("datamove  share (write 100 MB into shm) ms %.1f [%.1f]  map (2 workers each sum "
-              "it) ms %.1f [%.1f]  one process summing its own copy ms %.1f  total Pss %.1f MB "
-              "(%.2fx of 100 MB)  sum of peak RSS %.1f MB (shared pages counted in each process)\n",
-              1e3 * share_times[share_times.size() / 2], 1e3 * share_times.front(),
-              1e3 * map_times[map_times.size() / 2], 1e3 * map_times.front(), 1e3 * local_s, pss,
-              pss / 100.0, hwm);
+  std::printf(
+      "datamove  share (write 100 MB into shm) ms %.1f [%.1f]  map (2 workers each sum "
+      "it) ms %.1f [%.1f]  one process summing its own copy ms %.1f  total Pss %.1f MB "
+      "(%.2fx of 100 MB)  sum of peak RSS %.1f MB (shared pages counted in each process)\n",
+      1e3 * share_times[share_times.size() / 2], 1e3 * share_times.front(),
+      1e3 * map_times[map_times.size() / 2], 1e3 * map_times.front(), 1e3 * local_s, pss,
+      pss / 100.0, hwm);
   (void)status_before;
 }
 

@@ -76,9 +76,10 @@ std::function<int()> setup_extract(CLI::App& app, const Common& common) {
                  "value column (default: value if present; without kind and value columns the "
                  "file is wide)");
   app.add_flag("--impute", a->impute, "replace NaN/inf per column as tsfresh's impute does");
-  auto* select = app.add_flag("--select", a->select,
-                              "keep only the relevant features (tsfresh's extract_relevant_features: "
-                              "extract, impute, select); needs --labels");
+  auto* select =
+      app.add_flag("--select", a->select,
+                   "keep only the relevant features (tsfresh's extract_relevant_features: "
+                   "extract, impute, select); needs --labels");
   auto* labels = app.add_option("--labels", a->labels, "with --select: id,y labels CSV")
                      ->type_name("LABELS.csv");
   select->needs(labels);
@@ -96,8 +97,8 @@ std::function<int()> setup_extract(CLI::App& app, const Common& common) {
     auto executor = common.make_executor();  // before anything starts a thread
     fresh::Settings settings;
     if (!a->from_columns.empty()) {
-      const std::vector<std::string> ignore = {
-          a->columns.column_id.empty() ? std::string("id") : a->columns.column_id};
+      const std::vector<std::string> ignore = {a->columns.column_id.empty() ? std::string("id")
+                                                                            : a->columns.column_id};
       settings = fresh::settings_from_columns_file(a->from_columns, ignore);
     } else if (a->features == "minimal" || a->features == "efficient" ||
                a->features == "comprehensive") {
@@ -163,8 +164,7 @@ std::function<int()> setup_extract(CLI::App& app, const Common& common) {
   };
 }
 
-FRESHET_COMMAND("extract", "extract tsfresh features from time series (FRESH)", setup_extract,
-                10);
+FRESHET_COMMAND("extract", "extract tsfresh features from time series (FRESH)", setup_extract, 10);
 
 }  // namespace
 }  // namespace freshet::cli

@@ -34,7 +34,10 @@ std::function<int()> setup_models(CLI::App& app, const Common& common) {
           header = true;
         }
         found = true;
-        std::cout << "  " << m->name << (name->empty() ? "" : classifiers ? " (classifier)" : " (regressor)")
+        std::cout << "  " << m->name
+                  << (name->empty() ? ""
+                      : classifiers ? " (classifier)"
+                                    : " (regressor)")
                   << "  " << m->description << "\n";
         print_params(m->params);
       }
@@ -65,7 +68,8 @@ std::function<int()> setup_models(CLI::App& app, const Common& common) {
   };
 }
 
-FRESHET_COMMAND("models", "list the models and preprocessing steps (--model SPEC) and their parameters",
+FRESHET_COMMAND("models",
+                "list the models and preprocessing steps (--model SPEC) and their parameters",
                 setup_models, 42);
 
 }  // namespace

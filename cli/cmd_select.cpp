@@ -34,10 +34,12 @@ std::function<int()> setup_select(CLI::App& app, const Common& common) {
   app.add_option("FEATURES", a->features, "feature matrix CSV (id column + one column per feature)")
       ->required()
       ->type_name("FEATURES.csv");
-  app.add_option("--labels", a->labels, "target CSV: id and label columns (other columns are ignored)")
+  app.add_option("--labels", a->labels,
+                 "target CSV: id and label columns (other columns are ignored)")
       ->required()
       ->type_name("LABELS.csv");
-  app.add_option("--out", a->out, "output CSV: id + the selected features, in relevance-table order")
+  app.add_option("--out", a->out,
+                 "output CSV: id + the selected features, in relevance-table order")
       ->required()
       ->type_name("RELEVANT.csv");
   app.add_option("--relevance-table", a->relevance_table,
@@ -46,8 +48,11 @@ std::function<int()> setup_select(CLI::App& app, const Common& common) {
   app.add_option("--label-column", a->label_column, "label column of LABELS.csv")
       ->capture_default_str()
       ->type_name("COLUMN");
-  app.add_option("--id-column", a->id_column, "id column of both files")->capture_default_str()->type_name("COLUMN");
-  app.add_option("--fdr", a->options.fdr_level, "false discovery rate of the Benjamini-Yekutieli/-Hochberg procedure")
+  app.add_option("--id-column", a->id_column, "id column of both files")
+      ->capture_default_str()
+      ->type_name("COLUMN");
+  app.add_option("--fdr", a->options.fdr_level,
+                 "false discovery rate of the Benjamini-Yekutieli/-Hochberg procedure")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0))
       ->type_name("LEVEL");
@@ -57,8 +62,9 @@ std::function<int()> setup_select(CLI::App& app, const Common& common) {
                  "auto: integer or text labels -> classification, decimal numbers -> regression")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "classification", "regression"}));
-  app.add_flag("--multiclass", a->options.multiclass,
-               "per-class one-vs-rest relevance; keep features relevant for >= --n-significant classes");
+  app.add_flag(
+      "--multiclass", a->options.multiclass,
+      "per-class one-vs-rest relevance; keep features relevant for >= --n-significant classes");
   app.add_option("--n-significant", a->options.n_significant,
                  "with --multiclass: number of classes a feature must be relevant for")
       ->capture_default_str()
@@ -68,13 +74,16 @@ std::function<int()> setup_select(CLI::App& app, const Common& common) {
                  "mann (Mann-Whitney U) or smir (Kolmogorov-Smirnov)")
       ->capture_default_str()
       ->check(CLI::IsMember({"mann", "smir"}));
-  auto* k = app.add_option("--k-best", a->k_best, "KX selector: keep the K features with the smallest p-values")
+  auto* k = app.add_option("--k-best", a->k_best,
+                           "KX selector: keep the K features with the smallest p-values")
                 ->check(CLI::PositiveNumber)
                 ->type_name("K");
-  auto* q = app.add_option("--percentile", a->percentile,
-                           "KX selector: keep features with p <= the Q-quantile of the p-values (Q in [0, 1])")
-                ->check(CLI::Range(0.0, 1.0))
-                ->type_name("Q");
+  auto* q =
+      app.add_option(
+             "--percentile", a->percentile,
+             "KX selector: keep features with p <= the Q-quantile of the p-values (Q in [0, 1])")
+          ->check(CLI::Range(0.0, 1.0))
+          ->type_name("Q");
   k->excludes(q);
   app.add_flag("--impute", a->impute,
                "impute NaN/inf feature values first (tsfresh's impute: median / max / min, 0 for "
@@ -85,8 +94,9 @@ std::function<int()> setup_select(CLI::App& app, const Common& common) {
     options.ml_task = a->ml_task == "classification" ? fresh::MlTask::kClassification
                       : a->ml_task == "regression"   ? fresh::MlTask::kRegression
                                                      : fresh::MlTask::kAuto;
-    options.test_for_binary_target_real_feature =
-        a->binary_real_test == "smir" ? fresh::BinaryRealTest::kKolmogorovSmirnov : fresh::BinaryRealTest::kMannWhitney;
+    options.test_for_binary_target_real_feature = a->binary_real_test == "smir"
+                                                      ? fresh::BinaryRealTest::kKolmogorovSmirnov
+                                                      : fresh::BinaryRealTest::kMannWhitney;
     if (a->k_best) {
       options.selector = fresh::Selector::kKBest;
       options.k_best = *a->k_best;
@@ -105,7 +115,8 @@ std::function<int()> setup_select(CLI::App& app, const Common& common) {
     const Table labels = read_csv(a->labels, label_options);
     const fresh::Selection s = [&] {
       try {
-        return fresh::select_relevant(features, labels, options, *executor, a->label_column, a->id_column);
+        return fresh::select_relevant(features, labels, options, *executor, a->label_column,
+                                      a->id_column);
       } catch (const Error& e) {
         // name the files: the library speaks of "features" and "labels"
         throw Error(e.code(), a->features + " / " + a->labels + ": " + e.what());
@@ -115,19 +126,25 @@ std::function<int()> setup_select(CLI::App& app, const Common& common) {
     if (!a->relevance_table.empty()) write_csv(s.relevance.to_table(), a->relevance_table);
     if (!common.quiet) {
       std::size_t constant = 0;
-      for (const auto& row : s.relevance.rows) constant += row.type == fresh::FeatureType::kConstant;
-      std::cerr << a->out << ": " << (s.selected.num_columns() - 1) << " of " << s.relevance.rows.size()
-                << " features selected ("
-                << (s.relevance.task == fresh::MlTask::kClassification ? "classification, " + std::to_string(s.relevance.labels.size()) + " classes" : std::string("regression"))
+      for (const auto& row : s.relevance.rows)
+        constant += row.type == fresh::FeatureType::kConstant;
+      std::cerr << a->out << ": " << (s.selected.num_columns() - 1) << " of "
+                << s.relevance.rows.size() << " features selected ("
+                << (s.relevance.task == fresh::MlTask::kClassification
+                        ? "classification, " + std::to_string(s.relevance.labels.size()) +
+                              " classes"
+                        : std::string("regression"))
                 << ", " << constant << " constant)\n";
       if (s.selected.num_columns() == 1)
-        warn(common, "no feature was found relevant; consider a higher --fdr, --k-best or --percentile");
+        warn(common,
+             "no feature was found relevant; consider a higher --fdr, --k-best or --percentile");
     }
     return 0;
   };
 }
 
-FRESHET_COMMAND("select", "select relevant features (FRESH: per-feature tests + FDR control)", setup_select, 25);
+FRESHET_COMMAND("select", "select relevant features (FRESH: per-feature tests + FDR control)",
+                setup_select, 25);
 
 }  // namespace
 }  // namespace freshet::cli

@@ -6,12 +6,11 @@
 // A subcommand parses flags into the same options structs the C++ API takes, calls the
 // libraries and writes files; no logic lives here.
 
+#include <CLI/CLI.hpp>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "mproc/executor.hpp"
 
@@ -68,7 +67,6 @@ void warn(const Common& common, const std::string& message);
 
 #define FRESHET_COMMAND_CONCAT2(a, b) a##b
 #define FRESHET_COMMAND_CONCAT(a, b) FRESHET_COMMAND_CONCAT2(a, b)
-#define FRESHET_COMMAND(...)                                                                \
-  static const ::freshet::cli::CommandRegistrar FRESHET_COMMAND_CONCAT(freshet_command_, \
-                                                                       __LINE__)(          \
-      ::freshet::cli::CommandInfo{__VA_ARGS__})
+#define FRESHET_COMMAND(...)                                            \
+  static const ::freshet::cli::CommandRegistrar FRESHET_COMMAND_CONCAT( \
+      freshet_command_, __LINE__)(::freshet::cli::CommandInfo{__VA_ARGS__})

@@ -1,17 +1,16 @@
 #include "core/csv.hpp"
 
-#include <cmath>
-#include <cstring>
-#include <limits>
-#include <optional>
-#include <unordered_set>
-
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <optional>
+#include <unordered_set>
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
@@ -24,10 +23,14 @@ namespace {
 std::string quote_for_message(std::string_view s) {
   std::string out = "\"";
   for (char c : s.substr(0, 60)) {
-    if (c == '\n') out += "\\n";
-    else if (c == '\r') out += "\\r";
-    else if (c == '"') out += "\\\"";
-    else out.push_back(c);
+    if (c == '\n')
+      out += "\\n";
+    else if (c == '\r')
+      out += "\\r";
+    else if (c == '"')
+      out += "\\\"";
+    else
+      out.push_back(c);
   }
   if (s.size() > 60) out += "...";
   return out + "\"";
@@ -39,11 +42,16 @@ bool valid_utf8(std::string_view s) {
   while (i < s.size()) {
     const unsigned char c = p[i];
     std::size_t len;
-    if (c < 0x80) len = 1;
-    else if ((c >> 5) == 0x6) len = 2;
-    else if ((c >> 4) == 0xE) len = 3;
-    else if ((c >> 3) == 0x1E) len = 4;
-    else return false;
+    if (c < 0x80)
+      len = 1;
+    else if ((c >> 5) == 0x6)
+      len = 2;
+    else if ((c >> 4) == 0xE)
+      len = 3;
+    else if ((c >> 3) == 0x1E)
+      len = 4;
+    else
+      return false;
     if (i + len > s.size()) return false;
     for (std::size_t k = 1; k < len; ++k)
       if ((p[i + k] >> 6) != 0x2) return false;
@@ -132,7 +140,8 @@ class Tokenizer {
       throw Error(Errc::kParse, source_ + ":" + std::to_string(line_) + ":" +
                                     std::to_string(field_no) +
                                     ": expected a delimiter or end of line after a closing quote, "
-                                    "found " + quote_for_message(std::string_view(&data[pos_], 1)));
+                                    "found " +
+                                    quote_for_message(std::string_view(&data[pos_], 1)));
     }
     std::size_t i = pos_;
     while (i < n) {
@@ -207,9 +216,9 @@ std::vector<std::string> parse_header(Tokenizer& tok, const std::string& source,
     if (name.empty()) name = "Unnamed: " + std::to_string(col - 1);  // as pandas names it
     for (std::size_t k = 0; k < names.size(); ++k)
       if (names[k] == name)
-        throw Error(Errc::kParse, source + ":1:" + std::to_string(col) + ": duplicate column name " +
-                                      quote_for_message(name) + " (also column " +
-                                      std::to_string(k + 1) + ")");
+        throw Error(Errc::kParse, source + ":1:" + std::to_string(col) +
+                                      ": duplicate column name " + quote_for_message(name) +
+                                      " (also column " + std::to_string(k + 1) + ")");
     names.push_back(std::move(name));
   }
   (void)delim;
@@ -238,9 +247,15 @@ Table parse_once(std::string_view text, const std::string& source, const ReadCsv
     if (!force_string.empty() && force_string[c]) cols[c].requested = ColumnType::kString;
     switch (cols[c].requested) {
       case ColumnType::kAuto:
-      case ColumnType::kInt64: cols[c].state = State::kInt; break;
-      case ColumnType::kFloat64: cols[c].state = State::kFloat; break;
-      case ColumnType::kString: cols[c].state = State::kString; break;
+      case ColumnType::kInt64:
+        cols[c].state = State::kInt;
+        break;
+      case ColumnType::kFloat64:
+        cols[c].state = State::kFloat;
+        break;
+      case ColumnType::kString:
+        cols[c].state = State::kString;
+        break;
     }
   }
   // Reserve by a guess from the first rows' length to avoid regrowth on big files.
@@ -282,7 +297,8 @@ Table parse_once(std::string_view text, const std::string& source, const ReadCsv
           } else {
             throw Error(Errc::kParse, source + ":" + std::to_string(line) + ":" +
                                           std::to_string(c + 1) + ": column '" + b.name +
-                                          "': expected a number, found " + quote_for_message(field));
+                                          "': expected a number, found " +
+                                          quote_for_message(field));
           }
           break;
         }
@@ -311,23 +327,31 @@ Table parse_once(std::string_view text, const std::string& source, const ReadCsv
           }
           break;
         }
-        case State::kString: b.strings.emplace_back(field); break;
+        case State::kString:
+          b.strings.emplace_back(field);
+          break;
       }
       ++c;
     }
     if (c != cols.size()) {
       throw Error(Errc::kParse, source + ":" + std::to_string(line) + ":" + std::to_string(c) +
-                                    ": expected " + std::to_string(cols.size()) + " fields, found " +
-                                    std::to_string(c));
+                                    ": expected " + std::to_string(cols.size()) +
+                                    " fields, found " + std::to_string(c));
     }
   }
 
   Table table;
   for (auto& b : cols) {
     switch (b.state) {
-      case State::kInt: table.add_column(Column(b.name, std::move(b.ints))); break;
-      case State::kFloat: table.add_column(Column(b.name, std::move(b.floats))); break;
-      case State::kString: table.add_column(Column(b.name, std::move(b.strings))); break;
+      case State::kInt:
+        table.add_column(Column(b.name, std::move(b.ints)));
+        break;
+      case State::kFloat:
+        table.add_column(Column(b.name, std::move(b.floats)));
+        break;
+      case State::kString:
+        table.add_column(Column(b.name, std::move(b.strings)));
+        break;
     }
   }
   return table;
@@ -356,7 +380,7 @@ Table read_csv(const std::string& path, const ReadCsvOptions& options) {
   // Map the file rather than copy it: no zero-filled buffer, no second copy of a large input.
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw Error(Errc::kIo, path + ": cannot open: " + std::strerror(errno));
-  struct stat st{};
+  struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
     ::close(fd);
     return parse_csv(read_file(path), path, options);  // pipes, empty files, directories
@@ -409,9 +433,15 @@ std::string format_csv(const Table& table, const WriteCsvOptions& options) {
       if (c) out.push_back(options.delimiter);
       const Column& col = cols[c];
       switch (col.dtype()) {
-        case DType::kFloat64: append_double(out, col.f64()[r]); break;
-        case DType::kInt64: out += std::to_string(col.i64()[r]); break;
-        case DType::kString: append_csv_field(out, col.str()[r], options.delimiter); break;
+        case DType::kFloat64:
+          append_double(out, col.f64()[r]);
+          break;
+        case DType::kInt64:
+          out += std::to_string(col.i64()[r]);
+          break;
+        case DType::kString:
+          append_csv_field(out, col.str()[r], options.delimiter);
+          break;
       }
     }
     out.push_back('\n');

@@ -37,7 +37,8 @@ std::vector<double> distinct_sorted(std::span<const double> a, std::span<const d
 }
 
 std::size_t index_of(const std::vector<double>& labels, double v) {
-  return static_cast<std::size_t>(std::lower_bound(labels.begin(), labels.end(), v) - labels.begin());
+  return static_cast<std::size_t>(std::lower_bound(labels.begin(), labels.end(), v) -
+                                  labels.begin());
 }
 
 double mean_of(std::span<const double> v) {
@@ -71,10 +72,14 @@ enum class Prf3 { kPrecision, kRecall, kF1 };
 
 const char* average_name(Average a) {
   switch (a) {
-    case Average::kBinary: return "binary";
-    case Average::kMicro: return "micro";
-    case Average::kMacro: return "macro";
-    case Average::kWeighted: return "weighted";
+    case Average::kBinary:
+      return "binary";
+    case Average::kMicro:
+      return "micro";
+    case Average::kMacro:
+      return "macro";
+    case Average::kWeighted:
+      return "weighted";
   }
   return "?";
 }
@@ -90,8 +95,9 @@ double prf(std::string_view metric, std::span<const double> y_true, std::span<co
     const auto it = std::find(cm.labels.begin(), cm.labels.end(), pos_label);
     if (it == cm.labels.end()) {
       if (cm.labels.size() >= 2)
-        fail(metric, "pos_label=" + format_double(pos_label) + " is not a valid label: labels are " +
-                         format_double(cm.labels[0]) + ", " + format_double(cm.labels[1]));
+        fail(metric, "pos_label=" + format_double(pos_label) +
+                         " is not a valid label: labels are " + format_double(cm.labels[0]) + ", " +
+                         format_double(cm.labels[1]));
       return 0.0;  // pos_label absent from a one-label problem: every count is 0 -> 0.0
     }
     rows.push_back(static_cast<std::size_t>(it - cm.labels.begin()));
@@ -112,8 +118,12 @@ double prf(std::string_view metric, std::span<const double> y_true, std::span<co
     const double precision = c.pred[i] == 0 ? 0.0 : c.tp[i] / c.pred[i];
     const double recall = c.truth[i] == 0 ? 0.0 : c.tp[i] / c.truth[i];
     switch (which) {
-      case Prf3::kPrecision: value[i] = precision; break;
-      case Prf3::kRecall: value[i] = recall; break;
+      case Prf3::kPrecision:
+        value[i] = precision;
+        break;
+      case Prf3::kRecall:
+        value[i] = recall;
+        break;
       case Prf3::kF1: {
         double denom = 1.0 * precision + recall;
         if (denom == 0.0) denom = 1;
@@ -139,7 +149,8 @@ double binary_auc(std::span<const char> positive, std::span<const double> score,
   const std::size_t n = score.size();
   std::vector<std::size_t> order(n);
   std::iota(order.begin(), order.end(), std::size_t{0});
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return score[a] < score[b]; });
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return score[a] < score[b]; });
   double rank_sum = 0, n_pos = 0;
   for (std::size_t i = 0; i < n;) {
     std::size_t j = i;
@@ -161,8 +172,9 @@ double binary_auc(std::span<const char> positive, std::span<const double> score,
 void check_proba(std::string_view metric, std::span<const double> y_true, const MatrixRef& proba,
                  std::span<const double> classes) {
   if (static_cast<std::size_t>(proba.rows()) != y_true.size())
-    fail(metric, "y_true has " + std::to_string(y_true.size()) + " values but the probabilities have " +
-                     std::to_string(proba.rows()) + " rows");
+    fail(metric, "y_true has " + std::to_string(y_true.size()) +
+                     " values but the probabilities have " + std::to_string(proba.rows()) +
+                     " rows");
   if (static_cast<std::size_t>(proba.cols()) != classes.size())
     fail(metric, "the probabilities have " + std::to_string(proba.cols()) + " columns for " +
                      std::to_string(classes.size()) + " classes");
@@ -225,8 +237,8 @@ double precision_score(std::span<const double> y_true, std::span<const double> y
                        Average average, double pos_label) {
   return prf("precision", y_true, y_pred, average, pos_label, Prf3::kPrecision);
 }
-double recall_score(std::span<const double> y_true, std::span<const double> y_pred,
-                    Average average, double pos_label) {
+double recall_score(std::span<const double> y_true, std::span<const double> y_pred, Average average,
+                    double pos_label) {
   return prf("recall", y_true, y_pred, average, pos_label, Prf3::kRecall);
 }
 double f1_score(std::span<const double> y_true, std::span<const double> y_pred, Average average,
@@ -265,7 +277,8 @@ double roc_auc_score(std::span<const double> y_true, std::span<const double> y_s
   const auto labels = distinct_sorted(y_true);
   if (labels.size() > 2) fail("roc_auc", "y_true is multiclass; use roc_auc_ovr or roc_auc_ovo");
   std::vector<char> positive(y_true.size());
-  for (std::size_t i = 0; i < y_true.size(); ++i) positive[i] = y_true[i] == labels.back() && labels.size() == 2;
+  for (std::size_t i = 0; i < y_true.size(); ++i)
+    positive[i] = y_true[i] == labels.back() && labels.size() == 2;
   return binary_auc(positive, y_score, "roc_auc");
 }
 
@@ -362,8 +375,9 @@ double log_loss_binary(std::span<const double> y_true, std::span<const double> y
   check_pair("log_loss", y_true, y_prob);
   const auto labels = distinct_sorted(y_true);
   if (labels.size() != 2)
-    fail("log_loss", labels.size() < 2 ? "y_true contains only one label; pass the probability matrix and classes"
-                                       : "y_true is multiclass; pass the probability matrix");
+    fail("log_loss", labels.size() < 2
+                         ? "y_true contains only one label; pass the probability matrix and classes"
+                         : "y_true is multiclass; pass the probability matrix");
   double total = 0;
   for (std::size_t r = 0; r < y_true.size(); ++r) {
     // sklearn 1.2: clip the 1-d probability, then build [1 - p, p] and renormalise
@@ -379,13 +393,15 @@ double average_precision_score(std::span<const double> y_true, std::span<const d
                                double pos_label) {
   check_pair("average_precision", y_true, y_score);
   const auto labels = distinct_sorted(y_true);
-  if (labels.size() > 2) fail("average_precision", "y_true is multiclass; only binary targets are supported");
+  if (labels.size() > 2)
+    fail("average_precision", "y_true is multiclass; only binary targets are supported");
   if (labels.size() == 2 && labels[0] != pos_label && labels[1] != pos_label)
     fail("average_precision", "pos_label=" + format_double(pos_label) + " is not a valid label");
   const std::size_t n = y_true.size();
   std::vector<std::size_t> order(n);
   std::iota(order.begin(), order.end(), std::size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return y_score[a] > y_score[b]; });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return y_score[a] > y_score[b]; });
   double total_pos = 0;
   for (double v : y_true) total_pos += v == pos_label;
   // Walk the distinct thresholds from the highest score down; recall rises only where a positive
@@ -394,7 +410,10 @@ double average_precision_score(std::span<const double> y_true, std::span<const d
   for (std::size_t i = 0; i < n;) {
     std::size_t j = i;
     while (j < n && y_score[order[j]] == y_score[order[i]]) {
-      if (y_true[order[j]] == pos_label) tp += 1; else fp += 1;
+      if (y_true[order[j]] == pos_label)
+        tp += 1;
+      else
+        fp += 1;
       ++j;
     }
     const double precision = tp / (tp + fp);
@@ -407,12 +426,14 @@ double average_precision_score(std::span<const double> y_true, std::span<const d
   return ap;
 }
 
-double brier_score_loss(std::span<const double> y_true, std::span<const double> y_prob, double pos_label) {
+double brier_score_loss(std::span<const double> y_true, std::span<const double> y_prob,
+                        double pos_label) {
   check_pair("brier_score", y_true, y_prob);
   for (double p : y_prob)
     if (p < 0 || p > 1) fail("brier_score", "y_prob contains values outside [0, 1]");
   const auto labels = distinct_sorted(y_true);
-  if (labels.size() > 2) fail("brier_score", "y_true is multiclass; only binary targets are supported");
+  if (labels.size() > 2)
+    fail("brier_score", "y_true is multiclass; only binary targets are supported");
   double s = 0;
   for (std::size_t i = 0; i < y_true.size(); ++i) {
     const double d = (y_true[i] == pos_label ? 1.0 : 0.0) - y_prob[i];
@@ -499,7 +520,8 @@ double explained_variance_score(std::span<const double> y_true, std::span<const 
   return force_finite(num / n, den / n);
 }
 
-double mean_absolute_percentage_error(std::span<const double> y_true, std::span<const double> y_pred) {
+double mean_absolute_percentage_error(std::span<const double> y_true,
+                                      std::span<const double> y_pred) {
   check_pair("mean_absolute_percentage_error", y_true, y_pred);
   double s = 0;
   for (std::size_t i = 0; i < y_true.size(); ++i)
@@ -524,9 +546,29 @@ double mean_squared_log_error(std::span<const double> y_true, std::span<const do
 namespace {
 
 enum class Id {
-  kAccuracy, kBalancedAccuracy, kPrecision, kRecall, kF1, kMcc, kRocAuc, kRocAucOvr, kRocAucOvo,
-  kRocAucOvrW, kRocAucOvoW, kLogLoss, kAveragePrecision, kBrier, kR2, kExplainedVariance,
-  kMaxError, kMae, kMse, kRmse, kMedae, kMape, kMsle,
+  kAccuracy,
+  kBalancedAccuracy,
+  kPrecision,
+  kRecall,
+  kF1,
+  kMcc,
+  kRocAuc,
+  kRocAucOvr,
+  kRocAucOvo,
+  kRocAucOvrW,
+  kRocAucOvoW,
+  kLogLoss,
+  kAveragePrecision,
+  kBrier,
+  kR2,
+  kExplainedVariance,
+  kMaxError,
+  kMae,
+  kMse,
+  kRmse,
+  kMedae,
+  kMape,
+  kMsle,
 };
 
 struct Entry {
@@ -540,27 +582,50 @@ const std::vector<Entry>& entries() {
     using S = ScorerInput;
     std::vector<Entry> e = {
         {{"accuracy", true, S::kPredict, true, "fraction of correct labels"}, Id::kAccuracy},
-        {{"balanced_accuracy", true, S::kPredict, true, "mean per-class recall"}, Id::kBalancedAccuracy},
-        {{"matthews_corrcoef", true, S::kPredict, true, "Matthews correlation coefficient (multiclass R_K)"}, Id::kMcc},
-        {{"roc_auc", true, S::kThreshold, true, "binary ROC AUC from decision_function, else predict_proba"}, Id::kRocAuc},
-        {{"roc_auc_ovr", true, S::kProba, true, "multiclass ROC AUC, one-vs-rest, macro"}, Id::kRocAucOvr},
-        {{"roc_auc_ovo", true, S::kProba, true, "multiclass ROC AUC, one-vs-one, macro"}, Id::kRocAucOvo},
-        {{"roc_auc_ovr_weighted", true, S::kProba, true, "multiclass ROC AUC, one-vs-rest, prevalence-weighted"}, Id::kRocAucOvrW},
-        {{"roc_auc_ovo_weighted", true, S::kProba, true, "multiclass ROC AUC, one-vs-one, prevalence-weighted"}, Id::kRocAucOvoW},
-        {{"neg_log_loss", false, S::kProba, true, "-log loss (eps 1e-15, rows renormalised)"}, Id::kLogLoss},
-        {{"average_precision", true, S::kThreshold, true, "binary average precision (pos_label 1)"}, Id::kAveragePrecision},
-        {{"neg_brier_score", false, S::kProba, true, "-Brier score of the positive-class probability"}, Id::kBrier},
+        {{"balanced_accuracy", true, S::kPredict, true, "mean per-class recall"},
+         Id::kBalancedAccuracy},
+        {{"matthews_corrcoef", true, S::kPredict, true,
+          "Matthews correlation coefficient (multiclass R_K)"},
+         Id::kMcc},
+        {{"roc_auc", true, S::kThreshold, true,
+          "binary ROC AUC from decision_function, else predict_proba"},
+         Id::kRocAuc},
+        {{"roc_auc_ovr", true, S::kProba, true, "multiclass ROC AUC, one-vs-rest, macro"},
+         Id::kRocAucOvr},
+        {{"roc_auc_ovo", true, S::kProba, true, "multiclass ROC AUC, one-vs-one, macro"},
+         Id::kRocAucOvo},
+        {{"roc_auc_ovr_weighted", true, S::kProba, true,
+          "multiclass ROC AUC, one-vs-rest, prevalence-weighted"},
+         Id::kRocAucOvrW},
+        {{"roc_auc_ovo_weighted", true, S::kProba, true,
+          "multiclass ROC AUC, one-vs-one, prevalence-weighted"},
+         Id::kRocAucOvoW},
+        {{"neg_log_loss", false, S::kProba, true, "-log loss (eps 1e-15, rows renormalised)"},
+         Id::kLogLoss},
+        {{"average_precision", true, S::kThreshold, true, "binary average precision (pos_label 1)"},
+         Id::kAveragePrecision},
+        {{"neg_brier_score", false, S::kProba, true,
+          "-Brier score of the positive-class probability"},
+         Id::kBrier},
         {{"r2", true, S::kPredict, false, "coefficient of determination"}, Id::kR2},
-        {{"explained_variance", true, S::kPredict, false, "explained variance"}, Id::kExplainedVariance},
+        {{"explained_variance", true, S::kPredict, false, "explained variance"},
+         Id::kExplainedVariance},
         {{"max_error", false, S::kPredict, false, "-maximum absolute error"}, Id::kMaxError},
         {{"neg_mean_absolute_error", false, S::kPredict, false, "-mean absolute error"}, Id::kMae},
         {{"neg_mean_squared_error", false, S::kPredict, false, "-mean squared error"}, Id::kMse},
-        {{"neg_root_mean_squared_error", false, S::kPredict, false, "-root mean squared error"}, Id::kRmse},
-        {{"neg_median_absolute_error", false, S::kPredict, false, "-median absolute error"}, Id::kMedae},
-        {{"neg_mean_absolute_percentage_error", false, S::kPredict, false, "-mean absolute percentage error"}, Id::kMape},
-        {{"neg_mean_squared_log_error", false, S::kPredict, false, "-mean squared logarithmic error"}, Id::kMsle},
+        {{"neg_root_mean_squared_error", false, S::kPredict, false, "-root mean squared error"},
+         Id::kRmse},
+        {{"neg_median_absolute_error", false, S::kPredict, false, "-median absolute error"},
+         Id::kMedae},
+        {{"neg_mean_absolute_percentage_error", false, S::kPredict, false,
+          "-mean absolute percentage error"},
+         Id::kMape},
+        {{"neg_mean_squared_log_error", false, S::kPredict, false,
+          "-mean squared logarithmic error"},
+         Id::kMsle},
     };
-    const std::pair<const char*, Id> prf[] = {{"precision", Id::kPrecision}, {"recall", Id::kRecall}, {"f1", Id::kF1}};
+    const std::pair<const char*, Id> prf[] = {
+        {"precision", Id::kPrecision}, {"recall", Id::kRecall}, {"f1", Id::kF1}};
     const std::pair<const char*, Average> avg[] = {{"", Average::kBinary},
                                                    {"_micro", Average::kMicro},
                                                    {"_macro", Average::kMacro},
@@ -570,8 +635,10 @@ const std::vector<Entry>& entries() {
         e.push_back({{std::string(base) + suffix, true, S::kPredict, true,
                       std::string(base) + ", average=" + average_name(average) +
                           (average == Average::kBinary ? " (pos_label 1)" : "")},
-                     id, average});
-    std::sort(e.begin(), e.end(), [](const Entry& a, const Entry& b) { return a.info.name < b.info.name; });
+                     id,
+                     average});
+    std::sort(e.begin(), e.end(),
+              [](const Entry& a, const Entry& b) { return a.info.name < b.info.name; });
     return e;
   }();
   return table;
@@ -605,7 +672,8 @@ const ScorerInfo* find_scorer(std::string_view name) {
   return e ? &e->info : nullptr;
 }
 
-double score(std::string_view scorer, const Model& fitted, const MatrixRef& X, std::span<const double> y) {
+double score(std::string_view scorer, const Model& fitted, const MatrixRef& X,
+             std::span<const double> y) {
   const Entry* e = find_entry(scorer);
   if (!e) {
     std::string known;
@@ -624,22 +692,38 @@ double score(std::string_view scorer, const Model& fitted, const MatrixRef& X, s
     const Vector pred_v = fitted.predict(X);
     const std::span<const double> pred(pred_v.data(), static_cast<std::size_t>(pred_v.size()));
     switch (e->id) {
-      case Id::kAccuracy: return accuracy_score(y, pred);
-      case Id::kBalancedAccuracy: return balanced_accuracy_score(y, pred);
-      case Id::kPrecision: return precision_score(y, pred, e->average);
-      case Id::kRecall: return recall_score(y, pred, e->average);
-      case Id::kF1: return f1_score(y, pred, e->average);
-      case Id::kMcc: return matthews_corrcoef(y, pred);
-      case Id::kR2: return r2_score(y, pred);
-      case Id::kExplainedVariance: return explained_variance_score(y, pred);
-      case Id::kMaxError: return sign * max_error(y, pred);
-      case Id::kMae: return sign * mean_absolute_error(y, pred);
-      case Id::kMse: return sign * mean_squared_error(y, pred);
-      case Id::kRmse: return sign * root_mean_squared_error(y, pred);
-      case Id::kMedae: return sign * median_absolute_error(y, pred);
-      case Id::kMape: return sign * mean_absolute_percentage_error(y, pred);
-      case Id::kMsle: return sign * mean_squared_log_error(y, pred);
-      default: break;
+      case Id::kAccuracy:
+        return accuracy_score(y, pred);
+      case Id::kBalancedAccuracy:
+        return balanced_accuracy_score(y, pred);
+      case Id::kPrecision:
+        return precision_score(y, pred, e->average);
+      case Id::kRecall:
+        return recall_score(y, pred, e->average);
+      case Id::kF1:
+        return f1_score(y, pred, e->average);
+      case Id::kMcc:
+        return matthews_corrcoef(y, pred);
+      case Id::kR2:
+        return r2_score(y, pred);
+      case Id::kExplainedVariance:
+        return explained_variance_score(y, pred);
+      case Id::kMaxError:
+        return sign * max_error(y, pred);
+      case Id::kMae:
+        return sign * mean_absolute_error(y, pred);
+      case Id::kMse:
+        return sign * mean_squared_error(y, pred);
+      case Id::kRmse:
+        return sign * root_mean_squared_error(y, pred);
+      case Id::kMedae:
+        return sign * median_absolute_error(y, pred);
+      case Id::kMape:
+        return sign * mean_absolute_percentage_error(y, pred);
+      case Id::kMsle:
+        return sign * mean_squared_log_error(y, pred);
+      default:
+        break;
     }
     throw Error(Errc::kInternal, "scorer '" + name + "' has no predict implementation");
   }
@@ -648,18 +732,24 @@ double score(std::string_view scorer, const Model& fitted, const MatrixRef& X, s
   const bool binary_y = y_labels.size() <= 2;
 
   if (e->info.input == ScorerInput::kThreshold) {
-    if (!binary_y) fail(name, "multiclass format is not supported (y has " + std::to_string(y_labels.size()) + " labels)");
+    if (!binary_y)
+      fail(name, "multiclass format is not supported (y has " + std::to_string(y_labels.size()) +
+                     " labels)");
     std::vector<double> s;
     if (!fitted.is_classifier()) {
       const Vector p = fitted.predict(X);
       s.assign(p.data(), p.data() + p.size());
     } else if (fitted.has_decision_function()) {
       const Matrix d = fitted.decision_function(X);
-      if (d.cols() != 1) fail(name, "the decision function has " + std::to_string(d.cols()) + " columns for a binary target");
+      if (d.cols() != 1)
+        fail(name, "the decision function has " + std::to_string(d.cols()) +
+                       " columns for a binary target");
       s = column_of(d, 0);
     } else {
       const Matrix p = fitted.predict_proba(X);
-      if (p.cols() > 2) fail(name, "multiclass format is not supported (the model has " + std::to_string(p.cols()) + " classes)");
+      if (p.cols() > 2)
+        fail(name, "multiclass format is not supported (the model has " + std::to_string(p.cols()) +
+                       " classes)");
       s = column_of(p, p.cols() - 1);
     }
     if (e->id == Id::kRocAuc) return roc_auc_score(y, s);
@@ -673,19 +763,29 @@ double score(std::string_view scorer, const Model& fitted, const MatrixRef& X, s
     // sklearn's _select_proba_binary: the column of classes_[1]
     const std::vector<double> p1 = column_of(proba, proba.cols() - 1);
     switch (e->id) {
-      case Id::kLogLoss: return sign * log_loss_binary(y, p1);
-      case Id::kBrier: return sign * brier_score_loss(y, p1, classes.empty() ? 1.0 : classes.back());
-      default: return roc_auc_score(y, p1);  // roc_auc_ovr/ovo on a binary target
+      case Id::kLogLoss:
+        return sign * log_loss_binary(y, p1);
+      case Id::kBrier:
+        return sign * brier_score_loss(y, p1, classes.empty() ? 1.0 : classes.back());
+      default:
+        return roc_auc_score(y, p1);  // roc_auc_ovr/ovo on a binary target
     }
   }
   switch (e->id) {
-    case Id::kLogLoss: return sign * log_loss(y, proba, classes);
-    case Id::kRocAucOvr: return roc_auc_score_multiclass(y, proba, classes, MultiClass::kOvr, false);
-    case Id::kRocAucOvo: return roc_auc_score_multiclass(y, proba, classes, MultiClass::kOvo, false);
-    case Id::kRocAucOvrW: return roc_auc_score_multiclass(y, proba, classes, MultiClass::kOvr, true);
-    case Id::kRocAucOvoW: return roc_auc_score_multiclass(y, proba, classes, MultiClass::kOvo, true);
-    case Id::kBrier: fail(name, "only binary targets are supported");
-    default: break;
+    case Id::kLogLoss:
+      return sign * log_loss(y, proba, classes);
+    case Id::kRocAucOvr:
+      return roc_auc_score_multiclass(y, proba, classes, MultiClass::kOvr, false);
+    case Id::kRocAucOvo:
+      return roc_auc_score_multiclass(y, proba, classes, MultiClass::kOvo, false);
+    case Id::kRocAucOvrW:
+      return roc_auc_score_multiclass(y, proba, classes, MultiClass::kOvr, true);
+    case Id::kRocAucOvoW:
+      return roc_auc_score_multiclass(y, proba, classes, MultiClass::kOvo, true);
+    case Id::kBrier:
+      fail(name, "only binary targets are supported");
+    default:
+      break;
   }
   throw Error(Errc::kInternal, "scorer '" + name + "' has no proba implementation");
 }

@@ -36,8 +36,8 @@ namespace freshet {
 enum class Average { kBinary, kMicro, kMacro, kWeighted };
 
 struct ConfusionMatrix {
-  std::vector<double> labels;         // ascending; row i = true labels[i], column j = predicted
-  std::vector<std::int64_t> counts;   // row-major, labels.size() x labels.size()
+  std::vector<double> labels;        // ascending; row i = true labels[i], column j = predicted
+  std::vector<std::int64_t> counts;  // row-major, labels.size() x labels.size()
   std::int64_t at(std::size_t true_index, std::size_t pred_index) const {
     return counts[true_index * labels.size() + pred_index];
   }
@@ -101,7 +101,8 @@ double max_error(std::span<const double> y_true, std::span<const double> y_pred)
 double r2_score(std::span<const double> y_true, std::span<const double> y_pred);
 double explained_variance_score(std::span<const double> y_true, std::span<const double> y_pred);
 // |y - p| / max(|y|, DBL_EPSILON), averaged (sklearn's definition).
-double mean_absolute_percentage_error(std::span<const double> y_true, std::span<const double> y_pred);
+double mean_absolute_percentage_error(std::span<const double> y_true,
+                                      std::span<const double> y_pred);
 // Requires y_true, y_pred >= 0.
 double mean_squared_log_error(std::span<const double> y_true, std::span<const double> y_pred);
 
@@ -117,11 +118,11 @@ enum class ScorerInput {
 };
 
 struct ScorerInfo {
-  std::string name;             // sklearn's scorer name, e.g. "neg_log_loss"
+  std::string name;               // sklearn's scorer name, e.g. "neg_log_loss"
   bool greater_is_better = true;  // false: the reported score is the negated metric
   ScorerInput input = ScorerInput::kPredict;
-  bool classification = true;   // needs a classifier (labels) rather than a regressor
-  std::string description;      // one line for --help
+  bool classification = true;  // needs a classifier (labels) rather than a regressor
+  std::string description;     // one line for --help
 };
 
 // Every scorer, sorted by name.

@@ -1,14 +1,15 @@
 // Metrics against scikit-learn 1.2.1 (shared/reference/sklearn/metrics.csv, computed by
 // sklearn.metrics from metrics_inputs.csv): every row of the golden file is checked.
+#include "core/metrics.hpp"
+
+#include <doctest/doctest.h>
+
 #include <cmath>
 #include <map>
 #include <string>
 
-#include <doctest/doctest.h>
-
 #include "core/csv.hpp"
 #include "core/error.hpp"
-#include "core/metrics.hpp"
 
 using namespace freshet;
 
@@ -68,8 +69,10 @@ double compute(const Inputs& in, const std::string& case_name, const std::string
         proba(static_cast<Eigen::Index>(r), c) = v.at("p" + std::to_string(c))[r];
     const std::vector<double> classes = {0, 1, 2};
     if (metric == "log_loss") return log_loss(yt, proba, classes);
-    if (metric == "roc_auc_ovr_macro") return roc_auc_score_multiclass(yt, proba, classes, MultiClass::kOvr);
-    if (metric == "roc_auc_ovo_macro") return roc_auc_score_multiclass(yt, proba, classes, MultiClass::kOvo);
+    if (metric == "roc_auc_ovr_macro")
+      return roc_auc_score_multiclass(yt, proba, classes, MultiClass::kOvr);
+    if (metric == "roc_auc_ovo_macro")
+      return roc_auc_score_multiclass(yt, proba, classes, MultiClass::kOvo);
   }
   if (v.count("y_score")) {
     const auto& s = v.at("y_score");
@@ -113,8 +116,8 @@ TEST_CASE("metrics: argument errors") {
   const std::vector<double> a = {0, 1, 1}, b = {0, 1};
   CHECK_THROWS_AS(accuracy_score(a, b), Error);
   const std::vector<double> three = {0, 1, 2}, two = {2, 3, 2};
-  CHECK_THROWS_AS(f1_score(three, three), Error);   // multiclass with average=binary
-  CHECK_THROWS_AS(f1_score(two, two), Error);       // pos_label 1 not among {2, 3}
+  CHECK_THROWS_AS(f1_score(three, three), Error);  // multiclass with average=binary
+  CHECK_THROWS_AS(f1_score(two, two), Error);      // pos_label 1 not among {2, 3}
   CHECK_THROWS_AS(roc_auc_score(std::vector<double>{1, 1}, std::vector<double>{0.2, 0.3}), Error);
   CHECK(find_scorer("neg_log_loss") != nullptr);
   CHECK_FALSE(find_scorer("neg_log_loss")->greater_is_better);
@@ -146,7 +149,8 @@ class FakeModel : public Model {
   void fit(const MatrixRef&, std::span<const double>, const FitContext&) override {}
   Vector predict(const MatrixRef& X) const override {
     Vector out(X.rows());
-    for (Eigen::Index r = 0; r < X.rows(); ++r) out(r) = classifier_ ? (X(r, 0) >= 0.5 ? 1.0 : 0.0) : X(r, 0);
+    for (Eigen::Index r = 0; r < X.rows(); ++r)
+      out(r) = classifier_ ? (X(r, 0) >= 0.5 ? 1.0 : 0.0) : X(r, 0);
     return out;
   }
   Matrix predict_proba(const MatrixRef& X) const override {
@@ -159,7 +163,9 @@ class FakeModel : public Model {
   }
   Matrix decision_function(const MatrixRef& X) const override { return -X.col(0); }
   bool has_decision_function() const override { return decision_; }
-  std::vector<double> classes() const override { return classifier_ ? std::vector<double>{0, 1} : std::vector<double>{}; }
+  std::vector<double> classes() const override {
+    return classifier_ ? std::vector<double>{0, 1} : std::vector<double>{};
+  }
   std::unique_ptr<Model> clone() const override { return std::make_unique<FakeModel>(*this); }
 
  private:
@@ -203,11 +209,14 @@ TEST_CASE("metrics: scorers read the right model output and sign") {
   const FakeModel regressor(false, false);
   CHECK(near(score("r2", regressor, Xr, rt), golden("regression", "r2")));
   CHECK(near(score("neg_mean_squared_error", regressor, Xr, rt), -golden("regression", "mse")));
-  CHECK(near(score("neg_root_mean_squared_error", regressor, Xr, rt), -golden("regression", "rmse")));
+  CHECK(
+      near(score("neg_root_mean_squared_error", regressor, Xr, rt), -golden("regression", "rmse")));
   CHECK(near(score("neg_mean_absolute_error", regressor, Xr, rt), -golden("regression", "mae")));
-  CHECK(near(score("neg_median_absolute_error", regressor, Xr, rt), -golden("regression", "median_absolute_error")));
+  CHECK(near(score("neg_median_absolute_error", regressor, Xr, rt),
+             -golden("regression", "median_absolute_error")));
   CHECK(near(score("max_error", regressor, Xr, rt), -golden("regression", "max_error")));
-  CHECK(near(score("explained_variance", regressor, Xr, rt), golden("regression", "explained_variance")));
+  CHECK(near(score("explained_variance", regressor, Xr, rt),
+             golden("regression", "explained_variance")));
 
   CHECK_THROWS_AS(score("no_such_scorer", regressor, Xr, rt), Error);
   CHECK_THROWS_AS(score("neg_log_loss", regressor, Xr, rt), Error);
@@ -220,11 +229,27 @@ TEST_CASE("metrics: scorers read the right model output and sign") {
 TEST_CASE("metrics: all_scorers is sorted and knows sklearn's names") {
   const auto& all = all_scorers();
   for (std::size_t i = 1; i < all.size(); ++i) CHECK(all[i - 1].name < all[i].name);
-  for (const char* name : {"accuracy", "balanced_accuracy", "f1", "f1_macro", "f1_micro", "f1_weighted",
-                           "precision", "recall_weighted", "matthews_corrcoef", "roc_auc", "roc_auc_ovr",
-                           "roc_auc_ovo", "neg_log_loss", "average_precision", "neg_brier_score", "r2",
-                           "explained_variance", "max_error", "neg_mean_squared_error",
-                           "neg_root_mean_squared_error", "neg_mean_absolute_error",
+  for (const char* name : {"accuracy",
+                           "balanced_accuracy",
+                           "f1",
+                           "f1_macro",
+                           "f1_micro",
+                           "f1_weighted",
+                           "precision",
+                           "recall_weighted",
+                           "matthews_corrcoef",
+                           "roc_auc",
+                           "roc_auc_ovr",
+                           "roc_auc_ovo",
+                           "neg_log_loss",
+                           "average_precision",
+                           "neg_brier_score",
+                           "r2",
+                           "explained_variance",
+                           "max_error",
+                           "neg_mean_squared_error",
+                           "neg_root_mean_squared_error",
+                           "neg_mean_absolute_error",
                            "neg_median_absolute_error"})
     CHECK_MESSAGE(find_scorer(name) != nullptr, name);
 }

@@ -78,8 +78,8 @@ void register_model(ModelInfo info) {
   auto& reg = registry();
   std::lock_guard lock(reg.mutex);
   if (reg.models.count(info.name) != 0) {
-    throw Error(Errc::kInvalidArgument, "register_model: model '" + info.name +
-                                            "' is already registered");
+    throw Error(Errc::kInvalidArgument,
+                "register_model: model '" + info.name + "' is already registered");
   }
   std::string key = info.name;
   reg.models.emplace(std::move(key), std::move(info));
@@ -117,8 +117,8 @@ std::string_view trim(std::string_view s) {
 bool valid_identifier(std::string_view s) {
   if (s.empty()) return false;
   return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-' || c == '.';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '.';
   });
 }
 
@@ -196,9 +196,9 @@ std::string subject(std::string_view model) {
 
 [[noreturn]] void bad_param(std::string_view model, std::string_view name, std::string_view what,
                             std::string_view got) {
-  throw Error(Errc::kInvalidArgument, subject(model) + ": parameter '" +
-                                          std::string(name) + "' must be " + std::string(what) +
-                                          ", got \"" + std::string(got) + "\"");
+  throw Error(Errc::kInvalidArgument, subject(model) + ": parameter '" + std::string(name) +
+                                          "' must be " + std::string(what) + ", got \"" +
+                                          std::string(got) + "\"");
 }
 
 const std::string* lookup(const ModelParams& params, std::string_view name) {
@@ -212,7 +212,8 @@ std::string range_text(const NumberRange& r, bool integer) {
     out += std::string(" in ") + (r.min_open ? "(" : "[") + format_double(*r.min) + ", " +
            format_double(*r.max) + (r.max_open ? ")" : "]");
   } else if (r.min) {
-    if (*r.min == 0.0 && !r.min_open) return integer ? "a non-negative integer" : "a non-negative number";
+    if (*r.min == 0.0 && !r.min_open)
+      return integer ? "a non-negative integer" : "a non-negative number";
     if (*r.min == 0.0 && r.min_open) return integer ? "a positive integer" : "a positive number";
     out += std::string(r.min_open ? " > " : " >= ") + format_double(*r.min);
   } else if (r.max) {
@@ -234,8 +235,7 @@ void check_param_names(const ModelParams& params, std::span<const std::string_vi
   for (const auto& [name, value] : params) {
     if (std::find(known.begin(), known.end(), std::string_view(name)) == known.end()) {
       throw Error(Errc::kInvalidArgument, subject(model) + ": unknown parameter '" + name +
-                                              "' (known: " +
-                                              join_names(known) + ")");
+                                              "' (known: " + join_names(known) + ")");
     }
   }
 }
@@ -312,9 +312,10 @@ std::string param_choice(const ModelParams& params, std::string_view name,
   for (auto c : choices) {
     if (*text == c) return *text;
   }
-  bad_param(model, name,
-            "one of " + join_names(std::span<const std::string_view>(choices.begin(), choices.size())),
-            *text);
+  bad_param(
+      model, name,
+      "one of " + join_names(std::span<const std::string_view>(choices.begin(), choices.size())),
+      *text);
 }
 
 std::string param_text(double value) { return format_double(value); }
@@ -362,10 +363,9 @@ void check_predict_input(std::string_view model, const MatrixRef& X, std::size_t
   for (Eigen::Index j = 0; j < X.cols(); ++j) {
     for (Eigen::Index i = 0; i < X.rows(); ++i) {
       if (!std::isfinite(X(i, j))) {
-        throw Error(Errc::kInvalidArgument, m + "X has a non-finite value (" +
-                                                format_double(X(i, j)) + ") at row " +
-                                                std::to_string(i) + ", column " +
-                                                std::to_string(j));
+        throw Error(Errc::kInvalidArgument,
+                    m + "X has a non-finite value (" + format_double(X(i, j)) + ") at row " +
+                        std::to_string(i) + ", column " + std::to_string(j));
       }
     }
   }
@@ -378,8 +378,8 @@ EncodedLabels encode_labels(std::span<const double> y) {
   out.classes.erase(std::unique(out.classes.begin(), out.classes.end()), out.classes.end());
   out.codes.resize(y.size());
   for (std::size_t i = 0; i < y.size(); ++i) {
-    out.codes[i] = static_cast<int>(
-        std::lower_bound(out.classes.begin(), out.classes.end(), y[i]) - out.classes.begin());
+    out.codes[i] = static_cast<int>(std::lower_bound(out.classes.begin(), out.classes.end(), y[i]) -
+                                    out.classes.begin());
   }
   return out;
 }

@@ -19,6 +19,7 @@
 // factory runs. Registry functions are thread-safe; register_model throws Error(kInvalidArgument)
 // on an empty or duplicate name.
 
+#include <Eigen/Dense>
 #include <cstddef>
 #include <functional>
 #include <map>
@@ -28,8 +29,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <Eigen/Dense>
 
 namespace freshet {
 
@@ -45,7 +44,8 @@ using ModelParams = std::map<std::string, std::string, std::less<>>;
 // How fit() may parallelise inside one fit (trees of a forest). core may not depend on mproc, so
 // the caller passes the executor's loop in: xval passes mproc::Executor::parallel_for. The
 // default runs serially. body(i) must be safe to run concurrently for different i.
-using ParallelFor = std::function<void(std::size_t n, const std::function<void(std::size_t)>& body)>;
+using ParallelFor =
+    std::function<void(std::size_t n, const std::function<void(std::size_t)>& body)>;
 
 struct FitContext {
   ParallelFor parallel_for = {};  // empty: serial
@@ -63,7 +63,8 @@ class Model {
 
   // Fits on rows of X. Throws Error(kInvalidArgument) on shape mismatches or NaN input (with
   // the model's name), never on numerical trouble that sklearn tolerates.
-  virtual void fit(const MatrixRef& X, std::span<const double> y, const FitContext& context = {}) = 0;
+  virtual void fit(const MatrixRef& X, std::span<const double> y,
+                   const FitContext& context = {}) = 0;
   // Predicted values (regressors) or labels (classifiers), one per row.
   virtual Vector predict(const MatrixRef& X) const = 0;
   // Classifiers: probabilities, rows x classes().size(). Regressors throw Error(kInvalidArgument).
@@ -111,7 +112,8 @@ std::vector<const ModelInfo*> all_models();  // sorted by name
 
 // Built-in registration, one function per source file (called once by the registry in
 // core/model.cpp).
-void register_linear_models();     // core/models_linear.cpp: linear, ridge, lasso, elastic_net, logistic
+void register_linear_models();     // core/models_linear.cpp: linear, ridge, lasso, elastic_net,
+                                   // logistic
 void register_bayes_models();      // core/models_bayes.cpp: gaussian_nb
 void register_neighbors_models();  // core/models_neighbors.cpp: knn_classifier, knn_regressor
 void register_tree_models();       // core/models_tree.cpp: decision trees, random forests

@@ -51,8 +51,7 @@ std::int64_t param_int(const ModelParams& params, std::string_view name, std::in
 // An integer or "none"/"None" (std::nullopt), e.g. max_depth.
 std::optional<std::int64_t> param_optional_int(const ModelParams& params, std::string_view name,
                                                std::optional<std::int64_t> fallback,
-                                               std::string_view model,
-                                               std::int64_t min = INT64_MIN,
+                                               std::string_view model, std::int64_t min = INT64_MIN,
                                                std::int64_t max = INT64_MAX);
 // true/false, True/False, 1/0, yes/no.
 bool param_bool(const ModelParams& params, std::string_view name, bool fallback,

@@ -1,15 +1,15 @@
 // The model registry, spec parsing, parameter helpers and plug-in models.
+#include "core/model.hpp"
+
 #include <dlfcn.h>
+#include <doctest/doctest.h>
 
 #include <algorithm>
 #include <functional>
 #include <string>
 
-#include <doctest/doctest.h>
-
 #include "core/error.hpp"
 #include "core/format.hpp"
-#include "core/model.hpp"
 #include "core/model_params.hpp"
 
 using namespace freshet;
@@ -60,7 +60,8 @@ TEST_CASE("registry: built-ins on first use, sorted, unknown names list the know
   REQUIRE(!models.empty());
   CHECK(std::is_sorted(models.begin(), models.end(),
                        [](const ModelInfo* a, const ModelInfo* b) { return a->name < b->name; }));
-  for (const char* name : {"linear_regression", "ridge", "lasso", "elastic_net", "logistic_regression"}) {
+  for (const char* name :
+       {"linear_regression", "ridge", "lasso", "elastic_net", "logistic_regression"}) {
     const ModelInfo* info = find_model(name);
     REQUIRE(info != nullptr);
     CHECK(info->name == name);
@@ -72,7 +73,8 @@ TEST_CASE("registry: built-ins on first use, sorted, unknown names list the know
       INFO(name << "." << p.name);
       REQUIRE(model->params().count(p.name) == 1);
       double listed = 0, actual = 0;
-      if (parse_double(p.default_value, listed) && parse_double(model->params().at(p.name), actual)) {
+      if (parse_double(p.default_value, listed) &&
+          parse_double(model->params().at(p.name), actual)) {
         CHECK(listed == actual);
       } else {
         CHECK(model->params().at(p.name) == p.default_value);
@@ -89,9 +91,8 @@ TEST_CASE("registry: built-ins on first use, sorted, unknown names list the know
 
 TEST_CASE("register_model refuses duplicates and incomplete entries") {
   CHECK(error_of([] {
-          register_model({.name = "ridge", .make = [](const ModelParams&) {
-                            return make_model("ridge");
-                          }});
+          register_model(
+              {.name = "ridge", .make = [](const ModelParams&) { return make_model("ridge"); }});
         }) == "register_model: model 'ridge' is already registered");
   CHECK(error_of([] { register_model({.name = "no_factory"}); }) ==
         "register_model: model 'no_factory' has no factory");
@@ -99,8 +100,8 @@ TEST_CASE("register_model refuses duplicates and incomplete entries") {
 }
 
 TEST_CASE("parameter helpers: ranges, integers, booleans, choices, optional integers") {
-  const ModelParams p{{"a", "0.5"}, {"n", "5"}, {"f", "5.5"}, {"b", "True"}, {"c", "gini"},
-                      {"d", "none"}, {"x", "abc"}};
+  const ModelParams p{{"a", "0.5"},  {"n", "5"},    {"f", "5.5"}, {"b", "True"},
+                      {"c", "gini"}, {"d", "none"}, {"x", "abc"}};
   CHECK(param_number(p, "a", 1.0, "m", kUnitInterval) == 0.5);
   CHECK(param_number(p, "missing", 1.5, "m") == 1.5);
   CHECK(param_int(p, "n", 0, "m", 1, 10) == 5);
@@ -116,8 +117,9 @@ TEST_CASE("parameter helpers: ranges, integers, booleans, choices, optional inte
   CHECK(param_optional_int(p, "missing", 3, "m") == 3);
   CHECK(error_of([&] { param_number(p, "x", 0, "transformer 't'"); }) ==
         "transformer 't': parameter 'x' must be a number, got \"abc\"");
-  CHECK(error_of([&] { check_param_names(p, {"a", "n"}, "m"); }) ==
-        "model 'm': unknown parameter 'b' (known: a, n)");
+  CHECK(error_of([&] {
+          check_param_names(p, {"a", "n"}, "m");
+        }) == "model 'm': unknown parameter 'b' (known: a, n)");
   CHECK(param_text(std::optional<std::int64_t>()) == "none");
   CHECK(param_text(0.1) == "0.1");
 

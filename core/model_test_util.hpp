@@ -60,8 +60,8 @@ inline std::vector<Fold> kfold(std::size_t n, std::size_t k) {
 
 // shared/reference/sklearn/<dataset>/folds_<splitter>.csv.
 inline std::vector<Fold> read_folds(const std::string& dataset, const std::string& splitter) {
-  const Table t = read_csv(shared_dir() + "/reference/sklearn/" + dataset + "/folds_" + splitter +
-                           ".csv");
+  const Table t =
+      read_csv(shared_dir() + "/reference/sklearn/" + dataset + "/folds_" + splitter + ".csv");
   std::vector<Fold> folds;
   const auto split = t.column("split").i64();
   const auto row = t.column("row").i64();
@@ -69,17 +69,20 @@ inline std::vector<Fold> read_folds(const std::string& dataset, const std::strin
   for (std::size_t i = 0; i < t.num_rows(); ++i) {
     const auto s = static_cast<std::size_t>(split[i]);
     if (folds.size() <= s) folds.resize(s + 1);
-    (role[i] == "train" ? folds[s].train : folds[s].test).push_back(static_cast<std::size_t>(row[i]));
+    (role[i] == "train" ? folds[s].train : folds[s].test)
+        .push_back(static_cast<std::size_t>(row[i]));
   }
   return folds;
 }
 
 inline Matrix take_rows(const Matrix& X, const std::vector<std::size_t>& rows) {
   Matrix out(static_cast<Eigen::Index>(rows.size()), X.cols());
-  for (std::size_t i = 0; i < rows.size(); ++i) out.row(static_cast<Eigen::Index>(i)) = X.row(static_cast<Eigen::Index>(rows[i]));
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    out.row(static_cast<Eigen::Index>(i)) = X.row(static_cast<Eigen::Index>(rows[i]));
   return out;
 }
-inline std::vector<double> take(const std::vector<double>& y, const std::vector<std::size_t>& rows) {
+inline std::vector<double> take(const std::vector<double>& y,
+                                const std::vector<std::size_t>& rows) {
   std::vector<double> out;
   out.reserve(rows.size());
   for (auto r : rows) out.push_back(y[r]);
@@ -94,7 +97,8 @@ inline std::vector<double> reference_scores(const std::string& dataset, const st
   std::vector<double> out;
   for (std::size_t i = 0; i < t.num_rows(); ++i) {
     if (t.column("dataset").as_string(i) == dataset && t.column("model").as_string(i) == model &&
-        t.column("splitter").as_string(i) == splitter && t.column("metric").as_string(i) == metric) {
+        t.column("splitter").as_string(i) == splitter &&
+        t.column("metric").as_string(i) == metric) {
       const auto fold = static_cast<std::size_t>(t.column("fold").as_double(i));
       if (out.size() <= fold) out.resize(fold + 1);
       out[fold] = t.column("score").as_double(i);

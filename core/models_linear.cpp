@@ -129,7 +129,9 @@ class LinearRegression final : public LinearRegressorBase {
   static constexpr const char* kName = "linear_regression";
   std::string name() const override { return kName; }
   ModelParams params() const override { return {{"fit_intercept", param_text(fit_intercept_)}}; }
-  std::unique_ptr<Model> clone() const override { return std::make_unique<LinearRegression>(params()); }
+  std::unique_ptr<Model> clone() const override {
+    return std::make_unique<LinearRegression>(params());
+  }
 
   void fit(const MatrixRef& X, std::span<const double> y, const FitContext&) override {
     check_fit_input(kName, X, y);
@@ -204,8 +206,8 @@ struct CdResult {
 
 // sklearn's enet_coordinate_descent (cyclic, not positive): minimises
 // 0.5 ||y - Xw||^2 + l1 ||w||_1 + 0.5 l2 ||w||^2, starting from w. X is column-major.
-CdResult enet_coordinate_descent(Vector& w, double l1, double l2, const Matrix& X,
-                                 const Vector& y, int max_iter, double tol) {
+CdResult enet_coordinate_descent(Vector& w, double l1, double l2, const Matrix& X, const Vector& y,
+                                 int max_iter, double tol) {
   const auto n = X.rows(), p = X.cols();
   Vector norm_cols(p);
   {
@@ -286,8 +288,7 @@ class ElasticNet final : public LinearRegressorBase {
   ElasticNet(const ModelParams& p, bool lasso)
       : lasso_(lasso),
         alpha_(param_number(p, "alpha", 1.0, lasso ? "lasso" : "elastic_net", kNonNegative)),
-        l1_ratio_(lasso ? 1.0
-                        : param_number(p, "l1_ratio", 0.5, "elastic_net", kUnitInterval)),
+        l1_ratio_(lasso ? 1.0 : param_number(p, "l1_ratio", 0.5, "elastic_net", kUnitInterval)),
         fit_intercept_(param_bool(p, "fit_intercept", true, name())),
         max_iter_(param_int(p, "max_iter", 1000, name(), 1, std::numeric_limits<int>::max())),
         tol_(param_number(p, "tol", 1e-4, name(), kNonNegative)) {}
@@ -338,8 +339,8 @@ double expit(double z) {
 // (k)] with k = 1 (binary, sigmoid) or k = classes (softmax). Evaluations are O(n p k).
 class LogisticObjective {
  public:
-  LogisticObjective(const MatrixRef& X, const std::vector<int>& codes, int n_classes,
-                    double lambda, bool fit_intercept)
+  LogisticObjective(const MatrixRef& X, const std::vector<int>& codes, int n_classes, double lambda,
+                    bool fit_intercept)
       : X_(X),
         codes_(codes),
         k_(n_classes == 2 ? 1 : n_classes),
@@ -407,11 +408,12 @@ class LogisticObjective {
       }
     }
     Vector g(dim());
-    Eigen::Map<Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> G(
-        g.data(), k_, p_);
+    Eigen::Map<Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> G(g.data(),
+                                                                                         k_, p_);
     G.noalias() = E.transpose() * X_;
-    G += lambda_ * Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic,
-                                                  Eigen::RowMajor>>(theta.data(), k_, p_);
+    G += lambda_ *
+         Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+             theta.data(), k_, p_);
     if (fit_intercept_) g.tail(k_) = E.colwise().sum().transpose();
     return g;
   }
@@ -428,7 +430,9 @@ class LogisticObjective {
     Matrix Xw(n_, q);
     Vector w(n_);
     // Index of row j of the augmented block of class c in theta.
-    const auto at = [&](Eigen::Index c, Eigen::Index j) { return j < p_ ? c * p_ + j : k_ * p_ + c; };
+    const auto at = [&](Eigen::Index c, Eigen::Index j) {
+      return j < p_ ? c * p_ + j : k_ * p_ + c;
+    };
     for (Eigen::Index c = 0; c < k_; ++c) {
       for (Eigen::Index d = c; d < k_; ++d) {
         if (k_ == 1) {
@@ -491,8 +495,8 @@ class LogisticObjective {
       }
     }
     Vector out(dim());
-    Eigen::Map<Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> H(
-        out.data(), k_, p_);
+    Eigen::Map<Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> H(out.data(),
+                                                                                         k_, p_);
     H.noalias() = D.transpose() * X_;
     H += lambda_ * V;
     if (fit_intercept_) out.tail(k_) = D.colwise().sum().transpose();
@@ -526,7 +530,8 @@ int minimise_newton(LogisticObjective& obj, Vector& theta, int max_iter, Eigen::
   const auto dim = theta.size();
   const auto k = obj.k();
   // Dense: n p^2 k(k+1)/2 + dim^3/3 flops; CG: ~40 products of 4 n p k flops each.
-  const double dense_cost = static_cast<double>(n_rows) * static_cast<double>(n_features * n_features) *
+  const double dense_cost = static_cast<double>(n_rows) *
+                                static_cast<double>(n_features * n_features) *
                                 static_cast<double>(k * (k + 1)) / 2.0 +
                             std::pow(static_cast<double>(dim), 3) / 3.0;
   const double cg_cost = 40.0 * 4.0 * static_cast<double>(n_rows * n_features * k);
@@ -706,14 +711,15 @@ class LogisticRegression final : public Model {
 }  // namespace
 
 void register_linear_models() {
-  const ModelParamInfo fit_intercept{"fit_intercept", "true",
-                                     "fit an intercept (centre X and y) or pass through the origin"};
-  register_model({.name = "linear_regression",
-                  .description = "sklearn.linear_model.LinearRegression: ordinary least squares "
-                                 "(minimum-norm solution when X is rank-deficient)",
-                  .classifier = false,
-                  .params = {fit_intercept},
-                  .make = [](const ModelParams& p) { return std::make_unique<LinearRegression>(p); }});
+  const ModelParamInfo fit_intercept{
+      "fit_intercept", "true", "fit an intercept (centre X and y) or pass through the origin"};
+  register_model(
+      {.name = "linear_regression",
+       .description = "sklearn.linear_model.LinearRegression: ordinary least squares "
+                      "(minimum-norm solution when X is rank-deficient)",
+       .classifier = false,
+       .params = {fit_intercept},
+       .make = [](const ModelParams& p) { return std::make_unique<LinearRegression>(p); }});
   register_model({.name = "ridge",
                   .description = "sklearn.linear_model.Ridge: L2-penalised least squares "
                                  "(Cholesky on centred data, sklearn's solver='auto' for dense X)",
@@ -724,21 +730,24 @@ void register_linear_models() {
   const ModelParamInfo tol{"tol", "0.0001",
                            "stop when the duality gap < tol * y'y (checked after a sweep whose "
                            "largest update is < tol * largest coefficient)"};
-  register_model({.name = "lasso",
-                  .description = "sklearn.linear_model.Lasso: L1-penalised least squares, "
-                                 "sklearn's cyclic coordinate descent and stopping rule",
-                  .classifier = false,
-                  .params = {{"alpha", "1.0", "L1 penalty strength (>= 0)"}, fit_intercept,
-                             max_iter, tol},
-                  .make = [](const ModelParams& p) { return std::make_unique<ElasticNet>(p, true); }});
-  register_model({.name = "elastic_net",
-                  .description = "sklearn.linear_model.ElasticNet: L1+L2-penalised least squares, "
-                                 "sklearn's cyclic coordinate descent and stopping rule",
-                  .classifier = false,
-                  .params = {{"alpha", "1.0", "penalty strength (>= 0)"},
-                             {"l1_ratio", "0.5", "L1 share of the penalty, in [0, 1]"},
-                             fit_intercept, max_iter, tol},
-                  .make = [](const ModelParams& p) { return std::make_unique<ElasticNet>(p, false); }});
+  register_model(
+      {.name = "lasso",
+       .description = "sklearn.linear_model.Lasso: L1-penalised least squares, "
+                      "sklearn's cyclic coordinate descent and stopping rule",
+       .classifier = false,
+       .params = {{"alpha", "1.0", "L1 penalty strength (>= 0)"}, fit_intercept, max_iter, tol},
+       .make = [](const ModelParams& p) { return std::make_unique<ElasticNet>(p, true); }});
+  register_model(
+      {.name = "elastic_net",
+       .description = "sklearn.linear_model.ElasticNet: L1+L2-penalised least squares, "
+                      "sklearn's cyclic coordinate descent and stopping rule",
+       .classifier = false,
+       .params = {{"alpha", "1.0", "penalty strength (>= 0)"},
+                  {"l1_ratio", "0.5", "L1 share of the penalty, in [0, 1]"},
+                  fit_intercept,
+                  max_iter,
+                  tol},
+       .make = [](const ModelParams& p) { return std::make_unique<ElasticNet>(p, false); }});
   register_model(
       {.name = "logistic_regression",
        .description = "sklearn.linear_model.LogisticRegression (lbfgs defaults): binary sigmoid or "
@@ -747,8 +756,9 @@ void register_linear_models() {
        .params = {{"penalty", "l2", "l2 or none"},
                   {"C", "1.0", "inverse L2 penalty strength (> 0)"},
                   fit_intercept,
-                  {"max_iter", "100", "maximum Newton iterations (each solves the Newton "
-                                      "system by conjugate gradients)"}},
+                  {"max_iter", "100",
+                   "maximum Newton iterations (each solves the Newton "
+                   "system by conjugate gradients)"}},
        .make = [](const ModelParams& p) { return std::make_unique<LogisticRegression>(p); }});
 }
 

@@ -1,10 +1,10 @@
 // Linear models against scikit-learn 1.2.1 (shared/reference/sklearn) and against first
 // principles (rank-deficient least squares, penalty limits, parameter errors).
+#include <doctest/doctest.h>
+
 #include <cmath>
 #include <map>
 #include <string>
-
-#include <doctest/doctest.h>
 
 #include "core/error.hpp"
 #include "core/format.hpp"
@@ -58,8 +58,8 @@ TEST_CASE("ridge reproduces sklearn's KFold(5) scores on diabetes") {
 }
 
 TEST_CASE("lasso copies sklearn's coordinate descent: KFold(5) scores on diabetes") {
-  // rtol 1e-12 (README: 1e-8) holds only if the solver stops at the same sweep as sklearn's (the converged
-  // solution differs by 1.5e-6 relative, see notes.json).
+  // rtol 1e-12 (README: 1e-8) holds only if the solver stops at the same sweep as sklearn's (the
+  // converged solution differs by 1.5e-6 relative, see notes.json).
   check_diabetes_cv("lasso:alpha=0.1", "Lasso", 1e-12);
 }
 
@@ -216,11 +216,13 @@ TEST_CASE("linear models reject bad parameters and inputs with one-line errors")
   Matrix X(3, 1);
   X << 1, NAN, 3;
   const std::vector<double> y{1, 2, 3};
-  CHECK(message([&] { model->fit(X, y); }).find("model 'linear_regression': X has a non-finite "
-                                                "value (nan) at row 1, column 0") == 0);
+  CHECK(message([&] { model->fit(X, y); })
+            .find("model 'linear_regression': X has a non-finite "
+                  "value (nan) at row 1, column 0") == 0);
   CHECK(message([&] { model->fit(X.topRows(2), y); }) ==
         "model 'linear_regression': X has 2 rows but y has 3");
-  CHECK(message([&] { model->predict(X); }) == "model 'linear_regression': predict called before fit");
+  CHECK(message([&] { model->predict(X); }) ==
+        "model 'linear_regression': predict called before fit");
   CHECK(message([&] { model->predict_proba(X); }) ==
         "model 'linear_regression' has no predict_proba (it is a regressor)");
   auto logistic = make_model("logistic_regression");

@@ -25,7 +25,8 @@ class TransformerBase : public Transformer {
     if (X.cols() == 0) throw Error(Errc::kInvalidArgument, name() + ": cannot fit on 0 columns");
   }
   void check_transform(const MatrixRef& X) const {
-    if (n_features_ == 0) throw Error(Errc::kInvalidArgument, name() + ": transform called before fit");
+    if (n_features_ == 0)
+      throw Error(Errc::kInvalidArgument, name() + ": transform called before fit");
     if (static_cast<std::size_t>(X.cols()) != n_features_) {
       throw Error(Errc::kInvalidArgument, name() + ": X has " + std::to_string(X.cols()) +
                                               " columns, but it was fitted on " +
@@ -134,10 +135,13 @@ class MinMaxScaler final : public TransformerBase {
   static constexpr const char* kParamOwner = "transformer 'min_max_scaler'";
   std::string name() const override { return kName; }
   ModelParams params() const override {
-    return {{"feature_min", param_text(lo_)}, {"feature_max", param_text(hi_)},
+    return {{"feature_min", param_text(lo_)},
+            {"feature_max", param_text(hi_)},
             {"clip", param_text(clip_)}};
   }
-  std::unique_ptr<Transformer> clone() const override { return std::make_unique<MinMaxScaler>(params()); }
+  std::unique_ptr<Transformer> clone() const override {
+    return std::make_unique<MinMaxScaler>(params());
+  }
   std::vector<std::size_t> kept_columns() const override { return all_columns(); }
 
   void fit(const MatrixRef& X) override {
@@ -197,7 +201,9 @@ class SimpleImputer final : public TransformerBase {
   ModelParams params() const override {
     return {{"strategy", strategy_}, {"fill_value", param_text(fill_value_)}};
   }
-  std::unique_ptr<Transformer> clone() const override { return std::make_unique<SimpleImputer>(params()); }
+  std::unique_ptr<Transformer> clone() const override {
+    return std::make_unique<SimpleImputer>(params());
+  }
   std::vector<std::size_t> kept_columns() const override { return kept_; }
 
   void fit(const MatrixRef& X) override {
@@ -224,10 +230,12 @@ class SimpleImputer final : public TransformerBase {
         f = s / static_cast<double>(values.size());
       } else {
         const std::size_t m = values.size() / 2;
-        std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(m), values.end());
+        std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(m),
+                         values.end());
         f = values[m];
         if (values.size() % 2 == 0) {
-          const double lower = *std::max_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(m));
+          const double lower =
+              *std::max_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(m));
           f = (lower + f) / 2.0;
         }
       }
@@ -266,7 +274,9 @@ class DropConstant final : public TransformerBase {
   static constexpr const char* kName = "drop_constant";
   std::string name() const override { return kName; }
   ModelParams params() const override { return {}; }
-  std::unique_ptr<Transformer> clone() const override { return std::make_unique<DropConstant>(params()); }
+  std::unique_ptr<Transformer> clone() const override {
+    return std::make_unique<DropConstant>(params());
+  }
   std::vector<std::size_t> kept_columns() const override { return kept_; }
 
   void fit(const MatrixRef& X) override {
@@ -329,30 +339,34 @@ void add_transformer(TransformerInfo info) {
 void ensure_builtin_transformers() {
   static std::once_flag once;
   std::call_once(once, [] {
-    add_transformer({.name = "standard_scaler",
-                     .description = "sklearn.preprocessing.StandardScaler: (x - mean) / population "
-                                    "std per column (std 0 -> 1)",
-                     .params = {{"with_mean", "true", "subtract the training mean"},
-                                {"with_std", "true", "divide by the training std"}},
-                     .make = [](const ModelParams& p) { return std::make_unique<StandardScaler>(p); }});
-    add_transformer({.name = "min_max_scaler",
-                     .description = "sklearn.preprocessing.MinMaxScaler: map the training range "
-                                    "of each column to [feature_min, feature_max]",
-                     .params = {{"feature_min", "0.0", "lower end of the target range"},
-                                {"feature_max", "1.0", "upper end of the target range"},
-                                {"clip", "false", "clip transformed values to the range"}},
-                     .make = [](const ModelParams& p) { return std::make_unique<MinMaxScaler>(p); }});
-    add_transformer({.name = "simple_imputer",
-                     .description = "sklearn.impute.SimpleImputer: replace NaN by the training "
-                                    "mean/median (all-NaN columns are dropped) or a constant",
-                     .params = {{"strategy", "mean", "mean, median or constant"},
-                                {"fill_value", "0.0", "value used by strategy=constant"}},
-                     .make = [](const ModelParams& p) { return std::make_unique<SimpleImputer>(p); }});
-    add_transformer({.name = "drop_constant",
-                     .description = "drop columns with fewer than two distinct non-NaN training "
-                                    "values (sklearn.feature_selection.VarianceThreshold(0))",
-                     .params = {},
-                     .make = [](const ModelParams& p) { return std::make_unique<DropConstant>(p); }});
+    add_transformer(
+        {.name = "standard_scaler",
+         .description = "sklearn.preprocessing.StandardScaler: (x - mean) / population "
+                        "std per column (std 0 -> 1)",
+         .params = {{"with_mean", "true", "subtract the training mean"},
+                    {"with_std", "true", "divide by the training std"}},
+         .make = [](const ModelParams& p) { return std::make_unique<StandardScaler>(p); }});
+    add_transformer(
+        {.name = "min_max_scaler",
+         .description = "sklearn.preprocessing.MinMaxScaler: map the training range "
+                        "of each column to [feature_min, feature_max]",
+         .params = {{"feature_min", "0.0", "lower end of the target range"},
+                    {"feature_max", "1.0", "upper end of the target range"},
+                    {"clip", "false", "clip transformed values to the range"}},
+         .make = [](const ModelParams& p) { return std::make_unique<MinMaxScaler>(p); }});
+    add_transformer(
+        {.name = "simple_imputer",
+         .description = "sklearn.impute.SimpleImputer: replace NaN by the training "
+                        "mean/median (all-NaN columns are dropped) or a constant",
+         .params = {{"strategy", "mean", "mean, median or constant"},
+                    {"fill_value", "0.0", "value used by strategy=constant"}},
+         .make = [](const ModelParams& p) { return std::make_unique<SimpleImputer>(p); }});
+    add_transformer(
+        {.name = "drop_constant",
+         .description = "drop columns with fewer than two distinct non-NaN training "
+                        "values (sklearn.feature_selection.VarianceThreshold(0))",
+         .params = {},
+         .make = [](const ModelParams& p) { return std::make_unique<DropConstant>(p); }});
   });
 }
 
@@ -367,7 +381,8 @@ std::string_view trim(std::string_view s) {
 void register_transformer(TransformerInfo info) {
   ensure_builtin_transformers();
   if (info.name.empty() || !info.make) {
-    throw Error(Errc::kInvalidArgument, "register_transformer: a transformer needs a name and a factory");
+    throw Error(Errc::kInvalidArgument,
+                "register_transformer: a transformer needs a name and a factory");
   }
   add_transformer(std::move(info));
 }
@@ -520,8 +535,7 @@ void OneHotEncoder::fit(const Table& table, std::span<const std::size_t> rows) {
     const Column& col = table.column(name);  // throws kNotFound
     if (col.dtype() != DType::kString) {
       throw Error(Errc::kInvalidArgument, "one_hot_encoder: column '" + name + "' is " +
-                                              std::string(dtype_name(col.dtype())) +
-                                              ", not text");
+                                              std::string(dtype_name(col.dtype())) + ", not text");
     }
     const auto values = col.str();
     std::vector<std::string> cats;
@@ -565,7 +579,8 @@ Table OneHotEncoder::transform(const Table& table) const {
     }
     const auto values = col.str();
     const auto& cats = it->second;
-    std::vector<std::vector<double>> indicators(cats.size(), std::vector<double>(values.size(), 0.0));
+    std::vector<std::vector<double>> indicators(cats.size(),
+                                                std::vector<double>(values.size(), 0.0));
     for (std::size_t i = 0; i < values.size(); ++i) {
       const auto pos = std::lower_bound(cats.begin(), cats.end(), values[i]);
       if (pos != cats.end() && *pos == values[i]) {
@@ -629,8 +644,9 @@ Matrix table_to_matrix(const Table& table, std::span<const std::string> columns)
   for (std::size_t j = 0; j < cols.size(); ++j) {
     const Column& c = *cols[j];
     if (c.dtype() == DType::kString) {
-      throw Error(Errc::kInvalidArgument,
-                  "column '" + c.name() + "' is text, not a number (encode it with one_hot_encoder)");
+      throw Error(
+          Errc::kInvalidArgument,
+          "column '" + c.name() + "' is text, not a number (encode it with one_hot_encoder)");
     }
     for (std::size_t i = 0; i < table.num_rows(); ++i) {
       X(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = c.as_double(i);

@@ -1,16 +1,17 @@
 // Preprocessing and Pipeline: sklearn's StandardScaler > LogisticRegression cross-validation on
 // breast_cancer (shared/reference/sklearn/cv_scores.csv), and each transformer's semantics.
+#include "core/preprocess.hpp"
+
+#include <doctest/doctest.h>
+
 #include <cmath>
 #include <functional>
 #include <string>
-
-#include <doctest/doctest.h>
 
 #include "core/csv.hpp"
 #include "core/error.hpp"
 #include "core/metrics.hpp"
 #include "core/model_test_util.hpp"
-#include "core/preprocess.hpp"
 
 using namespace freshet;
 using namespace freshet::testing;
@@ -32,7 +33,8 @@ std::span<const double> span_of(const Vector& v) {
 
 void check_breast_cancer(const std::string& splitter) {
   const Dataset d = load_dataset("breast_cancer");
-  const auto folds = splitter == "kfold5" ? kfold(d.y.size(), 5) : read_folds("breast_cancer", splitter);
+  const auto folds =
+      splitter == "kfold5" ? kfold(d.y.size(), 5) : read_folds("breast_cancer", splitter);
   REQUIRE(folds.size() == 5);
   const std::string ref_model = "StandardScaler>LogisticRegression";
   const auto acc = reference_scores("breast_cancer", ref_model, splitter, "accuracy");
@@ -109,7 +111,7 @@ TEST_CASE("min_max_scaler maps the training range to [feature_min, feature_max]"
   test << 5, 4, 20, 9;
   const Matrix out = s->transform(test);
   CHECK(out(0, 0) == 0.0);
-  CHECK(out(1, 0) == 3.0);  // outside the training range: not clipped by default
+  CHECK(out(1, 0) == 3.0);   // outside the training range: not clipped by default
   CHECK(out(0, 1) == -1.0);  // constant column: range treated as 1
   CHECK(out(1, 1) == (9.0 - 4.0) * 2.0 - 1.0);
   auto clipped = make_transformer("min_max_scaler:clip=true");
@@ -129,8 +131,8 @@ TEST_CASE("simple_imputer: mean / median of training values; all-NaN columns dro
   CHECK(mean->kept_columns() == std::vector<std::size_t>{0, 2});
   const Matrix m = mean->transform(test);
   REQUIRE(m.cols() == 2);
-  CHECK(m(0, 0) == 4.0);   // (1 + 3 + 8) / 3
-  CHECK(m(0, 1) == 3.5);   // (7 + 1 + 4 + 2) / 4
+  CHECK(m(0, 0) == 4.0);  // (1 + 3 + 8) / 3
+  CHECK(m(0, 1) == 3.5);  // (7 + 1 + 4 + 2) / 4
   auto median = make_transformer("simple_imputer:strategy=median");
   median->fit(train);
   const Matrix md = median->transform(test);
@@ -142,7 +144,8 @@ TEST_CASE("simple_imputer: mean / median of training values; all-NaN columns dro
   REQUIRE(c.cols() == 3);
   CHECK(c(0, 1) == -1.0);
   CHECK(error_of([] { make_transformer("simple_imputer:strategy=mode"); }) ==
-        "transformer 'simple_imputer': parameter 'strategy' must be one of mean, median, constant, got "
+        "transformer 'simple_imputer': parameter 'strategy' must be one of mean, median, constant, "
+        "got "
         "\"mode\"");
 }
 
@@ -158,7 +161,8 @@ TEST_CASE("drop_constant keeps columns with two distinct training values") {
   REQUIRE(out.cols() == 1);
   CHECK(out(0, 0) == 8.0);
   Matrix flat = Matrix::Ones(2, 2);
-  CHECK(error_of([&] { t->fit(flat); }) == "drop_constant: all 2 columns are constant on the training rows");
+  CHECK(error_of([&] { t->fit(flat); }) ==
+        "drop_constant: all 2 columns are constant on the training rows");
 }
 
 TEST_CASE("pipeline: fitted on training rows only, clone() is unfitted, spec round-trips") {
@@ -193,12 +197,14 @@ TEST_CASE("pipeline: fitted on training rows only, clone() is unfitted, spec rou
   holes(1, 0) = NAN;
   pipe->fit(holes, y);
   CHECK(std::isfinite(pipe->predict(holes)[1]));
-  CHECK(error_of([&] { make_model("standard_scaler>ridge")->fit(holes, y); })
-            .find("model 'ridge': X has a non-finite value (nan) at row 1") == 0);
+  CHECK(error_of([&] {
+          make_model("standard_scaler>ridge")->fit(holes, y);
+        }).find("model 'ridge': X has a non-finite value (nan) at row 1") == 0);
   CHECK(error_of([] { make_model("standard_scaler>nope"); }).find("unknown model 'nope'") == 0);
-  CHECK(error_of([] { make_model("scaler>ridge"); }).find("unknown transformer 'scaler' (known: "
-                                                          "drop_constant, min_max_scaler, "
-                                                          "simple_imputer, standard_scaler)") == 0);
+  CHECK(error_of([] { make_model("scaler>ridge"); })
+            .find("unknown transformer 'scaler' (known: "
+                  "drop_constant, min_max_scaler, "
+                  "simple_imputer, standard_scaler)") == 0);
   CHECK(error_of([] { make_model("standard_scaler>"); }) ==
         "pipeline spec \"standard_scaler>\": no model at the end");
 }

@@ -15,8 +15,10 @@ std::vector<double> calc(const std::string& name, std::vector<double> x, Json pa
   const Calculator* c = find_calculator(name);
   REQUIRE(c != nullptr);
   std::vector<Params> ps;
-  if (params.is_null()) ps = {Params(nullptr)};
-  else for (const auto& p : params) ps.push_back(p);
+  if (params.is_null())
+    ps = {Params(nullptr)};
+  else
+    for (const auto& p : params) ps.push_back(p);
   auto fn = c->prepare(ps);
   Series s(x);
   std::vector<double> out(ps.size());
@@ -45,7 +47,7 @@ TEST_CASE("counts and locations") {
   CHECK(calc("sum_of_reoccurring_values", x)[0] == 3);
   CHECK(calc("sum_of_reoccurring_data_points", x)[0] == 6);
   CHECK(calc("number_crossing_m", x, Json::array({{{"m", 1}}}))[0] == 4);  // F T T F T F
-  CHECK(calc("number_peaks", x, Json::array({{{"n", 1}}}))[0] == 1);  // 2 at index 4
+  CHECK(calc("number_peaks", x, Json::array({{{"n", 1}}}))[0] == 1);       // 2 at index 4
   CHECK(calc("count_above", x, Json::array({{{"t", 0}}}))[0] == 1.0);
   CHECK(calc("range_count", x, Json::array({{{"min", 0}, {"max", 3}}}))[0] == 4);
 }
@@ -66,9 +68,9 @@ TEST_CASE("changes, energy chunks, autocorrelation on constants") {
 }
 
 TEST_CASE("linear_trend of a line, binned_entropy of a constant") {
-  const auto r = calc("linear_trend", {1, 3, 5, 7},
-                      Json::array({{{"attr", "slope"}}, {{"attr", "intercept"}},
-                                   {{"attr", "rvalue"}}}));
+  const auto r =
+      calc("linear_trend", {1, 3, 5, 7},
+           Json::array({{{"attr", "slope"}}, {{"attr", "intercept"}}, {{"attr", "rvalue"}}}));
   CHECK(r[0] == doctest::Approx(2.0));
   CHECK(r[1] == doctest::Approx(1.0));
   CHECK(r[2] == doctest::Approx(1.0));

@@ -63,8 +63,7 @@ struct ChangeQuantiles {
   bool var;  // f_agg "var" (else "mean")
 };
 
-void change_quantiles(const Series& s, std::span<const ChangeQuantiles> ps,
-                      std::span<double> out) {
+void change_quantiles(const Series& s, std::span<const ChangeQuantiles> ps, std::span<double> out) {
   const auto x = s.values();
   const auto d = s.diff();
   const std::size_t n = x.size();
@@ -198,32 +197,30 @@ void register_change_calculators() {
           return static_cast<double>(c);
         }));
   }
-  register_calculator(make_param<Lag>(
-      "time_reversal_asymmetry_statistic", lag_grid(1, 3), parse_lag,
-      [](const Series& s, const Lag& p) {
-        const auto x = s.values();
-        const std::size_t n = x.size(), l = static_cast<std::size_t>(p.lag);
-        if (2 * l >= n) return 0.0;
-        auto& t = s.scratch(0);
-        t.resize(n - 2 * l);
-        for (std::size_t i = 0; i < n - 2 * l; ++i) {
-          const double two = x[i + 2 * l], one = x[i + l];
-          t[i] = two * two * one - one * x[i] * x[i];
-        }
-        return mean_of(t);
-      }));
-  register_calculator(make_param<Lag>("c3", lag_grid(1, 3), parse_lag,
-                                      [](const Series& s, const Lag& p) {
+  register_calculator(make_param<Lag>("time_reversal_asymmetry_statistic", lag_grid(1, 3),
+                                      parse_lag, [](const Series& s, const Lag& p) {
                                         const auto x = s.values();
                                         const std::size_t n = x.size(),
                                                           l = static_cast<std::size_t>(p.lag);
                                         if (2 * l >= n) return 0.0;
                                         auto& t = s.scratch(0);
                                         t.resize(n - 2 * l);
-                                        for (std::size_t i = 0; i < n - 2 * l; ++i)
-                                          t[i] = x[i + 2 * l] * x[i + l] * x[i];
+                                        for (std::size_t i = 0; i < n - 2 * l; ++i) {
+                                          const double two = x[i + 2 * l], one = x[i + l];
+                                          t[i] = two * two * one - one * x[i] * x[i];
+                                        }
                                         return mean_of(t);
                                       }));
+  register_calculator(
+      make_param<Lag>("c3", lag_grid(1, 3), parse_lag, [](const Series& s, const Lag& p) {
+        const auto x = s.values();
+        const std::size_t n = x.size(), l = static_cast<std::size_t>(p.lag);
+        if (2 * l >= n) return 0.0;
+        auto& t = s.scratch(0);
+        t.resize(n - 2 * l);
+        for (std::size_t i = 0; i < n - 2 * l; ++i) t[i] = x[i + 2 * l] * x[i + l] * x[i];
+        return mean_of(t);
+      }));
   {
     Json g = Json::array();
     for (double ql : {0.0, 0.2, 0.4, 0.6, 0.8})
@@ -238,7 +235,8 @@ void register_change_calculators() {
           if (f != "mean" && f != "var")
             throw Error(Errc::kInvalidArgument, "calculator '" + n +
                                                     "': parameter 'f_agg' must be \"mean\" or "
-                                                    "\"var\", got \"" + f + "\"");
+                                                    "\"var\", got \"" +
+                                                    f + "\"");
           return ChangeQuantiles{param_double(p, "ql", n), param_double(p, "qh", n),
                                  param_bool(p, "isabs", n), f == "var"};
         },

@@ -75,11 +75,13 @@ double sample_entropy(const Series& s) {
     long long pairs2 = 0, pairs3 = 0;
     const std::size_t last3 = n >= 3 ? n - 3 : 0;  // largest start of a length-3 template
     if (t2 > 0) {
-      for_each_band_pair(x, static_cast<std::size_t>(t2), tol, [&](std::uint32_t i, std::uint32_t j) {
-        if (!(std::abs(x[i + 1] - x[j + 1]) <= tol)) return;
-        ++pairs2;
-        if (t3 > 0 && i <= last3 && j <= last3 && std::abs(x[i + 2] - x[j + 2]) <= tol) ++pairs3;
-      });
+      for_each_band_pair(
+          x, static_cast<std::size_t>(t2), tol, [&](std::uint32_t i, std::uint32_t j) {
+            if (!(std::abs(x[i + 1] - x[j + 1]) <= tol)) return;
+            ++pairs2;
+            if (t3 > 0 && i <= last3 && j <= last3 && std::abs(x[i + 2] - x[j + 2]) <= tol)
+              ++pairs3;
+          });
     }
     B = 2 * pairs2;
     A = 2 * pairs3;
@@ -136,7 +138,8 @@ void approximate_entropy(const Series& s, std::span<const ApEnParam> ps, std::sp
     // is col[c][q] (+inf where the length-(m+1) template does not exist: never within r').
     std::vector<std::uint32_t> order(T1);
     std::iota(order.begin(), order.end(), 0u);
-    std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return x[a] < x[b]; });
+    std::sort(order.begin(), order.end(),
+              [&](std::uint32_t a, std::uint32_t b) { return x[a] < x[b]; });
     std::vector<std::vector<double>> col(M + 1, std::vector<double>(T1));
     for (std::size_t c = 0; c <= M; ++c)
       for (std::size_t q = 0; q < T1; ++q) {
@@ -199,11 +202,15 @@ void approximate_entropy(const Series& s, std::span<const ApEnParam> ps, std::sp
     for (std::size_t k = 0; k < K; ++k) {
       // np.sum(np.log(C)) in template order (pairwise), C = count / (N - m' + 1).
       for (std::size_t i = 0; i < T1; ++i)
-        logs1[i] = std::log(static_cast<double>(cnt1[k * T1 + pos_of[i]] + 1) / static_cast<double>(T1));
+        logs1[i] =
+            std::log(static_cast<double>(cnt1[k * T1 + pos_of[i]] + 1) / static_cast<double>(T1));
       for (std::size_t i = 0; i < T2; ++i)
-        logs2[i] = std::log(static_cast<double>(cnt2[k * T1 + pos_of[i]] + 1) / static_cast<double>(T2));
-      const double phi1 = pairwise_sum(logs1) / (static_cast<double>(N) - static_cast<double>(m) + 1.0);
-      const double phi2 = pairwise_sum(logs2) / (static_cast<double>(N) - static_cast<double>(m + 1) + 1.0);
+        logs2[i] =
+            std::log(static_cast<double>(cnt2[k * T1 + pos_of[i]] + 1) / static_cast<double>(T2));
+      const double phi1 =
+          pairwise_sum(logs1) / (static_cast<double>(N) - static_cast<double>(m) + 1.0);
+      const double phi2 =
+          pairwise_sum(logs2) / (static_cast<double>(N) - static_cast<double>(m + 1) + 1.0);
       out[group[k]] = std::abs(phi1 - phi2);
     }
   }
@@ -415,8 +422,8 @@ double query_similarity_count(const Series& s, const QueryParam& p) {
 long long int_at_least(const Params& p, const char* key, const std::string& calc, long long min) {
   const long long v = param_int(p, key, calc);
   if (v < min)
-    bad(calc, std::string("parameter '") + key + "' must be >= " + std::to_string(min) +
-                  ", got " + std::to_string(v));
+    bad(calc, std::string("parameter '") + key + "' must be >= " + std::to_string(min) + ", got " +
+                  std::to_string(v));
   return v;
 }
 
@@ -480,7 +487,8 @@ void register_entropy_calculators() {
               r.query.clear();  // a scalar query has size 1: NaN, as in tsfresh
             } else if (q->is_array()) {
               for (const auto& v : *q) {
-                if (!v.is_number()) bad(n, "parameter 'query' must be an array of numbers, got " + q->dump());
+                if (!v.is_number())
+                  bad(n, "parameter 'query' must be an array of numbers, got " + q->dump());
                 r.query.push_back(v.get<double>());
               }
             } else {

@@ -30,7 +30,8 @@ TEST_CASE("entropy golden: edge cases") {
 }
 
 TEST_CASE("entropy golden: GunPoint") {
-  check_golden(kShared + "/data/GunPoint/series.csv", kRef + "/GunPoint/features_comprehensive.csv", kEntropy);
+  check_golden(kShared + "/data/GunPoint/series.csv", kRef + "/GunPoint/features_comprehensive.csv",
+               kEntropy);
 }
 
 TEST_CASE("entropy golden: RobotFailureLP1 (constant series, inf sample entropy)") {
@@ -62,13 +63,14 @@ TEST_CASE("entropy golden: BasicMotions") {
 }
 
 TEST_CASE("entropy golden: ERing") {
-  check_golden(kRef + "/ERing/series_subset.csv", kRef + "/ERing/features_comprehensive.csv", kEntropy);
+  check_golden(kRef + "/ERing/series_subset.csv", kRef + "/ERing/features_comprehensive.csv",
+               kEntropy);
 }
 
-
 TEST_CASE("entropy golden: with_inf_10, each calculator on its own") {
-  const auto st = check_golden(kRef + "/edge_cases/series.csv",
-                               kRef + "/edge_cases/features_comprehensive_per_calculator.csv", kEntropy);
+  const auto st =
+      check_golden(kRef + "/edge_cases/series.csv",
+                   kRef + "/edge_cases/features_comprehensive_per_calculator.csv", kEntropy);
   CHECK(st.series == kEntropy.size());
 }
 
@@ -132,8 +134,10 @@ TEST_CASE("sample_entropy and approximate_entropy: band sweep counts equal the a
   REQUIRE(se != nullptr);
   REQUIRE(ap != nullptr);
   const ComputeFn se_fn = se->prepare({Params()});
-  const std::vector<Params> ap_params = {{{"m", 1}, {"r", 0.25}}, {{"m", 2}, {"r", 0.0}},
-                                         {{"m", 2}, {"r", 0.6}},  {{"m", 3}, {"r", 1.5}},
+  const std::vector<Params> ap_params = {{{"m", 1}, {"r", 0.25}},
+                                         {{"m", 2}, {"r", 0.0}},
+                                         {{"m", 2}, {"r", 0.6}},
+                                         {{"m", 3}, {"r", 1.5}},
                                          {{"m", 2}, {"r", 0.2}}};
   const ComputeFn ap_fn = ap->prepare(ap_params);
   for (unsigned seed = 1; seed <= 6; ++seed) {
@@ -171,9 +175,12 @@ TEST_CASE("lempel_ziv_complexity: the trie parse equals tsfresh's set-of-words p
       const double hi = *std::max_element(x.begin(), x.end());
       std::vector<double> edges;
       for (long long k = 1; k <= bins; ++k)
-        edges.push_back(k == bins ? hi : static_cast<double>(k) * ((hi - lo) / static_cast<double>(bins)) + lo);
+        edges.push_back(
+            k == bins ? hi : static_cast<double>(k) * ((hi - lo) / static_cast<double>(bins)) + lo);
       std::vector<int> seq;
-      for (double v : x) seq.push_back(static_cast<int>(std::lower_bound(edges.begin(), edges.end(), v) - edges.begin()));
+      for (double v : x)
+        seq.push_back(
+            static_cast<int>(std::lower_bound(edges.begin(), edges.end(), v) - edges.begin()));
       std::set<std::vector<int>> words;
       std::size_t ind = 0, inc = 1;
       while (ind + inc <= seq.size()) {
@@ -250,13 +257,15 @@ TEST_CASE("entropy calculators: registration and parameter checks") {
         nlohmann::json::parse(R"([{"bins":2},{"bins":3},{"bins":5},{"bins":10},{"bins":100}])"));
   CHECK(find_calculator("permutation_entropy")->comprehensive.at(4) ==
         nlohmann::json{{"tau", 1}, {"dimension", 7}});
-  for (const char* name : {"lempel_ziv_complexity", "permutation_entropy", "query_similarity_count"}) {
+  for (const char* name :
+       {"lempel_ziv_complexity", "permutation_entropy", "query_similarity_count"}) {
     CHECK_FALSE(find_calculator(name)->high_comp_cost);
     CHECK_FALSE(find_calculator(name)->minimal);
   }
   CHECK_THROWS_AS(ap->prepare({{{"m", 2}, {"r", -0.1}}}), Error);
   CHECK_THROWS_AS(find_calculator("lempel_ziv_complexity")->prepare({{{"bins", 0}}}), Error);
-  CHECK_THROWS_AS(find_calculator("permutation_entropy")->prepare({{{"tau", 0}, {"dimension", 3}}}), Error);
+  CHECK_THROWS_AS(find_calculator("permutation_entropy")->prepare({{{"tau", 0}, {"dimension", 3}}}),
+                  Error);
 }
 
 }  // namespace

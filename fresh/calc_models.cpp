@@ -4,15 +4,14 @@
 // Each reproduces tsfresh 0.21.2 and the statsmodels 0.13.5 / numpy 1.24 / pandas 1.5 routines
 // it calls (see the notes at each calculator); the arithmetic is ours (Eigen for the small
 // dense algebra, its FFT module for long autocovariances).
+#include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
 #include <complex>
 #include <limits>
 #include <string>
-#include <vector>
-
-#include <Eigen/Dense>
 #include <unsupported/Eigen/FFT>
+#include <vector>
 
 #include "core/error.hpp"
 #include "fresh/calc_util.hpp"
@@ -98,11 +97,16 @@ struct AggAcfParam {
 
 double apply_agg(Agg agg, std::span<const double> v) {
   switch (agg) {
-    case Agg::kMean: return np_mean(v);
-    case Agg::kMedian: return np_median(v);
-    case Agg::kVar: return np_var(v);
-    case Agg::kStd: return std::sqrt(np_var(v));
-    case Agg::kSum: return pairwise_sum(v);
+    case Agg::kMean:
+      return np_mean(v);
+    case Agg::kMedian:
+      return np_median(v);
+    case Agg::kVar:
+      return np_var(v);
+    case Agg::kStd:
+      return std::sqrt(np_var(v));
+    case Agg::kSum:
+      return pairwise_sum(v);
     case Agg::kMax:
     case Agg::kMin: {
       if (v.empty()) return kNaN;  // numpy raises on an empty reduction
@@ -173,7 +177,9 @@ void partial_autocorrelation(const Series& s, std::span<const long long> lags,
     }
   }
   for (std::size_t i = 0; i < lags.size(); ++i)
-    out[i] = static_cast<std::size_t>(lags[i]) < coeffs.size() ? coeffs[static_cast<std::size_t>(lags[i])] : kNaN;
+    out[i] = static_cast<std::size_t>(lags[i]) < coeffs.size()
+                 ? coeffs[static_cast<std::size_t>(lags[i])]
+                 : kNaN;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -208,7 +214,8 @@ void ar_coefficient(const Series& s, std::span<const ArParam> ps, std::span<doub
   std::vector<std::pair<long long, std::vector<double>>> cache;
   for (std::size_t i = 0; i < ps.size(); ++i) {
     const auto [p, k] = ps[i];
-    auto it = std::find_if(cache.begin(), cache.end(), [k = k](const auto& e) { return e.first == k; });
+    auto it =
+        std::find_if(cache.begin(), cache.end(), [k = k](const auto& e) { return e.first == k; });
     if (it == cache.end()) {
       cache.emplace_back(k, fit_autoreg(s.values(), k));
       it = cache.end() - 1;
@@ -386,8 +393,8 @@ AdfResult adfuller(std::span<const double> x, std::span<const double> dx, AutoLa
     Eigen::Index best_cols = -1;
     for (Eigen::Index cols = startlag; cols <= startlag + maxlag; ++cols) {
       const Eigen::Index kc = nz_before[static_cast<std::size_t>(cols)];  // columns fitted
-      const double cond = std::sqrt(norm_r[static_cast<std::size_t>(kc)] *
-                                    norm_rinv[static_cast<std::size_t>(kc)]);
+      const double cond =
+          std::sqrt(norm_r[static_cast<std::size_t>(kc)] * norm_rinv[static_cast<std::size_t>(kc)]);
       double ssr, rank;
       if (kc == 0) {
         ssr = d.y.squaredNorm();
@@ -407,8 +414,7 @@ AdfResult adfuller(std::span<const double> x, std::span<const double> dx, AutoLa
       }
       const double ic = info_criterion(autolag, ssr, static_cast<double>(nobs), rank);
       // min((ic, cols)) over Python tuples: NaN never compares smaller.
-      const bool better =
-          best_cols < 0 || (ic == best_ic ? cols < best_cols : ic < best_ic);
+      const bool better = best_cols < 0 || (ic == best_ic ? cols < best_cols : ic < best_ic);
       if (better) {
         best_ic = ic;
         best_cols = cols;
@@ -444,10 +450,18 @@ void augmented_dickey_fuller(const Series& s, std::span<const AdfParam> ps, std:
       have[a] = true;
     }
     switch (ps[i].attr) {
-      case AdfAttr::kTeststat: out[i] = cached[a].teststat; break;
-      case AdfAttr::kPvalue: out[i] = cached[a].pvalue; break;
-      case AdfAttr::kUsedlag: out[i] = cached[a].usedlag; break;
-      case AdfAttr::kOther: out[i] = kNaN; break;
+      case AdfAttr::kTeststat:
+        out[i] = cached[a].teststat;
+        break;
+      case AdfAttr::kPvalue:
+        out[i] = cached[a].pvalue;
+        break;
+      case AdfAttr::kUsedlag:
+        out[i] = cached[a].usedlag;
+        break;
+      case AdfAttr::kOther:
+        out[i] = kNaN;
+        break;
     }
   }
 }
@@ -551,7 +565,8 @@ void friedrich_coefficients(const Series& s, std::span<const FriedrichParam> ps,
   std::vector<std::pair<std::pair<long long, long long>, std::vector<double>>> cache;
   for (std::size_t i = 0; i < ps.size(); ++i) {
     const auto key = std::make_pair(ps[i].m, ps[i].r);
-    auto it = std::find_if(cache.begin(), cache.end(), [&](const auto& e) { return e.first == key; });
+    auto it =
+        std::find_if(cache.begin(), cache.end(), [&](const auto& e) { return e.first == key; });
     if (it == cache.end()) {
       cache.emplace_back(key, estimate_friedrich(s.values(), ps[i].m, ps[i].r));
       it = cache.end() - 1;
@@ -566,8 +581,8 @@ void friedrich_coefficients(const Series& s, std::span<const FriedrichParam> ps,
 long long positive_int(const Params& p, const char* key, const std::string& calc, long long min) {
   const long long v = param_int(p, key, calc);
   if (v < min)
-    bad(calc, std::string("parameter '") + key + "' must be >= " + std::to_string(min) +
-                  ", got " + std::to_string(v));
+    bad(calc, std::string("parameter '") + key + "' must be >= " + std::to_string(min) + ", got " +
+                  std::to_string(v));
   return v;
 }
 
@@ -595,14 +610,24 @@ void register_model_calculators() {
         [](const Params& p, const std::string& n) {
           const std::string f = param_string(p, "f_agg", n);
           AggAcfParam r{};
-          if (f == "mean") r.agg = Agg::kMean;
-          else if (f == "median") r.agg = Agg::kMedian;
-          else if (f == "var") r.agg = Agg::kVar;
-          else if (f == "std") r.agg = Agg::kStd;
-          else if (f == "sum") r.agg = Agg::kSum;
-          else if (f == "max") r.agg = Agg::kMax;
-          else if (f == "min") r.agg = Agg::kMin;
-          else bad(n, "parameter 'f_agg' must be one of mean, median, var, std, sum, max, min, got \"" + f + "\"");
+          if (f == "mean")
+            r.agg = Agg::kMean;
+          else if (f == "median")
+            r.agg = Agg::kMedian;
+          else if (f == "var")
+            r.agg = Agg::kVar;
+          else if (f == "std")
+            r.agg = Agg::kStd;
+          else if (f == "sum")
+            r.agg = Agg::kSum;
+          else if (f == "max")
+            r.agg = Agg::kMax;
+          else if (f == "min")
+            r.agg = Agg::kMin;
+          else
+            bad(n,
+                "parameter 'f_agg' must be one of mean, median, var, std, sum, max, min, got \"" +
+                    f + "\"");
           r.maxlag = positive_int(p, "maxlag", n, 0);
           return r;
         },
@@ -621,14 +646,17 @@ void register_model_calculators() {
     // combiner adds it); listing it here makes the engine's names match.
     json grid = json::array();
     for (int a = 0; a < 3; ++a)
-      grid.push_back({{"attr", a == 0 ? "teststat" : a == 1 ? "pvalue" : "usedlag"}, {"autolag", "AIC"}});
+      grid.push_back({{"attr", a == 0   ? "teststat"
+                               : a == 1 ? "pvalue"
+                                        : "usedlag"},
+                      {"autolag", "AIC"}});
     register_calculator(make_combiner<AdfParam>(
         "augmented_dickey_fuller", grid,
         [](const Params& p, const std::string& n) {
           AdfParam r{};
           const std::string a = param_string(p, "attr", n);
-          r.attr = a == "teststat" ? AdfAttr::kTeststat
-                   : a == "pvalue" ? AdfAttr::kPvalue
+          r.attr = a == "teststat"  ? AdfAttr::kTeststat
+                   : a == "pvalue"  ? AdfAttr::kPvalue
                    : a == "usedlag" ? AdfAttr::kUsedlag
                                     : AdfAttr::kOther;  // tsfresh answers NaN
           r.autolag = AutoLag::kAic;
@@ -639,10 +667,14 @@ void register_model_calculators() {
             } else {
               const std::string l = param_string(p, "autolag", n);
               std::string lower;
-              for (char c : l) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-              if (lower == "aic") r.autolag = AutoLag::kAic;
-              else if (lower == "bic") r.autolag = AutoLag::kBic;
-              else bad(n, "parameter 'autolag' must be \"AIC\", \"BIC\" or null, got \"" + l + "\"");
+              for (char c : l)
+                lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+              if (lower == "aic")
+                r.autolag = AutoLag::kAic;
+              else if (lower == "bic")
+                r.autolag = AutoLag::kBic;
+              else
+                bad(n, "parameter 'autolag' must be \"AIC\", \"BIC\" or null, got \"" + l + "\"");
             }
           }
           return r;

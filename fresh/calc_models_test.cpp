@@ -6,13 +6,11 @@
 // rtol 1e-6 / atol 1e-9 as the reference README's exceptions table says).
 #include <doctest/doctest.h>
 
+#include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
 
-#include <Eigen/Dense>
-
 #include "core/error.hpp"
-
 #include "fresh/models_test_util.hpp"
 
 namespace freshet::fresh {
@@ -79,28 +77,32 @@ std::string model_skip(const std::string& feature, const std::vector<double>& x,
 }
 
 TEST_CASE("models golden: edge cases") {
-  const auto st = check_golden(kRef + "/edge_cases/series.csv",
-                               kRef + "/edge_cases/features_comprehensive.csv", kModels, kTol, model_skip);
+  const auto st =
+      check_golden(kRef + "/edge_cases/series.csv", kRef + "/edge_cases/features_comprehensive.csv",
+                   kModels, kTol, model_skip);
   CHECK(st.skipped == 11 + 3 * 3 + 1);
   CHECK(st.series == 12 * kModels.size());
 }
 
 TEST_CASE("models golden: GunPoint (200 series, n=150)") {
-  const auto st = check_golden(kShared + "/data/GunPoint/series.csv",
-                               kRef + "/GunPoint/features_comprehensive.csv", kModels, kTol, model_skip);
+  const auto st =
+      check_golden(kShared + "/data/GunPoint/series.csv",
+                   kRef + "/GunPoint/features_comprehensive.csv", kModels, kTol, model_skip);
   CHECK(st.series == 200 * kModels.size());
 }
 
 TEST_CASE("models golden: RobotFailureLP1 (integer values, constant series, n=15)") {
-  const auto st = check_golden(kShared + "/data/RobotFailureLP1/series.csv",
-                               kRef + "/RobotFailureLP1/features_comprehensive.csv", kModels, kTol, model_skip);
+  const auto st =
+      check_golden(kShared + "/data/RobotFailureLP1/series.csv",
+                   kRef + "/RobotFailureLP1/features_comprehensive.csv", kModels, kTol, model_skip);
   CHECK(st.series == 88 * 6 * kModels.size());
   CHECK(st.nan_cells > 0);
 }
 
 TEST_CASE("models golden: ItalyPowerDemand (qcut failures, n=24)") {
   const auto st = check_golden(kRef + "/ItalyPowerDemand/series_subset.csv",
-                               kRef + "/ItalyPowerDemand/features_comprehensive.csv", kModels, kTol, model_skip);
+                               kRef + "/ItalyPowerDemand/features_comprehensive.csv", kModels, kTol,
+                               model_skip);
   CHECK(st.series == 300 * kModels.size());
 }
 
@@ -111,7 +113,8 @@ TEST_CASE("models golden: JapaneseVowels (short series, 12 kinds)") {
 
 TEST_CASE("models golden: PickupGestureWiimoteZ (ties, unequal lengths)") {
   check_golden(kShared + "/data/PickupGestureWiimoteZ/series.csv",
-               kRef + "/PickupGestureWiimoteZ/features_comprehensive.csv", kModels, kTol, model_skip);
+               kRef + "/PickupGestureWiimoteZ/features_comprehensive.csv", kModels, kTol,
+               model_skip);
 }
 
 TEST_CASE("models golden: BasicMotions (6 kinds, n=100)") {
@@ -120,17 +123,17 @@ TEST_CASE("models golden: BasicMotions (6 kinds, n=100)") {
 }
 
 TEST_CASE("models golden: PLAID subset (efficient, n=100..620)") {
-  check_golden(kRef + "/PLAID/series_subset.csv", kRef + "/PLAID/features_efficient.csv", kModels, kTol, model_skip);
+  check_golden(kRef + "/PLAID/series_subset.csv", kRef + "/PLAID/features_efficient.csv", kModels,
+               kTol, model_skip);
 }
-
 
 TEST_CASE("models golden: with_inf_10, each calculator on its own") {
   // tsfresh aborts the whole extraction on this series (binned_entropy raises); run one
   // calculator at a time it answers NaN here (MissingDataError, ValueError) and 0 for
   // ar_coefficient coeff_10 (its IndexError quirk).
-  const auto st = check_golden(kRef + "/edge_cases/series.csv",
-                               kRef + "/edge_cases/features_comprehensive_per_calculator.csv",
-                               kModels, kTol);
+  const auto st =
+      check_golden(kRef + "/edge_cases/series.csv",
+                   kRef + "/edge_cases/features_comprehensive_per_calculator.csv", kModels, kTol);
   CHECK(st.series == kModels.size());
 }
 
@@ -178,12 +181,13 @@ TEST_CASE("model calculators: registration as tsfresh declares them") {
     std::size_t grid;
     const char* first;
   };
-  for (const Expect& e : {Expect{"agg_autocorrelation", 3, R"({"f_agg":"mean","maxlag":40})"},
-                          Expect{"partial_autocorrelation", 10, R"({"lag":0})"},
-                          Expect{"ar_coefficient", 11, R"({"coeff":0,"k":10})"},
-                          Expect{"augmented_dickey_fuller", 3, R"({"attr":"teststat","autolag":"AIC"})"},
-                          Expect{"friedrich_coefficients", 4, R"({"coeff":0,"m":3,"r":30})"},
-                          Expect{"max_langevin_fixed_point", 1, R"({"m":3,"r":30})"}}) {
+  for (const Expect& e :
+       {Expect{"agg_autocorrelation", 3, R"({"f_agg":"mean","maxlag":40})"},
+        Expect{"partial_autocorrelation", 10, R"({"lag":0})"},
+        Expect{"ar_coefficient", 11, R"({"coeff":0,"k":10})"},
+        Expect{"augmented_dickey_fuller", 3, R"({"attr":"teststat","autolag":"AIC"})"},
+        Expect{"friedrich_coefficients", 4, R"({"coeff":0,"m":3,"r":30})"},
+        Expect{"max_langevin_fixed_point", 1, R"({"m":3,"r":30})"}}) {
     const Calculator* c = find_calculator(e.name);
     REQUIRE_MESSAGE(c != nullptr, e.name);
     CHECK(c->comprehensive.size() == e.grid);
@@ -192,8 +196,10 @@ TEST_CASE("model calculators: registration as tsfresh declares them") {
     CHECK_FALSE(c->high_comp_cost);
     CHECK_FALSE(c->parameterless);
   }
-  CHECK(find_calculator("partial_autocorrelation")->comprehensive.at(9) == nlohmann::json{{"lag", 9}});
-  CHECK(find_calculator("ar_coefficient")->comprehensive.at(10) == nlohmann::json{{"coeff", 10}, {"k", 10}});
+  CHECK(find_calculator("partial_autocorrelation")->comprehensive.at(9) ==
+        nlohmann::json{{"lag", 9}});
+  CHECK(find_calculator("ar_coefficient")->comprehensive.at(10) ==
+        nlohmann::json{{"coeff", 10}, {"k", 10}});
   CHECK(feature_name("value", *find_calculator("augmented_dickey_fuller"),
                      find_calculator("augmented_dickey_fuller")->comprehensive.at(1)) ==
         "value__augmented_dickey_fuller__attr_\"pvalue\"__autolag_\"AIC\"");
@@ -228,7 +234,7 @@ TEST_CASE("model calculators: huge lags answer NaN (or tsfresh's 0) without allo
                  {{"coeff", 1000000000000LL}, {"k", 1000000000000LL}},
                  {{"coeff", 2}, {"k", 1}}})(Series(x), out);
   CHECK(std::isnan(out[0]));
-  CHECK(out[1] == 0.0);  // tsfresh's IndexError branch
+  CHECK(out[1] == 0.0);       // tsfresh's IndexError branch
   CHECK(std::isnan(out[2]));  // coeff > k
 }
 

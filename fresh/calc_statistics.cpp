@@ -224,9 +224,10 @@ double benford_correlation(const Series& s) {
   std::size_t counts[10] = {};
   for (double v : x) {
     double a = v;
-    if (std::isnan(a)) a = 0.0;  // np.nan_to_num
-    else if (std::isinf(a)) a = a > 0 ? std::numeric_limits<double>::max()
-                                      : -std::numeric_limits<double>::max();
+    if (std::isnan(a))
+      a = 0.0;  // np.nan_to_num
+    else if (std::isinf(a))
+      a = a > 0 ? std::numeric_limits<double>::max() : -std::numeric_limits<double>::max();
     ++counts[first_digit(std::fabs(a))];
   }
   // np.corrcoef of the Benford distribution and the observed first-digit frequencies.
@@ -263,9 +264,7 @@ Json r_grid(int from, int to) {
   return g;
 }
 
-double quantile_of(const Series& s, double q) {
-  return s.quantile(q);
-}
+double quantile_of(const Series& s, double q) { return s.quantile(q); }
 
 struct Range {
   double min, max;
@@ -298,8 +297,10 @@ double binned_entropy(const Series& s, long long max_bins) {
   const double step = delta / static_cast<double>(nb);
   for (std::size_t i = 0; i <= nb; ++i) {
     double y = static_cast<double>(i);
-    if (step == 0) y = y / static_cast<double>(nb) * delta;
-    else y = y * step;
+    if (step == 0)
+      y = y / static_cast<double>(nb) * delta;
+    else
+      y = y * step;
     edges[i] = y + first;
   }
   edges[nb] = last;
@@ -327,27 +328,25 @@ double binned_entropy(const Series& s, long long max_bins) {
 }  // namespace
 
 void register_statistics_calculators() {
-  register_calculator(make_simple("sum_values", true, [](const Series& s) {
-    return s.empty() ? 0.0 : s.sum();
-  }));
+  register_calculator(
+      make_simple("sum_values", true, [](const Series& s) { return s.empty() ? 0.0 : s.sum(); }));
   register_calculator(make_simple("median", true, [](const Series& s) { return s.median(); }));
   register_calculator(make_simple("mean", true, [](const Series& s) { return s.mean(); }));
-  register_calculator(make_simple("length", true, [](const Series& s) {
-    return static_cast<double>(s.size());
-  }));
-  register_calculator(make_simple("standard_deviation", true,
-                                  [](const Series& s) { return s.std_dev(); }));
+  register_calculator(
+      make_simple("length", true, [](const Series& s) { return static_cast<double>(s.size()); }));
+  register_calculator(
+      make_simple("standard_deviation", true, [](const Series& s) { return s.std_dev(); }));
   register_calculator(make_simple("variance", true, [](const Series& s) { return s.variance(); }));
   register_calculator(make_simple("root_mean_square", true, root_mean_square));
   register_calculator(make_simple("maximum", true, [](const Series& s) { return s.max(); }));
   register_calculator(make_simple("minimum", true, [](const Series& s) { return s.min(); }));
   register_calculator(make_simple("absolute_maximum", true, absolute_maximum));
   register_calculator(make_simple("abs_energy", false, abs_energy));
-  register_calculator(make_simple("variance_larger_than_standard_deviation", false,
-                                  [](const Series& s) {
-                                    const double v = s.variance();
-                                    return v > std::sqrt(v) ? 1.0 : 0.0;
-                                  }));
+  register_calculator(
+      make_simple("variance_larger_than_standard_deviation", false, [](const Series& s) {
+        const double v = s.variance();
+        return v > std::sqrt(v) ? 1.0 : 0.0;
+      }));
   register_calculator(make_simple("variation_coefficient", false, variation_coefficient));
   register_calculator(make_simple("skewness", false, skewness));
   register_calculator(make_simple("kurtosis", false, kurtosis));
@@ -379,32 +378,30 @@ void register_statistics_calculators() {
     for (Json r : {Json(0.5), Json(1), Json(1.5), Json(2), Json(2.5), Json(3), Json(5), Json(6),
                    Json(7), Json(10)})
       g.push_back({{"r", r}});
-    register_calculator(make_param<RParam>("ratio_beyond_r_sigma", g, parse_r,
-                                           [](const Series& s, const RParam& p) {
-                                             if (s.empty()) return kNaN;
-                                             const double m = s.mean();
-                                             const double lim = p.r * s.std_dev();
-                                             std::size_t c = 0;
-                                             for (double v : s.values()) c += std::fabs(v - m) > lim;
-                                             return static_cast<double>(c) /
-                                                    static_cast<double>(s.size());
-                                           }));
+    register_calculator(make_param<RParam>(
+        "ratio_beyond_r_sigma", g, parse_r, [](const Series& s, const RParam& p) {
+          if (s.empty()) return kNaN;
+          const double m = s.mean();
+          const double lim = p.r * s.std_dev();
+          std::size_t c = 0;
+          for (double v : s.values()) c += std::fabs(v - m) > lim;
+          return static_cast<double>(c) / static_cast<double>(s.size());
+        }));
   }
-  register_calculator(make_param<RParam>("large_standard_deviation", r_grid(1, 19), parse_r,
-                                         [](const Series& s, const RParam& p) {
-                                           if (s.empty()) return kNaN;
-                                           return s.std_dev() > p.r * (s.max() - s.min()) ? 1.0
-                                                                                           : 0.0;
-                                         }));
-  register_calculator(make_combiner<RParam>(
-      "symmetry_looking", r_grid(0, 19), parse_r,
-      [](const Series& s, std::span<const RParam> ps, std::span<double> out) {
-        const double mmd = std::fabs(s.mean() - s.median());
-        const double range = s.max() - s.min();
-        for (std::size_t k = 0; k < ps.size(); ++k) {
-          out[k] = s.empty() ? kNaN : (mmd < ps[k].r * range ? 1.0 : 0.0);
-        }
+  register_calculator(make_param<RParam>(
+      "large_standard_deviation", r_grid(1, 19), parse_r, [](const Series& s, const RParam& p) {
+        if (s.empty()) return kNaN;
+        return s.std_dev() > p.r * (s.max() - s.min()) ? 1.0 : 0.0;
       }));
+  register_calculator(
+      make_combiner<RParam>("symmetry_looking", r_grid(0, 19), parse_r,
+                            [](const Series& s, std::span<const RParam> ps, std::span<double> out) {
+                              const double mmd = std::fabs(s.mean() - s.median());
+                              const double range = s.max() - s.min();
+                              for (std::size_t k = 0; k < ps.size(); ++k) {
+                                out[k] = s.empty() ? kNaN : (mmd < ps[k].r * range ? 1.0 : 0.0);
+                              }
+                            }));
   {
     struct Q {
       double q;
@@ -412,7 +409,8 @@ void register_statistics_calculators() {
     Json g = Json::array();
     for (double q : {0.1, 0.2, 0.3, 0.4, 0.6, 0.7, 0.8, 0.9}) g.push_back({{"q", q}});
     register_calculator(make_param<Q>(
-        "quantile", g, [](const Params& p, const std::string& n) { return Q{param_double(p, "q", n)}; },
+        "quantile", g,
+        [](const Params& p, const std::string& n) { return Q{param_double(p, "q", n)}; },
         [](const Series& s, const Q& q) { return quantile_of(s, q.q); }));
   }
   {
@@ -426,7 +424,8 @@ void register_statistics_calculators() {
           if (k <= 0)
             throw Error(Errc::kInvalidArgument, "calculator '" + n +
                                                     "': parameter 'number_of_maxima' must be "
-                                                    "greater than 0, got " + std::to_string(k));
+                                                    "greater than 0, got " +
+                                                    std::to_string(k));
           return K{k};
         },
         [](const Series& s, const K& p) {
@@ -447,25 +446,23 @@ void register_statistics_calculators() {
       double t;
     };
     auto parse_t = [](const Params& p, const std::string& n) { return T{param_double(p, "t", n)}; };
-    register_calculator(make_param<T>("count_above", Json::array({{{"t", 0}}}), parse_t,
-                                      [](const Series& s, const T& p) {
-                                        std::size_t c = 0;
-                                        for (double v : s.values()) c += v >= p.t;
-                                        return static_cast<double>(c) /
-                                               static_cast<double>(s.size());
-                                      }));
-    register_calculator(make_param<T>("count_below", Json::array({{{"t", 0}}}), parse_t,
-                                      [](const Series& s, const T& p) {
-                                        std::size_t c = 0;
-                                        for (double v : s.values()) c += v <= p.t;
-                                        return static_cast<double>(c) /
-                                               static_cast<double>(s.size());
-                                      }));
+    register_calculator(make_param<T>(
+        "count_above", Json::array({{{"t", 0}}}), parse_t, [](const Series& s, const T& p) {
+          std::size_t c = 0;
+          for (double v : s.values()) c += v >= p.t;
+          return static_cast<double>(c) / static_cast<double>(s.size());
+        }));
+    register_calculator(make_param<T>(
+        "count_below", Json::array({{{"t", 0}}}), parse_t, [](const Series& s, const T& p) {
+          std::size_t c = 0;
+          for (double v : s.values()) c += v <= p.t;
+          return static_cast<double>(c) / static_cast<double>(s.size());
+        }));
   }
   register_calculator(make_param<Range>(
       "range_count",
-      Json::array({{{"min", -1}, {"max", 1}}, {{"min", -1e12}, {"max", 0}},
-                   {{"min", 0}, {"max", 1e12}}}),
+      Json::array(
+          {{{"min", -1}, {"max", 1}}, {{"min", -1e12}, {"max", 0}}, {{"min", 0}, {"max", 1e12}}}),
       [](const Params& p, const std::string& n) {
         return Range{param_double(p, "min", n), param_double(p, "max", n)};
       },

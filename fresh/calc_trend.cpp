@@ -1,8 +1,7 @@
 // Calculators: autocorrelation, linear trends (scipy.stats.linregress semantics), mass quantiles.
 #include <algorithm>
-#include <cmath>
-
 #include <boost/math/distributions/students_t.hpp>
+#include <cmath>
 
 #include "fresh/calc_util.hpp"
 
@@ -41,8 +40,10 @@ LinregressResult linregress(std::span<const double> x, std::span<const double> y
     rv = 0.0;
   } else {
     rv = ssxym / std::sqrt(ssxm * ssym);
-    if (rv > 1.0) rv = 1.0;
-    else if (rv < -1.0) rv = -1.0;
+    if (rv > 1.0)
+      rv = 1.0;
+    else if (rv < -1.0)
+      rv = -1.0;
   }
   r.rvalue = rv;
   r.slope = ssxym / ssxm;
@@ -81,8 +82,10 @@ int parse_attr(const Params& p, const std::string& n) {
   const int i = detail::linregress_attr(a);
   if (i < 0)
     throw Error(Errc::kInvalidArgument,
-                "calculator '" + n + "': parameter 'attr' must be one of \"pvalue\", \"rvalue\", "
-                                     "\"intercept\", \"slope\", \"stderr\", got \"" + a + "\"");
+                "calculator '" + n +
+                    "': parameter 'attr' must be one of \"pvalue\", \"rvalue\", "
+                    "\"intercept\", \"slope\", \"stderr\", got \"" +
+                    a + "\"");
   return i;
 }
 
@@ -261,16 +264,23 @@ void register_trend_calculators() {
             throw Error(Errc::kInvalidArgument,
                         "calculator '" + n + "': parameter 'chunk_len' must be positive");
           const std::string f = param_string(p, "f_agg", n);
-          if (f == "max") t.agg = Agg::kMax;
-          else if (f == "min") t.agg = Agg::kMin;
-          else if (f == "mean") t.agg = Agg::kMean;
-          else if (f == "var") t.agg = Agg::kVar;
-          else if (f == "std") t.agg = Agg::kStd;
-          else if (f == "sum") t.agg = Agg::kSum;
+          if (f == "max")
+            t.agg = Agg::kMax;
+          else if (f == "min")
+            t.agg = Agg::kMin;
+          else if (f == "mean")
+            t.agg = Agg::kMean;
+          else if (f == "var")
+            t.agg = Agg::kVar;
+          else if (f == "std")
+            t.agg = Agg::kStd;
+          else if (f == "sum")
+            t.agg = Agg::kSum;
           else
             throw Error(Errc::kInvalidArgument,
-                        "calculator '" + n + "': parameter 'f_agg' must be one of \"max\", "
-                                             "\"min\", \"mean\", \"var\", \"std\", \"sum\", got \"" +
+                        "calculator '" + n +
+                            "': parameter 'f_agg' must be one of \"max\", "
+                            "\"min\", \"mean\", \"var\", \"std\", \"sum\", got \"" +
                             f + "\"");
           return t;
         },

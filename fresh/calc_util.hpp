@@ -62,12 +62,11 @@ Calculator make_combiner(std::string name, nlohmann::json grid, Parse parse, Com
 // parse(params, name) -> P validates one set; compute(series, P) -> value.
 template <class P, class Parse, class Compute>
 Calculator make_param(std::string name, nlohmann::json grid, Parse parse, Compute compute) {
-  return make_combiner<P>(std::move(name), std::move(grid), parse,
-                          [compute](const Series& s, std::span<const P> parsed,
-                                    std::span<double> out) {
-                            for (std::size_t k = 0; k < parsed.size(); ++k)
-                              out[k] = compute(s, parsed[k]);
-                          });
+  return make_combiner<P>(
+      std::move(name), std::move(grid), parse,
+      [compute](const Series& s, std::span<const P> parsed, std::span<double> out) {
+        for (std::size_t k = 0; k < parsed.size(); ++k) out[k] = compute(s, parsed[k]);
+      });
 }
 
 // BLAS reference ddot (what np.dot on float64 vectors calls with netlib BLAS): the first n%5
@@ -87,11 +86,16 @@ struct LinregressResult {
   double slope = kNaN, intercept = kNaN, rvalue = kNaN, pvalue = kNaN, stderr_ = kNaN;
   double get(int attr) const {
     switch (attr) {
-      case 0: return pvalue;
-      case 1: return rvalue;
-      case 2: return intercept;
-      case 3: return slope;
-      default: return stderr_;
+      case 0:
+        return pvalue;
+      case 1:
+        return rvalue;
+      case 2:
+        return intercept;
+      case 3:
+        return slope;
+      default:
+        return stderr_;
     }
   }
 };

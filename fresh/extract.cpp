@@ -63,9 +63,9 @@ Plan build_plan(const std::vector<std::string>& kinds, const Settings& settings,
         cp.params = {Params(nullptr)};
       } else {
         if (!value.is_array())
-          throw Error(Errc::kInvalidArgument,
-                      "calculator '" + name + "' needs a list of parameter objects, got " +
-                          value.dump());
+          throw Error(
+              Errc::kInvalidArgument,
+              "calculator '" + name + "' needs a list of parameter objects, got " + value.dump());
         std::vector<std::string> seen;
         for (const auto& p : value) {
           std::string n = feature_name("", name, p);
@@ -186,7 +186,8 @@ Bytes extract_chunk(const mproc::TaskContext& context, std::span<const std::byte
   const auto end = arg.get<std::uint64_t>();
   const SeriesView view(context.shared(kSeriesKey));
   const auto plan = cached_plan(context.shared(kPlanKey));
-  if (end > view.n || begin > end) throw Error(Errc::kInvalidArgument, "fresh.extract_chunk: bad range");
+  if (end > view.n || begin > end)
+    throw Error(Errc::kInvalidArgument, "fresh.extract_chunk: bad range");
 
   ByteWriter out;
   std::vector<std::pair<std::uint64_t, std::string>> warnings;
@@ -196,12 +197,13 @@ Bytes extract_chunk(const mproc::TaskContext& context, std::span<const std::byte
     const auto& kp = plan->kinds.at(view.kind[s]);
     values.assign(kp.width, kNaN);
     const std::size_t off = view.offsets[s], len = view.offsets[s + 1] - off;
-    series.reset(std::span<const double>(view.values + off, len),
-                 view.nt ? std::span<const double>(view.times + off, len)
-                         : std::span<const double>());
+    series.reset(
+        std::span<const double>(view.values + off, len),
+        view.nt ? std::span<const double>(view.times + off, len) : std::span<const double>());
     if (series.has_nan()) {
-      warnings.emplace_back(s, "the series contains NaN: every feature is NaN (tsfresh rejects "
-                               "NaN input)");
+      warnings.emplace_back(s,
+                            "the series contains NaN: every feature is NaN (tsfresh rejects "
+                            "NaN input)");
     } else {
       for (const auto& cp : kp.calcs) {
         std::span<double> o(values.data() + cp.first_out, cp.params.size());
@@ -257,14 +259,13 @@ ExtractResult extract_features(const SeriesSet& data, const Settings& settings,
     std::size_t local = 0;
     for (const auto& cp : plan.kinds[k].calcs)
       for (const auto& p : cp.params)
-        features.push_back({feature_name(data.kinds[k], cp.name, p),
-                            static_cast<std::uint32_t>(k), local++});
+        features.push_back(
+            {feature_name(data.kinds[k], cp.name, p), static_cast<std::uint32_t>(k), local++});
   }
   std::sort(features.begin(), features.end(),
             [](const Feature& a, const Feature& b) { return a.name < b.name; });
   std::vector<std::vector<std::size_t>> column_of(data.kinds.size());
-  for (std::size_t k = 0; k < data.kinds.size(); ++k)
-    column_of[k].resize(plan.kinds[k].width);
+  for (std::size_t k = 0; k < data.kinds.size(); ++k) column_of[k].resize(plan.kinds[k].width);
   for (std::size_t c = 0; c < features.size(); ++c)
     column_of[features[c].kind][features[c].local] = c;
 
@@ -305,14 +306,13 @@ ExtractResult extract_features(const SeriesSet& data, const Settings& settings,
     } unshare{executor};
 
     const std::size_t batch =
-        options.progress ? std::max<std::size_t>(4, 4 * static_cast<std::size_t>(
-                                                         std::max(1, executor.workers())))
+        options.progress ? std::max<std::size_t>(
+                               4, 4 * static_cast<std::size_t>(std::max(1, executor.workers())))
                          : arguments.size();
     std::size_t done_series = 0;
     for (std::size_t b = 0; b < arguments.size(); b += batch) {
       const std::size_t e = std::min(arguments.size(), b + batch);
-      const auto results =
-          executor.map(kTask, std::span<const Bytes>(arguments.data() + b, e - b));
+      const auto results = executor.map(kTask, std::span<const Bytes>(arguments.data() + b, e - b));
       for (std::size_t i = 0; i < results.size(); ++i) {
         ByteReader r(results[i]);
         const auto [s0, s1] = ranges[b + i];

@@ -35,7 +35,8 @@
 namespace freshet::fresh {
 
 struct ExtractOptions {
-  // A chunk (one task) holds whole series totalling about this many points (small enough to balance 2-16 workers, large enough that a task costs far more than its dispatch) (at most
+  // A chunk (one task) holds whole series totalling about this many points (small enough to balance
+  // 2-16 workers, large enough that a task costs far more than its dispatch) (at most
   // max_chunk_series series).
   std::size_t chunk_points = 1 << 13;
   std::size_t max_chunk_series = 64;

@@ -1,5 +1,7 @@
 // Engine tests: input layouts, ordering, settings (presets, JSON, from_columns), errors, per-series
 // isolation and determinism across executors.
+#include "fresh/extract.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -7,7 +9,6 @@
 
 #include "core/csv.hpp"
 #include "core/error.hpp"
-#include "fresh/extract.hpp"
 #include "fresh/names.hpp"
 #include "mproc/executor.hpp"
 
@@ -51,9 +52,9 @@ TEST_CASE("long layout: rows in any order are grouped by id and kind and sorted 
   CHECK(data.ids.i64()[0] == 1);
   const Table t = run(data, only("mean_change"));
   REQUIRE(t.column_names() == std::vector<std::string>{"id", "a__mean_change", "b__mean_change"});
-  CHECK(cell(t, "a__mean_change", 0) == 1.0);   // id 1: 7 -> 8
-  CHECK(cell(t, "b__mean_change", 0) == 4.0);   // id 1: 1 -> 5
-  CHECK(cell(t, "a__mean_change", 1) == 10.0);  // id 2: 10 -> 20 -> 30
+  CHECK(cell(t, "a__mean_change", 0) == 1.0);       // id 1: 7 -> 8
+  CHECK(cell(t, "b__mean_change", 0) == 4.0);       // id 1: 1 -> 5
+  CHECK(cell(t, "a__mean_change", 1) == 10.0);      // id 2: 10 -> 20 -> 30
   CHECK(std::isnan(cell(t, "b__mean_change", 1)));  // id 2 has no kind b
 }
 
@@ -80,9 +81,11 @@ TEST_CASE("text ids sort by bytes, numeric ids numerically; custom column names"
   const auto t = from_csv("id,value\nb,1\nB,2\na,3\n");
   CHECK(t.ids.str()[0] == "B");
   CHECK(t.ids.str()[2] == "b");
-  const auto n = from_csv("series,step,sensor,reading\n10,0,s,1\n9,0,s,2\n",
-                          {.column_id = "series", .column_sort = "step", .column_kind = "sensor",
-                           .column_value = "reading"});
+  const auto n =
+      from_csv("series,step,sensor,reading\n10,0,s,1\n9,0,s,2\n", {.column_id = "series",
+                                                                   .column_sort = "step",
+                                                                   .column_kind = "sensor",
+                                                                   .column_value = "reading"});
   CHECK(n.ids.i64()[0] == 9);
   CHECK(n.kinds == std::vector<std::string>{"s"});
 }

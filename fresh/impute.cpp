@@ -25,7 +25,8 @@ ImputeValues impute_values(std::span<const double> values) {
   if (n % 2 == 1) {
     out.median = high;
   } else {
-    const double low = *std::max_element(finite.begin(), finite.begin() + static_cast<std::ptrdiff_t>(h));
+    const double low =
+        *std::max_element(finite.begin(), finite.begin() + static_cast<std::ptrdiff_t>(h));
     out.median = (low + high) / 2.0;
   }
   return out;

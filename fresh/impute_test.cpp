@@ -1,12 +1,13 @@
 // impute_features against tsfresh's impute (golden file) and on hand-made columns.
+#include "fresh/impute.hpp"
+
+#include <doctest/doctest.h>
+
 #include <cmath>
 #include <cstring>
 #include <string>
 
-#include <doctest/doctest.h>
-
 #include "core/csv.hpp"
-#include "fresh/impute.hpp"
 
 using namespace freshet;
 

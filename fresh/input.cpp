@@ -99,8 +99,10 @@ std::vector<double> sort_keys(const Column& c, const std::string& source, bool& 
     }
     if (!parse_iso8601(v[i], keys[i]))
       throw Error(Errc::kParse, source + ": row " + std::to_string(i + 2) + ": column '" +
-                                    c.name() + "': expected a number or an ISO-8601 time stamp, "
-                                               "found \"" + v[i] + "\"");
+                                    c.name() +
+                                    "': expected a number or an ISO-8601 time stamp, "
+                                    "found \"" +
+                                    v[i] + "\"");
   }
   return keys;
 }
@@ -114,9 +116,9 @@ bool key_less(double a, double b) {
 const Column& numeric_column(const Table& t, const std::string& name, const std::string& source) {
   const Column& c = t.column(name);
   if (!c.is_numeric())
-    throw Error(Errc::kInvalidArgument,
-                source + ": value column '" + name + "' is not numeric (first cell \"" +
-                    (c.size() ? c.as_string(0) : std::string()) + "\")");
+    throw Error(Errc::kInvalidArgument, source + ": value column '" + name +
+                                            "' is not numeric (first cell \"" +
+                                            (c.size() ? c.as_string(0) : std::string()) + "\")");
   return c;
 }
 
@@ -124,8 +126,8 @@ const Column& numeric_column(const Table& t, const std::string& name, const std:
 
 bool parse_iso8601(std::string_view s, double& seconds) {
   int y, mo, d, h = 0, mi = 0, sec = 0;
-  if (!digits(s, 0, 4, y) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, mo) ||
-      s[7] != '-' || !digits(s, 8, 2, d))
+  if (!digits(s, 0, 4, y) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
+      !digits(s, 8, 2, d))
     return false;
   if (mo < 1 || mo > 12 || d < 1 || d > 31) return false;
   std::size_t pos = 10;
@@ -174,8 +176,8 @@ SeriesSet series_from_table(const Table& table, const InputOptions& options,
                             const std::string& source) {
   const std::string id_name = options.column_id.empty() ? "id" : options.column_id;
   if (!table.has_column(id_name))
-    throw Error(Errc::kNotFound, source + ": no id column '" + id_name +
-                                     "' (name it with --column-id)");
+    throw Error(Errc::kNotFound,
+                source + ": no id column '" + id_name + "' (name it with --column-id)");
   std::string sort_name = options.column_sort;
   if (sort_name.empty() && table.has_column("time")) sort_name = "time";
   std::string kind_name = options.column_kind;
@@ -186,8 +188,8 @@ SeriesSet series_from_table(const Table& table, const InputOptions& options,
     if (!n->empty() && !table.has_column(*n))
       throw Error(Errc::kNotFound, source + ": no column '" + *n + "'");
   if (!kind_name.empty() && value_name.empty())
-    throw Error(Errc::kInvalidArgument,
-                source + ": a kind column ('" + kind_name + "') needs a value column (--column-value)");
+    throw Error(Errc::kInvalidArgument, source + ": a kind column ('" + kind_name +
+                                            "') needs a value column (--column-value)");
   for (const auto* n : {&sort_name, &kind_name, &value_name})
     if (*n == id_name)
       throw Error(Errc::kInvalidArgument, source + ": column '" + id_name + "' used twice");
@@ -254,8 +256,9 @@ SeriesSet series_from_table(const Table& table, const InputOptions& options,
     if (c.name() != id_name && c.name() != sort_name) kind_cols.push_back(c.name());
   if (kind_cols.empty())
     throw Error(Errc::kInvalidArgument,
-                source + ": no value columns (wide layout: every column other than the id and "
-                         "sort columns is a kind)");
+                source +
+                    ": no value columns (wide layout: every column other than the id and "
+                    "sort columns is a kind)");
   std::sort(kind_cols.begin(), kind_cols.end());
   std::vector<std::vector<double>> cols;
   for (const auto& k : kind_cols) {

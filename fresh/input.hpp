@@ -39,8 +39,8 @@ struct InputOptions {
 // kinds[kind_index[s]] and values values[offsets[s] .. offsets[s+1]). Series are ordered by id
 // then kind. times is empty unless the sort column holds time stamps (then it parallels values).
 struct SeriesSet {
-  Column ids;                       // distinct ids, ascending; named after the id column
-  std::vector<std::string> kinds;   // distinct kinds, ascending (byte order)
+  Column ids;                      // distinct ids, ascending; named after the id column
+  std::vector<std::string> kinds;  // distinct kinds, ascending (byte order)
   std::vector<std::uint32_t> id_index;
   std::vector<std::uint32_t> kind_index;
   std::vector<std::uint64_t> offsets;  // size = number of series + 1

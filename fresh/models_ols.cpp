@@ -1,11 +1,10 @@
 #include "fresh/models_ols.hpp"
 
+#include <Eigen/Eigenvalues>
+#include <Eigen/SVD>
 #include <algorithm>
 #include <cmath>
 #include <limits>
-
-#include <Eigen/Eigenvalues>
-#include <Eigen/SVD>
 
 #include "fresh/series.hpp"
 
@@ -84,7 +83,8 @@ OlsResult ols_pinv(const Eigen::MatrixXd& X, const Eigen::VectorXd& y) {
       return r;
     }
     Eigen::MatrixXd Xn(n, static_cast<Eigen::Index>(nonzero.size()));
-    for (std::size_t j = 0; j < nonzero.size(); ++j) Xn.col(static_cast<Eigen::Index>(j)) = X.col(nonzero[j]);
+    for (std::size_t j = 0; j < nonzero.size(); ++j)
+      Xn.col(static_cast<Eigen::Index>(j)) = X.col(nonzero[j]);
     const OlsResult sub = ols_pinv(Xn, y);
     if (!sub.ok) return sub;
     for (std::size_t j = 0; j < nonzero.size(); ++j) {
@@ -103,8 +103,8 @@ OlsResult ols_pinv(const Eigen::MatrixXd& X, const Eigen::VectorXd& y) {
     for (Eigen::Index i = 0; i < k && regular; ++i) regular = QR(i, i) != 0.0;
     if (regular) {
       Eigen::MatrixXd R = QR.topRows(k).triangularView<Eigen::Upper>();
-      Eigen::MatrixXd Rinv = R.triangularView<Eigen::Upper>().solve(
-          Eigen::MatrixXd::Identity(k, k));
+      Eigen::MatrixXd Rinv =
+          R.triangularView<Eigen::Upper>().solve(Eigen::MatrixXd::Identity(k, k));
       const double cond = R.norm() * Rinv.norm();
       if (std::isfinite(cond) && cond < kQrConditionLimit) {
         OlsResult r;

@@ -3,10 +3,9 @@
 // model-based calculators call (internal to fresh/): statsmodels OLS(method="pinv"), numpy
 // lstsq / polyfit, numpy roots. All functions are pure and thread-safe; none throws.
 
+#include <Eigen/Dense>
 #include <span>
 #include <vector>
-
-#include <Eigen/Dense>
 
 namespace freshet::fresh::detail {
 

@@ -37,10 +37,12 @@ inline SeriesMap load_series(const std::string& path) {
   const auto kind = t.column("kind").str();
   const auto time = t.column("time").f64();
   const auto value = t.column("value").f64();
-  for (std::size_t r = 0; r < t.num_rows(); ++r) rows[{id[r], kind[r]}].emplace_back(time[r], value[r]);
+  for (std::size_t r = 0; r < t.num_rows(); ++r)
+    rows[{id[r], kind[r]}].emplace_back(time[r], value[r]);
   SeriesMap out;
   for (auto& [key, tv] : rows) {
-    std::stable_sort(tv.begin(), tv.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::stable_sort(tv.begin(), tv.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
     auto& v = out[key];
     for (const auto& p : tv) v.push_back(p.second);
   }
@@ -87,8 +89,9 @@ inline GoldenStats check_golden(const std::string& series_path, const std::strin
     REQUIRE_MESSAGE(calc != nullptr, name);
     // A parameterless calculator is prepared with one null parameter set and writes one value.
     const std::vector<Params> params =
-        calc->parameterless ? std::vector<Params>{Params()}
-                            : std::vector<Params>(calc->comprehensive.begin(), calc->comprehensive.end());
+        calc->parameterless
+            ? std::vector<Params>{Params()}
+            : std::vector<Params>(calc->comprehensive.begin(), calc->comprehensive.end());
     REQUIRE_MESSAGE(!params.empty(), name);
     const ComputeFn fn = calc->prepare(params);
     const Tolerance tol = tolerances.count(name) ? tolerances.at(name) : Tolerance{};

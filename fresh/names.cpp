@@ -84,7 +84,8 @@ class LiteralParser {
 
  private:
   [[noreturn]] void fail(const std::string& why) const {
-    throw Error(Errc::kParse, "cannot read '" + std::string(text_) + "' as a Python literal: " + why);
+    throw Error(Errc::kParse,
+                "cannot read '" + std::string(text_) + "' as a Python literal: " + why);
   }
   void skip_space() {
     while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_]))) ++pos_;
@@ -162,9 +163,11 @@ class LiteralParser {
     pos_ = end;
     // Integer literal (optionally signed): a Python int.
     std::int64_t i = 0;
-    if (tok.find_first_of(".eEnN") == std::string_view::npos && parse_int64(tok, i)) return Params(i);
+    if (tok.find_first_of(".eEnN") == std::string_view::npos && parse_int64(tok, i))
+      return Params(i);
     std::string lower;
-    for (char ch : tok) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
+    for (char ch : tok)
+      lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
     if (lower == "nan" || lower == "inf" || lower == "-inf" || lower == "+inf") {
       double d = 0;
       parse_double(lower, d);
@@ -205,8 +208,7 @@ std::string params_suffix(const Params& params) {
   return out;
 }
 
-std::string feature_name(std::string_view kind, std::string_view calculator,
-                         const Params& params) {
+std::string feature_name(std::string_view kind, std::string_view calculator, const Params& params) {
   std::string out;
   out.reserve(kind.size() + calculator.size() + 32);
   out += kind;

@@ -25,8 +25,7 @@ namespace freshet::fresh {
 std::string params_suffix(const Params& params);
 
 // The full tsfresh name of one feature.
-std::string feature_name(std::string_view kind, std::string_view calculator,
-                         const Params& params);
+std::string feature_name(std::string_view kind, std::string_view calculator, const Params& params);
 std::string feature_name(std::string_view kind, const Calculator& calc, const Params& params);
 
 // Python str() of one parameter value as it appears in a name (strings double-quoted at the top

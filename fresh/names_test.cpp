@@ -1,10 +1,11 @@
+#include "fresh/names.hpp"
+
 #include <doctest/doctest.h>
 
 #include <fstream>
 #include <string>
 
 #include "core/error.hpp"
-#include "fresh/names.hpp"
 
 using freshet::fresh::feature_name;
 using freshet::fresh::Params;
@@ -23,10 +24,11 @@ TEST_CASE("feature names are written as tsfresh writes them") {
                      Params{{"widths", {2, 5, 10, 20}}, {"coeff", 0}, {"w", 2}}) ==
         "value__cwt_coefficients__coeff_0__w_2__widths_(2, 5, 10, 20)");
   CHECK(feature_name("x", "cid_ce", Params{{"normalize", true}}) == "x__cid_ce__normalize_True");
-  CHECK(feature_name("x", "query_similarity_count",
-                     Params{{"query", nullptr}, {"threshold", 0.0}}) ==
-        "x__query_similarity_count__query_None__threshold_0.0");
-  CHECK(feature_name("x", "ratio_beyond_r_sigma", Params{{"r", 1}}) == "x__ratio_beyond_r_sigma__r_1");
+  CHECK(
+      feature_name("x", "query_similarity_count", Params{{"query", nullptr}, {"threshold", 0.0}}) ==
+      "x__query_similarity_count__query_None__threshold_0.0");
+  CHECK(feature_name("x", "ratio_beyond_r_sigma", Params{{"r", 1}}) ==
+        "x__ratio_beyond_r_sigma__r_1");
   CHECK(feature_name("x", "ratio_beyond_r_sigma", Params{{"r", 1.0}}) ==
         "x__ratio_beyond_r_sigma__r_1.0");
   CHECK(feature_name("x", "c", Params{{"t", {1}}}) == "x__c__t_(1,)");
@@ -51,7 +53,8 @@ TEST_CASE("python literals are read as ast.literal_eval reads them") {
 }
 
 TEST_CASE("feature names are parsed back") {
-  auto p = parse_feature_name("dim_3__change_quantiles__f_agg_\"mean\"__isabs_False__qh_0.2__ql_0.0");
+  auto p =
+      parse_feature_name("dim_3__change_quantiles__f_agg_\"mean\"__isabs_False__qh_0.2__ql_0.0");
   CHECK(p.kind == "dim_3");
   CHECK(p.calculator == "change_quantiles");
   CHECK(p.params == Params{{"f_agg", "mean"}, {"isabs", false}, {"qh", 0.2}, {"ql", 0.0}});

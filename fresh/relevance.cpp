@@ -92,7 +92,7 @@ Bytes relevance_chunk_task(const mproc::TaskContext& context, std::span<const st
     std::sort(sorted.begin(), sorted.end());
     std::size_t distinct = sorted.empty() ? 0 : 1;
     for (std::size_t i = 1; i < n && distinct < 3; ++i) distinct += sorted[i] != sorted[i - 1];
-    const FeatureType type = distinct <= 1 ? FeatureType::kConstant
+    const FeatureType type = distinct <= 1   ? FeatureType::kConstant
                              : distinct == 2 ? FeatureType::kBinary
                                              : FeatureType::kReal;
     out.put<std::uint8_t>(static_cast<std::uint8_t>(type));
@@ -103,11 +103,14 @@ Bytes relevance_chunk_task(const mproc::TaskContext& context, std::span<const st
       if (type == FeatureType::kReal) {
         if (!in.smir) {
           const RankedSample ranked = rank_sample(x);
-          for (std::size_t l = 0; l < in.n_labels; ++l) out.put<double>(mann_whitney_u_p(ranked, masks[l]));
+          for (std::size_t l = 0; l < in.n_labels; ++l)
+            out.put<double>(mann_whitney_u_p(ranked, masks[l]));
         } else {
           std::iota(order.begin(), order.end(), std::size_t{0});
-          std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return x[a] < x[b]; });
-          for (std::size_t l = 0; l < in.n_labels; ++l) out.put<double>(ks_2samp_p(x, order, masks[l]));
+          std::sort(order.begin(), order.end(),
+                    [&](std::size_t a, std::size_t b) { return x[a] < x[b]; });
+          for (std::size_t l = 0; l < in.n_labels; ++l)
+            out.put<double>(ks_2samp_p(x, order, masks[l]));
         }
       } else {
         // tsfresh: fisher_exact([[n(y1, x1), n(y1, x0)], [n(y0, x1), n(y0, x0)]])
@@ -117,9 +120,15 @@ Bytes relevance_chunk_task(const mproc::TaskContext& context, std::span<const st
           for (std::size_t i = 0; i < n; ++i) {
             const bool is_x1 = x[i] == x1;
             if (m[i]) {
-              if (is_x1) ++y1x1; else ++y1x0;
+              if (is_x1)
+                ++y1x1;
+              else
+                ++y1x0;
             } else {
-              if (is_x1) ++y0x1; else ++y0x0;
+              if (is_x1)
+                ++y0x1;
+              else
+                ++y0x0;
             }
           }
           out.put<double>(fisher_exact_p(y1x1, y1x0, y0x1, y0x0));
@@ -191,10 +200,12 @@ std::vector<std::size_t> rows_sorted_by_id(const Table& features, std::string_vi
   const Column& id = features.column(static_cast<std::size_t>(index));
   if (id.dtype() == DType::kString) {
     const auto s = id.str();
-    std::stable_sort(rows.begin(), rows.end(), [&](std::size_t a, std::size_t b) { return s[a] < s[b]; });
+    std::stable_sort(rows.begin(), rows.end(),
+                     [&](std::size_t a, std::size_t b) { return s[a] < s[b]; });
   } else {
     const auto v = id.to_f64();
-    std::stable_sort(rows.begin(), rows.end(), [&](std::size_t a, std::size_t b) { return v[a] < v[b]; });
+    std::stable_sort(rows.begin(), rows.end(),
+                     [&](std::size_t a, std::size_t b) { return v[a] < v[b]; });
   }
   return rows;
 }
@@ -203,29 +214,39 @@ std::vector<std::size_t> rows_sorted_by_id(const Table& features, std::string_vi
 
 std::string_view feature_type_name(FeatureType type) noexcept {
   switch (type) {
-    case FeatureType::kReal: return "real";
-    case FeatureType::kBinary: return "binary";
-    case FeatureType::kConstant: return "constant";
+    case FeatureType::kReal:
+      return "real";
+    case FeatureType::kBinary:
+      return "binary";
+    case FeatureType::kConstant:
+      return "constant";
   }
   return "?";
 }
 
 RelevanceTable calculate_relevance_table(const Table& features, const Column& target,
-                                         const RelevanceOptions& options,
-                                         mproc::Executor& executor, std::string_view id_column) {
+                                         const RelevanceOptions& options, mproc::Executor& executor,
+                                         std::string_view id_column) {
   const std::size_t n = features.num_rows();
   if (!(options.fdr_level > 0 && options.fdr_level <= 1))
-    throw Error(Errc::kInvalidArgument, "relevance: fdr_level must be in (0, 1], got " + format_double(options.fdr_level));
+    throw Error(Errc::kInvalidArgument,
+                "relevance: fdr_level must be in (0, 1], got " + format_double(options.fdr_level));
   if (options.n_significant < 1)
-    throw Error(Errc::kInvalidArgument, "relevance: n_significant must be at least 1, got " + std::to_string(options.n_significant));
+    throw Error(Errc::kInvalidArgument, "relevance: n_significant must be at least 1, got " +
+                                            std::to_string(options.n_significant));
   if (options.selector == Selector::kKBest && options.k_best < 1)
     throw Error(Errc::kInvalidArgument, "relevance: k-best must be at least 1");
-  if (options.selector == Selector::kPercentile && !(options.percentile >= 0 && options.percentile <= 1))
-    throw Error(Errc::kInvalidArgument, "relevance: percentile must be a fraction in [0, 1], got " + format_double(options.percentile));
+  if (options.selector == Selector::kPercentile &&
+      !(options.percentile >= 0 && options.percentile <= 1))
+    throw Error(Errc::kInvalidArgument, "relevance: percentile must be a fraction in [0, 1], got " +
+                                            format_double(options.percentile));
   if (target.size() != n)
-    throw Error(Errc::kInvalidArgument, "relevance: the target has " + std::to_string(target.size()) +
-                                            " values for " + std::to_string(n) + " feature rows");
-  if (n < 2) throw Error(Errc::kInvalidArgument, "relevance: need at least 2 rows, got " + std::to_string(n));
+    throw Error(Errc::kInvalidArgument, "relevance: the target has " +
+                                            std::to_string(target.size()) + " values for " +
+                                            std::to_string(n) + " feature rows");
+  if (n < 2)
+    throw Error(Errc::kInvalidArgument,
+                "relevance: need at least 2 rows, got " + std::to_string(n));
 
   // feature columns
   std::vector<std::size_t> feature_columns;
@@ -233,7 +254,8 @@ RelevanceTable calculate_relevance_table(const Table& features, const Column& ta
     const Column& col = features.column(c);
     if (col.name() == id_column) continue;
     if (!col.is_numeric())
-      throw Error(Errc::kInvalidArgument, "relevance: feature column '" + col.name() + "' is not numeric");
+      throw Error(Errc::kInvalidArgument,
+                  "relevance: feature column '" + col.name() + "' is not numeric");
     feature_columns.push_back(c);
   }
 
@@ -244,7 +266,8 @@ RelevanceTable calculate_relevance_table(const Table& features, const Column& ta
     table.task = target.dtype() == DType::kFloat64 ? MlTask::kRegression : MlTask::kClassification;
   const bool classification = table.task == MlTask::kClassification;
   if (options.multiclass && !classification)
-    throw Error(Errc::kInvalidArgument, "relevance: multiclass selection needs a classification task");
+    throw Error(Errc::kInvalidArgument,
+                "relevance: multiclass selection needs a classification task");
 
   // target encoding
   std::vector<std::int32_t> codes;
@@ -253,27 +276,37 @@ RelevanceTable calculate_relevance_table(const Table& features, const Column& ta
     std::unordered_map<std::string, std::int32_t> code_of;
     for (std::size_t row : rows_sorted_by_id(features, id_column)) {
       if (target.dtype() == DType::kFloat64 && std::isnan(target.f64()[row]))
-        throw Error(Errc::kInvalidArgument, "relevance: the target has a missing value (row " + std::to_string(row + 1) + ")");
+        throw Error(Errc::kInvalidArgument, "relevance: the target has a missing value (row " +
+                                                std::to_string(row + 1) + ")");
       const std::string text = label_text(target, row);
-      if (code_of.emplace(text, static_cast<std::int32_t>(table.labels.size())).second) table.labels.push_back(text);
+      if (code_of.emplace(text, static_cast<std::int32_t>(table.labels.size())).second)
+        table.labels.push_back(text);
     }
     codes.resize(n);
     for (std::size_t row = 0; row < n; ++row) codes[row] = code_of.at(label_text(target, row));
     if (table.labels.size() < 2)
-      throw Error(Errc::kInvalidArgument, "relevance: the target has only one distinct value ('" +
-                                              (table.labels.empty() ? std::string() : table.labels[0]) + "')");
+      throw Error(Errc::kInvalidArgument,
+                  "relevance: the target has only one distinct value ('" +
+                      (table.labels.empty() ? std::string() : table.labels[0]) + "')");
     if (options.multiclass && static_cast<std::size_t>(options.n_significant) > table.labels.size())
-      throw Error(Errc::kInvalidArgument, "relevance: n_significant (" + std::to_string(options.n_significant) +
-                                              ") exceeds the number of classes (" + std::to_string(table.labels.size()) + ")");
+      throw Error(Errc::kInvalidArgument, "relevance: n_significant (" +
+                                              std::to_string(options.n_significant) +
+                                              ") exceeds the number of classes (" +
+                                              std::to_string(table.labels.size()) + ")");
     table.multiclass = options.multiclass && table.labels.size() > 2;
   } else {
     if (target.dtype() == DType::kString)
-      throw Error(Errc::kInvalidArgument, "relevance: a regression target must be numeric, column '" + target.name() + "' holds text");
+      throw Error(Errc::kInvalidArgument,
+                  "relevance: a regression target must be numeric, column '" + target.name() +
+                      "' holds text");
     target_values = target.to_f64();
     for (std::size_t row = 0; row < n; ++row)
       if (!std::isfinite(target_values[row]))
-        throw Error(Errc::kInvalidArgument, "relevance: the target has a missing or infinite value (row " + std::to_string(row + 1) + ")");
-    if (std::all_of(target_values.begin(), target_values.end(), [&](double v) { return v == target_values[0]; }))
+        throw Error(Errc::kInvalidArgument,
+                    "relevance: the target has a missing or infinite value (row " +
+                        std::to_string(row + 1) + ")");
+    if (std::all_of(target_values.begin(), target_values.end(),
+                    [&](double v) { return v == target_values[0]; }))
       throw Error(Errc::kInvalidArgument, "relevance: the target is constant");
   }
   const std::size_t n_labels = classification ? table.labels.size() : 1;
@@ -281,7 +314,8 @@ RelevanceTable calculate_relevance_table(const Table& features, const Column& ta
   // the shared blob: header, target, features column-major
   ByteWriter w;
   w.put<std::uint8_t>(classification ? 1 : 0);
-  w.put<std::uint8_t>(options.test_for_binary_target_real_feature == BinaryRealTest::kKolmogorovSmirnov ? 1 : 0);
+  w.put<std::uint8_t>(
+      options.test_for_binary_target_real_feature == BinaryRealTest::kKolmogorovSmirnov ? 1 : 0);
   w.put<std::uint64_t>(n);
   w.put<std::uint64_t>(n_labels);
   w.put<std::uint64_t>(feature_columns.size());
@@ -301,7 +335,8 @@ RelevanceTable calculate_relevance_table(const Table& features, const Column& ta
         const auto id = features.find_column(id_column);
         throw Error(Errc::kInvalidArgument,
                     "relevance: feature '" + col.name() + "' has a missing value (" +
-                        (id >= 0 ? std::string(id_column) + " " + features.column(static_cast<std::size_t>(id)).as_string(i)
+                        (id >= 0 ? std::string(id_column) + " " +
+                                       features.column(static_cast<std::size_t>(id)).as_string(i)
                                  : "row " + std::to_string(i + 1)) +
                         "); impute the features first");
       }
@@ -343,7 +378,9 @@ RelevanceTable calculate_relevance_table(const Table& features, const Column& ta
         ++f;
       }
     }
-    if (f != rows.size()) throw Error(Errc::kInternal, "relevance: tasks returned " + std::to_string(f) + " of " + std::to_string(rows.size()) + " features");
+    if (f != rows.size())
+      throw Error(Errc::kInternal, "relevance: tasks returned " + std::to_string(f) + " of " +
+                                       std::to_string(rows.size()) + " features");
   }
 
   // multiple testing per label over the non-constant features
@@ -372,7 +409,8 @@ RelevanceTable calculate_relevance_table(const Table& features, const Column& ta
     for (std::size_t l = 1; l < n_labels; ++l) row.p_value = py_min(row.p_value, row.label_p[l]);
     row.n_significant = 0;
     for (char r : row.label_relevant) row.n_significant += r ? 1 : 0;
-    row.relevant = table.multiclass ? row.n_significant >= options.n_significant : row.n_significant > 0;
+    row.relevant =
+        table.multiclass ? row.n_significant >= options.n_significant : row.n_significant > 0;
     if (!classification) {
       row.label_p.clear();
       row.label_relevant.clear();
@@ -382,7 +420,9 @@ RelevanceTable calculate_relevance_table(const Table& features, const Column& ta
 
   // tsfresh's order: non-constant by the first label's p-value, then the constants
   std::vector<std::size_t> order = tested;
-  const auto key = [&](std::size_t i) { return classification ? rows[i].label_p[0] : rows[i].p_value; };
+  const auto key = [&](std::size_t i) {
+    return classification ? rows[i].label_p[0] : rows[i].p_value;
+  };
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
     const double ka = key(a), kb = key(b);
     if (std::isnan(ka)) return false;
@@ -404,7 +444,8 @@ RelevanceTable calculate_relevance_table(const Table& features, const Column& ta
       std::stable_sort(candidates.begin(), candidates.end(), [&](std::size_t a, std::size_t b) {
         return table.rows[a].p_value < table.rows[b].p_value;
       });
-      for (std::size_t k = 0; k < std::min(options.k_best, candidates.size()); ++k) table.rows[candidates[k]].relevant = true;
+      for (std::size_t k = 0; k < std::min(options.k_best, candidates.size()); ++k)
+        table.rows[candidates[k]].relevant = true;
     } else if (!candidates.empty()) {
       std::vector<double> ps;
       for (std::size_t i : candidates) ps.push_back(table.rows[i].p_value);
@@ -465,8 +506,9 @@ Column align_target(const Table& features, const Table& labels, std::string_view
   for (std::size_t r = 0; r < labels.num_rows(); ++r) {
     const auto [it, fresh] = row_of.emplace(label_ids.as_string(r), r);
     if (!fresh)
-      throw Error(Errc::kInvalidArgument, "labels: id " + label_ids.as_string(r) + " appears more than once (rows " +
-                                              std::to_string(it->second + 2) + " and " + std::to_string(r + 2) + ")");
+      throw Error(Errc::kInvalidArgument,
+                  "labels: id " + label_ids.as_string(r) + " appears more than once (rows " +
+                      std::to_string(it->second + 2) + " and " + std::to_string(r + 2) + ")");
   }
   std::vector<std::size_t> take(features.num_rows());
   std::vector<std::string> missing;
@@ -498,9 +540,9 @@ Column align_target(const Table& features, const Table& labels, std::string_view
   return out;
 }
 
-Selection select_relevant(const Table& features, const Table& labels, const RelevanceOptions& options,
-                          mproc::Executor& executor, std::string_view label_column,
-                          std::string_view id_column) {
+Selection select_relevant(const Table& features, const Table& labels,
+                          const RelevanceOptions& options, mproc::Executor& executor,
+                          std::string_view label_column, std::string_view id_column) {
   const Column target = align_target(features, labels, label_column, id_column);
   Selection s;
   s.relevance = calculate_relevance_table(features, target, options, executor, id_column);

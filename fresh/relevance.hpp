@@ -60,17 +60,17 @@ struct RelevanceOptions {
   int n_significant = 1;
   BinaryRealTest test_for_binary_target_real_feature = BinaryRealTest::kMannWhitney;
   Selector selector = Selector::kFdr;
-  std::size_t k_best = 0;     // Selector::kKBest
-  double percentile = 0.0;    // Selector::kPercentile: a fraction in [0, 1]
+  std::size_t k_best = 0;           // Selector::kKBest
+  double percentile = 0.0;          // Selector::kPercentile: a fraction in [0, 1]
   std::size_t chunk_columns = 128;  // features per task; results do not depend on it
 };
 
 struct RelevanceRow {
   std::string feature;
   FeatureType type = FeatureType::kConstant;
-  double p_value = 0;            // combined (min over labels); NaN for constant features
-  bool relevant = false;         // the selection
-  std::vector<double> label_p;   // per label (classification), else empty
+  double p_value = 0;           // combined (min over labels); NaN for constant features
+  bool relevant = false;        // the selection
+  std::vector<double> label_p;  // per label (classification), else empty
   std::vector<char> label_relevant;
   int n_significant = 0;
 };
@@ -91,8 +91,7 @@ struct RelevanceTable {
 // Relevance of every column of `features` except `id_column`, for a target with one value per
 // feature row (same order). `target` may be int64, float64 or string.
 RelevanceTable calculate_relevance_table(const Table& features, const Column& target,
-                                         const RelevanceOptions& options,
-                                         mproc::Executor& executor,
+                                         const RelevanceOptions& options, mproc::Executor& executor,
                                          std::string_view id_column = "id");
 
 // The target column of `labels` (columns id_column and label_column; others ignored) in the row

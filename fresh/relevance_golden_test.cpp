@@ -6,14 +6,14 @@
 // order must agree up to tsfresh's unstable ordering of equal p-values, and the selected features
 // must be exactly the reference list (same order up to ties). Run on the serial and the threads
 // executor.
+#include <doctest/doctest.h>
+
 #include <cmath>
 #include <fstream>
 #include <map>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <doctest/doctest.h>
 
 #include "core/csv.hpp"
 #include "fresh/impute.hpp"
@@ -85,7 +85,8 @@ void check_against_reference(const Case& c, const fresh::Selection& got) {
         const double a = mc.f64()[m], b = col.as_double(r);
         if (!p_close(a, b) && ++p_mismatch <= 5)
           MESSAGE(name << " of " << exp_features[r] << ": " << a << " vs tsfresh " << b);
-        else if (!p_close(a, b)) ++p_mismatch;
+        else if (!p_close(a, b))
+          ++p_mismatch;
       } else if (name == "n_significant") {
         if (mc.as_double(m) != col.as_double(r)) ++count_mismatch;
       } else {  // relevant*
@@ -115,22 +116,27 @@ void check_against_reference(const Case& c, const fresh::Selection& got) {
   } else {
     std::size_t order_mismatch = 0;
     for (std::size_t r = 0; r < expected.num_rows(); ++r)
-      if (!p_close(mine.column(key_column).f64()[r], expected.column(key_column).as_double(r))) ++order_mismatch;
+      if (!p_close(mine.column(key_column).f64()[r], expected.column(key_column).as_double(r)))
+        ++order_mismatch;
     CHECK(order_mismatch == 0);
   }
   bool seen_constant = false;
   for (const auto& row : got.relevance.rows) {
-    if (row.type == fresh::FeatureType::kConstant) seen_constant = true;
-    else CHECK_FALSE(seen_constant);
+    if (row.type == fresh::FeatureType::kConstant)
+      seen_constant = true;
+    else
+      CHECK_FALSE(seen_constant);
   }
 
   // the selection: exactly the reference list; order equal up to rows whose p-values tie
   const auto want = read_lines(ref_path(c.set + "/selected_" + c.tag + ".txt"));
   std::vector<std::string> have;
-  for (std::size_t col = 1; col < got.selected.num_columns(); ++col) have.push_back(got.selected.column(col).name());
+  for (std::size_t col = 1; col < got.selected.num_columns(); ++col)
+    have.push_back(got.selected.column(col).name());
   CHECK(got.selected.column(0).name() == "id");
   REQUIRE(have.size() == want.size());
-  CHECK(std::multiset<std::string>(have.begin(), have.end()) == std::multiset<std::string>(want.begin(), want.end()));
+  CHECK(std::multiset<std::string>(have.begin(), have.end()) ==
+        std::multiset<std::string>(want.begin(), want.end()));
   std::size_t misplaced = 0;
   for (std::size_t i = 0; i < have.size(); ++i) {
     if (have[i] == want[i]) continue;
@@ -149,15 +155,16 @@ Table labels_table(const std::string& path) { return read_csv(path); }
 // Keeps the label rows whose id is in the feature matrix (ERing's features cover 150 of 300 ids).
 Table restrict_to_ids(const Table& labels, const Table& features) {
   std::set<std::string> ids;
-  for (std::size_t r = 0; r < features.num_rows(); ++r) ids.insert(features.column("id").as_string(r));
+  for (std::size_t r = 0; r < features.num_rows(); ++r)
+    ids.insert(features.column("id").as_string(r));
   std::vector<std::size_t> keep;
   for (std::size_t r = 0; r < labels.num_rows(); ++r)
     if (ids.count(labels.column("id").as_string(r))) keep.push_back(r);
   return labels.take(keep);
 }
 
-void run_case(const Case& c, const Table& features, const Table& labels, const std::string& label_column,
-              mproc::Executor& executor) {
+void run_case(const Case& c, const Table& features, const Table& labels,
+              const std::string& label_column, mproc::Executor& executor) {
   fresh::RelevanceOptions options;
   options.multiclass = c.multiclass;
   const auto got = fresh::select_relevant(features, labels, options, executor, label_column);
@@ -174,7 +181,8 @@ TEST_CASE("relevance golden: every tsfresh relevance table") {
   SUBCASE("GunPoint") {
     const Table f = load_imputed_features("GunPoint");
     run_case({"GunPoint", "y", false}, f, labels_table(data + "GunPoint/labels.csv"), "y", *serial);
-    run_case({"GunPoint", "y_real", false}, f, labels_table(ref_path("GunPoint/y_real.csv")), "y_real", *threads);
+    run_case({"GunPoint", "y_real", false}, f, labels_table(ref_path("GunPoint/y_real.csv")),
+             "y_real", *threads);
   }
   SUBCASE("RobotFailureLP1") {
     const Table f = load_imputed_features("RobotFailureLP1");
@@ -183,7 +191,8 @@ TEST_CASE("relevance golden: every tsfresh relevance table") {
     run_case({"RobotFailureLP1", "multiclass", true}, f, labels, "y", *serial);
     // tsfresh's example target: y == "normal" (bool)
     std::vector<std::string> normal;
-    for (const auto& v : labels.column("y").str()) normal.push_back(v == "normal" ? "True" : "False");
+    for (const auto& v : labels.column("y").str())
+      normal.push_back(v == "normal" ? "True" : "False");
     Table t;
     t.add_column(labels.column("id"));
     t.add_column(Column("y", normal));
@@ -197,13 +206,17 @@ TEST_CASE("relevance golden: every tsfresh relevance table") {
   }
   SUBCASE("ERing") {
     const Table f = load_imputed_features("ERing");
-    run_case({"ERing", "binary", false}, f, labels_table(ref_path("ERing/target_binary.csv")), "y", *serial);
-    run_case({"ERing", "multiclass", true}, f, restrict_to_ids(labels_table(data + "ERing/labels.csv"), f), "y", *threads);
+    run_case({"ERing", "binary", false}, f, labels_table(ref_path("ERing/target_binary.csv")), "y",
+             *serial);
+    run_case({"ERing", "multiclass", true}, f,
+             restrict_to_ids(labels_table(data + "ERing/labels.csv"), f), "y", *threads);
   }
   SUBCASE("PickupGestureWiimoteZ") {
     const Table f = load_imputed_features("PickupGestureWiimoteZ");
-    run_case({"PickupGestureWiimoteZ", "binary", false}, f, labels_table(ref_path("PickupGestureWiimoteZ/target_binary.csv")), "y", *threads);
-    run_case({"PickupGestureWiimoteZ", "multiclass", true}, f, labels_table(data + "PickupGestureWiimoteZ/labels.csv"), "y", *serial);
+    run_case({"PickupGestureWiimoteZ", "binary", false}, f,
+             labels_table(ref_path("PickupGestureWiimoteZ/target_binary.csv")), "y", *threads);
+    run_case({"PickupGestureWiimoteZ", "multiclass", true}, f,
+             labels_table(data + "PickupGestureWiimoteZ/labels.csv"), "y", *serial);
   }
 }
 

@@ -1,13 +1,14 @@
 // FRESH relevance on small hand-made tables: the pieces the tsfresh golden files do not reach
 // (KS for binary targets, BH vs BY, the KX selectors, option checks, label order, chunking).
+#include "fresh/relevance.hpp"
+
+#include <doctest/doctest.h>
+
 #include <cmath>
 #include <numeric>
 #include <vector>
 
-#include <doctest/doctest.h>
-
 #include "core/error.hpp"
-#include "fresh/relevance.hpp"
 #include "fresh/stat_tests.hpp"
 #include "mproc/executor.hpp"
 
@@ -73,14 +74,16 @@ TEST_CASE("relevance: label order, types, constant last, KS variant") {
   CHECK(row_of(t, "strong").relevant);
   CHECK_FALSE(row_of(t, "noise").relevant);
   // rows sorted by the first label's p-value
-  for (std::size_t i = 1; i + 1 < t.rows.size(); ++i) CHECK(t.rows[i - 1].label_p[0] <= t.rows[i].label_p[0]);
+  for (std::size_t i = 1; i + 1 < t.rows.size(); ++i)
+    CHECK(t.rows[i - 1].label_p[0] <= t.rows[i].label_p[0]);
 
   // p_value = min over labels; each per-label value is the direct test
   const auto& strong = row_of(t, "strong");
   const auto x = d.features.column("strong").f64();
   for (std::size_t l = 0; l < 3; ++l) {
     std::vector<double> in, out;
-    for (std::size_t r = 0; r < x.size(); ++r) (d.target.str()[r] == t.labels[l] ? in : out).push_back(x[r]);
+    for (std::size_t r = 0; r < x.size(); ++r)
+      (d.target.str()[r] == t.labels[l] ? in : out).push_back(x[r]);
     CHECK(strong.label_p[l] == fresh::mann_whitney_u_p(in, out));
   }
   CHECK(strong.p_value == std::min({strong.label_p[0], strong.label_p[1], strong.label_p[2]}));
@@ -88,8 +91,10 @@ TEST_CASE("relevance: label order, types, constant last, KS variant") {
   o.test_for_binary_target_real_feature = fresh::BinaryRealTest::kKolmogorovSmirnov;
   const auto k = fresh::calculate_relevance_table(d.features, d.target, o, *ex);
   std::vector<double> cat, rest;
-  for (std::size_t r = 0; r < x.size(); ++r) (d.target.str()[r] == "cat" ? cat : rest).push_back(x[r]);
-  CHECK(row_of(k, "strong").label_p[2] == doctest::Approx(fresh::ks_2samp_p(cat, rest)).epsilon(1e-14));
+  for (std::size_t r = 0; r < x.size(); ++r)
+    (d.target.str()[r] == "cat" ? cat : rest).push_back(x[r]);
+  CHECK(row_of(k, "strong").label_p[2] ==
+        doctest::Approx(fresh::ks_2samp_p(cat, rest)).epsilon(1e-14));
 }
 
 TEST_CASE("relevance: chunking and backends do not change the table") {
@@ -105,8 +110,9 @@ TEST_CASE("relevance: chunking and backends do not change the table") {
   CHECK(ta.to_table() == tb.to_table());
   CHECK(ta.multiclass);
   CHECK(ta.to_table().column_names() ==
-        std::vector<std::string>{"feature", "type", "p_value_bird", "relevant_bird", "p_value_dog", "relevant_dog",
-                                 "p_value_cat", "relevant_cat", "n_significant", "relevant"});
+        std::vector<std::string>{"feature", "type", "p_value_bird", "relevant_bird", "p_value_dog",
+                                 "relevant_dog", "p_value_cat", "relevant_cat", "n_significant",
+                                 "relevant"});
 }
 
 TEST_CASE("relevance: regression, ml_task override, two-class multiclass falls back") {
@@ -120,7 +126,8 @@ TEST_CASE("relevance: regression, ml_task override, two-class multiclass falls b
   const auto t = fresh::calculate_relevance_table(d.features, real, o, *ex);
   CHECK(t.task == fresh::MlTask::kRegression);
   CHECK(row_of(t, "strong").p_value == fresh::kendall_tau_p(strong, yr));
-  CHECK(t.to_table().column_names() == std::vector<std::string>{"feature", "type", "p_value", "relevant"});
+  CHECK(t.to_table().column_names() ==
+        std::vector<std::string>{"feature", "type", "p_value", "relevant"});
 
   o.ml_task = fresh::MlTask::kClassification;  // a float target forced to classes: "x.0" labels
   std::vector<double> two(yr.size());
@@ -181,7 +188,8 @@ TEST_CASE("relevance: BH keeps at least what BY keeps; KX selectors") {
   REQUIRE(qt.relevant_features().size() >= 1);
   CHECK(row_of(qt, qt.relevant_features()[0]).p_value == p[0]);
   q.percentile = 1.0;
-  CHECK(fresh::calculate_relevance_table(d.features, d.target, q, *ex).relevant_features().size() == 4);
+  CHECK(fresh::calculate_relevance_table(d.features, d.target, q, *ex).relevant_features().size() ==
+        4);
 }
 
 TEST_CASE("relevance: align_target and input errors") {
@@ -215,6 +223,7 @@ TEST_CASE("relevance: align_target and input errors") {
     fresh::calculate_relevance_table(with_nan, d.target, {}, *ex);
     FAIL("no error");
   } catch (const Error& e) {
-    CHECK(std::string(e.what()).find("feature 'weak' has a missing value (id 36)") != std::string::npos);
+    CHECK(std::string(e.what()).find("feature 'weak' has a missing value (id 36)") !=
+          std::string::npos);
   }
 }

@@ -234,8 +234,8 @@ Settings settings_from_feature_names(std::span<const std::string> names,
         add_unavailable(s, parsed.calculator);
         continue;
       }
-      throw Error(Errc::kNotFound, "feature '" + name + "': unknown feature calculator '" +
-                                       parsed.calculator + "'");
+      throw Error(Errc::kNotFound,
+                  "feature '" + name + "': unknown feature calculator '" + parsed.calculator + "'");
     }
     auto it = fc.find(parsed.calculator);
     if (parsed.params.is_null()) {
@@ -244,8 +244,7 @@ Settings settings_from_feature_names(std::span<const std::string> names,
     }
     if (it == fc.end() || it->second.is_null()) {
       fc[parsed.calculator] = Json::array({parsed.params});
-    } else if (std::find(it->second.begin(), it->second.end(), parsed.params) ==
-               it->second.end()) {
+    } else if (std::find(it->second.begin(), it->second.end(), parsed.params) == it->second.end()) {
       it->second.push_back(parsed.params);
     }
   }

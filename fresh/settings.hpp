@@ -13,12 +13,11 @@
 // Settings::unavailable so the caller can warn once.
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "fresh/calculator.hpp"
 

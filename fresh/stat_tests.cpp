@@ -3,10 +3,9 @@
 #include "fresh/stat_tests.hpp"
 
 #include <algorithm>
+#include <boost/math/distributions/hypergeometric.hpp>
 #include <cmath>
 #include <numeric>
-
-#include <boost/math/distributions/hypergeometric.hpp>
 
 #include "core/error.hpp"
 
@@ -28,8 +27,8 @@ double two_sided_normal_p(double z) { return 2.0 * ndtr(-std::abs(z)); }
 
 // ---- Fisher -------------------------------------------------------------------------------
 
-using HyperPolicy = boost::math::policies::policy<
-    boost::math::policies::promote_float<false>, boost::math::policies::promote_double<false>>;
+using HyperPolicy = boost::math::policies::policy<boost::math::policies::promote_float<false>,
+                                                  boost::math::policies::promote_double<false>>;
 using Hypergeom = boost::math::hypergeometric_distribution<double, HyperPolicy>;
 
 struct Hyper {
@@ -102,7 +101,8 @@ double mann_whitney_cdf(std::int64_t m, std::int64_t n, std::int64_t k) {
 
 double mann_whitney_from_rank_sum(double rank_sum, std::int64_t n1, std::int64_t n2,
                                   double tie_term, bool has_ties) {
-  if (n1 == 0 || n2 == 0) throw Error(Errc::kInvalidArgument, "Mann-Whitney U test: an empty group");
+  if (n1 == 0 || n2 == 0)
+    throw Error(Errc::kInvalidArgument, "Mann-Whitney U test: an empty group");
   const double u1 = rank_sum - static_cast<double>(n1) * static_cast<double>(n1 + 1) / 2.0;
   const double u2 = static_cast<double>(n1) * static_cast<double>(n2) - u1;
   const double u = std::max(u1, u2);
@@ -132,7 +132,8 @@ std::int64_t count_inversions(std::vector<std::int64_t>& v) {
   std::int64_t inversions = 0;
   for (std::size_t width = 1; width < v.size(); width *= 2) {
     for (std::size_t lo = 0; lo < v.size(); lo += 2 * width) {
-      const std::size_t mid = std::min(lo + width, v.size()), hi = std::min(lo + 2 * width, v.size());
+      const std::size_t mid = std::min(lo + width, v.size()),
+                        hi = std::min(lo + 2 * width, v.size());
       std::size_t i = lo, j = mid, k = lo;
       while (i < mid && j < hi) {
         if (v[j] < v[i]) {
@@ -165,7 +166,8 @@ struct TieStats {
 
 void check_finite(std::span<const double> v, const char* what) {
   for (double x : v)
-    if (std::isnan(x)) throw Error(Errc::kInvalidArgument, std::string(what) + ": input contains NaN");
+    if (std::isnan(x))
+      throw Error(Errc::kInvalidArgument, std::string(what) + ": input contains NaN");
 }
 
 }  // namespace
@@ -205,7 +207,8 @@ RankedSample rank_sample(std::span<const double> values) {
   const std::size_t n = values.size();
   std::vector<std::size_t> order(n);
   std::iota(order.begin(), order.end(), std::size_t{0});
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return values[a] < values[b]; });
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return values[a] < values[b]; });
   RankedSample out;
   out.rank.resize(n);
   for (std::size_t i = 0; i < n;) {
@@ -268,21 +271,29 @@ double ks_2samp_exact_p(std::int64_t n1, std::int64_t n2, std::int64_t h) {
     const std::int64_t g = std::gcd(m, n);
     const std::int64_t mg = m / g, ng = n / g;
     std::int64_t minj = 0;
-    std::int64_t maxj = std::min(static_cast<std::int64_t>(std::ceil(static_cast<double>(h) / static_cast<double>(mg))), n + 1);
+    std::int64_t maxj = std::min(
+        static_cast<std::int64_t>(std::ceil(static_cast<double>(h) / static_cast<double>(mg))),
+        n + 1);
     std::int64_t curlen = maxj - minj;
     const std::int64_t len_a = std::min(2 * maxj + 2, n + 1);
     std::vector<double> a(static_cast<std::size_t>(std::max<std::int64_t>(len_a, n + 2)), 1.0);
     for (std::int64_t j = minj; j < maxj; ++j) a[static_cast<std::size_t>(j)] = 0.0;
     for (std::int64_t i = 1; i <= m; ++i) {
       const std::int64_t lastminj = minj, lastlen = curlen;
-      minj = std::max(static_cast<std::int64_t>(std::floor(static_cast<double>(ng * i - h) / static_cast<double>(mg))) + 1, std::int64_t{0});
+      minj = std::max(static_cast<std::int64_t>(
+                          std::floor(static_cast<double>(ng * i - h) / static_cast<double>(mg))) +
+                          1,
+                      std::int64_t{0});
       minj = std::min(minj, n);
-      maxj = std::min(static_cast<std::int64_t>(std::ceil(static_cast<double>(ng * i + h) / static_cast<double>(mg))), n + 1);
+      maxj = std::min(static_cast<std::int64_t>(
+                          std::ceil(static_cast<double>(ng * i + h) / static_cast<double>(mg))),
+                      n + 1);
       if (maxj <= minj) return 1.0;
       double val = minj == 0 ? 0.0 : 1.0;
       for (std::int64_t jj = 0; jj < maxj - minj; ++jj) {
         const std::int64_t j = jj + minj;
-        val = (a[static_cast<std::size_t>(jj + minj - lastminj)] * static_cast<double>(i) + val * static_cast<double>(j)) /
+        val = (a[static_cast<std::size_t>(jj + minj - lastminj)] * static_cast<double>(i) +
+               val * static_cast<double>(j)) /
               static_cast<double>(i + j);
         a[static_cast<std::size_t>(jj)] = val;
       }
@@ -301,14 +312,18 @@ double ks_2samp_p(std::span<const double> values, std::span<const std::size_t> o
   std::int64_t n1 = 0;
   for (char c : in_group) n1 += c != 0;
   const std::int64_t n2 = static_cast<std::int64_t>(in_group.size()) - n1;
-  if (n1 == 0 || n2 == 0) throw Error(Errc::kInvalidArgument, "Kolmogorov-Smirnov test: an empty group");
+  if (n1 == 0 || n2 == 0)
+    throw Error(Errc::kInvalidArgument, "Kolmogorov-Smirnov test: an empty group");
   // D * lcm(n1, n2) = max |c1 n2 - c2 n1| / gcd over the right-continuous ECDFs, in integers.
   std::int64_t c1 = 0, c2 = 0, max_diff = 0;
   const std::size_t n = order.size();
   for (std::size_t i = 0; i < n;) {
     std::size_t j = i;
     while (j < n && values[order[j]] == values[order[i]]) {
-      if (in_group[order[j]]) ++c1; else ++c2;
+      if (in_group[order[j]])
+        ++c1;
+      else
+        ++c2;
       ++j;
     }
     max_diff = std::max(max_diff, std::abs(c1 * n2 - c2 * n1));
@@ -327,7 +342,8 @@ double ks_2samp_p(std::span<const double> x, std::span<const double> y) {
   std::fill(group.begin(), group.begin() + static_cast<std::ptrdiff_t>(x.size()), 1);
   std::vector<std::size_t> order(pooled.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return pooled[a] < pooled[b]; });
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return pooled[a] < pooled[b]; });
   return ks_2samp_p(pooled, order, group);
 }
 

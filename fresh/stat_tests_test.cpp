@@ -6,17 +6,19 @@
 //   stats.kendalltau(a, b, method="asymptotic").pvalue
 // The golden coverage is tests/relevance_golden_test.cpp (tsfresh's relevance tables); these
 // pin each branch (exact vs asymptotic, equal vs unequal group sizes) on its own.
-#include <cmath>
-#include <vector>
+#include "fresh/stat_tests.hpp"
 
 #include <doctest/doctest.h>
 
-#include "fresh/stat_tests.hpp"
+#include <cmath>
+#include <vector>
 
 using namespace freshet::fresh;
 
 namespace {
-bool close(double a, double b, double rtol = 1e-12) { return std::abs(a - b) <= rtol * std::abs(b); }
+bool close(double a, double b, double rtol = 1e-12) {
+  return std::abs(a - b) <= rtol * std::abs(b);
+}
 }  // namespace
 
 TEST_CASE("stat_tests: Fisher exact, two-sided") {
@@ -29,10 +31,12 @@ TEST_CASE("stat_tests: Fisher exact, two-sided") {
 
 TEST_CASE("stat_tests: Mann-Whitney U, exact and asymptotic branches") {
   // groups of 5 and 7 without ties: exact distribution
-  const std::vector<double> x = {1.5, 2.5, 0.3, 4.4, 5.1}, y = {0.1, 0.2, 3.3, 0.25, 0.05, 0.7, 0.8};
+  const std::vector<double> x = {1.5, 2.5, 0.3, 4.4, 5.1},
+                            y = {0.1, 0.2, 3.3, 0.25, 0.05, 0.7, 0.8};
   CHECK(close(mann_whitney_u_p(x, y), 0.04797979797979798));
   // ties: normal approximation with tie correction and continuity correction
-  const std::vector<double> x2 = {1, 2, 2, 3, 4, 5, 6, 7, 8, 9, 10}, y2 = {2, 3, 3, 0, 1, 1, 1, 0.5, 4, 4.5};
+  const std::vector<double> x2 = {1, 2, 2, 3, 4, 5, 6, 7, 8, 9, 10},
+                            y2 = {2, 3, 3, 0, 1, 1, 1, 0.5, 4, 4.5};
   CHECK(close(mann_whitney_u_p(x2, y2), 0.014503554709142058, 1e-9));
   // the grouped form used by the relevance code gives the same number
   std::vector<double> pooled(x2.begin(), x2.end());
@@ -43,9 +47,11 @@ TEST_CASE("stat_tests: Mann-Whitney U, exact and asymptotic branches") {
 }
 
 TEST_CASE("stat_tests: two-sample Kolmogorov-Smirnov, exact") {
-  const std::vector<double> x = {1.5, 2.5, 0.3, 4.4, 5.1}, y = {0.1, 0.2, 3.3, 0.25, 0.05, 0.7, 0.8};
+  const std::vector<double> x = {1.5, 2.5, 0.3, 4.4, 5.1},
+                            y = {0.1, 0.2, 3.3, 0.25, 0.05, 0.7, 0.8};
   CHECK(close(ks_2samp_p(x, y), 0.11616161616161617, 1e-10));
-  const std::vector<double> x2 = {1, 2, 2, 3, 4, 5, 6, 7, 8, 9, 10}, y2 = {2, 3, 3, 0, 1, 1, 1, 0.5, 4, 4.5};
+  const std::vector<double> x2 = {1, 2, 2, 3, 4, 5, 6, 7, 8, 9, 10},
+                            y2 = {2, 3, 3, 0, 1, 1, 1, 0.5, 4, 4.5};
   CHECK(close(ks_2samp_p(x2, y2), 0.043224577280304835, 1e-10));
   // equal sizes: the "outside square" formula
   CHECK(close(ks_2samp_p(std::vector<double>{1, 2, 3, 4}, std::vector<double>{2.5, 5, 6, 7}),

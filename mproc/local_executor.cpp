@@ -1,16 +1,15 @@
 #include "mproc/local_executor.hpp"
 
 #include <dlfcn.h>
+#include <tbb/blocked_range.h>
+#include <tbb/global_control.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <set>
 #include <thread>
-
-#include <tbb/blocked_range.h>
-#include <tbb/global_control.h>
-#include <tbb/parallel_for.h>
-#include <tbb/task_arena.h>
 
 #include "core/error.hpp"
 
@@ -18,9 +17,12 @@ namespace freshet::mproc {
 
 std::string_view backend_name(Backend backend) noexcept {
   switch (backend) {
-    case Backend::kSerial: return "serial";
-    case Backend::kThreads: return "threads";
-    case Backend::kProcesses: return "processes";
+    case Backend::kSerial:
+      return "serial";
+    case Backend::kThreads:
+      return "threads";
+    case Backend::kProcesses:
+      return "processes";
   }
   return "unknown";
 }
@@ -113,8 +115,7 @@ inline void tsan_release(void*) {}
 const TaskFn& lookup(std::string_view task) {
   const TaskFn* fn = Registry::global().find(task);
   if (!fn)
-    throw Error(Errc::kNotFound, "'" + std::string(task) +
-                                     "': no such function on worker (pid " +
+    throw Error(Errc::kNotFound, "'" + std::string(task) + "': no such function on worker (pid " +
                                      std::to_string(::getpid()) + "); load it with init first");
   return *fn;
 }

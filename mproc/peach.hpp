@@ -9,7 +9,8 @@
 //
 //   FRESHET_TASK("demo.func", mproc::unary_task(&func));       // R func(const A&)
 //   FRESHET_TASK("demo.pow",  mproc::binary_task(&pow2));      // R g(const A&, const B&)
-//   FRESHET_TASK("demo.norm", mproc::cut_task(&normalise));    // std::vector<R> h(std::span<const T>)
+//   FRESHET_TASK("demo.norm", mproc::cut_task(&normalise));    // std::vector<R> h(std::span<const
+//   T>)
 //
 // Supported value types: arithmetic types, std::string, std::vector of arithmetic types, and
 // std::pair of supported types. A front and its adapter must agree on the types (the bytes carry
@@ -92,8 +93,9 @@ T from_bytes(std::span<const std::byte> bytes) {
   ByteReader r(bytes);
   T value = decode<T>(r);
   if (!r.at_end())
-    throw Error(Errc::kParse, "peach: message longer than its declared type (the front and the "
-                              "task disagree on the argument or result type)");
+    throw Error(Errc::kParse,
+                "peach: message longer than its declared type (the front and the "
+                "task disagree on the argument or result type)");
   return value;
 }
 
@@ -177,7 +179,8 @@ std::vector<R> peach_cut(Executor& executor, std::string_view task, const std::v
   return peach_cut<R, T>(executor, task, std::span<const T>(items), parts);
 }
 
-// ---- task adapters -------------------------------------------------------------------------------
+// ---- task adapters
+// -------------------------------------------------------------------------------
 
 namespace codec {
 // The parameter types of a function pointer or a (non-generic) lambda.

@@ -1,5 +1,7 @@
 // peach fronts and the in-process backends (serial, threads). No fork here: this file is what the
 // TSan build checks (mproc/process_executor_test.cpp covers the process backend).
+#include "mproc/peach.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -8,7 +10,6 @@
 
 #include "core/error.hpp"
 #include "mproc/executor.hpp"
-#include "mproc/peach.hpp"
 
 using namespace freshet;
 using namespace freshet::mproc;
@@ -78,9 +79,8 @@ TEST_CASE("peach_each / peach_pairs / peach_cut on serial and thread backends") 
     const std::vector<std::int32_t> n = {3, 2, 5, 0};
     CHECK(peach_pairs<std::string>(*ex, "test.peach.repeat", s, n) ==
           std::vector<std::string>{"aaa", "bcbc", "", ""});
-    CHECK_THROWS_AS(peach_pairs<std::string>(*ex, "test.peach.repeat", s,
-                                             std::vector<std::int32_t>{1}),
-                    Error);
+    CHECK_THROWS_AS(
+        peach_pairs<std::string>(*ex, "test.peach.repeat", s, std::vector<std::int32_t>{1}), Error);
     for (std::size_t parts : {0, 1, 3, 7, 1000}) {
       CAPTURE(parts);
       CHECK(peach_cut<double>(*ex, "test.peach.affine", xs, parts) == affines);

@@ -5,12 +5,13 @@
 // flight per worker (so a worker never waits for its next chunk), pulled by whichever worker
 // answers first. The chunk size adapts: small probes until the first results come back (one task
 // when there are few), then remaining / (2 * workers) tasks, kept between kMinChunkNs and
-// kTargetChunkNs of measured work, so the tail stays balanced and tiny tasks travel in bulk. Arguments are written once per map into a shared-memory segment; a chunk message
-// names only its range. Results come back over the worker's socket.
+// kTargetChunkNs of measured work, so the tail stays balanced and tiny tasks travel in bulk.
+// Arguments are written once per map into a shared-memory segment; a chunk message names only its
+// range. Results come back over the worker's socket.
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <arpa/inet.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -466,10 +467,10 @@ class ProcessExecutor final : public Executor {
       Job& j = *job_state_;
       for (auto& [id, r] : w.in_flight) {
         if (++r.attempts >= kMaxAttempts) {
-          const std::size_t index =
-              current >= static_cast<std::int64_t>(r.begin) && current < static_cast<std::int64_t>(r.end)
-                  ? static_cast<std::size_t>(current)
-                  : r.begin;
+          const std::size_t index = current >= static_cast<std::int64_t>(r.begin) &&
+                                            current < static_cast<std::int64_t>(r.end)
+                                        ? static_cast<std::size_t>(current)
+                                        : r.begin;
           // Collect the wait status for a useful message (the supervisor reaps at once).
           wait_for_exit_status(pid, 500);
           auto st = exit_status_.find(pid);

@@ -4,7 +4,6 @@
 #if !defined(__SANITIZE_THREAD__)
 
 #include <doctest/doctest.h>
-
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -41,7 +40,8 @@ Bytes mix(const TaskContext& context, std::span<const std::byte> argument) {
   const auto blob = context.shared("salt");
   std::vector<double> out(i % 5);
   for (std::size_t k = 0; k < out.size(); ++k)
-    out[k] = static_cast<double>(i) * 0.25 + static_cast<double>(std::to_integer<int>(blob[(i + k) % blob.size()]));
+    out[k] = static_cast<double>(i) * 0.25 +
+             static_cast<double>(std::to_integer<int>(blob[(i + k) % blob.size()]));
   return codec::to_bytes(out);
 }
 Bytes pid_of(const TaskContext&, std::span<const std::byte> argument) {
@@ -203,13 +203,14 @@ TEST_CASE("processes: init is replayed to a respawned worker" * doctest::timeout
   ex->init(FRESHET_MULTIP_PLUGIN);
   const std::string marker = marker_path("replay");
   ::unlink(marker.c_str());
-  std::vector<Bytes> args = {codec::to_bytes(std::pair<std::string, std::int32_t>{marker, SIGKILL}),
-                             codec::to_bytes(std::pair<std::string, std::int32_t>{marker, SIGKILL})};
+  std::vector<Bytes> args = {
+      codec::to_bytes(std::pair<std::string, std::int32_t>{marker, SIGKILL}),
+      codec::to_bytes(std::pair<std::string, std::int32_t>{marker, SIGKILL})};
   const auto r = ex->map("test.proc.die_once", args);  // the only worker dies once
   CHECK(codec::from_bytes<std::int32_t>(r[0]) == 42);
   ::unlink(marker.c_str());
-  const auto got = peach_each<std::vector<double>>(*ex, "func",
-                                                   std::vector<std::vector<double>>{{4}, {8}});
+  const auto got =
+      peach_each<std::vector<double>>(*ex, "func", std::vector<std::vector<double>>{{4}, {8}});
   CHECK(got == std::vector<std::vector<double>>{{0, 1, 2, 3, 4}, {0, 2, 4, 6, 8}});
 }
 
@@ -248,7 +249,8 @@ TEST_CASE("processes: a task that kills every worker fails after three attempts"
     CHECK(what.find("killed by signal 9") != std::string::npos);
   }
   // Still usable.
-  CHECK(peach_each<std::int32_t>(*ex, "test.proc.pid", std::vector<std::int32_t>{0, 0}).size() == 2);
+  CHECK(peach_each<std::int32_t>(*ex, "test.proc.pid", std::vector<std::int32_t>{0, 0}).size() ==
+        2);
 }
 
 TEST_CASE("processes: a task that throws names task, index and worker, others are cancelled" *
@@ -274,11 +276,13 @@ TEST_CASE("processes: a task that throws names task, index and worker, others ar
         std::vector<std::int64_t>{1, 2});
 }
 
-TEST_CASE("processes: work is spread over workers and nothing is left behind" * doctest::timeout(60)) {
+TEST_CASE("processes: work is spread over workers and nothing is left behind" *
+          doctest::timeout(60)) {
   std::set<pid_t> seen;
   {
     auto ex = processes(3);
-    const auto pids = peach_each<std::int32_t>(*ex, "test.proc.pid", std::vector<std::int32_t>(12, 20));
+    const auto pids =
+        peach_each<std::int32_t>(*ex, "test.proc.pid", std::vector<std::int32_t>(12, 20));
     seen.insert(pids.begin(), pids.end());
     CHECK(seen.size() >= 2);  // dynamic, but 12 tasks of 20 ms do not all fit on one worker
     CHECK(seen.count(::getpid()) == 0);

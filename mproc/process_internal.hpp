@@ -32,7 +32,8 @@ struct WorkerSlot {
   std::atomic<std::uint64_t> respawns{0};
   std::atomic<std::int64_t> current_task{-1};
 };
-static_assert(std::atomic<std::uint64_t>::is_always_lock_free, "atomics must work across processes");
+static_assert(std::atomic<std::uint64_t>::is_always_lock_free,
+              "atomics must work across processes");
 
 // The control segment: small, read-write in every process of the tree.
 struct ControlBlock {
@@ -48,7 +49,7 @@ struct ControlBlock {
   std::atomic<std::uint64_t> tasks_total{0};
   std::atomic<std::uint64_t> tasks_done{0};
   std::atomic<std::uint64_t> jobs_done{0};
-  char task[96] = {};                        // name of the current map's task
+  char task[96] = {};  // name of the current map's task
   WorkerSlot slots[kMaxWorkers];
 };
 

@@ -93,7 +93,8 @@ void append_u64(Bytes& out, std::uint64_t v) {
 std::uint64_t now_ns() {
   timespec ts;
   ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<std::uint64_t>(ts.tv_nsec);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ull +
+         static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
 [[noreturn]] void worker_main(int slot, int fd, ControlBlock* block, pid_t supervisor) {
@@ -111,7 +112,8 @@ std::uint64_t now_ns() {
   me.pid.store(::getpid());
   me.current_task.store(-1);
   me.state.store(kIdle);
-  const std::string who = "worker " + std::to_string(slot) + " (pid " + std::to_string(::getpid()) + ")";
+  const std::string who =
+      "worker " + std::to_string(slot) + " (pid " + std::to_string(::getpid()) + ")";
 
   std::map<std::string, Segment, std::less<>> shares;
   Segment args;

@@ -74,7 +74,8 @@ void cleanup_handler(int sig) {
 Segment Segment::map(std::string name, std::size_t size, int oflag, int prot, bool create) {
   const int fd = ::shm_open(name.c_str(), oflag | O_CLOEXEC, 0600);
   if (fd < 0)
-    throw Error(Errc::kIo, "shared memory segment '" + name + "': shm_open: " + std::strerror(errno));
+    throw Error(Errc::kIo,
+                "shared memory segment '" + name + "': shm_open: " + std::strerror(errno));
   if (create) track(name);
   const std::size_t mapped = size == 0 ? 1 : size;  // mmap refuses length 0
   if (create && ::ftruncate(fd, static_cast<off_t>(mapped)) != 0) {
@@ -104,8 +105,7 @@ Segment Segment::map(std::string name, std::size_t size, int oflag, int prot, bo
 }
 
 Segment Segment::create(std::string name, std::size_t size) {
-  return map(std::move(name), size, O_CREAT | O_EXCL | O_RDWR, PROT_READ | PROT_WRITE,
-                      true);
+  return map(std::move(name), size, O_CREAT | O_EXCL | O_RDWR, PROT_READ | PROT_WRITE, true);
 }
 Segment Segment::open_readonly(std::string name, std::size_t size) {
   return map(std::move(name), size, O_RDONLY, PROT_READ, false);

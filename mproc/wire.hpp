@@ -36,13 +36,14 @@ enum class Type : std::uint16_t {
   kStatusReply = 11,    // central -> client: string, "key value" lines
   kError = 12,          // either way: u32 errc, string message; the sender closes afterwards
   // Central -> worker.
-  kInit = 20,     // string plug-in path
-  kInitDone = 21, // worker -> central: u8 ok, string message
-  kShare = 22,    // string key, string segment name, u64 size
-  kUnshare = 23,  // string key
-  kChunk = 30,    // u64 job, u64 chunk, string task, string args segment, u64 args size, u64 begin, u64 end
+  kInit = 20,      // string plug-in path
+  kInitDone = 21,  // worker -> central: u8 ok, string message
+  kShare = 22,     // string key, string segment name, u64 size
+  kUnshare = 23,   // string key
+  kChunk = 30,    // u64 job, u64 chunk, string task, string args segment, u64 args size, u64 begin,
+                  // u64 end
   kResults = 31,  // worker -> central: see ChunkResultHeader
-  kShutdown = 40, // empty: the worker exits
+  kShutdown = 40,  // empty: the worker exits
 };
 
 #pragma pack(push, 1)
@@ -60,10 +61,10 @@ struct ChunkResultHeader {
   std::uint64_t job = 0;
   std::uint64_t chunk = 0;
   std::uint64_t begin = 0;
-  std::uint64_t count = 0;          // results that follow, all successful
-  std::uint64_t elapsed_ns = 0;     // worker compute time for those tasks (drives chunk sizing)
-  std::uint32_t status = 0;         // ChunkStatus
-  std::uint32_t missing_task = 0;   // 1: the worker has no such task (q's 'func)
+  std::uint64_t count = 0;         // results that follow, all successful
+  std::uint64_t elapsed_ns = 0;    // worker compute time for those tasks (drives chunk sizing)
+  std::uint32_t status = 0;        // ChunkStatus
+  std::uint32_t missing_task = 0;  // 1: the worker has no such task (q's 'func)
 };
 #pragma pack(pop)
 

@@ -57,11 +57,16 @@ TEST_CASE("bad input: exit 1 and one line naming file, line and column") {
   };
   const Case cases[] = {
       {"empty.csv", "", "empty.csv:1:1: expected a header row, found an empty file"},
-      {"noheader.csv", "1,2.5\n2,3.5\n", "noheader.csv:1:1: expected a header row of column names, found the number \"1\" (does the file lack a header?)"},
-      {"dup.csv", "id,value,id\n1,2,3\n", "dup.csv:1:3: duplicate column name \"id\" (also column 1)"},
+      {"noheader.csv", "1,2.5\n2,3.5\n",
+       "noheader.csv:1:1: expected a header row of column names, found the number \"1\" (does the "
+       "file lack a header?)"},
+      {"dup.csv", "id,value,id\n1,2,3\n",
+       "dup.csv:1:3: duplicate column name \"id\" (also column 1)"},
       {"ragged.csv", "id,value\n1,2\n2\n", "ragged.csv:3:1: expected 2 fields, found 1"},
-      {"quote.csv", "id,value\n1,\"2\n", "quote.csv:2:2: unterminated quoted field (no closing '\"' before the end of the file)"},
-      {"utf8.csv", "id,val\xc3\x28ue\n1,2\n", "utf8.csv:1:2: expected a UTF-8 column name, found invalid UTF-8 bytes"},
+      {"quote.csv", "id,value\n1,\"2\n",
+       "quote.csv:2:2: unterminated quoted field (no closing '\"' before the end of the file)"},
+      {"utf8.csv", "id,val\xc3\x28ue\n1,2\n",
+       "utf8.csv:1:2: expected a UTF-8 column name, found invalid UTF-8 bytes"},
   };
   for (const auto& c : cases) {
     auto r = info(dir, c.name, c.text);
@@ -71,7 +76,8 @@ TEST_CASE("bad input: exit 1 and one line naming file, line and column") {
   }
   auto missing = run_command(freshet_exe() + " info '" + dir.file("nope.csv") + "'");
   CHECK(missing.status == 1);
-  CHECK(missing.err == "freshet: error: " + dir.file("nope.csv") + ": cannot open: No such file or directory\n");
+  CHECK(missing.err ==
+        "freshet: error: " + dir.file("nope.csv") + ": cannot open: No such file or directory\n");
   auto directory = run_command(freshet_exe() + " info '" + dir.path().string() + "'");
   CHECK(directory.status == 1);
   CHECK(directory.err.find("cannot read: Is a directory") != std::string::npos);

@@ -1,12 +1,11 @@
 // `freshet extract` end to end: exit codes, messages, output files.
 #include <doctest/doctest.h>
-
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -57,8 +56,9 @@ const std::string kShared = FRESHET_SOURCE_DIR "/../shared";
 
 TEST_CASE("cli extract: GunPoint minimal equals tsfresh's file byte for byte") {
   const fs::path d = temp_dir();
-  const auto r = run("extract " + kShared + "/data/GunPoint/series.csv --features minimal --quiet --out " +
-                     (d / "f.csv").string());
+  const auto r =
+      run("extract " + kShared + "/data/GunPoint/series.csv --features minimal --quiet --out " +
+          (d / "f.csv").string());
   REQUIRE_MESSAGE(r.status == 0, r.output);
   CHECK(r.output.empty());
   CHECK(read(d / "f.csv") == read(kShared + "/reference/tsfresh/GunPoint/features_minimal.csv"));
@@ -71,15 +71,16 @@ TEST_CASE("cli extract: stdout, JSON settings, from-columns, impute, workers") {
   auto r = run("extract " + (d / "s.csv").string() + " --features " + (d / "set.json").string());
   REQUIRE_MESSAGE(r.status == 0, r.output);
   // id 2 is constant: autocorrelation is NaN.
-  CHECK(r.output == "id,value__autocorrelation__lag_1,value__mean\n"
-                    "1,-0.03571428571428572,2.3333333333333335\n2,nan,3.0\n");
+  CHECK(r.output ==
+        "id,value__autocorrelation__lag_1,value__mean\n"
+        "1,-0.03571428571428572,2.3333333333333335\n2,nan,3.0\n");
   r = run("extract " + (d / "s.csv").string() + " --features " + (d / "set.json").string() +
           " --impute --workers 2");
   REQUIRE_MESSAGE(r.status == 0, r.output);
   CHECK(r.output.find("2,-0.03571428571428572,3.0") != std::string::npos);
   write(d / "relevant.csv", "id,value__length,\"value__quantile__q_0.5\"\n");
-  r = run("extract " + (d / "s.csv").string() + " --from-columns " +
-          (d / "relevant.csv").string() + " --workers 0");
+  r = run("extract " + (d / "s.csv").string() + " --from-columns " + (d / "relevant.csv").string() +
+          " --workers 0");
   REQUIRE_MESSAGE(r.status == 0, r.output);
   CHECK(r.output == "id,value__length,value__quantile__q_0.5\n1,3.0,2.0\n2,2.0,3.0\n");
 }
@@ -129,8 +130,8 @@ TEST_CASE("cli extract: worker processes give the same bytes as serial") {
   // The process backend forks 2 workers; `timeout` keeps a hung backend from hanging the suite.
   const std::string port = std::to_string(42000 + ::getpid() % 20000);
   const std::string cmd = "timeout 120 " + std::string(FRESHET_EXE) + " extract " + in +
-                          " --features efficient --workers 2 --port " + port +
-                          " --quiet --out " + (d / "procs.csv").string() + " 2>&1";
+                          " --features efficient --workers 2 --port " + port + " --quiet --out " +
+                          (d / "procs.csv").string() + " 2>&1";
   const int st = std::system(cmd.c_str());
   REQUIRE(WIFEXITED(st));
   REQUIRE(WEXITSTATUS(st) == 0);

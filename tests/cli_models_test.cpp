@@ -1,8 +1,8 @@
 // `freshet models`: every registered model and preprocessing step is listed with its parameters
 // and defaults, read from the same registries the C++ API uses.
-#include <algorithm>
-
 #include <doctest/doctest.h>
+
+#include <algorithm>
 
 #include "core/model.hpp"
 #include "core/preprocess.hpp"

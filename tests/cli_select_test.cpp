@@ -1,11 +1,11 @@
 // `freshet select`: files, options, selectors and errors, on tsfresh's reference feature matrices
 // (shared/reference/tsfresh) and small hand-made files.
+#include <doctest/doctest.h>
+
 #include <algorithm>
 #include <cmath>
 #include <set>
 #include <sstream>
-
-#include <doctest/doctest.h>
 
 #include "core/csv.hpp"
 #include "tests/run_command.hpp"
@@ -31,8 +31,8 @@ std::string select_cmd(const std::string& args) { return freshet_exe() + " selec
 
 TEST_CASE("cli select: GunPoint, tsfresh's selection, same bytes on every backend") {
   TempDir dir;
-  const std::string base = "'" + ref_path("GunPoint/features_comprehensive.csv") + "' --impute --labels '" +
-                           shared_dir() + "/data/GunPoint/labels.csv'";
+  const std::string base = "'" + ref_path("GunPoint/features_comprehensive.csv") +
+                           "' --impute --labels '" + shared_dir() + "/data/GunPoint/labels.csv'";
   auto serial = run_command(select_cmd(base + " --workers 0 --out '" + dir.file("a.csv") +
                                        "' --relevance-table '" + dir.file("ra.csv") + "'"));
   INFO(serial.err);
@@ -48,11 +48,13 @@ TEST_CASE("cli select: GunPoint, tsfresh's selection, same bytes on every backen
   auto names = selected.column_names();
   REQUIRE(names.size() == want.size() + 1);
   CHECK(names[0] == "id");
-  CHECK(std::set<std::string>(names.begin() + 1, names.end()) == std::set<std::string>(want.begin(), want.end()));
+  CHECK(std::set<std::string>(names.begin() + 1, names.end()) ==
+        std::set<std::string>(want.begin(), want.end()));
   CHECK(selected.num_rows() == 200);
 
   const Table relevance = read_csv(dir.file("ra.csv"));
-  CHECK(relevance.column_names() == std::vector<std::string>{"feature", "type", "p_value", "relevant"});
+  CHECK(relevance.column_names() ==
+        std::vector<std::string>{"feature", "type", "p_value", "relevant"});
   CHECK(relevance.num_rows() == 783);
   // constant features last, with p_value nan
   CHECK(relevance.column("type").as_string(782) == "constant");
@@ -61,16 +63,18 @@ TEST_CASE("cli select: GunPoint, tsfresh's selection, same bytes on every backen
 
 TEST_CASE("cli select: regression target, multiclass text labels, label column") {
   TempDir dir;
-  auto r = run_command(select_cmd("'" + ref_path("GunPoint/features_comprehensive.csv") + "' --impute --labels '" +
-                                  ref_path("GunPoint/y_real.csv") + "' --label-column y_real --out '" +
-                                  dir.file("r.csv") + "'"));
+  auto r = run_command(select_cmd("'" + ref_path("GunPoint/features_comprehensive.csv") +
+                                  "' --impute --labels '" + ref_path("GunPoint/y_real.csv") +
+                                  "' --label-column y_real --out '" + dir.file("r.csv") + "'"));
   INFO(r.err);
   REQUIRE(r.status == 0);
-  CHECK(read_csv(dir.file("r.csv")).num_columns() == 1 + lines_of(slurp(ref_path("GunPoint/selected_y_real.txt"))).size());
+  CHECK(read_csv(dir.file("r.csv")).num_columns() ==
+        1 + lines_of(slurp(ref_path("GunPoint/selected_y_real.txt"))).size());
 
-  auto m = run_command(select_cmd("'" + ref_path("RobotFailureLP1/features_comprehensive.csv") + "' --impute --labels '" +
-                                  shared_dir() + "/data/RobotFailureLP1/labels.csv' --multiclass --out '" +
-                                  dir.file("m.csv") + "' --relevance-table '" + dir.file("mr.csv") + "'"));
+  auto m = run_command(select_cmd(
+      "'" + ref_path("RobotFailureLP1/features_comprehensive.csv") + "' --impute --labels '" +
+      shared_dir() + "/data/RobotFailureLP1/labels.csv' --multiclass --out '" + dir.file("m.csv") +
+      "' --relevance-table '" + dir.file("mr.csv") + "'"));
   INFO(m.err);
   REQUIRE(m.status == 0);
   const auto header = lines_of(slurp(dir.file("mr.csv")))[0];
@@ -80,10 +84,10 @@ TEST_CASE("cli select: regression target, multiclass text labels, label column")
 
 TEST_CASE("cli select: KX selectors") {
   TempDir dir;
-  const std::string base = "'" + ref_path("GunPoint/features_comprehensive.csv") + "' --impute --labels '" +
-                           shared_dir() + "/data/GunPoint/labels.csv'";
-  auto k = run_command(select_cmd(base + " --k-best 5 --out '" + dir.file("k.csv") + "' --relevance-table '" +
-                                  dir.file("kr.csv") + "'"));
+  const std::string base = "'" + ref_path("GunPoint/features_comprehensive.csv") +
+                           "' --impute --labels '" + shared_dir() + "/data/GunPoint/labels.csv'";
+  auto k = run_command(select_cmd(base + " --k-best 5 --out '" + dir.file("k.csv") +
+                                  "' --relevance-table '" + dir.file("kr.csv") + "'"));
   INFO(k.err);
   REQUIRE(k.status == 0);
   const Table kr = read_csv(dir.file("kr.csv"));
@@ -92,14 +96,16 @@ TEST_CASE("cli select: KX selectors") {
   for (std::size_t r = 0; r < kr.num_rows(); ++r)
     if (!std::isnan(kr.column("p_value").as_double(r)))
       p.emplace_back(kr.column("p_value").as_double(r), kr.column("feature").as_string(r));
-  std::stable_sort(p.begin(), p.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::stable_sort(p.begin(), p.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
   std::set<std::string> smallest;
   for (int i = 0; i < 5; ++i) smallest.insert(p[static_cast<std::size_t>(i)].second);
   auto names = read_csv(dir.file("k.csv")).column_names();
   CHECK(names.size() == 6);
   CHECK(std::set<std::string>(names.begin() + 1, names.end()) == smallest);
   std::size_t flagged = 0;
-  for (std::size_t r = 0; r < kr.num_rows(); ++r) flagged += kr.column("relevant").as_string(r) == "True";
+  for (std::size_t r = 0; r < kr.num_rows(); ++r)
+    flagged += kr.column("relevant").as_string(r) == "True";
   CHECK(flagged == 5);
 
   // percentile 0.1 over the 642 non-constant p-values: p <= the linear-interpolated quantile
@@ -110,10 +116,12 @@ TEST_CASE("cli select: KX selectors") {
   const double pos = 0.1 * static_cast<double>(ps.size() - 1);
   const auto lo = static_cast<std::size_t>(pos);
   const double threshold = ps[lo] + (ps[lo + 1] - ps[lo]) * (pos - static_cast<double>(lo));
-  const auto expected = static_cast<std::size_t>(std::count_if(ps.begin(), ps.end(), [&](double v) { return v <= threshold; }));
+  const auto expected = static_cast<std::size_t>(
+      std::count_if(ps.begin(), ps.end(), [&](double v) { return v <= threshold; }));
   CHECK(read_csv(dir.file("q.csv")).num_columns() == 1 + expected);
 
-  auto both = run_command(select_cmd(base + " --k-best 5 --percentile 0.1 --out '" + dir.file("x.csv") + "'"));
+  auto both = run_command(
+      select_cmd(base + " --k-best 5 --percentile 0.1 --out '" + dir.file("x.csv") + "'"));
   CHECK(both.status == 2);
 }
 
@@ -131,7 +139,8 @@ TEST_CASE("cli select: errors are one line naming the problem") {
   };
   // "@name" stands for the file `name` in the temporary directory
   const Case cases[] = {
-      {"@f.csv --labels @y.csv", 2, "feature 'a' has a missing value (id 2); impute the features first"},
+      {"@f.csv --labels @y.csv", 2,
+       "feature 'a' has a missing value (id 2); impute the features first"},
       {"@f.csv --impute --labels @y_missing.csv", 1, "no label for feature id(s) 3"},
       {"@f.csv --impute --labels @y_extra.csv", 1, "no feature row for labelled id(s) 5"},
       {"@f.csv --impute --labels @y_const.csv", 2, "the target has only one distinct value"},
@@ -142,7 +151,8 @@ TEST_CASE("cli select: errors are one line naming the problem") {
   for (const auto& c : cases) {
     std::istringstream words(c.args);
     std::string args;
-    for (std::string w; words >> w;) args += " " + (w[0] == '@' ? "'" + dir.file(w.substr(1)) + "'" : w);
+    for (std::string w; words >> w;)
+      args += " " + (w[0] == '@' ? "'" + dir.file(w.substr(1)) + "'" : w);
     auto r = run_command(select_cmd(args + " --out '" + dir.file("out.csv") + "'"));
     INFO("args: ", args, "\nstderr: ", r.err);
     CHECK(r.status == c.status);
@@ -157,13 +167,15 @@ TEST_CASE("cli select: small file, binary feature and Fisher's test, imputed out
   // 20 ids: feature `b` separates the classes perfectly; `noise` does not; `c` is constant.
   std::string f = "id,b,c,noise\n", y = "id,y\n";
   for (int i = 0; i < 20; ++i) {
-    f += std::to_string(i) + "," + (i < 10 ? "1" : "0") + ",3," + std::to_string((i * 7) % 5) + "\n";
+    f +=
+        std::to_string(i) + "," + (i < 10 ? "1" : "0") + ",3," + std::to_string((i * 7) % 5) + "\n";
     y += std::to_string(i) + "," + (i < 10 ? "cat" : "dog") + "\n";
   }
   dir.write("f.csv", f);
   dir.write("y.csv", y);
-  auto r = run_command(select_cmd("'" + dir.file("f.csv") + "' --labels '" + dir.file("y.csv") + "' --out '" +
-                                  dir.file("o.csv") + "' --relevance-table '" + dir.file("r.csv") + "'"));
+  auto r = run_command(select_cmd("'" + dir.file("f.csv") + "' --labels '" + dir.file("y.csv") +
+                                  "' --out '" + dir.file("o.csv") + "' --relevance-table '" +
+                                  dir.file("r.csv") + "'"));
   INFO(r.err);
   REQUIRE(r.status == 0);
   CHECK(lines_of(slurp(dir.file("o.csv")))[0] == "id,b");

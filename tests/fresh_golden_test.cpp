@@ -25,13 +25,31 @@ const std::string kRef = kShared + "/reference/tsfresh";
 
 bool exact_calculator(const std::string& c) {
   static const std::set<std::string> exact = {
-      "length", "has_duplicate", "has_duplicate_max", "has_duplicate_min", "count_above_mean",
-      "count_below_mean", "longest_strike_above_mean", "longest_strike_below_mean",
-      "first_location_of_maximum", "first_location_of_minimum", "last_location_of_maximum",
-      "last_location_of_minimum", "number_peaks", "number_crossing_m", "number_cwt_peaks",
-      "value_count", "range_count", "count_above", "count_below", "ratio_beyond_r_sigma",
-      "large_standard_deviation", "symmetry_looking", "variance_larger_than_standard_deviation",
-      "index_mass_quantile", "percentage_of_reoccurring_values_to_all_values",
+      "length",
+      "has_duplicate",
+      "has_duplicate_max",
+      "has_duplicate_min",
+      "count_above_mean",
+      "count_below_mean",
+      "longest_strike_above_mean",
+      "longest_strike_below_mean",
+      "first_location_of_maximum",
+      "first_location_of_minimum",
+      "last_location_of_maximum",
+      "last_location_of_minimum",
+      "number_peaks",
+      "number_crossing_m",
+      "number_cwt_peaks",
+      "value_count",
+      "range_count",
+      "count_above",
+      "count_below",
+      "ratio_beyond_r_sigma",
+      "large_standard_deviation",
+      "symmetry_looking",
+      "variance_larger_than_standard_deviation",
+      "index_mass_quantile",
+      "percentage_of_reoccurring_values_to_all_values",
       "percentage_of_reoccurring_datapoints_to_all_datapoints",
       "ratio_value_number_to_time_series_length"};
   return exact.count(c) > 0;
@@ -41,9 +59,10 @@ bool exact_calculator(const std::string& c) {
 // pinv, or from an AIC tie (research/tsfresh.md section 10.4): a different, correct algorithm
 // cannot reproduce that garbage, so these (series, calculator) cells of the edge-case file are
 // skipped and counted.
-bool degenerate_edge_cell(const std::string& label, const std::string& id, const std::string& calc) {
+bool degenerate_edge_cell(const std::string& label, const std::string& id,
+                          const std::string& calc) {
   static const std::set<std::string> series = {"const10_zero", "const10_one", "const10_3.5",
-                                               "const1000_2", "ramp20", "alt_pm1_20"};
+                                               "const1000_2",  "ramp20",      "alt_pm1_20"};
   static const std::set<std::string> calcs = {"ar_coefficient", "augmented_dickey_fuller",
                                               "friedrich_coefficients", "max_langevin_fixed_point"};
   return label.rfind("edge_cases", 0) == 0 && series.count(id) && calcs.count(calc);
@@ -138,9 +157,9 @@ std::size_t compare(const Table& ours, const Table& ref, const std::string& labe
       if (!ok) {
         auto& m = bad[p.calculator];
         if (m.count++ == 0)
-          m.first = name + " id " + ref.column(0).as_string(i) + ": ours " +
-                    std::to_string(a) + " (" + ours.column(name).as_string(rows[i]) +
-                    ") tsfresh " + ref.column(name).as_string(i);
+          m.first = name + " id " + ref.column(0).as_string(i) + ": ours " + std::to_string(a) +
+                    " (" + ours.column(name).as_string(rows[i]) + ") tsfresh " +
+                    ref.column(name).as_string(i);
       }
     }
   }
@@ -152,8 +171,8 @@ std::size_t compare(const Table& ours, const Table& ref, const std::string& labe
                                 << " cells differ (known open issue), first: " << m.first);
       continue;
     }
-    CHECK_MESSAGE(m.count == 0, label << ": " << calc << ": " << m.count
-                                      << " cells differ, first: " << m.first);
+    CHECK_MESSAGE(m.count == 0,
+                  label << ": " << calc << ": " << m.count << " cells differ, first: " << m.first);
   }
   return compared;
 }
@@ -226,8 +245,8 @@ TEST_CASE("golden tsfresh: edge cases, inf row per calculator, NaN row isolated"
   const std::string in = kRef + "/edge_cases/series.csv";
   auto executor = mproc::make_executor({.workers = 0});
   const auto data = fresh::read_series_csv(in);
-  const auto result = fresh::extract_features(data, fresh::preset_settings("comprehensive"),
-                                              *executor);
+  const auto result =
+      fresh::extract_features(data, fresh::preset_settings("comprehensive"), *executor);
   const Table& ours = result.features;
   compare(ours, read_ref(kRef + "/edge_cases/features_comprehensive.csv"), "edge_cases");
   compare(ours, read_ref(kRef + "/edge_cases/features_comprehensive_per_calculator.csv"),
@@ -237,8 +256,7 @@ TEST_CASE("golden tsfresh: edge cases, inf row per calculator, NaN row isolated"
   for (std::size_t i = 0; i < ours.num_rows(); ++i)
     if (ours.column(0).as_string(i) == "with_nan_10") row = i;
   REQUIRE(row < ours.num_rows());
-  for (std::size_t c = 1; c < ours.num_columns(); ++c)
-    CHECK(std::isnan(ours.column(c).f64()[row]));
+  for (std::size_t c = 1; c < ours.num_columns(); ++c) CHECK(std::isnan(ours.column(c).f64()[row]));
   bool named = false;
   for (const auto& w : result.warnings) named |= w.find("with_nan_10") != std::string::npos;
   CHECK(named);

@@ -1,9 +1,8 @@
 // The process backend through the freshet binary: `freshet status`, and `freshet extract` giving
 // the same bytes on threads, serial and worker processes, surviving a SIGKILLed worker, and
 // leaving nothing behind (no process, nothing in /dev/shm).
-#include <doctest/doctest.h>
-
 #include <dirent.h>
+#include <doctest/doctest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -110,8 +109,8 @@ TEST_CASE("mproc cli: freshet status --connect prints the workers of a running e
           doctest::timeout(120)) {
   const int port = free_port();
   auto ex = mproc::make_executor({.workers = 2, .port = port});
-  const auto r = run_command(std::string(FRESHET_EXE) + " status --connect 127.0.0.1:" +
-                             std::to_string(port));
+  const auto r =
+      run_command(std::string(FRESHET_EXE) + " status --connect 127.0.0.1:" + std::to_string(port));
   CHECK(r.status == 0);
   CHECK(r.out.find("workers 2\n") != std::string::npos);
   CHECK(r.out.find("central_pid " + std::to_string(::getpid())) != std::string::npos);
@@ -124,9 +123,10 @@ TEST_CASE("mproc cli: freshet status --connect prints the workers of a running e
   CHECK(run_command(std::string(FRESHET_EXE) + " status --connect nonsense").status == 2);
 }
 
-TEST_CASE("mproc cli: extract gives the same bytes on serial, threads and processes, survives a "
-          "SIGKILLed worker and leaves nothing behind" *
-          doctest::timeout(600)) {
+TEST_CASE(
+    "mproc cli: extract gives the same bytes on serial, threads and processes, survives a "
+    "SIGKILLed worker and leaves nothing behind" *
+    doctest::timeout(600)) {
   TempDir dir;
   dir.write("series.csv", make_series(60, 200));
   const std::string exe = FRESHET_EXE;

@@ -7,7 +7,6 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <sstream>
 #include <string>
 
 namespace freshet::testing {
@@ -55,8 +54,10 @@ inline CommandResult run_command(const std::string& command) {
   const std::string full = "(" + command + ") >'" + out + "' 2>'" + err + "' </dev/null";
   const int raw = std::system(full.c_str());
   CommandResult r;
-  if (raw != -1 && WIFEXITED(raw)) r.status = WEXITSTATUS(raw);
-  else if (raw != -1 && WIFSIGNALED(raw)) r.status = 128 + WTERMSIG(raw);
+  if (raw != -1 && WIFEXITED(raw))
+    r.status = WEXITSTATUS(raw);
+  else if (raw != -1 && WIFSIGNALED(raw))
+    r.status = 128 + WTERMSIG(raw);
   r.out = slurp(out);
   r.err = slurp(err);
   return r;
