@@ -19,6 +19,8 @@
 // and no further tasks are started. A process backend re-runs a task whose worker died.
 //
 // Thread-safety: one map() at a time per executor; map() may not be called from inside a task.
+// share/share_with/unshare/init are called from the thread that drives map(), never while a map
+// runs: tasks read shared data without taking a lock.
 
 #include <cstddef>
 #include <functional>

@@ -53,22 +53,18 @@ std::vector<std::pair<std::size_t, std::size_t>> split_ranges(std::size_t n, std
 namespace detail {
 
 void SharedViews::put(std::string key, std::span<const std::byte> data) {
-  std::lock_guard lock(mutex_);
   if (auto it = owned_.find(key); it != owned_.end()) owned_.erase(it);
   views_[std::move(key)] = data;
 }
 void SharedViews::put_owned(std::string key, Bytes data) {
-  std::lock_guard lock(mutex_);
   Bytes& stored = owned_[key] = std::move(data);
   views_[std::move(key)] = stored;
 }
 void SharedViews::erase(std::string_view key) {
-  std::lock_guard lock(mutex_);
   if (auto it = views_.find(key); it != views_.end()) views_.erase(it);
   if (auto it = owned_.find(key); it != owned_.end()) owned_.erase(it);
 }
 std::span<const std::byte> SharedViews::get(std::string_view key) const {
-  std::lock_guard lock(mutex_);
   auto it = views_.find(key);
   if (it == views_.end())
     throw Error(Errc::kNotFound, "no shared data under key '" + std::string(key) + "'");

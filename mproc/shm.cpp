@@ -86,7 +86,12 @@ Segment Segment::map(std::string name, std::size_t size, int oflag, int prot, bo
     throw Error(Errc::kIo, "shared memory segment '" + name + "' (" + std::to_string(size) +
                                " bytes): ftruncate: " + std::strerror(e));
   }
-  void* p = ::mmap(nullptr, mapped, prot, MAP_SHARED, fd, 0);
+  // A reader maps every page up front (MAP_POPULATE): workers read most of what is shared, and
+  // under dynamic distribution each one would otherwise take a page fault on each 4 KiB page the
+  // first time a chunk lands there -- map after map, until it had touched them all. The creator
+  // writes its pages first, so populating there would only zero-fill twice.
+  const int flags = MAP_SHARED | (create ? 0 : MAP_POPULATE);
+  void* p = ::mmap(nullptr, mapped, prot, flags, fd, 0);
   const int e = errno;
   ::close(fd);  // the mapping keeps the segment alive; the descriptor is not needed
   if (p == MAP_FAILED) {
