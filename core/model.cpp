@@ -170,6 +170,21 @@ std::unique_ptr<Model> make_model(const ModelSpec& spec) {
   return model;
 }
 
+std::vector<std::unique_ptr<Model>> Model::fit_variants(const MatrixRef& X,
+                                                        std::span<const double> y,
+                                                        std::span<const ModelParams> variants,
+                                                        const FitContext& context) const {
+  std::vector<std::unique_ptr<Model>> out;
+  out.reserve(variants.size());
+  for (const auto& variant : variants) {
+    ModelSpec spec{name(), params()};
+    for (const auto& [k, v] : variant) spec.params[k] = v;
+    out.push_back(make_model(spec));
+    out.back()->fit(X, y, context);
+  }
+  return out;
+}
+
 std::unique_ptr<Model> make_model(std::string_view spec) {
   if (spec.find('>') != std::string_view::npos) return make_pipeline(spec);
   return make_model(parse_model_spec(spec));

@@ -88,6 +88,20 @@ class Model {
 
   // A new, unfitted model with the same parameters.
   virtual std::unique_ptr<Model> clone() const = 0;
+
+  // Fits one model per entry of `variants` on the same rows, in order; entry i overrides
+  // parameters of this model (of the final model for a Pipeline). Each returned model predicts
+  // the same bytes as a model made with those parameters and fitted on (X, y) would; a model
+  // whose ModelInfo lists path_params may share work between variants that differ only in them
+  // (sklearn's "path" idea, as RidgeCV): kNN searches neighbours once per query matrix for the
+  // largest n_neighbors, a Pipeline transforms the training rows once. One exception to "the
+  // same bytes": logistic_regression warm-starts each C from the next smaller one's solution, so
+  // its coefficients equal a cold fit's to the solver's tolerance (~1e-8 relative), not bit for
+  // bit. This model itself is left unfitted. Throws what make_model and fit throw.
+  virtual std::vector<std::unique_ptr<Model>> fit_variants(const MatrixRef& X,
+                                                           std::span<const double> y,
+                                                           std::span<const ModelParams> variants,
+                                                           const FitContext& context = {}) const;
 };
 
 struct ModelParamInfo {
@@ -102,6 +116,9 @@ struct ModelInfo {
   bool classifier = false;
   std::vector<ModelParamInfo> params = {};
   std::function<std::unique_ptr<Model>(const ModelParams& params)> make = {};
+  // Parameters that Model::fit_variants can vary while sharing one fit's work (kNN's
+  // n_neighbors). Cross-validation fits candidates that differ only in these as one task.
+  std::vector<std::string> path_params = {};
 };
 
 // The model registry. Built-ins are registered on first use; plug-ins call register_model from

@@ -521,12 +521,14 @@ class LogisticObjective {
 // ~tens of Hessian-vector products conjugate gradients needs, else by Jacobi-preconditioned CG.
 // Stops when the gradient is 1e-10 of its start, or when a step no longer lowers the objective
 // by more than its rounding (the gradient's own rounding can exceed 1e-10 of the start).
+// g_start: the gradient norm the 1e-10 is relative to; 0 = the gradient at theta. A warm start
+// passes the cold start's (the gradient at zero), so it stops at the same tolerance.
 int minimise_newton(LogisticObjective& obj, Vector& theta, int max_iter, Eigen::Index n_rows,
-                    Eigen::Index n_features) {
+                    Eigen::Index n_features, double g_start = 0.0) {
   Matrix Z;
   double f = obj.value(theta, &Z);
   Vector g = obj.gradient(theta, Z);
-  const double g0 = std::max(g.lpNorm<Eigen::Infinity>(), 1e-300);
+  const double g0 = std::max(g_start > 0.0 ? g_start : g.lpNorm<Eigen::Infinity>(), 1e-300);
   const auto dim = theta.size();
   const auto k = obj.k();
   // Dense: n p^2 k(k+1)/2 + dim^3/3 flops; CG: ~40 products of 4 n p k flops each.
@@ -637,19 +639,79 @@ class LogisticRegression final : public Model {
                       "': needs samples of at least 2 classes, got only class " +
                       param_text(labels.classes.front()));
     }
+    Vector theta;
+    fit_from(X, labels, theta, 0.0);
+  }
+
+  // Warm starts along C (sklearn's LogisticRegressionCV path): variants are fitted in increasing
+  // C, each starting from the previous solution, with the stopping tolerance of a cold start. The
+  // objective is strictly convex (penalty l2), so every variant reaches the same optimum as a cold
+  // fit to the solver's tolerance (gradient 1e-10 of the cold start's), in fewer Newton steps --
+  // the same predictions, though not necessarily the same last bits of the coefficients.
+  std::vector<std::unique_ptr<Model>> fit_variants(const MatrixRef& X, std::span<const double> y,
+                                                   std::span<const ModelParams> variants,
+                                                   const FitContext& context) const override {
+    std::vector<std::unique_ptr<LogisticRegression>> models;
+    for (const auto& variant : variants) {
+      ModelParams p = params();
+      for (const auto& [k, v] : variant) p[k] = v;
+      for (const auto& [k, v] : p)
+        if (k != "penalty" && k != "C" && k != "fit_intercept" && k != "max_iter")
+          throw Error(Errc::kInvalidArgument, std::string("model '") + kName +
+                                                  "': unknown parameter '" + k +
+                                                  "' (known: C, fit_intercept, max_iter, penalty)");
+      models.push_back(std::make_unique<LogisticRegression>(p));
+    }
+    const bool chain = std::all_of(models.begin(), models.end(), [&](const auto& m) {
+      return m->penalty_ == "l2" && m->fit_intercept_ == models.front()->fit_intercept_;
+    });
+    std::vector<std::unique_ptr<Model>> out;
+    if (!chain || models.size() < 2) {
+      for (auto& m : models) {
+        m->fit(X, y, context);
+        out.push_back(std::move(m));
+      }
+      return out;
+    }
+    check_fit_input(kName, X, y);
+    const EncodedLabels labels = encode_labels(y);
+    if (labels.classes.size() < 2) {
+      models.front()->fit(X, y, context);  // throws the one-class error
+    }
+    std::vector<std::size_t> order(models.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return models[a]->C_ < models[b]->C_; });
+    // The cold start's gradient (at zero it does not depend on C).
+    LogisticObjective zero(X, labels.codes, static_cast<int>(labels.classes.size()), 0.0,
+                           models.front()->fit_intercept_);
+    Matrix Z;
+    const Vector origin = Vector::Zero(zero.dim());
+    zero.value(origin, &Z);
+    const double g_start = zero.gradient(origin, Z).lpNorm<Eigen::Infinity>();
+    Vector theta = origin;
+    for (std::size_t i : order) models[i]->fit_from(X, labels, theta, g_start);
+    for (auto& m : models) out.push_back(std::move(m));
+    return out;
+  }
+
+ private:
+  // Minimises from theta (empty: zero) and keeps the solution in theta and in the model.
+  void fit_from(const MatrixRef& X, const EncodedLabels& labels, Vector& theta, double g_start) {
     const double lambda = penalty_ == "none" ? 0.0 : 1.0 / C_;
     LogisticObjective obj(X, labels.codes, static_cast<int>(labels.classes.size()), lambda,
                           fit_intercept_);
-    Vector theta = Vector::Zero(obj.dim());
-    n_iter_ = minimise_newton(obj, theta, static_cast<int>(max_iter_), X.rows(), X.cols());
+    if (theta.size() != obj.dim()) theta = Vector::Zero(obj.dim());
+    n_iter_ = minimise_newton(obj, theta, static_cast<int>(max_iter_), X.rows(), X.cols(), g_start);
     const auto k = obj.k(), p = X.cols();
     W_ = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
         theta.data(), k, p);
     b_ = fit_intercept_ ? Vector(theta.tail(k)) : Vector::Zero(k);
-    classes_ = std::move(labels.classes);
+    classes_ = labels.classes;
     n_features_ = static_cast<std::size_t>(p);
   }
 
+ public:
   std::optional<LinearCoefficients> linear_coefficients() const override {
     if (n_features_ == 0) return std::nullopt;
     return LinearCoefficients{W_, b_};
@@ -759,7 +821,8 @@ void register_linear_models() {
                   {"max_iter", "100",
                    "maximum Newton iterations (each solves the Newton "
                    "system by conjugate gradients)"}},
-       .make = [](const ModelParams& p) { return std::make_unique<LogisticRegression>(p); }});
+       .make = [](const ModelParams& p) { return std::make_unique<LogisticRegression>(p); },
+       .path_params = {"C"}});
 }
 
 }  // namespace freshet

@@ -492,6 +492,45 @@ Matrix Pipeline::decision_function(const MatrixRef& X) const {
   return steps_.empty() ? model_->decision_function(X) : model_->decision_function(transform(X));
 }
 
+std::vector<std::unique_ptr<Model>> Pipeline::fit_variants(const MatrixRef& X,
+                                                           std::span<const double> y,
+                                                           std::span<const ModelParams> variants,
+                                                           const FitContext& context) const {
+  if (static_cast<std::size_t>(X.rows()) != y.size()) {
+    throw Error(Errc::kInvalidArgument, "pipeline '" + name() + "': X has " +
+                                            std::to_string(X.rows()) + " rows but y has " +
+                                            std::to_string(y.size()));
+  }
+  // Transform the training rows once with one fitted copy of the steps.
+  std::vector<std::unique_ptr<Transformer>> first;
+  Matrix current = X;
+  for (const auto& s : steps_) {
+    first.push_back(s->clone());
+    current = first.back()->fit_transform(current);
+  }
+  auto models = model_->fit_variants(current, y, variants, context);
+  std::vector<std::unique_ptr<Model>> out;
+  out.reserve(models.size());
+  for (std::size_t v = 0; v < models.size(); ++v) {
+    std::vector<std::unique_ptr<Transformer>> steps;
+    if (v == 0) {
+      steps = std::move(first);
+    } else {
+      // Each pipeline owns its steps; fitting them again on the same rows gives the same state.
+      Matrix input = X;
+      for (const auto& s : steps_) {
+        steps.push_back(s->clone());
+        if (&s != &steps_.back())
+          input = steps.back()->fit_transform(input);
+        else
+          steps.back()->fit(input);
+      }
+    }
+    out.push_back(std::make_unique<Pipeline>(std::move(steps), std::move(models[v])));
+  }
+  return out;
+}
+
 std::unique_ptr<Model> Pipeline::clone() const {
   std::vector<std::unique_ptr<Transformer>> steps;
   for (const auto& s : steps_) steps.push_back(s->clone());

@@ -88,6 +88,11 @@ class Pipeline final : public Model {
     return model_->linear_coefficients();
   }
   std::unique_ptr<Model> clone() const override;
+  // Transforms the training rows once and fits the final model's variants on them; each returned
+  // pipeline carries its own steps, fitted on the same rows (column statistics: cheap).
+  std::vector<std::unique_ptr<Model>> fit_variants(const MatrixRef& X, std::span<const double> y,
+                                                   std::span<const ModelParams> variants,
+                                                   const FitContext& context = {}) const override;
 
   // The spec that rebuilds this pipeline ("standard_scaler:with_mean=true,...>ridge:alpha=1.0").
   std::string spec() const;

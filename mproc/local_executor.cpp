@@ -182,6 +182,8 @@ class ThreadExecutor final : public Executor {
  public:
   explicit ThreadExecutor(int threads)
       : threads_(threads > 0 ? threads : static_cast<int>(tbb::info::default_concurrency())),
+        allow_(tbb::global_control::max_allowed_parallelism,
+               static_cast<std::size_t>(std::max(threads_, 1))),
         arena_(threads_) {}
   Backend backend() const override { return Backend::kThreads; }
   int workers() const override { return threads_; }
@@ -279,6 +281,10 @@ class ThreadExecutor final : public Executor {
   }
 
   int threads_;
+  // --workers N means N threads even past the core count: TBB's default caps its worker pool at
+  // the cores (and warned "number of workers is currently limited"). While several executors
+  // exist, the largest limit holds; each arena still runs at most its own N.
+  tbb::global_control allow_;
   tbb::task_arena arena_;
   SharedViews views_;
 };

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <map>
 #include <set>
 
 #include "core/bytes.hpp"
@@ -278,15 +279,27 @@ std::pair<std::vector<std::uint64_t>, std::vector<std::uint64_t>> read_split(
   return {std::move(train), std::move(test)};
 }
 
+// The final model's full parameter set (defaults filled in) of a spec, pipeline or not.
+ModelParams final_params(const std::string& spec) {
+  const auto gt = spec.rfind('>');
+  return make_model(gt == std::string::npos ? spec : spec.substr(gt + 1))->params();
+}
+
+// Argument: data key, folds key, the group's model specs, split, scorers. Result: per spec, the
+// fit seconds, the scores and the score seconds. A group of several specs differs only in the
+// final model's path parameters: they are fitted together by Model::fit_variants.
 Bytes fit_score_task(const mproc::TaskContext& context, std::span<const std::byte> argument) {
   ByteReader in(argument);
   const std::string data_key = in.get_string();
   const std::string folds_key = in.get_string();
-  const std::string model_spec = in.get_string();
+  const auto n_models = in.get<std::uint64_t>();
+  std::vector<std::string> model_specs;
+  for (std::uint64_t i = 0; i < n_models; ++i) model_specs.push_back(in.get_string());
   const auto split = in.get<std::uint64_t>();
   const auto n_scorers = in.get<std::uint64_t>();
   std::vector<std::string> scorers;
   for (std::uint64_t i = 0; i < n_scorers; ++i) scorers.push_back(in.get_string());
+  if (model_specs.empty()) throw Error(Errc::kInvalidArgument, "xval: a task without a model");
 
   const DatasetView data(context.shared(data_key));
   const auto [train, test] = read_split(context.shared(folds_key), split);
@@ -305,20 +318,31 @@ Bytes fit_score_task(const mproc::TaskContext& context, std::span<const std::byt
   data.gather(test, X_test, y_test);
 
   using Clock = std::chrono::steady_clock;
-  auto model = make_model(model_spec);
   const auto t0 = Clock::now();
-  model->fit(X_train, y_train);
-  const double fit_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-  std::vector<double> scores, score_seconds;
-  for (const auto& s : scorers) {
-    const auto t1 = Clock::now();
-    scores.push_back(score(s, *model, X_test, y_test));
-    score_seconds.push_back(std::chrono::duration<double>(Clock::now() - t1).count());
+  std::vector<std::unique_ptr<Model>> models;
+  if (model_specs.size() == 1) {
+    models.push_back(make_model(model_specs[0]));
+    models[0]->fit(X_train, y_train);
+  } else {
+    std::vector<ModelParams> variants;
+    for (const auto& spec : model_specs) variants.push_back(final_params(spec));
+    models = make_model(model_specs[0])->fit_variants(X_train, y_train, variants);
   }
+  // A shared fit's time is split evenly between the models it fitted.
+  const double fit_seconds =
+      std::chrono::duration<double>(Clock::now() - t0).count() / static_cast<double>(models.size());
   ByteWriter out;
-  out.put(fit_seconds);
-  out.put_span(std::span<const double>(scores));
-  out.put_span(std::span<const double>(score_seconds));
+  for (const auto& model : models) {
+    std::vector<double> scores, score_seconds;
+    for (const auto& s : scorers) {
+      const auto t1 = Clock::now();
+      scores.push_back(score(s, *model, X_test, y_test));
+      score_seconds.push_back(std::chrono::duration<double>(Clock::now() - t1).count());
+    }
+    out.put(fit_seconds);
+    out.put_span(std::span<const double>(scores));
+    out.put_span(std::span<const double>(score_seconds));
+  }
   return std::move(out).take();
 }
 
@@ -349,6 +373,31 @@ class ShareGuard {
 };
 
 }  // namespace
+
+std::vector<std::vector<std::size_t>> group_by_path(std::span<const std::string> models) {
+  std::vector<std::vector<std::size_t>> groups;
+  std::map<std::string, std::size_t> group_of;  // key -> index in groups
+  for (std::size_t m = 0; m < models.size(); ++m) {
+    const std::string& spec = models[m];
+    const auto gt = spec.rfind('>');
+    const std::string prefix = gt == std::string::npos ? "" : spec.substr(0, gt + 1);
+    const ModelSpec last = parse_model_spec(gt == std::string::npos ? spec : spec.substr(gt + 1));
+    const ModelInfo* info = find_model(last.name);
+    if (!info || info->path_params.empty()) {
+      groups.push_back({m});
+      continue;
+    }
+    // The key: everything but the path parameters, with defaults filled in.
+    ModelParams rest = make_model(last)->params();
+    for (const auto& p : info->path_params) rest.erase(p);
+    std::string key = prefix + last.name;
+    for (const auto& [k, v] : rest) key += "\n" + k + "=" + v;
+    const auto [it, fresh] = group_of.emplace(key, groups.size());
+    if (fresh) groups.emplace_back();
+    groups[it->second].push_back(m);
+  }
+  return groups;
+}
 
 void register_xval_tasks() {
   if (!mproc::Registry::global().find(kTaskName))
@@ -392,30 +441,34 @@ std::vector<FoldScores> evaluate(const Dataset& data, const Folds& folds,
   ShareGuard data_share(executor, "xval.data." + std::to_string(id), data_blob);
   ShareGuard folds_share(executor, "xval.folds." + std::to_string(id), folds_blob);
 
+  const auto groups = group_by_path(models);
   std::vector<Bytes> args;
-  args.reserve(models.size() * folds.size());
-  for (const auto& m : models)
+  args.reserve(groups.size() * folds.size());
+  for (const auto& group : groups)
     for (std::size_t s = 0; s < folds.size(); ++s) {
       ByteWriter w;
       w.put_string(data_share.key());
       w.put_string(folds_share.key());
-      w.put_string(m);
+      w.put<std::uint64_t>(group.size());
+      for (auto m : group) w.put_string(models[m]);
       w.put<std::uint64_t>(s);
       w.put<std::uint64_t>(scoring.size());
       for (const auto& sc : scoring) w.put_string(sc);
       args.push_back(std::move(w).take());
     }
   const std::vector<Bytes> results = executor.map(kTaskName, args);
-  std::vector<FoldScores> out;
-  out.reserve(results.size());
-  for (const auto& r : results) {
-    ByteReader in(r);
-    FoldScores f;
-    f.fit_seconds = in.get<double>();
-    f.scores = in.get_vector<double>();
-    f.score_seconds = in.get_vector<double>();
-    out.push_back(std::move(f));
-  }
+  std::vector<FoldScores> out(models.size() * folds.size());
+  std::size_t task = 0;
+  for (const auto& group : groups)
+    for (std::size_t s = 0; s < folds.size(); ++s) {
+      ByteReader in(results[task++]);
+      for (auto m : group) {
+        FoldScores& f = out[m * folds.size() + s];
+        f.fit_seconds = in.get<double>();
+        f.scores = in.get_vector<double>();
+        f.score_seconds = in.get_vector<double>();
+      }
+    }
   return out;
 }
 

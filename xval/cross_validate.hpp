@@ -1,9 +1,12 @@
 #pragma once
 // Cross-validation on the mproc executor: every (model candidate, split) pair is ONE task,
-// "xval.fit_score". The feature matrix, the target and the folds are serialized once and
-// published with Executor::share; a task's argument is only (model spec, split index, scorer
-// names); it returns the scores and the fit/score timings. Results come back in (candidate,
-// split) order, so every backend and worker count gives the same scores (timings excepted).
+// "xval.fit_score" -- except that candidates differing only in their model's path parameters
+// (ModelInfo::path_params, e.g. kNN's n_neighbors) share one task per split, fitted together by
+// Model::fit_variants (one neighbour search instead of one per candidate). The feature matrix, the
+// target and the folds are serialized once and published with Executor::share; a task's argument
+// is only (model specs, split index, scorer names); it returns the scores and the fit/score
+// timings. Results come back in (candidate, split) order, so every backend and worker count gives
+// the same scores (timings excepted), grouped or not.
 //
 // Models are named by spec ("ridge:alpha=0.5"); preprocessing steps are part of the spec as a
 // pipeline ("standard_scaler>logistic_regression:C=1"), fitted inside each training fold only.
@@ -57,10 +60,10 @@ struct DatasetOptions {
 // text feature column (listing it) or a missing target value.
 Dataset make_dataset(const Table& table, const DatasetOptions& options);
 
-// Scores of one (candidate, split) task.
+// Scores of one (candidate, split) pair.
 struct FoldScores {
-  std::vector<double> scores;  // one per scorer, in scoring order
-  double fit_seconds = 0;
+  std::vector<double> scores;         // one per scorer, in scoring order
+  double fit_seconds = 0;             // a shared fit's time split evenly between its candidates
   std::vector<double> score_seconds;  // one per scorer
 };
 
@@ -102,6 +105,11 @@ std::string default_cv(const std::string& model_spec);
 // Mean / population std with sklearn's NaN handling left to the caller.
 double mean_of(std::span<const double> values);
 double std_of(std::span<const double> values);
+
+// Candidates (indices into `models`) that share one task per split: those whose specs differ
+// only in the final model's path parameters; every other candidate is a group of its own. Groups
+// in order of their first candidate.
+std::vector<std::vector<std::size_t>> group_by_path(std::span<const std::string> models);
 
 // Registers the task (the linker keeps it because the program calls evaluate()).
 void register_xval_tasks();

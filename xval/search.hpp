@@ -2,9 +2,10 @@
 // Hyper-parameter search (grid, random, Sobol; see search_space.hpp for the candidates) with
 // sklearn's GridSearchCV bookkeeping and KX's hold-out:
 //
-//   * every (candidate, split) pair is one "xval.fit_score" task; all of them go to the executor
-//     in ONE map() call (candidates outer, splits inner, as sklearn's product), so a search of
-//     C candidates x K folds keeps every worker busy;
+//   * every (candidate, split) pair is one "xval.fit_score" task -- candidates that differ only
+//     in path parameters (kNN's n_neighbors, logistic regression's C) share one task per split,
+//     see evaluate() -- and all of them go to the executor in ONE map() call (candidates outer,
+//     splits inner, as sklearn's product), so a search keeps every worker busy;
 //   * cv_results: per scorer the mean, population std (ddof 0) and rank of each candidate
 //     (rank of the mean, ties share the minimum rank, NaN means ranked last, as sklearn 1.2);
 //     per split the test score; the first scorer ranks (sklearn's refit metric);
