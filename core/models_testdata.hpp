@@ -1,7 +1,7 @@
 #pragma once
-// Test support for the model tests (core/models_*_test.cpp, tests/models_parallel_test.cpp): the
-// shared tabular data sets, sklearn's folds and sklearn's cross-validated scores from
-// ../shared/reference/sklearn (see its README). Header-only; not part of the library API.
+// Test support for the model tests (core/models_*_test.cpp, core/preprocess_test.cpp,
+// tests/models_parallel_test.cpp): the shared tabular data sets, sklearn's folds and sklearn's
+// cross-validated scores from ../shared/reference/sklearn (see its README). Header-only; not part of the library API.
 // Requires the FRESHET_SOURCE_DIR macro that the test targets define.
 
 #include <algorithm>
@@ -19,8 +19,9 @@ namespace freshet::testdata {
 inline std::string shared_dir() { return std::string(FRESHET_SOURCE_DIR) + "/../shared"; }
 
 struct Dataset {
-  Matrix X;               // every column of table.csv but y, in file order
-  std::vector<double> y;  // column y
+  Matrix X;                                // every column of table.csv but y, in file order
+  std::vector<double> y;                   // column y
+  std::vector<std::string> feature_names;  // X's columns
 };
 
 inline Dataset load_dataset(const std::string& name) {
@@ -35,6 +36,7 @@ inline Dataset load_dataset(const std::string& name) {
       continue;
     }
     for (std::size_t i = 0; i < n; ++i) d.X(static_cast<Eigen::Index>(i), j) = c.as_double(i);
+    d.feature_names.push_back(c.name());
     ++j;
   }
   return d;

@@ -11,10 +11,10 @@
 #include "core/csv.hpp"
 #include "core/error.hpp"
 #include "core/metrics.hpp"
-#include "core/model_test_util.hpp"
+#include "core/models_testdata.hpp"
 
 using namespace freshet;
-using namespace freshet::testing;
+using namespace freshet::testdata;
 
 namespace {
 
