@@ -161,25 +161,78 @@ class Ridge final : public LinearRegressorBase {
   void fit(const MatrixRef& X, std::span<const double> y, const FitContext&) override {
     check_fit_input(kName, X, y);
     const Centred c = centre(X, y, fit_intercept_);
-    set_solution(c, solve(c.X, c.y));
+    set_solution(c, solve(c.X, c.y, gram(c.X, c.y)));
+  }
+
+  // A path over alpha: the rows are checked, centred and multiplied out once; each alpha then
+  // only adds itself to the diagonal and factorises -- the same operations as its own fit, so
+  // the same bytes.
+  std::vector<std::unique_ptr<Model>> fit_variants(const MatrixRef& X, std::span<const double> y,
+                                                   std::span<const ModelParams> variants,
+                                                   const FitContext& context) const override {
+    std::vector<std::unique_ptr<Ridge>> models;
+    for (const auto& variant : variants) {
+      ModelParams p = params();
+      for (const auto& [k, v] : variant) p[k] = v;
+      for (const auto& [k, v] : p)
+        if (k != "alpha" && k != "fit_intercept")
+          throw Error(Errc::kInvalidArgument, std::string("model '") + kName +
+                                                  "': unknown parameter '" + k +
+                                                  "' (known: alpha, fit_intercept)");
+      models.push_back(std::make_unique<Ridge>(p));
+    }
+    std::vector<std::unique_ptr<Model>> out;
+    const bool shared = !models.empty() && std::all_of(models.begin(), models.end(), [&](auto& m) {
+      return m->fit_intercept_ == models.front()->fit_intercept_;
+    });
+    if (!shared) {
+      for (auto& m : models) {
+        m->fit(X, y, context);
+        out.push_back(std::move(m));
+      }
+      return out;
+    }
+    check_fit_input(kName, X, y);
+    const Centred c = centre(X, y, models.front()->fit_intercept_);
+    const Gram g = gram(c.X, c.y);
+    for (auto& m : models) {
+      m->set_solution(c, m->solve(c.X, c.y, g));
+      out.push_back(std::move(m));
+    }
+    return out;
   }
 
  private:
-  Vector solve(const Matrix& X, const Vector& y) const {
+  // X'X and X'y (or XX' when there are more features than rows: the kernel form), lower half.
+  struct Gram {
+    bool kernel = false;
+    Matrix lower;
+    Vector rhs;
+  };
+  static Gram gram(const Matrix& X, const Vector& y) {
+    Gram g;
     const auto n = X.rows(), p = X.cols();
-    if (p > n) {
-      // Kernel form: (XX' + alpha I) dual = y, coef = X' dual.
-      Matrix K = Matrix::Zero(n, n);
-      K.selfadjointView<Eigen::Lower>().rankUpdate(X);
-      K.diagonal().array() += alpha_;
-      Eigen::LLT<Matrix> llt(K.selfadjointView<Eigen::Lower>());
-      if (llt.info() == Eigen::Success) return X.transpose() * llt.solve(y);
+    g.kernel = p > n;
+    if (g.kernel) {
+      g.lower = Matrix::Zero(n, n);
+      g.lower.selfadjointView<Eigen::Lower>().rankUpdate(X);
+      g.rhs = y;
     } else {
-      Matrix A = Matrix::Zero(p, p);
-      A.selfadjointView<Eigen::Lower>().rankUpdate(X.transpose());
-      A.diagonal().array() += alpha_;
-      Eigen::LLT<Matrix> llt(A.selfadjointView<Eigen::Lower>());
-      if (llt.info() == Eigen::Success) return llt.solve(X.transpose() * y);
+      g.lower = Matrix::Zero(p, p);
+      g.lower.selfadjointView<Eigen::Lower>().rankUpdate(X.transpose());
+      g.rhs = X.transpose() * y;
+    }
+    return g;
+  }
+
+  Vector solve(const Matrix& X, const Vector& y, const Gram& g) const {
+    Matrix A = g.lower;
+    A.diagonal().array() += alpha_;
+    Eigen::LLT<Matrix> llt(A.selfadjointView<Eigen::Lower>());
+    if (llt.info() == Eigen::Success) {
+      // Kernel form: (XX' + alpha I) dual = y, coef = X' dual.
+      if (g.kernel) return X.transpose() * llt.solve(g.rhs);
+      return llt.solve(g.rhs);
     }
     // sklearn falls back to its "svd" solver: coef = V diag(s / (s^2 + alpha)) U' y, with
     // singular values <= 1e-15 contributing nothing.
@@ -787,7 +840,8 @@ void register_linear_models() {
                                  "(Cholesky on centred data, sklearn's solver='auto' for dense X)",
                   .classifier = false,
                   .params = {{"alpha", "1.0", "L2 penalty strength (>= 0)"}, fit_intercept},
-                  .make = [](const ModelParams& p) { return std::make_unique<Ridge>(p); }});
+                  .make = [](const ModelParams& p) { return std::make_unique<Ridge>(p); },
+                  .path_params = {"alpha"}});
   const ModelParamInfo max_iter{"max_iter", "1000", "maximum coordinate-descent sweeps"};
   const ModelParamInfo tol{"tol", "0.0001",
                            "stop when the duality gap < tol * y'y (checked after a sweep whose "

@@ -91,16 +91,41 @@ TEST_CASE("fit_variants: a pipeline fits its steps once and varies the final mod
   }
 }
 
+TEST_CASE("fit_variants: ridge's alpha path gives the bytes of separate fits") {
+  for (const auto& [rows, cols] : {std::pair{120, 5}, std::pair{8, 20}}) {  // primal and kernel
+    CAPTURE(cols);
+    const Matrix X = integer_matrix(rows, cols, 21, 13);
+    std::vector<double> y(static_cast<std::size_t>(rows));
+    for (Eigen::Index i = 0; i < rows; ++i)
+      y[static_cast<std::size_t>(i)] = X(i, 0) - 0.25 * X(i, 2) + 0.1 * static_cast<double>(i % 5);
+    for (const std::string fi : {"true", "false"}) {
+      std::vector<ModelParams> variants;
+      for (const std::string a : {"0.001", "1", "0", "300"})
+        variants.push_back({{"alpha", a}, {"fit_intercept", fi}});
+      const auto models = make_model("ridge")->fit_variants(X, y, variants);
+      REQUIRE(models.size() == variants.size());
+      for (std::size_t v = 0; v < variants.size(); ++v) {
+        const auto alone =
+            fitted("ridge:alpha=" + variants[v].at("alpha") + ",fit_intercept=" + fi, X, y);
+        CHECK(models[v]->params() == alone->params());
+        CHECK(models[v]->linear_coefficients()->coef == alone->linear_coefficients()->coef);
+        CHECK(models[v]->linear_coefficients()->intercept ==
+              alone->linear_coefficients()->intercept);
+      }
+    }
+  }
+}
+
 TEST_CASE("fit_variants: models without a path fit each variant on its own, same bytes") {
   const Matrix X = integer_matrix(120, 5, 3, 11);
   std::vector<double> y(120);
   for (Eigen::Index i = 0; i < 120; ++i)
     y[static_cast<std::size_t>(i)] = X(i, 0) - 0.5 * X(i, 3) + 0.1 * static_cast<double>(i % 7);
   const std::vector<ModelParams> variants = {{{"alpha", "0.1"}}, {{"alpha", "10"}}};
-  const auto models = make_model("ridge:fit_intercept=false")->fit_variants(X, y, variants);
+  const auto models = make_model("lasso:fit_intercept=false")->fit_variants(X, y, variants);
   REQUIRE(models.size() == 2);
   for (std::size_t v = 0; v < 2; ++v) {
-    const auto alone = fitted("ridge:fit_intercept=false,alpha=" + variants[v].at("alpha"), X, y);
+    const auto alone = fitted("lasso:fit_intercept=false,alpha=" + variants[v].at("alpha"), X, y);
     CHECK(models[v]->params().at("fit_intercept") == "false");
     CHECK(models[v]->predict(X) == alone->predict(X));
   }

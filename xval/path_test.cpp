@@ -47,11 +47,14 @@ TEST_CASE("group_by_path: candidates differing only in path parameters share a g
       "logistic_regression:C=0.1",
       "logistic_regression:C=10",
       "logistic_regression:C=1,fit_intercept=false",
+      "lasso:alpha=1",
+      "lasso:alpha=2",
   };
   const auto groups = group_by_path(models);
-  // kNN's path is n_neighbors and weights; ridge has none; the pipeline prefix must match;
-  // logistic's path is C only.
-  const std::vector<std::vector<std::size_t>> want = {{0, 2, 4}, {1}, {3, 6}, {5}, {7, 8}, {9}};
+  // kNN's path is n_neighbors and weights; ridge's alpha; the pipeline prefix must match;
+  // logistic's path is C only; lasso has none.
+  const std::vector<std::vector<std::size_t>> want = {{0, 2, 4}, {1, 5}, {3, 6}, {7, 8},
+                                                      {9},       {10},   {11}};
   CHECK(groups == want);
 }
 
