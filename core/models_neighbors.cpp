@@ -28,6 +28,7 @@
 #include "core/error.hpp"
 #include "core/model.hpp"
 #include "core/model_params.hpp"
+#include "core/simd.hpp"
 
 namespace freshet {
 
@@ -76,7 +77,7 @@ bool float_safe(const MatrixRef& X) {
   return true;
 }
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#if FRESHET_HAVE_AVX2_KERNELS
 // out[q * stride + j] = sum_f query[q * d + f] * row_j[f], for Q queries and every panel.
 template <int Q>
 __attribute__((target("avx2,fma"))) void panel_dots(const float* query, std::size_t d,
@@ -95,12 +96,6 @@ __attribute__((target("avx2,fma"))) void panel_dots(const float* query, std::siz
   }
 }
 
-bool cpu_has_avx2_fma() {
-  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return has;
-}
-#else
-bool cpu_has_avx2_fma() { return false; }
 #endif
 
 // The training rows as the neighbour search reads them; shared by the variants fit_variants
@@ -420,7 +415,7 @@ class KnnModel final : public Model {
   // Float dot products of `rows` queries with every training row (AVX2 panels).
   void single_dots(const float* query, std::size_t rows, std::size_t d, float* out,
                    std::size_t stride) const {
-#if defined(__x86_64__) && defined(__GNUC__)
+#if FRESHET_HAVE_AVX2_KERNELS
     const std::size_t n_panels = stride / kPanel;
     const float* panels = train_->panels().data();
     std::size_t r = 0;

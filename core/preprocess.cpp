@@ -65,6 +65,9 @@ class StandardScaler final : public TransformerBase {
   std::unique_ptr<Transformer> clone() const override {
     return std::make_unique<StandardScaler>(params());
   }
+  std::unique_ptr<Transformer> copy_fitted() const override {
+    return std::make_unique<StandardScaler>(*this);
+  }
   std::vector<std::size_t> kept_columns() const override { return all_columns(); }
 
   void fit(const MatrixRef& X) override {
@@ -142,6 +145,9 @@ class MinMaxScaler final : public TransformerBase {
   std::unique_ptr<Transformer> clone() const override {
     return std::make_unique<MinMaxScaler>(params());
   }
+  std::unique_ptr<Transformer> copy_fitted() const override {
+    return std::make_unique<MinMaxScaler>(*this);
+  }
   std::vector<std::size_t> kept_columns() const override { return all_columns(); }
 
   void fit(const MatrixRef& X) override {
@@ -203,6 +209,9 @@ class SimpleImputer final : public TransformerBase {
   }
   std::unique_ptr<Transformer> clone() const override {
     return std::make_unique<SimpleImputer>(params());
+  }
+  std::unique_ptr<Transformer> copy_fitted() const override {
+    return std::make_unique<SimpleImputer>(*this);
   }
   std::vector<std::size_t> kept_columns() const override { return kept_; }
 
@@ -276,6 +285,9 @@ class DropConstant final : public TransformerBase {
   ModelParams params() const override { return {}; }
   std::unique_ptr<Transformer> clone() const override {
     return std::make_unique<DropConstant>(params());
+  }
+  std::unique_ptr<Transformer> copy_fitted() const override {
+    return std::make_unique<DropConstant>(*this);
   }
   std::vector<std::size_t> kept_columns() const override { return kept_; }
 
@@ -513,10 +525,12 @@ std::vector<std::unique_ptr<Model>> Pipeline::fit_variants(const MatrixRef& X,
   out.reserve(models.size());
   for (std::size_t v = 0; v < models.size(); ++v) {
     std::vector<std::unique_ptr<Transformer>> steps;
-    if (v == 0) {
-      steps = std::move(first);
-    } else {
-      // Each pipeline owns its steps; fitting them again on the same rows gives the same state.
+    for (const auto& s : first) steps.push_back(s->copy_fitted());
+    const bool copied =
+        std::all_of(steps.begin(), steps.end(), [](const auto& s) { return s != nullptr; });
+    if (!copied) {
+      // A step that cannot copy itself: fit them all again on the same rows (the same state).
+      steps.clear();
       Matrix input = X;
       for (const auto& s : steps_) {
         steps.push_back(s->clone());

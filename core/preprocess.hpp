@@ -50,6 +50,9 @@ class Transformer {
   virtual std::vector<std::size_t> kept_columns() const = 0;
   // A new, unfitted transformer with the same parameters.
   virtual std::unique_ptr<Transformer> clone() const = 0;
+  // A copy with the fitted state; null when the transformer cannot copy itself (callers then
+  // clone and fit again). Pipeline::fit_variants uses it to fit the steps once per group.
+  virtual std::unique_ptr<Transformer> copy_fitted() const { return nullptr; }
 };
 
 struct TransformerInfo {
@@ -88,8 +91,8 @@ class Pipeline final : public Model {
     return model_->linear_coefficients();
   }
   std::unique_ptr<Model> clone() const override;
-  // Transforms the training rows once and fits the final model's variants on them; each returned
-  // pipeline carries its own steps, fitted on the same rows (column statistics: cheap).
+  // Fits the steps and transforms the training rows once, then fits the final model's variants
+  // on them; each returned pipeline carries its own copy of the fitted steps.
   std::vector<std::unique_ptr<Model>> fit_variants(const MatrixRef& X, std::span<const double> y,
                                                    std::span<const ModelParams> variants,
                                                    const FitContext& context = {}) const override;
