@@ -267,6 +267,13 @@ void check_param_names(const ModelParams& params, const ModelInfo& info) {
   check_param_names(params, std::span<const std::string_view>(known), info.name);
 }
 
+ModelParams variant_params(const Model& base, const ModelParams& variant) {
+  ModelParams p = base.params();
+  for (const auto& [k, v] : variant) p[k] = v;
+  if (const ModelInfo* info = find_model(base.name())) check_param_names(p, *info);
+  return p;
+}
+
 double param_number(const ModelParams& params, std::string_view name, double fallback,
                     std::string_view model, NumberRange range) {
   const std::string* text = lookup(params, name);

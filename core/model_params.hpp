@@ -28,6 +28,9 @@ void check_param_names(const ModelParams& params, std::initializer_list<std::str
                        std::string_view model);
 // Same, with the names taken from a registry entry (what make_model calls).
 void check_param_names(const ModelParams& params, const ModelInfo& info);
+// For Model::fit_variants: `base`'s parameters with `variant` applied, the names checked against
+// base's registry entry (when it has one).
+ModelParams variant_params(const Model& base, const ModelParams& variant);
 
 // How a number parameter is bounded. Each bound is inclusive unless the *_open flag says so.
 struct NumberRange {

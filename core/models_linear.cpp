@@ -176,16 +176,8 @@ class Ridge final : public LinearRegressorBase {
                                                    std::span<const ModelParams> variants,
                                                    const FitContext& context) const override {
     std::vector<std::unique_ptr<Ridge>> models;
-    for (const auto& variant : variants) {
-      ModelParams p = params();
-      for (const auto& [k, v] : variant) p[k] = v;
-      for (const auto& [k, v] : p)
-        if (k != "alpha" && k != "fit_intercept")
-          throw Error(Errc::kInvalidArgument, std::string("model '") + kName +
-                                                  "': unknown parameter '" + k +
-                                                  "' (known: alpha, fit_intercept)");
-      models.push_back(std::make_unique<Ridge>(p));
-    }
+    for (const auto& variant : variants)
+      models.push_back(std::make_unique<Ridge>(variant_params(*this, variant)));
     std::vector<std::unique_ptr<Model>> out;
     const bool shared = !models.empty() && std::all_of(models.begin(), models.end(), [&](auto& m) {
       return m->fit_intercept_ == models.front()->fit_intercept_;
@@ -780,16 +772,8 @@ class LogisticRegression final : public Model {
                                                    std::span<const ModelParams> variants,
                                                    const FitContext& context) const override {
     std::vector<std::unique_ptr<LogisticRegression>> models;
-    for (const auto& variant : variants) {
-      ModelParams p = params();
-      for (const auto& [k, v] : variant) p[k] = v;
-      for (const auto& [k, v] : p)
-        if (k != "penalty" && k != "C" && k != "fit_intercept" && k != "max_iter")
-          throw Error(Errc::kInvalidArgument, std::string("model '") + kName +
-                                                  "': unknown parameter '" + k +
-                                                  "' (known: C, fit_intercept, max_iter, penalty)");
-      models.push_back(std::make_unique<LogisticRegression>(p));
-    }
+    for (const auto& variant : variants)
+      models.push_back(std::make_unique<LogisticRegression>(variant_params(*this, variant)));
     const bool chain = std::all_of(models.begin(), models.end(), [&](const auto& m) {
       return m->penalty_ == "l2" && m->fit_intercept_ == models.front()->fit_intercept_;
     });

@@ -165,10 +165,8 @@ class KnnModel final : public Model {
     check_fit_input(name_, X, y);
     std::vector<std::unique_ptr<KnnModel>> models;
     for (const auto& variant : variants) {
-      ModelParams p = params();
-      for (const auto& [k, v] : variant) p[k] = v;
-      check_param_names(p);
-      models.push_back(std::make_unique<KnnModel>(name_, classifier_, p));
+      models.push_back(
+          std::make_unique<KnnModel>(name_, classifier_, variant_params(*this, variant)));
       models.back()->check_rows(X.rows());
     }
     auto train = make_train_set(X);
@@ -192,12 +190,6 @@ class KnnModel final : public Model {
                   "model '" + name_ + "': n_neighbors=" + std::to_string(n_neighbors_) +
                       " exceeds the " + std::to_string(rows) + " training rows");
     }
-  }
-  void check_param_names(const ModelParams& p) const {
-    for (const auto& [k, v] : p)
-      if (k != "n_neighbors" && k != "weights")
-        throw Error(Errc::kInvalidArgument, "model '" + name_ + "': unknown parameter '" + k +
-                                                "' (known: n_neighbors, weights)");
   }
   static std::shared_ptr<const TrainSet> make_train_set(const MatrixRef& X) {
     auto t = std::make_shared<TrainSet>();

@@ -1,6 +1,7 @@
 // Calculators: changes and differences (tsfresh 0.21.2 semantics).
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 #include "fresh/calc_util.hpp"
 
@@ -69,6 +70,12 @@ void change_quantiles(const Series& s, std::span<const ChangeQuantiles> ps, std:
   const std::size_t n = x.size();
   auto& sel = s.scratch(0);
   auto& tmp = s.scratch(1);
+  // The grid repeats each corridor (ql, qh) for isabs and f_agg: the corridor's changes are
+  // found once, and the selected values once per (corridor, isabs).
+  thread_local std::vector<std::uint32_t> picked;
+  bool have_corridor = false, have_sel = false;
+  double cur_ql = 0.0, cur_qh = 0.0;
+  bool cur_abs = false;
   for (std::size_t k = 0; k < ps.size(); ++k) {
     const auto& p = ps[k];
     if (p.ql >= p.qh) {
@@ -79,24 +86,72 @@ void change_quantiles(const Series& s, std::span<const ChangeQuantiles> ps, std:
       out[k] = n == 0 ? 0.0 : kNaN;
       continue;
     }
-    // pd.qcut(x, [ql, qh], labels=False) == 0  <=>  lo < v <= hi, or v == lo (include_lowest).
-    // Two equal edges do not raise in pandas 1.5 (the duplicate check skips two-edge bins).
-    const double lo = s.quantile(p.ql), hi = s.quantile(p.qh);
-    sel.clear();
-    bool prev_in = false;
-    for (std::size_t i = 0; i < n; ++i) {
-      const double v = x[i];
-      // searchsorted orders NaN above everything: an upper edge of NaN (np.quantile over an
-      // inf) lets every value above `lo` in.
-      const bool in = (v > lo && (v <= hi || std::isnan(hi))) || v == lo;
-      if (i > 0 && in && prev_in) sel.push_back(p.isabs ? std::fabs(d[i - 1]) : d[i - 1]);
-      prev_in = in;
+    if (!have_corridor || p.ql != cur_ql || p.qh != cur_qh) {
+      // pd.qcut(x, [ql, qh], labels=False) == 0  <=>  lo < v <= hi, or v == lo
+      // (include_lowest). Two equal edges do not raise in pandas 1.5 (the duplicate check skips
+      // two-edge bins).
+      const double lo = s.quantile(p.ql), hi = s.quantile(p.qh);
+      const bool hi_nan = std::isnan(hi);
+      picked.clear();
+      bool prev_in = false;
+      for (std::size_t i = 0; i < n; ++i) {
+        const double v = x[i];
+        // searchsorted orders NaN above everything: an upper edge of NaN (np.quantile over an
+        // inf) lets every value above `lo` in.
+        const bool in = (v > lo && (v <= hi || hi_nan)) || v == lo;
+        if (in && prev_in) picked.push_back(static_cast<std::uint32_t>(i - 1));
+        prev_in = in;
+      }
+      have_corridor = true;
+      have_sel = false;
+      cur_ql = p.ql;
+      cur_qh = p.qh;
     }
-    if (sel.empty()) {
+    if (picked.empty()) {
       out[k] = 0.0;
       continue;
     }
+    if (!have_sel || p.isabs != cur_abs) {
+      sel.resize(picked.size());
+      if (p.isabs)
+        for (std::size_t j = 0; j < picked.size(); ++j) sel[j] = std::fabs(d[picked[j]]);
+      else
+        for (std::size_t j = 0; j < picked.size(); ++j) sel[j] = d[picked[j]];
+      have_sel = true;
+      cur_abs = p.isabs;
+    }
     out[k] = p.var ? var_of(sel, tmp) : mean_of(sel);
+  }
+}
+
+// number_peaks(n): #{i : x[i] > x[i-k] and x[i] > x[i+k] for k = 1..n}. One pass finds, per point,
+// how many k in a row (up to the largest n requested) pass both tests; every n then only counts.
+struct NumberPeaksParam {
+  long long n;
+};
+
+void number_peaks(const Series& s, std::span<const NumberPeaksParam> ps, std::span<double> out) {
+  const auto x = s.values();
+  const std::size_t len = x.size();
+  std::size_t max_support = 0;
+  for (const auto& p : ps) max_support = std::max(max_support, static_cast<std::size_t>(p.n));
+  // reach[i]: the largest r <= max_support with x[i] > x[i-k] and x[i] > x[i+k] for k = 1..r
+  // (within the series).
+  thread_local std::vector<std::uint32_t> reach;
+  reach.resize(len);
+  for (std::size_t i = 0; i < len; ++i) {
+    const std::size_t limit = std::min({max_support, i, len - 1 - i});
+    const double v = x[i];
+    std::size_t r = 0;
+    while (r < limit && v > x[i - r - 1] && v > x[i + r + 1]) ++r;
+    reach[i] = static_cast<std::uint32_t>(r);
+  }
+  for (std::size_t q = 0; q < ps.size(); ++q) {
+    const std::size_t support = static_cast<std::size_t>(ps[q].n);
+    std::size_t c = 0;
+    if (len > 2 * support)
+      for (std::size_t i = support; i + support < len; ++i) c += reach[i] >= support;
+    out[q] = static_cast<double>(c);
   }
 }
 
@@ -168,12 +223,10 @@ void register_change_calculators() {
         }));
   }
   {
-    struct N {
-      long long n;
-    };
+    using N = NumberPeaksParam;
     Json g = Json::array();
     for (int n : {1, 3, 5, 10, 50}) g.push_back({{"n", n}});
-    register_calculator(make_param<N>(
+    register_calculator(make_combiner<N>(
         "number_peaks", g,
         [](const Params& p, const std::string& name) {
           const long long n = param_int(p, "n", name);
@@ -182,20 +235,7 @@ void register_change_calculators() {
                         "calculator '" + name + "': parameter 'n' must be >= 1");
           return N{n};
         },
-        [](const Series& s, const N& p) {
-          const auto x = s.values();
-          const std::size_t support = static_cast<std::size_t>(p.n);
-          std::size_t c = 0;
-          if (x.size() > 2 * support) {
-            for (std::size_t i = support; i + support < x.size(); ++i) {
-              bool peak = true;
-              for (std::size_t k = 1; k <= support && peak; ++k)
-                peak = x[i] > x[i - k] && x[i] > x[i + k];
-              c += peak;
-            }
-          }
-          return static_cast<double>(c);
-        }));
+        number_peaks));
   }
   register_calculator(make_param<Lag>("time_reversal_asymmetry_statistic", lag_grid(1, 3),
                                       parse_lag, [](const Series& s, const Lag& p) {

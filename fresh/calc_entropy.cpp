@@ -16,6 +16,7 @@
 #include "core/error.hpp"
 #include "fresh/calc_util.hpp"
 #include "fresh/calculator.hpp"
+#include "fresh/ordinal.hpp"
 
 namespace freshet::fresh {
 
@@ -222,43 +223,70 @@ void approximate_entropy(const Series& s, std::span<const ApEnParam> ps, std::sp
 // replaces tsfresh's set of tuples); #words / n.
 bool nan_last_less(double a, double b) { return a < b || (std::isnan(b) && !std::isnan(a)); }
 
-double lempel_ziv_complexity(const Series& s, long long bins) {
-  const std::span<const double> x = s.values();
+double lempel_ziv_complexity(std::span<const double> x, double lo, double hi, long long bins) {
   const std::size_t n = x.size();
-  if (n == 0) return kNaN;
-  double lo = x[0], hi = x[0];
-  for (double v : x) {
-    if (std::isnan(v) || std::isnan(lo)) {
-      lo = hi = kNaN;
-      continue;
-    }
-    lo = std::min(lo, v);
-    hi = std::max(hi, v);
-  }
   // np.linspace(lo, hi, bins + 1)[1:]
   const long long num = bins + 1;
   const double delta = hi - lo;
   const double step = delta / static_cast<double>(num - 1);
-  std::vector<double> edges(static_cast<std::size_t>(bins));
+  thread_local std::vector<double> edges;
+  edges.resize(static_cast<std::size_t>(bins));
   for (long long k = 1; k < num; ++k) {
     double y = step == 0 ? static_cast<double>(k) / static_cast<double>(num - 1) * delta
                          : static_cast<double>(k) * step;
     edges[static_cast<std::size_t>(k - 1)] = y + lo;
   }
   edges.back() = hi;
-  // Trie of seen words: open addressing on (node, symbol).
-  std::size_t cap = 16;
-  while (cap < 2 * (n + 1)) cap <<= 1;
-  std::vector<std::uint64_t> keys(cap, ~std::uint64_t{0});
-  std::vector<std::uint32_t> vals(cap, 0);
+  // Trie of seen words: a direct (node, symbol) -> child table when it is small, else open
+  // addressing on (node, symbol).
   const std::uint64_t radix = static_cast<std::uint64_t>(bins) + 1;
+  // (Clearing the table costs (n + 1) * radix writes: worth it for few symbols only.)
+  const bool direct =
+      radix <= 16 && static_cast<std::uint64_t>(n + 1) * radix <= (std::uint64_t{1} << 17);
+  thread_local std::vector<std::uint32_t> child;  // 0: no such word (node 0 is the root)
+  std::size_t cap = 16;
+  thread_local std::vector<std::uint64_t> keys;
+  thread_local std::vector<std::uint32_t> vals;
+  if (direct) {
+    child.assign(static_cast<std::size_t>((n + 1) * radix), 0u);
+  } else {
+    while (cap < 2 * (n + 1)) cap <<= 1;
+    keys.assign(cap, ~std::uint64_t{0});
+    vals.assign(cap, 0);
+  }
+  // Symbols: a guess from the edge spacing, corrected by comparing with the edges themselves,
+  // gives exactly searchsorted's index (the edges ascend); lower_bound where no spacing helps.
+  const bool guess = std::isfinite(lo) && std::isfinite(hi) && step > 0 && std::isfinite(step);
+  const double inv_step = guess ? 1.0 / step : 0.0;
+  const std::size_t nb = edges.size();
+  auto symbol = [&](double v) -> std::size_t {
+    if (guess && std::isfinite(v)) {
+      const double g = (v - lo) * inv_step;
+      std::size_t k = g <= 0 ? 0 : g >= static_cast<double>(nb) ? nb : static_cast<std::size_t>(g);
+      while (k > 0 && !(edges[k - 1] < v)) --k;
+      while (k < nb && edges[k] < v) ++k;
+      return k;
+    }
+    return static_cast<std::size_t>(std::lower_bound(edges.begin(), edges.end(), v, nan_last_less) -
+                                    edges.begin());
+  };
   std::uint32_t nodes = 1;  // node 0 = the empty word
   std::size_t words = 0;
   std::uint32_t cur = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    const std::uint64_t sym = static_cast<std::uint64_t>(
-        std::lower_bound(edges.begin(), edges.end(), x[i], nan_last_less) - edges.begin());
+    const std::uint64_t sym = static_cast<std::uint64_t>(symbol(x[i]));
     const std::uint64_t key = cur * radix + sym;
+    if (direct) {
+      std::uint32_t& next = child[static_cast<std::size_t>(key)];
+      if (next != 0) {
+        cur = next;  // known word: extend it
+      } else {
+        next = nodes++;
+        ++words;
+        cur = 0;  // the new word ends here; the next word starts at i + 1
+      }
+      continue;
+    }
     std::size_t h = static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ull) >> 20) & (cap - 1);
     while (keys[h] != ~std::uint64_t{0} && keys[h] != key) h = (h + 1) & (cap - 1);
     if (keys[h] == key) {
@@ -273,6 +301,26 @@ double lempel_ziv_complexity(const Series& s, long long bins) {
   return static_cast<double>(words) / static_cast<double>(n);
 }
 
+// Every requested bin count; the range (NaN when any value is NaN) is found once.
+void lempel_ziv_complexities(const Series& s, std::span<const long long> bins,
+                             std::span<double> out) {
+  const std::span<const double> x = s.values();
+  if (x.empty()) {
+    std::fill(out.begin(), out.end(), kNaN);
+    return;
+  }
+  double lo = x[0], hi = x[0];
+  for (double v : x) {
+    if (std::isnan(v) || std::isnan(lo)) {
+      lo = hi = kNaN;
+      continue;
+    }
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+  }
+  for (std::size_t k = 0; k < bins.size(); ++k) out[k] = lempel_ziv_complexity(x, lo, hi, bins[k]);
+}
+
 // ---------------------------------------------------------------------------------------------
 // permutation_entropy(tau, dimension): windows of `dimension` consecutive values starting every
 // tau; pattern = ranks of the window (ties by position, as numpy's stable small-array argsort);
@@ -281,7 +329,8 @@ struct PermParam {
   long long tau, dimension;
 };
 
-double permutation_entropy(const Series& s, const PermParam& p) {
+// The general path (any dimension): an explicit stable argsort per window.
+double permutation_entropy_general(const Series& s, const PermParam& p) {
   const std::span<const double> x = s.values();
   const long long n = static_cast<long long>(x.size());
   const long long D = p.dimension;
@@ -347,6 +396,66 @@ double permutation_entropy(const Series& s, const PermParam& p) {
     terms[i] = prob * std::log(prob);
   }
   return -pairwise_sum(terms);
+}
+
+// Every requested (tau, dimension) from one pass of pairwise comparisons: a window's pattern is
+// its Lehmer code (fresh/ordinal.hpp), counted in a table indexed by the code (d <= 8) or by
+// sorting the codes; both visit patterns in np.unique's order, so the sum is numpy's.
+void permutation_entropy(const Series& s, std::span<const PermParam> ps, std::span<double> out) {
+  thread_local std::vector<std::uint32_t> bits, table;
+  thread_local std::vector<std::uint64_t> codes;
+  thread_local std::vector<double> terms;
+  const std::span<const double> x = s.values();
+  const long long n = static_cast<long long>(x.size());
+  int width = 0;
+  for (const PermParam& p : ps)
+    if (p.dimension <= detail::kMaxOrdinalWidth)
+      width = std::max(width, static_cast<int>(p.dimension));
+  bool have_bits = false;
+  for (std::size_t k = 0; k < ps.size(); ++k) {
+    const PermParam& p = ps[k];
+    if (p.dimension > detail::kMaxOrdinalWidth) {
+      out[k] = permutation_entropy_general(s, p);
+      continue;
+    }
+    const long long diff = n - p.dimension;
+    // Python floor division.
+    const long long shifts = (diff >= 0 ? diff / p.tau : -((-diff + p.tau - 1) / p.tau)) + 1;
+    if (shifts <= 0) {
+      out[k] = kNaN;
+      continue;
+    }
+    if (!have_bits) {
+      detail::ordinal_bits(x, width, bits);
+      have_bits = true;
+    }
+    const std::size_t W = static_cast<std::size_t>(shifts);
+    const std::size_t tau = static_cast<std::size_t>(p.tau);
+    const int d = static_cast<int>(p.dimension);
+    const double total = static_cast<double>(W);
+    terms.clear();
+    auto add_term = [&](std::size_t count) {
+      const double prob = static_cast<double>(count) / total;
+      terms.push_back(prob * std::log(prob));
+    };
+    if (d <= 8) {
+      table.assign(static_cast<std::size_t>(detail::factorial(d)), 0u);
+      for (std::size_t w = 0; w < W; ++w) ++table[detail::ordinal_code(bits.data(), w * tau, d)];
+      for (std::uint32_t c : table)
+        if (c != 0) add_term(c);
+    } else {
+      codes.resize(W);
+      for (std::size_t w = 0; w < W; ++w) codes[w] = detail::ordinal_code(bits.data(), w * tau, d);
+      std::sort(codes.begin(), codes.end());
+      for (std::size_t a = 0; a < W;) {
+        std::size_t b = a;
+        while (b < W && codes[b] == codes[a]) ++b;
+        add_term(b - a);
+        a = b;
+      }
+    }
+    out[k] = -pairwise_sum(terms);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -454,19 +563,19 @@ void register_entropy_calculators() {
   {
     json grid = json::array();
     for (int b : {2, 3, 5, 10, 100}) grid.push_back({{"bins", b}});
-    register_calculator(make_param<long long>(
+    register_calculator(make_combiner<long long>(
         "lempel_ziv_complexity", grid,
         [](const Params& p, const std::string& n) {
           const long long bins = int_at_least(p, "bins", n, 1);
           if (bins > 100000000) bad(n, "parameter 'bins' must be <= 100000000");
           return bins;
         },
-        lempel_ziv_complexity));
+        lempel_ziv_complexities));
   }
   {
     json grid = json::array();
     for (int d : {3, 4, 5, 6, 7}) grid.push_back({{"tau", 1}, {"dimension", d}});
-    register_calculator(make_param<PermParam>(
+    register_calculator(make_combiner<PermParam>(
         "permutation_entropy", grid,
         [](const Params& p, const std::string& n) {
           PermParam r{int_at_least(p, "tau", n, 1), int_at_least(p, "dimension", n, 2)};

@@ -42,9 +42,8 @@ std::vector<double> adjusted_acov(std::span<const double> x, double mean, std::s
   for (std::size_t i = 0; i < n; ++i) xo[i] = x[i] - mean;
   std::vector<double> acov(nlags + 1);
   if (nlags + 1 <= kDirectMaxLags) {
-    for (std::size_t k = 0; k <= nlags; ++k) {
-      acov[k] = detail::netlib_dot(xo.data() + k, xo.data(), n - k) / static_cast<double>(n - k);
-    }
+    detail::netlib_lag_dots(xo.data(), n, 0, nlags + 1, acov.data());
+    for (std::size_t k = 0; k <= nlags; ++k) acov[k] /= static_cast<double>(n - k);
     return acov;
   }
   std::size_t m = 1;
@@ -283,12 +282,13 @@ AdfDesign adf_design(std::span<const double> x, std::span<const double> dx, long
   const long long n = static_cast<long long>(x.size());
   const long long nobs = n - 1 - lags;
   AdfDesign d{Eigen::MatrixXd(nobs, lags + 1), Eigen::VectorXd(nobs)};
-  for (long long r = 0; r < nobs; ++r) {
-    const long long t = lags + r;  // index into dx
-    d.lagged(r, 0) = x[static_cast<std::size_t>(t)];
-    for (long long j = 1; j <= lags; ++j) d.lagged(r, j) = dx[static_cast<std::size_t>(t - j)];
-    d.y(r) = dx[static_cast<std::size_t>(t)];
-  }
+  // Row r is time t = lags + r: every column is a contiguous slice of x or dx.
+  const auto rows = static_cast<std::size_t>(nobs);
+  const auto l = static_cast<std::size_t>(lags);
+  std::copy_n(x.data() + l, rows, d.lagged.col(0).data());
+  for (long long j = 1; j <= lags; ++j)
+    std::copy_n(dx.data() + l - static_cast<std::size_t>(j), rows, d.lagged.col(j).data());
+  std::copy_n(dx.data() + l, rows, d.y.data());
   return d;
 }
 
@@ -307,14 +307,10 @@ bool has_nonzero_constant_column(const Eigen::MatrixXd& m) {
 double residual_ssr(const Eigen::MatrixXd& X, Eigen::Index k, const Eigen::VectorXd& b,
                     const Eigen::VectorXd& y, std::vector<double>& resid) {
   const Eigen::Index n = X.rows();
-  // Column by column: the same order per row (j ascending) as a row-wise dot, but contiguous.
+  // Fitted values per row in the order of a row-wise dot (j ascending), 8 rows at a time.
   double* fit = resid.data();
-  std::fill(fit, fit + n, 0.0);
-  for (Eigen::Index j = 0; j < k; ++j) {
-    const double* xj = X.col(j).data();
-    const double bj = b(j);
-    for (Eigen::Index i = 0; i < n; ++i) fit[i] += xj[i] * bj;
-  }
+  detail::weighted_term_sums(X.data(), X.outerStride(), b.data(), static_cast<std::size_t>(k),
+                             static_cast<std::size_t>(n), fit);
   for (Eigen::Index i = 0; i < n; ++i) {
     const double r = y(i) - fit[i];
     fit[i] = r * r;
@@ -502,15 +498,20 @@ double np_quantile_sorted(const std::vector<double>& v, double q) {
   return a + diff * gamma;
 }
 
-std::vector<double> estimate_friedrich(std::span<const double> x, long long m, long long r) {
+std::vector<double> estimate_friedrich(const Series& s, long long m, long long r) {
   std::vector<double> fail(static_cast<std::size_t>(m + 1), kNaN);
+  const std::span<const double> x = s.values();
   const std::size_t n = x.size();
   if (n < 2) return fail;  // np.quantile of an empty signal raises IndexError
   const std::span<const double> signal = x.first(n - 1);
   for (double v : x)
     if (!std::isfinite(v)) return fail;
-  std::vector<double> sorted(signal.begin(), signal.end());
-  std::sort(sorted.begin(), sorted.end());
+  // sort(x[:-1]) is the series' sorted copy less one instance of the last value (all finite).
+  const std::span<const double> all = s.sorted();
+  thread_local std::vector<double> sorted;
+  const auto drop = std::lower_bound(all.begin(), all.end(), x[n - 1]);
+  sorted.assign(all.begin(), drop);
+  sorted.insert(sorted.end(), drop + 1, all.end());
   const long long nedges = r + 1;
   std::vector<double> edges(static_cast<std::size_t>(nedges));
   for (long long k = 0; k < nedges; ++k)
@@ -560,18 +561,30 @@ struct FriedrichParam {
   long long coeff, m, r;
 };
 
+// estimate_friedrich(s, m, r), remembered per thread for the current series: friedrich_coefficients
+// and max_langevin_fixed_point (both m=3, r=30 in tsfresh's grids) share one fit.
+const std::vector<double>& friedrich_fit(const Series& s, long long m, long long r) {
+  struct Fit {
+    long long m, r;
+    std::vector<double> coeffs;
+  };
+  thread_local std::uint64_t generation = 0;
+  thread_local std::vector<Fit> fits;
+  if (generation != s.generation()) {
+    fits.clear();
+    generation = s.generation();
+  }
+  for (const Fit& f : fits)
+    if (f.m == m && f.r == r) return f.coeffs;
+  fits.push_back({m, r, estimate_friedrich(s, m, r)});
+  return fits.back().coeffs;
+}
+
 void friedrich_coefficients(const Series& s, std::span<const FriedrichParam> ps,
                             std::span<double> out) {
-  std::vector<std::pair<std::pair<long long, long long>, std::vector<double>>> cache;
   for (std::size_t i = 0; i < ps.size(); ++i) {
-    const auto key = std::make_pair(ps[i].m, ps[i].r);
-    auto it =
-        std::find_if(cache.begin(), cache.end(), [&](const auto& e) { return e.first == key; });
-    if (it == cache.end()) {
-      cache.emplace_back(key, estimate_friedrich(s.values(), ps[i].m, ps[i].r));
-      it = cache.end() - 1;
-    }
-    const auto& c = it->second;
+    // Read before the next call: friedrich_fit may grow its cache (and move the vectors).
+    const std::vector<double>& c = friedrich_fit(s, ps[i].m, ps[i].r);
     out[i] = static_cast<std::size_t>(ps[i].coeff) < c.size()
                  ? c[static_cast<std::size_t>(ps[i].coeff)]
                  : kNaN;
@@ -713,8 +726,7 @@ void register_model_calculators() {
           return LangevinParam{bounded_int(p, "m", n, 1, 100), bounded_int(p, "r", n, 1, 10000000)};
         },
         [](const Series& s, const LangevinParam& p) {
-          const std::vector<double> c = estimate_friedrich(s.values(), p.m, p.r);
-          return detail::max_real_root(c);
+          return detail::max_real_root(friedrich_fit(s, p.m, p.r));
         }));
   }
 }

@@ -350,25 +350,32 @@ TEST_CASE("cwt: pywt's mexh kernel has 16 * scale + 1 points and coefficients en
   CHECK_THROWS_AS(cwt::MexhScale(0.0), Error);
 }
 
-TEST_CASE("cwt: find_peaks_cwt noise floors are the same by window sort and by rank tree") {
+TEST_CASE(
+    "cwt: find_peaks_cwt noise floors are the same by window sort, rank tree and block lists") {
   std::mt19937_64 rng(7);
   std::normal_distribution<double> normal;
   const std::vector<int> widths = {1, 2, 5, 8};
   for (std::size_t n : {3, 20, 150, 1000, 5000}) {
-    for (bool quantised : {false, true}) {
+    for (int variant : {0, 1, 2}) {
+      // 0: a random walk; 1: rounded (many ties); 2: rounded, with some NaN.
+      const bool quantised = variant > 0;
       std::vector<double> x(n);
       double level = 0;
       for (double& v : x) {
         level += normal(rng);
         v = quantised ? std::round(level) : level;
       }
-      std::vector<double> a(widths.size()), b(widths.size()), c(widths.size());
+      if (variant == 2)
+        for (std::size_t i = 5; i < n; i += 97) x[i] = std::numeric_limits<double>::quiet_NaN();
+      std::vector<double> a(widths.size()), b(widths.size()), c(widths.size()), d(widths.size());
       cwt::count_cwt_peaks(x, widths, a, {.noise = cwt::CwtPeakOptions::Noise::kSortWindow});
       cwt::count_cwt_peaks(x, widths, b, {.noise = cwt::CwtPeakOptions::Noise::kRankTree});
       cwt::count_cwt_peaks(x, widths, c);
+      cwt::count_cwt_peaks(x, widths, d, {.noise = cwt::CwtPeakOptions::Noise::kBlockLists});
       CHECK_MESSAGE(a == b, "n=", n, " quantised=", quantised);
       CHECK(a == c);
-      if (n >= 150) CHECK(a[0] > 0);
+      CHECK_MESSAGE(a == d, "n=", n, " quantised=", quantised);
+      if (n >= 150 && variant < 2) CHECK(a[0] > 0);
     }
   }
   std::vector<double> out(1);
@@ -414,8 +421,9 @@ TEST_CASE("spectral: timing of the six calculators on 1000-point series" * docte
   }
   MESSAGE("all six: ", total_ms * 1000, " us CPU per 1000-point series");
   // find_peaks_cwt's two noise-floor methods on the same series (kAuto picks by cost).
-  for (auto method : {cwt::CwtPeakOptions::Noise::kSortWindow,
-                      cwt::CwtPeakOptions::Noise::kRankTree, cwt::CwtPeakOptions::Noise::kAuto}) {
+  for (auto method :
+       {cwt::CwtPeakOptions::Noise::kSortWindow, cwt::CwtPeakOptions::Noise::kRankTree,
+        cwt::CwtPeakOptions::Noise::kBlockLists, cwt::CwtPeakOptions::Noise::kAuto}) {
     auto cpu_ms = [] {
       timespec ts{};
       clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);

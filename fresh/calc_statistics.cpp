@@ -1,12 +1,50 @@
 // Calculators: basic statistics (tsfresh 0.21.2 semantics, numpy/pandas arithmetic order where a
 // decision or an exact count depends on it).
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 
 #include "fresh/calc_util.hpp"
 
 namespace freshet::fresh {
+
+namespace detail {
+
+// First significant digit as np.format_float_scientific writes it (shortest repr digits).
+int first_digit(double v) {
+  if (v == 0) return 0;
+  // Fast path: v / 10^e in [1, 10) by scaling with a table. The shortest repr starts with
+  // another digit than the exact value only within about 1e-16 (relative) of a digit boundary
+  // k * 10^e; the scaled value is off by a few ulp at most, so a value at least 1e-9 away from
+  // every boundary has its digit decided here, and anything closer goes to to_chars.
+  static const auto kPow10 = [] {
+    std::array<double, 601> t{};
+    for (int e = -300; e <= 300; ++e) t[static_cast<std::size_t>(e + 300)] = std::pow(10.0, e);
+    return t;
+  }();
+  if (v >= 1e-290 && v <= 1e290) {
+    int bexp = 0;
+    std::frexp(v, &bexp);
+    int e = static_cast<int>(std::floor((bexp - 1) * 0.30102999566398120));
+    double q = v / kPow10[static_cast<std::size_t>(e + 300)];
+    if (q >= 10.0) {
+      ++e;
+      q = v / kPow10[static_cast<std::size_t>(e + 300)];
+    } else if (q < 1.0) {
+      --e;
+      q = v / kPow10[static_cast<std::size_t>(e + 300)];
+    }
+    const double d = std::floor(q);
+    if (d >= 1.0 && d <= 9.0 && q - d > 1e-9 && (d + 1.0) - q > 1e-9) return static_cast<int>(d);
+  }
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
+  (void)res;
+  return buf[0] - '0';
+}
+
+}  // namespace detail
 
 namespace {
 
@@ -209,15 +247,6 @@ double ratio_value_number_to_time_series_length(const Series& s) {
   return static_cast<double>(s.distinct().size()) / static_cast<double>(s.size());
 }
 
-// First significant digit as np.format_float_scientific writes it (shortest repr digits).
-int first_digit(double v) {
-  if (v == 0) return 0;
-  char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
-  (void)res;
-  return buf[0] - '0';
-}
-
 double benford_correlation(const Series& s) {
   const auto x = s.values();
   if (x.empty()) return kNaN;
@@ -228,7 +257,7 @@ double benford_correlation(const Series& s) {
       a = 0.0;  // np.nan_to_num
     else if (std::isinf(a))
       a = a > 0 ? std::numeric_limits<double>::max() : -std::numeric_limits<double>::max();
-    ++counts[first_digit(std::fabs(a))];
+    ++counts[detail::first_digit(std::fabs(a))];
   }
   // np.corrcoef of the Benford distribution and the observed first-digit frequencies.
   double b[9], d[9];

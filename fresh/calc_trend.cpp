@@ -18,7 +18,8 @@ int linregress_attr(const std::string& attr) {
   return -1;
 }
 
-LinregressResult linregress(std::span<const double> x, std::span<const double> y) {
+LinregressResult linregress(std::span<const double> x, std::span<const double> y,
+                            bool with_pvalue) {
   LinregressResult r;
   const std::size_t n = x.size();
   if (n == 0) return r;
@@ -55,7 +56,9 @@ LinregressResult linregress(std::span<const double> x, std::span<const double> y
     constexpr double kTiny = 1.0e-20;
     const double df = dn - 2;
     const double t = rv * std::sqrt(df / ((1.0 - rv + kTiny) * (1.0 + rv + kTiny)));
-    if (std::isnan(t) || df <= 0) {
+    if (!with_pvalue) {
+      r.pvalue = kNaN;
+    } else if (std::isnan(t) || df <= 0) {
       r.pvalue = kNaN;
     } else if (std::isinf(t)) {
       r.pvalue = 0.0;
@@ -148,10 +151,18 @@ void agg_linear_trend(const Series& s, std::span<const AggTrend> ps, std::span<d
   auto& aggs = s.scratch(0);
   auto& idx = s.scratch(1);
   auto& tmp = s.scratch(2);
-  // Parameter sets sharing (chunk_len, f_agg) share one regression: grid order groups them.
-  long long last_len = -1;
-  Agg last_agg = Agg::kMax;
-  detail::LinregressResult res;
+  // Parameter sets sharing (chunk_len, f_agg) share one regression (tsfresh's grid lists the
+  // attributes outermost, so the sets of one regression are not adjacent). The Student t p-value
+  // (a long-double incomplete beta) is computed only when some set asks for it.
+  struct Done {
+    long long chunk_len;
+    Agg agg;
+    detail::LinregressResult res;
+  };
+  thread_local std::vector<Done> done;
+  done.clear();
+  bool with_pvalue = false;
+  for (const auto& p : ps) with_pvalue |= p.attr == 0;
   for (std::size_t k = 0; k < ps.size(); ++k) {
     const auto& p = ps[k];
     const std::size_t len = static_cast<std::size_t>(p.chunk_len);
@@ -159,7 +170,10 @@ void agg_linear_trend(const Series& s, std::span<const AggTrend> ps, std::span<d
       out[k] = kNaN;
       continue;
     }
-    if (p.chunk_len != last_len || p.agg != last_agg) {
+    const Done* hit = nullptr;
+    for (const Done& d : done)
+      if (d.chunk_len == p.chunk_len && d.agg == p.agg) hit = &d;
+    if (hit == nullptr) {
       const std::size_t chunks = (x.size() + len - 1) / len;
       aggs.resize(chunks);
       idx.resize(chunks);
@@ -168,10 +182,10 @@ void agg_linear_trend(const Series& s, std::span<const AggTrend> ps, std::span<d
         aggs[c] = aggregate(x.subspan(b, e - b), p.agg, tmp);
         idx[c] = static_cast<double>(c);
       }
-      res = detail::linregress(idx, aggs);
-      last_len = p.chunk_len;
-      last_agg = p.agg;
+      done.push_back({p.chunk_len, p.agg, detail::linregress(idx, aggs, with_pvalue)});
+      hit = &done.back();
     }
+    const detail::LinregressResult& res = hit->res;
     out[k] = res.get(p.attr);
   }
 }

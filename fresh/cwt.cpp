@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "fresh/calc_util.hpp"
 #include "fresh/spectral.hpp"
 
 namespace freshet::fresh::cwt {
@@ -116,8 +117,8 @@ void ricker(std::size_t points, int a, std::vector<double>& out) {
 
 // Row of scipy.signal.cwt: np.convolve(x, ricker(K, w)[::-1], "same") with K = min(10 w, n).
 // numpy sums out[i] = sum_t x[i - K/2 + t] * ricker[t] over t ascending (missing terms at the
-// borders are skipped, which equals adding exact zeros); the t-outer loop keeps that order per
-// output while letting the compiler vectorise across outputs.
+// borders are skipped, which equals adding exact zeros); the blocked loop below keeps that order
+// per output while letting the compiler vectorise across outputs.
 void ricker_row(std::span<const double> x, int width, std::vector<double>& padded,
                 std::vector<double>& kernel, double* row) {
   const std::size_t n = x.size();
@@ -126,13 +127,8 @@ void ricker_row(std::span<const double> x, int width, std::vector<double>& padde
   const std::size_t half = len / 2;
   padded.assign(n + len, 0.0);
   std::copy(x.begin(), x.end(), padded.begin() + static_cast<std::ptrdiff_t>(half));
-  double* __restrict out = row;
-  std::fill(out, out + n, 0.0);
-  for (std::size_t t = 0; t < len; ++t) {
-    const double kt = kernel[t];
-    const double* __restrict src = padded.data() + t;
-    for (std::size_t i = 0; i < n; ++i) out[i] += src[i] * kt;
-  }
+  // Per output the same additions in the same order (t ascending), 8 outputs at a time.
+  detail::weighted_term_sums(padded.data(), 1, kernel.data(), len, n, row);
 }
 
 bool nan_last_less(double a, double b) { return a < b || (!std::isnan(a) && std::isnan(b)); }
@@ -233,14 +229,26 @@ void count_cwt_peaks(std::span<const double> x, std::span<const int> max_widths,
     const std::size_t hi = std::min(c + hf + odd, n);
     return std::pair{lo, hi};
   };
+  thread_local std::vector<std::pair<double, std::uint32_t>> keyed;
+  thread_local std::vector<std::uint32_t> rank;
+  thread_local std::vector<double> sorted;
+  bool have_ranks = false;
+  thread_local std::vector<double> pre, suf;  // block lists, block_k entries per point
+  thread_local std::vector<std::size_t> pre_count, suf_count;
+  std::size_t block_k = 0;
+  bool have_blocks = false;
   auto compute_noise = [&](std::vector<std::size_t>& cols) {
     std::sort(cols.begin(), cols.end());
     cols.erase(std::unique(cols.begin(), cols.end()), cols.end());
     std::erase_if(cols, [&](std::size_t c) { return noise_known[c] != 0; });
     if (cols.empty()) return;
+    // Small windows: the block lists (about n * K work, once per series) unless only a few
+    // windows are wanted; larger ones: a selection per window unless the rank tree is cheaper.
+    const bool small_window = window <= 64;
+    const std::size_t sort_budget = small_window ? (have_blocks ? 0 : n / 2 + 64) : 4 * n + 256;
     const bool sort_windows =
         options.noise == CwtPeakOptions::Noise::kSortWindow ||
-        (options.noise == CwtPeakOptions::Noise::kAuto && cols.size() * window <= 4 * n + 256);
+        (options.noise == CwtPeakOptions::Noise::kAuto && cols.size() * window <= sort_budget);
     if (sort_windows) {
       thread_local std::vector<double> buf;
       for (std::size_t c : cols) {
@@ -275,28 +283,99 @@ void count_cwt_peaks(std::span<const double> x, std::span<const int> max_widths,
       }
       return;
     }
+    // Block lists (small windows): with blocks of `window` points, every window is a suffix of
+    // one block plus a prefix of the next (or one of them alone at the ends of the row), so the
+    // K smallest values of every block prefix and suffix, made once per series, give any
+    // window's order statistics by merging two short lists. Equal values are interchangeable:
+    // only the order statistics' values are used.
+    const bool blocks = options.noise == CwtPeakOptions::Noise::kBlockLists ||
+                        (options.noise == CwtPeakOptions::Noise::kAuto && small_window);
+    if (blocks) {
+      if (!have_blocks) {
+        block_k = percentile_index(window).i + 2;
+        pre.resize(n * block_k);
+        suf.resize(n * block_k);
+        pre_count.resize(n);
+        suf_count.resize(n);
+        // Sorted insertion of v into the first `count` entries of dst (copied from src), keeping
+        // at most block_k.
+        auto push = [&](const double* src, std::size_t count, double v, double* dst) {
+          std::size_t j = 0, o = 0;
+          while (j < count && !nan_last_less(v, src[j]) && o < block_k) dst[o++] = src[j++];
+          if (o < block_k) dst[o++] = v;
+          while (j < count && o < block_k) dst[o++] = src[j++];
+          return o;
+        };
+        for (std::size_t b0 = 0; b0 < n; b0 += window) {
+          const std::size_t b1 = std::min(n, b0 + window);
+          for (std::size_t i = b0; i < b1; ++i)
+            pre_count[i] = push(i == b0 ? nullptr : &pre[(i - 1) * block_k],
+                                i == b0 ? 0 : pre_count[i - 1], row0[i], &pre[i * block_k]);
+          for (std::size_t i = b1; i-- > b0;)
+            suf_count[i] = push(i + 1 == b1 ? nullptr : &suf[(i + 1) * block_k],
+                                i + 1 == b1 ? 0 : suf_count[i + 1], row0[i], &suf[i * block_k]);
+        }
+        have_blocks = true;
+      }
+      for (std::size_t c : cols) {
+        const auto [lo, hi] = window_of(c);
+        const PercentileIndex p = percentile_index(hi - lo);
+        // The window [lo, hi) as at most two sorted lists.
+        const double *la = nullptr, *lb = nullptr;
+        std::size_t ca = 0, cb = 0;
+        const std::size_t block_lo = lo / window * window;
+        const std::size_t block_end = std::min(n, block_lo + window);
+        if (lo == block_lo) {
+          // Starts a block: a prefix of it (hi - lo <= window).
+          la = &pre[(hi - 1) * block_k];
+          ca = pre_count[hi - 1];
+        } else {
+          la = &suf[lo * block_k];
+          ca = suf_count[lo];
+          if (hi > block_end) {
+            lb = &pre[(hi - 1) * block_k];
+            cb = pre_count[hi - 1];
+          }
+        }
+        // Merge up to the order statistics p.i and p.i + 1.
+        double stat[2] = {0.0, 0.0};
+        std::size_t ia = 0, ib = 0;
+        for (std::size_t r = 0; r <= p.i + 1 && r < hi - lo; ++r) {
+          double v;
+          if (ib >= cb || (ia < ca && !nan_last_less(lb[ib], la[ia])))
+            v = la[ia++];
+          else
+            v = lb[ib++];
+          if (r >= p.i) stat[r - p.i] = v;
+        }
+        noise[c] = interpolate(p, stat[0], p.exact ? stat[0] : stat[1]);
+        noise_known[c] = 1;
+      }
+      return;
+    }
     // Sliding windows over ranks: both window ends only move right as c grows. Ties may be
     // ranked in any order: only the order statistics' values are used.
-    thread_local std::vector<std::pair<double, std::uint32_t>> keyed;
-    thread_local std::vector<std::uint32_t> rank;
-    thread_local std::vector<double> sorted;
-    keyed.resize(n);
-    bool has_nan = false;
-    for (std::size_t i = 0; i < n; ++i) {
-      keyed[i] = {row0[i], static_cast<std::uint32_t>(i)};
-      has_nan = has_nan || std::isnan(row0[i]);
-    }
-    if (has_nan)
-      std::sort(keyed.begin(), keyed.end(),
-                [](const auto& a, const auto& b) { return nan_last_less(a.first, b.first); });
-    else
-      std::sort(keyed.begin(), keyed.end(),
-                [](const auto& a, const auto& b) { return a.first < b.first; });
-    rank.resize(n);
-    sorted.resize(n);
-    for (std::size_t r = 0; r < n; ++r) {
-      rank[keyed[r].second] = static_cast<std::uint32_t>(r);
-      sorted[r] = keyed[r].first;
+    // The ranking of row 0 is made once per series, whichever call needs it first.
+    if (!have_ranks) {
+      keyed.resize(n);
+      bool has_nan = false;
+      for (std::size_t i = 0; i < n; ++i) {
+        keyed[i] = {row0[i], static_cast<std::uint32_t>(i)};
+        has_nan = has_nan || std::isnan(row0[i]);
+      }
+      if (has_nan)
+        std::sort(keyed.begin(), keyed.end(),
+                  [](const auto& a, const auto& b) { return nan_last_less(a.first, b.first); });
+      else
+        std::sort(keyed.begin(), keyed.end(),
+                  [](const auto& a, const auto& b) { return a.first < b.first; });
+      rank.resize(n);
+      sorted.resize(n);
+      for (std::size_t r = 0; r < n; ++r) {
+        rank[keyed[r].second] = static_cast<std::uint32_t>(r);
+        sorted[r] = keyed[r].first;
+      }
+      have_ranks = true;
     }
     thread_local std::vector<std::int32_t> tree_buffer;
     RankTree tree(tree_buffer, n);
@@ -322,6 +401,9 @@ void count_cwt_peaks(std::span<const double> x, std::span<const int> max_widths,
   thread_local std::vector<Line> active, done;
   thread_local std::vector<std::pair<std::size_t, std::size_t>> prev;  // (col, line index)
   thread_local std::vector<std::size_t> wanted;
+  thread_local std::vector<std::int32_t> owner;  // column -> earliest line ending there, or -1
+  thread_local std::vector<std::size_t> touched;
+  owner.assign(n, -1);
 
   for (std::size_t q = 0; q < max_widths.size(); ++q) {
     const int width_count = max_widths[q];
@@ -350,19 +432,44 @@ void count_cwt_peaks(std::span<const double> x, std::span<const int> max_widths,
     for (std::size_t r = sr; r-- > 0;) {
       for (Line& line : active) ++line.gap;
       // Closest previous ridge end per maximum: argmin over |col - last_col| in list order, so
-      // ties (equal distance or equal columns) go to the earliest line. Keep, per column, only
-      // the earliest line, then search the sorted columns.
-      prev.clear();
-      for (std::size_t k = 0; k < active.size(); ++k) prev.emplace_back(active[k].last_col, k);
-      std::sort(prev.begin(), prev.end());
-      prev.erase(std::unique(prev.begin(), prev.end(),
-                             [](const auto& a, const auto& b) { return a.first == b.first; }),
-                 prev.end());
+      // ties (equal distance or equal columns) go to the earliest line; farther than
+      // max_distance means none. Only the earliest line per column can win.
       const double max_distance = static_cast<double>(r + 1) / 4.0;
+      // Short reach (the low rows, and every row for tsfresh's widths): look the columns
+      // col - d, col + d up in a column -> line table, d = 0, 1, ... up to the reach.
+      const bool scan = max_distance < 16.0;
+      if (scan) {
+        touched.clear();
+        for (std::size_t k = 0; k < active.size(); ++k) {
+          const std::size_t c = active[k].last_col;
+          if (owner[c] < 0) {
+            owner[c] = static_cast<std::int32_t>(k);
+            touched.push_back(c);
+          }
+        }
+      } else {
+        // Long reach: search the sorted ridge ends.
+        prev.clear();
+        for (std::size_t k = 0; k < active.size(); ++k) prev.emplace_back(active[k].last_col, k);
+        std::sort(prev.begin(), prev.end());
+        prev.erase(std::unique(prev.begin(), prev.end(),
+                               [](const auto& a, const auto& b) { return a.first == b.first; }),
+                   prev.end());
+      }
+      const auto reach = static_cast<std::size_t>(max_distance);  // distances are integers
       for (std::size_t m = max_start[r]; m < max_start[r + 1]; ++m) {
         const std::size_t col = max_cols[m];
         std::ptrdiff_t best = -1;
-        if (!prev.empty()) {
+        if (scan) {
+          for (std::size_t d = 0; d <= reach && best < 0; ++d) {
+            const std::int32_t left = col >= d ? owner[col - d] : -1;
+            const std::int32_t right = col + d < n ? owner[col + d] : -1;
+            if (left >= 0 && (right < 0 || left <= right))
+              best = left;
+            else if (right >= 0)
+              best = right;
+          }
+        } else if (!prev.empty()) {
           auto it = std::lower_bound(prev.begin(), prev.end(), std::pair{col, std::size_t{0}});
           std::size_t best_dist = 0;
           auto consider = [&](const std::pair<std::size_t, std::size_t>& cand) {
@@ -387,6 +494,8 @@ void count_cwt_peaks(std::span<const double> x, std::span<const int> max_widths,
           active.push_back({1, r, col, 0});
         }
       }
+      if (scan)
+        for (std::size_t c : touched) owner[c] = -1;
       // Lines whose gap exceeds gap_thresh are finished; the rest keep their order.
       std::size_t keep = 0;
       for (std::size_t k = 0; k < active.size(); ++k) {

@@ -13,9 +13,11 @@
 // count then depends on the CPU).
 // Costs are linear in the series length: a pywt coefficient is one dot product over the kernel
 // (16 * scale + 1 points), and find_peaks_cwt is O(n * sum(10 w)) for the ricker rows plus, for
-// its noise percentiles, either a per-window selection (small windows or few ridge lines) or
-// O(n log n) with a Fenwick tree over value ranks, instead of scipy's sort of a window of n / 20
-// values at every point (O(n^2 log n)).
+// its noise percentiles, a per-window selection (few ridge lines), block prefix/suffix lists of
+// the few smallest values (windows of at most 64 points, O(n)) or O(n log n) with a Fenwick tree
+// over value ranks, instead of scipy's sort of a window of n / 20 values at every point
+// (O(n^2 log n)). Ridge ends are matched through a column table while the allowed distance is
+// short.
 //
 // Thread-safety: MexhScale is immutable after construction and may be shared between threads;
 // the functions use per-thread scratch buffers only. Nothing here throws except
@@ -52,10 +54,12 @@ class MexhScale {
 };
 
 // How find_peaks_cwt's noise floors (10th percentile of a window of ceil(n / 20) values of the
-// width-1 row) are found. Both give identical values; kAuto picks by cost. The others exist so
-// tests can check the two against each other.
+// width-1 row) are found: a selection per window, a Fenwick tree over value ranks, or (small
+// windows) the few smallest values of every block prefix and suffix, merged per window. All give
+// identical values; kAuto picks by cost. The others exist so tests can check them against each
+// other.
 struct CwtPeakOptions {
-  enum class Noise { kAuto, kSortWindow, kRankTree };
+  enum class Noise { kAuto, kSortWindow, kRankTree, kBlockLists };
   Noise noise = Noise::kAuto;
 };
 

@@ -47,16 +47,33 @@ struct IdIndex {
   std::vector<std::uint32_t> row_id;
 };
 
+// Rows usually come in runs of one id (or one kind): only the first row of a run is looked up.
 template <class T>
-IdIndex index_ids(const std::string& name, std::span<const T> v) {
-  std::vector<T> u(v.begin(), v.end());
+std::vector<T> distinct_sorted(std::span<const T> v) {
+  std::vector<T> u;
+  for (std::size_t i = 0; i < v.size(); ++i)
+    if (i == 0 || !(v[i] == v[i - 1])) u.push_back(v[i]);
   std::sort(u.begin(), u.end());
   u.erase(std::unique(u.begin(), u.end()), u.end());
-  IdIndex out;
-  out.row_id.resize(v.size());
+  return u;
+}
+
+template <class T>
+std::vector<std::uint32_t> index_rows(std::span<const T> v, const std::vector<T>& u) {
+  std::vector<std::uint32_t> row(v.size());
   for (std::size_t i = 0; i < v.size(); ++i)
-    out.row_id[i] =
-        static_cast<std::uint32_t>(std::lower_bound(u.begin(), u.end(), v[i]) - u.begin());
+    row[i] =
+        (i > 0 && v[i] == v[i - 1])
+            ? row[i - 1]
+            : static_cast<std::uint32_t>(std::lower_bound(u.begin(), u.end(), v[i]) - u.begin());
+  return row;
+}
+
+template <class T>
+IdIndex index_ids(const std::string& name, std::span<const T> v) {
+  std::vector<T> u = distinct_sorted(v);
+  IdIndex out;
+  out.row_id = index_rows(v, u);
   out.ids = Column(name, std::move(u));
   return out;
 }
@@ -211,15 +228,18 @@ SeriesSet series_from_table(const Table& table, const InputOptions& options,
     std::vector<std::uint32_t> row_kind(rows, 0);
     if (!kind_name.empty()) {
       const Column& kc = table.column(kind_name);
-      std::vector<std::string> kind_text(rows);
-      for (std::size_t i = 0; i < rows; ++i) kind_text[i] = kc.as_string(i);
-      std::vector<std::string> u = kind_text;
-      std::sort(u.begin(), u.end());
-      u.erase(std::unique(u.begin(), u.end()), u.end());
+      std::vector<std::string> kind_text;
+      std::span<const std::string> text;
+      if (kc.dtype() == DType::kString) {
+        text = kc.str();
+      } else {
+        kind_text.resize(rows);
+        for (std::size_t i = 0; i < rows; ++i) kind_text[i] = kc.as_string(i);
+        text = kind_text;
+      }
+      std::vector<std::string> u = distinct_sorted(text);
       for (const auto& k : u) check_kind_name(k, source + ": column '" + kind_name + "'");
-      for (std::size_t i = 0; i < rows; ++i)
-        row_kind[i] = static_cast<std::uint32_t>(
-            std::lower_bound(u.begin(), u.end(), kind_text[i]) - u.begin());
+      row_kind = index_rows(text, u);
       out.kinds = std::move(u);
     } else {
       check_kind_name(value_name, source);
@@ -227,12 +247,15 @@ SeriesSet series_from_table(const Table& table, const InputOptions& options,
     }
     std::vector<std::size_t> order(rows);
     std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    const auto row_less = [&](std::size_t a, std::size_t b) {
       if (row_id[a] != row_id[b]) return row_id[a] < row_id[b];
       if (row_kind[a] != row_kind[b]) return row_kind[a] < row_kind[b];
       if (!keys.empty()) return key_less(keys[a], keys[b]);
       return false;
-    });
+    };
+    // Files written in order are common: a stable sort of sorted rows is the identity.
+    if (!std::is_sorted(order.begin(), order.end(), row_less))
+      std::stable_sort(order.begin(), order.end(), row_less);
     out.values.reserve(rows);
     if (timestamps) out.times.reserve(rows);
     out.offsets.push_back(0);
@@ -268,11 +291,13 @@ SeriesSet series_from_table(const Table& table, const InputOptions& options,
   out.kinds = kind_cols;
   std::vector<std::size_t> order(rows);
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+  const auto row_less = [&](std::size_t a, std::size_t b) {
     if (row_id[a] != row_id[b]) return row_id[a] < row_id[b];
     if (!keys.empty()) return key_less(keys[a], keys[b]);
     return false;
-  });
+  };
+  if (!std::is_sorted(order.begin(), order.end(), row_less))
+    std::stable_sort(order.begin(), order.end(), row_less);
   out.offsets.push_back(0);
   for (std::size_t begin = 0; begin < rows;) {
     std::size_t end = begin;

@@ -6,13 +6,14 @@
 #include <cmath>
 #include <limits>
 
+#include "fresh/calc_util.hpp"
 #include "fresh/series.hpp"
 
 namespace freshet::fresh::detail {
 
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+// (detail::kNaN from fresh/calc_util.hpp)
 constexpr double kEps = std::numeric_limits<double>::epsilon();
 // Above this (Frobenius) condition estimate the QR shortcut is not trusted to agree with
 // statsmodels' SVD-based pinv to 1e-9; the SVD path is taken instead.
@@ -20,11 +21,14 @@ constexpr double kQrConditionLimit = 1e7;
 
 // sum((y - X b)^2): fitted values as sequential dot products, squares added pairwise (np.sum).
 double residual_ssr(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, const Eigen::VectorXd& b) {
-  std::vector<double> sq(static_cast<std::size_t>(X.rows()));
-  for (Eigen::Index i = 0; i < X.rows(); ++i) {
-    double fit = 0.0;
-    for (Eigen::Index j = 0; j < X.cols(); ++j) fit += X(i, j) * b(j);
-    const double r = y(i) - fit;
+  thread_local std::vector<double> sq;
+  const Eigen::Index n = X.rows(), k = X.cols();
+  sq.resize(static_cast<std::size_t>(n));
+  // Fitted values per row in the order of a sequential dot (j ascending), 8 rows at a time.
+  weighted_term_sums(X.data(), X.outerStride(), b.data(), static_cast<std::size_t>(k),
+                     static_cast<std::size_t>(n), sq.data());
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const double r = y(i) - sq[static_cast<std::size_t>(i)];
     sq[static_cast<std::size_t>(i)] = r * r;
   }
   return pairwise_sum(sq);

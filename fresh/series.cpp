@@ -1,6 +1,7 @@
 #include "fresh/series.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
 
@@ -69,7 +70,13 @@ double sorted_quantile(std::span<const double> sorted, double q) {
 Series::Series(std::span<const double> values, std::span<const double> times)
     : values_(values), times_(times) {}
 
+std::uint64_t Series::next_generation() {
+  static std::atomic<std::uint64_t> counter{0};
+  return counter.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
 void Series::reset(std::span<const double> values, std::span<const double> times) {
+  generation_ = next_generation();
   values_ = values;
   times_ = times;
   have_sorted_ = have_diff_ = have_distinct_ = false;

@@ -8,6 +8,7 @@
 // nothing per series once the buffers have grown.
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -29,6 +30,9 @@ class Series {
   void reset(std::span<const double> values, std::span<const double> times = {});
 
   std::span<const double> values() const { return values_; }
+  // A number no other series (no other Series object, no other reset) in this process shares:
+  // a key for per-thread caches of results several calculators need.
+  std::uint64_t generation() const { return generation_; }
   std::size_t size() const { return values_.size(); }
   bool empty() const { return values_.empty(); }
   std::span<const double> times() const { return times_; }
@@ -72,8 +76,11 @@ class Series {
  private:
   void compute_distinct() const;
 
+  static std::uint64_t next_generation();
+
   std::span<const double> values_;
   std::span<const double> times_;
+  std::uint64_t generation_ = next_generation();
   mutable std::vector<double> sorted_buf_, diff_buf_, distinct_buf_, tmp_buf_;
   mutable std::vector<std::size_t> counts_buf_;
   mutable bool have_sorted_ = false, have_diff_ = false, have_distinct_ = false;
