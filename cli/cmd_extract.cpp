@@ -111,7 +111,10 @@ std::function<int()> setup_extract(CLI::App& app, const Common& common) {
       for (const auto& n : settings.unavailable) list += (list.empty() ? "" : ", ") + n;
       warn(common, "not available in this build, left out: " + list);
     }
-    const fresh::SeriesSet data = fresh::read_series_csv(a->input, a->columns);
+    const fresh::SeriesSet data = fresh::read_series_csv(
+        a->input, a->columns, [&](std::size_t n, const std::function<void(std::size_t)>& body) {
+          executor->parallel_for(n, body);
+        });
     Table labels;
     if (a->select) {  // read (and so validate) the labels before the long part
       ReadCsvOptions label_options;

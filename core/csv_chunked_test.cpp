@@ -1,0 +1,155 @@
+// Large quote-free files are parsed in chunks of whole lines when ReadCsvOptions::parallel_for is
+// given: the table (column types and every value, bit for bit) and the error messages must be
+// those of the one-pass parse.
+#include <doctest/doctest.h>
+
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/csv.hpp"
+#include "core/error.hpp"
+
+using namespace freshet;
+
+namespace {
+
+using Loop = std::function<void(std::size_t, const std::function<void(std::size_t)>&)>;
+
+// Runs the body on two threads (odd and even items), as a thread executor might.
+void two_threads(std::size_t n, const std::function<void(std::size_t)>& body) {
+  std::thread other([&] {
+    for (std::size_t i = 1; i < n; i += 2) body(i);
+  });
+  for (std::size_t i = 0; i < n; i += 2) body(i);
+  other.join();
+}
+
+void serial(std::size_t n, const std::function<void(std::size_t)>& body) {
+  for (std::size_t i = 0; i < n; ++i) body(i);
+}
+
+// ~4.5 MB: id (ints), a column that holds integers until late in the file and a decimal there, a
+// text column, missing cells, CRLF line ends and blank lines here and there.
+std::string big_text(bool text_late, bool crlf) {
+  std::string s = "id,late,kind,value\n";
+  const std::size_t rows = 150000;
+  for (std::size_t i = 0; i < rows; ++i) {
+    s += std::to_string(i / 7);
+    s += ',';
+    if (i == rows - 1000)
+      s += "2.5";
+    else if (text_late && i == rows - 10)
+      s += "oops";
+    else
+      s += std::to_string(i % 1000);
+    s += ",k";
+    s += std::to_string(i % 3);
+    s += ',';
+    if (i % 997 == 0)
+      s += "nan";
+    else if (i % 1009 == 0)
+      s += "";
+    else
+      s += std::to_string(static_cast<double>(i) * 0.001 + 1e-9 * static_cast<double>(i % 13));
+    s += crlf ? "\r\n" : "\n";
+    if (i % 40000 == 39999) s += crlf ? "\r\n" : "\n";  // a blank line
+  }
+  return s;
+}
+
+void check_same(const Table& a, const Table& b) {
+  REQUIRE(a.num_columns() == b.num_columns());
+  REQUIRE(a.num_rows() == b.num_rows());
+  for (std::size_t c = 0; c < a.num_columns(); ++c) {
+    const Column& x = a.columns()[c];
+    const Column& y = b.columns()[c];
+    CAPTURE(x.name());
+    REQUIRE(x.dtype() == y.dtype());
+    CHECK(x.name() == y.name());
+    if (x.dtype() == DType::kFloat64) {
+      bool same = true;
+      for (std::size_t i = 0; i < x.size(); ++i)
+        same = same &&
+               std::bit_cast<std::uint64_t>(x.f64()[i]) == std::bit_cast<std::uint64_t>(y.f64()[i]);
+      CHECK(same);
+    } else {
+      CHECK(x == y);
+    }
+  }
+}
+
+std::string error_of(std::string_view text, const ReadCsvOptions& options) {
+  try {
+    parse_csv(text, "big.csv", options);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("chunked parse: the same table as one pass, types promoted across chunks") {
+  for (const bool crlf : {false, true}) {
+    for (const bool text_late : {false, true}) {
+      CAPTURE(crlf);
+      CAPTURE(text_late);
+      const std::string text = big_text(text_late, crlf);
+      REQUIRE(text.size() > (std::size_t{3} << 20));
+      const Table one = parse_csv(text, "big.csv");
+      CHECK(one.column("id").dtype() == DType::kInt64);
+      CHECK(one.column("late").dtype() == (text_late ? DType::kString : DType::kFloat64));
+      CHECK(one.column("kind").dtype() == DType::kString);
+      CHECK(one.column("value").dtype() == DType::kFloat64);
+      for (const Loop& loop : {Loop(serial), Loop(two_threads)}) {
+        ReadCsvOptions options;
+        std::size_t chunks = 0;  // proves the chunked path ran (the file is ~4.5 chunks)
+        options.parallel_for = [&](std::size_t n, const std::function<void(std::size_t)>& body) {
+          chunks += n;
+          loop(n, body);
+        };
+        check_same(parse_csv(text, "big.csv", options), one);
+        CHECK(chunks >= 4);
+      }
+      // Requested types too.
+      ReadCsvOptions typed;
+      typed.types["kind"] = ColumnType::kString;
+      typed.types["value"] = ColumnType::kFloat64;
+      const Table one_typed = parse_csv(text, "big.csv", typed);
+      typed.parallel_for = two_threads;
+      check_same(parse_csv(text, "big.csv", typed), one_typed);
+    }
+  }
+}
+
+TEST_CASE("chunked parse: errors are the one pass's, naming the first bad line") {
+  std::string text = big_text(false, false);
+  // A short row near the end and a bad number in a requested float column before it.
+  const std::size_t late = text.rfind('\n', text.size() - 200000);
+  text.insert(late + 1, "1,2,k0\n");
+  const std::size_t earlier = text.rfind('\n', text.size() - 1500000);
+  text.insert(earlier + 1, "1,2,k0,x1\n");
+  ReadCsvOptions options;
+  options.types["value"] = ColumnType::kFloat64;
+  const std::string want = error_of(text, options);
+  CHECK(want.find("expected a number, found \"x1\"") != std::string::npos);
+  options.parallel_for = two_threads;
+  CHECK(error_of(text, options) == want);
+  // Quotes anywhere: the one pass runs (quoted fields may span lines).
+  std::string quoted = big_text(false, false);
+  quoted += "5,6,\"k,1\",7\n";
+  const Table one = parse_csv(quoted, "q.csv");
+  ReadCsvOptions q;
+  std::size_t chunks = 0;
+  q.parallel_for = [&](std::size_t n, const std::function<void(std::size_t)>& body) {
+    chunks += n;
+    two_threads(n, body);
+  };
+  check_same(parse_csv(quoted, "q.csv", q), one);
+  CHECK(chunks == 0);
+  CHECK(one.column("kind").str().back() == "k,1");
+}
