@@ -111,10 +111,11 @@ std::function<int()> setup_extract(CLI::App& app, const Common& common) {
       for (const auto& n : settings.unavailable) list += (list.empty() ? "" : ", ") + n;
       warn(common, "not available in this build, left out: " + list);
     }
-    const fresh::SeriesSet data = fresh::read_series_csv(
-        a->input, a->columns, [&](std::size_t n, const std::function<void(std::size_t)>& body) {
-          executor->parallel_for(n, body);
-        });
+    // The executor's in-process loop, for the CSV reader and writer.
+    const auto loop = [&](std::size_t n, const std::function<void(std::size_t)>& body) {
+      executor->parallel_for(n, body);
+    };
+    const fresh::SeriesSet data = fresh::read_series_csv(a->input, a->columns, loop);
     Table labels;
     if (a->select) {  // read (and so validate) the labels before the long part
       ReadCsvOptions label_options;
@@ -157,11 +158,13 @@ std::function<int()> setup_extract(CLI::App& app, const Common& common) {
                   << selection.relevance.rows.size() << " features relevant\n";
       result.features = std::move(selection.selected);
     }
+    WriteCsvOptions write;
+    write.parallel_for = loop;
     if (a->out.empty()) {
-      std::cout << format_csv(result.features);
+      std::cout << format_csv(result.features, write);
       std::cout.flush();
     } else {
-      write_csv(result.features, a->out);
+      write_csv(result.features, a->out, write);
     }
     return 0;
   };

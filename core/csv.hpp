@@ -48,6 +48,8 @@ Table read_csv(const std::string& path, const ReadCsvOptions& options = {});
 
 struct WriteCsvOptions {
   char delimiter = ',';
+  // As ReadCsvOptions::parallel_for: given, blocks of rows are formatted concurrently (same text).
+  std::function<void(std::size_t, const std::function<void(std::size_t)>&)> parallel_for = {};
 };
 
 // Renders the table as CSV text (header, then one line per row, "\n" line ends).

@@ -153,3 +153,27 @@ TEST_CASE("chunked parse: errors are the one pass's, naming the first bad line")
   CHECK(chunks == 0);
   CHECK(one.column("kind").str().back() == "k,1");
 }
+
+TEST_CASE("format_csv: blocks formatted in parallel give the same text") {
+  Table t;
+  std::vector<double> x(5000);
+  std::vector<std::int64_t> k(5000);
+  std::vector<std::string> name(5000);
+  for (std::size_t i = 0; i < 5000; ++i) {
+    x[i] = static_cast<double>(i) / 7.0 - 100.0;
+    k[i] = static_cast<std::int64_t>(i * i) - 7;
+    name[i] = i % 11 == 0 ? "a,b" : "s" + std::to_string(i);
+  }
+  for (int c = 0; c < 30; ++c) t.add_column(Column("x" + std::to_string(c), x));
+  t.add_column(Column("k", k));
+  t.add_column(Column("name", name));
+  const std::string one = format_csv(t);
+  WriteCsvOptions options;
+  std::size_t blocks = 0;
+  options.parallel_for = [&](std::size_t n, const std::function<void(std::size_t)>& body) {
+    blocks += n;
+    two_threads(n, body);
+  };
+  CHECK(format_csv(t, options) == one);
+  CHECK(blocks >= 2);
+}
