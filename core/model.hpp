@@ -97,7 +97,9 @@ class Model {
   // largest n_neighbors, a Pipeline transforms the training rows once. One exception to "the
   // same bytes": logistic_regression warm-starts each C from the next smaller one's solution, so
   // its coefficients equal a cold fit's to the solver's tolerance (~1e-8 relative), not bit for
-  // bit. This model itself is left unfitted. Throws what make_model and fit throw.
+  // bit. This model itself is left unfitted. The returned models may run
+  // context.parallel_for in their predictions (kNN's shared search splits query blocks on it):
+  // keep it callable while they are used. Throws what make_model and fit throw.
   virtual std::vector<std::unique_ptr<Model>> fit_variants(const MatrixRef& X,
                                                            std::span<const double> y,
                                                            std::span<const ModelParams> variants,

@@ -125,6 +125,7 @@ struct TrainSet {
 // variant reads a prefix. The query is kept and compared by value, not by address.
 struct NeighborCache {
   std::mutex mutex;
+  ParallelFor parallel_for;  // the fit_variants caller's loop: searches split query blocks on it
   std::size_t k = 0;
   Matrix query;
   Neighbors neighbors;
@@ -161,7 +162,7 @@ class KnnModel final : public Model {
   // search for the largest n_neighbors among them.
   std::vector<std::unique_ptr<Model>> fit_variants(const MatrixRef& X, std::span<const double> y,
                                                    std::span<const ModelParams> variants,
-                                                   const FitContext&) const override {
+                                                   const FitContext& context) const override {
     check_fit_input(name_, X, y);
     std::vector<std::unique_ptr<KnnModel>> models;
     for (const auto& variant : variants) {
@@ -171,6 +172,7 @@ class KnnModel final : public Model {
     }
     auto train = make_train_set(X);
     auto cache = std::make_shared<NeighborCache>();
+    cache->parallel_for = context.parallel_for;
     std::vector<std::unique_ptr<Model>> out;
     for (auto& m : models) {
       cache->k = std::max(cache->k, static_cast<std::size_t>(m->n_neighbors_));
@@ -300,7 +302,7 @@ class KnnModel final : public Model {
     const bool hit =
         cache_->query.rows() == X.rows() && cache_->query.cols() == X.cols() && cache_->query == X;
     if (!hit) {
-      cache_->neighbors = search(X, cache_->k);
+      cache_->neighbors = search(X, cache_->k, cache_->parallel_for);
       cache_->query = X;
     }
     if (cache_->k == k) return cache_->neighbors;
@@ -318,8 +320,8 @@ class KnnModel final : public Model {
   }
 
   // The k nearest training rows of every row of X.
-  Neighbors search(const MatrixRef& X, std::size_t k) const {
-    constexpr Eigen::Index kBlock = 256;
+  Neighbors search(const MatrixRef& X, std::size_t k, const ParallelFor& loop = {}) const {
+    constexpr Eigen::Index kBlock = 64;
     const TrainSet& train = *train_;
     const Eigen::Index n_train = train.rows.rows();
     const Eigen::Index d = train.rows.cols();
@@ -337,69 +339,81 @@ class KnnModel final : public Model {
     const double floor = single ? 1e-30 * static_cast<double>(d) : 0.0;
     const std::size_t n_panels = (static_cast<std::size_t>(n_train) + kPanel - 1) / kPanel;
     const std::size_t stride = n_panels * kPanel;
-    RowMatrix scores;
-    std::vector<float> query_f, dots_f;
-    std::vector<double> smallest(k), query(du), approx(static_cast<std::size_t>(n_train));
-    std::vector<std::pair<double, int>> candidates;
-    for (Eigen::Index b0 = 0; b0 < X.rows(); b0 += kBlock) {
-      const Eigen::Index rows = std::min(kBlock, X.rows() - b0);
-      if (single) {
-        query_f.resize(static_cast<std::size_t>(rows) * du);
-        for (Eigen::Index r = 0; r < rows; ++r)
-          for (Eigen::Index f = 0; f < d; ++f)
-            query_f[static_cast<std::size_t>(r) * du + static_cast<std::size_t>(f)] =
-                static_cast<float>(X(b0 + r, f));
-        dots_f.resize(static_cast<std::size_t>(rows) * stride);
-        single_dots(query_f.data(), static_cast<std::size_t>(rows), du, dots_f.data(), stride);
-      } else {
-        scores.noalias() = X.middleRows(b0, rows) * train.rows_t;
-      }
-      for (Eigen::Index r = 0; r < rows; ++r) {
-        const Eigen::Index q = b0 + r;
-        const auto dot = [&](Eigen::Index j) {
-          return single ? static_cast<double>(dots_f[static_cast<std::size_t>(r) * stride +
-                                                     static_cast<std::size_t>(j)])
-                        : scores(r, j);
-        };
-        // One pass: keep the k smallest approximate scores in a small sorted array (most scores
-        // fail the first comparison).
-        std::fill(smallest.begin(), smallest.end(), std::numeric_limits<double>::infinity());
-        for (Eigen::Index j = 0; j < n_train; ++j) {
-          const double v = train.sq(j) - 2.0 * dot(j);
-          approx[static_cast<std::size_t>(j)] = v;  // the second pass compares these very values
-          if (v < smallest[k - 1]) {
-            std::size_t pos = k - 1;
-            while (pos > 0 && smallest[pos - 1] > v) {
-              smallest[pos] = smallest[pos - 1];
-              --pos;
+    // Blocks of query rows are independent (each writes only its rows of `out`): on the loop,
+    // when one is given, else in order.
+    const auto n_blocks = static_cast<std::size_t>((X.rows() + kBlock - 1) / kBlock);
+    const auto block = [&](std::size_t index) {
+      RowMatrix scores;
+      std::vector<float> query_f, dots_f;
+      std::vector<double> smallest(k), query(du), approx(static_cast<std::size_t>(n_train));
+      std::vector<std::pair<double, int>> candidates;
+      {
+        const Eigen::Index b0 = static_cast<Eigen::Index>(index) * kBlock;
+        const Eigen::Index rows = std::min(kBlock, X.rows() - b0);
+        if (single) {
+          query_f.resize(static_cast<std::size_t>(rows) * du);
+          for (Eigen::Index r = 0; r < rows; ++r)
+            for (Eigen::Index f = 0; f < d; ++f)
+              query_f[static_cast<std::size_t>(r) * du + static_cast<std::size_t>(f)] =
+                  static_cast<float>(X(b0 + r, f));
+          dots_f.resize(static_cast<std::size_t>(rows) * stride);
+          single_dots(query_f.data(), static_cast<std::size_t>(rows), du, dots_f.data(), stride);
+        } else {
+          scores.noalias() = X.middleRows(b0, rows) * train.rows_t;
+        }
+        for (Eigen::Index r = 0; r < rows; ++r) {
+          const Eigen::Index q = b0 + r;
+          const auto dot = [&](Eigen::Index j) {
+            return single ? static_cast<double>(dots_f[static_cast<std::size_t>(r) * stride +
+                                                       static_cast<std::size_t>(j)])
+                          : scores(r, j);
+          };
+          // One pass: keep the k smallest approximate scores in a small sorted array (most scores
+          // fail the first comparison).
+          std::fill(smallest.begin(), smallest.end(), std::numeric_limits<double>::infinity());
+          for (Eigen::Index j = 0; j < n_train; ++j) {
+            const double v = train.sq(j) - 2.0 * dot(j);
+            approx[static_cast<std::size_t>(j)] = v;  // the second pass compares these very values
+            if (v < smallest[k - 1]) {
+              std::size_t pos = k - 1;
+              while (pos > 0 && smallest[pos - 1] > v) {
+                smallest[pos] = smallest[pos - 1];
+                --pos;
+              }
+              smallest[pos] = v;
             }
-            smallest[pos] = v;
+          }
+          for (Eigen::Index f = 0; f < d; ++f) query[static_cast<std::size_t>(f)] = X(q, f);
+          double qn = 0;
+          for (double v : query) qn += v * v;
+          const double margin =
+              8.0 * static_cast<double>(d + 4) * unit * (qn + train.max_sq) + floor;
+          const double limit = smallest[k - 1] + 2.0 * margin;
+          candidates.clear();
+          for (Eigen::Index j = 0; j < n_train; ++j) {
+            if (approx[static_cast<std::size_t>(j)] <= limit) {
+              const double* row = train.rows_t.col(j).data();
+              double s = 0;
+              for (std::size_t f = 0; f < du; ++f) {
+                const double diff = query[f] - row[f];
+                s += diff * diff;
+              }
+              candidates.emplace_back(s, static_cast<int>(j));
+            }
+          }
+          std::partial_sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(k),
+                            candidates.end());
+          for (std::size_t j = 0; j < k; ++j) {
+            out.index[static_cast<std::size_t>(q) * k + j] = candidates[j].second;
+            out.dist[static_cast<std::size_t>(q) * k + j] = std::sqrt(candidates[j].first);
           }
         }
-        for (Eigen::Index f = 0; f < d; ++f) query[static_cast<std::size_t>(f)] = X(q, f);
-        double qn = 0;
-        for (double v : query) qn += v * v;
-        const double margin = 8.0 * static_cast<double>(d + 4) * unit * (qn + train.max_sq) + floor;
-        const double limit = smallest[k - 1] + 2.0 * margin;
-        candidates.clear();
-        for (Eigen::Index j = 0; j < n_train; ++j) {
-          if (approx[static_cast<std::size_t>(j)] <= limit) {
-            const double* row = train.rows_t.col(j).data();
-            double s = 0;
-            for (std::size_t f = 0; f < du; ++f) {
-              const double diff = query[f] - row[f];
-              s += diff * diff;
-            }
-            candidates.emplace_back(s, static_cast<int>(j));
-          }
-        }
-        std::partial_sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(k),
-                          candidates.end());
-        for (std::size_t j = 0; j < k; ++j) {
-          out.index[static_cast<std::size_t>(q) * k + j] = candidates[j].second;
-          out.dist[static_cast<std::size_t>(q) * k + j] = std::sqrt(candidates[j].first);
-        }
       }
+    };
+    if (loop && n_blocks > 1) {
+      loop(n_blocks, block);
+    } else {
+      for (std::size_t b = 0; b < n_blocks; ++b) block(b);
     }
     return out;
   }

@@ -121,10 +121,30 @@ class LocalContext final : public TaskContext {
   LocalContext(const SharedViews& views, int worker) : views_(views), worker_(worker) {}
   std::span<const std::byte> shared(std::string_view key) const override { return views_.get(key); }
   int worker() const override { return worker_; }
+  void parallel_for(std::size_t n, const std::function<void(std::size_t)>& body) const override {
+    if (!nested_ || n <= 1) {
+      TaskContext::parallel_for(n, body);
+      return;
+    }
+    // Called from a task that runs inside the executor's arena: a nested loop joins the same
+    // pool (oneTBB steals its items into idle threads). The TSan tokens state the fork/join edges
+    // TSan cannot see inside libtbb (see tsan_release).
+    char fork_token = 0, join_token = 0;
+    tsan_release(&fork_token);
+    tbb::parallel_for(std::size_t{0}, n, [&](std::size_t i) {
+      tsan_acquire(&fork_token);
+      body(i);
+      tsan_release(&join_token);
+    });
+    tsan_acquire(&join_token);
+  }
+  // Whether tasks run inside a multi-thread arena (the thread backend's parallel maps).
+  void set_nested(bool nested) { nested_ = nested; }
 
  private:
   const SharedViews& views_;
   int worker_;
+  bool nested_ = false;
 };
 
 [[noreturn]] void rethrow_task_failure(std::string_view task, std::size_t index, int worker,
@@ -215,6 +235,7 @@ class ThreadExecutor final : public Executor {
     Failure failure;
     run_indexed(arguments.size(), failure, [&](std::size_t i, int slot) {
       LocalContext context(views_, slot);
+      context.set_nested(true);
       results[i] = fn(context, arguments[i]);
     });
     if (failure.error) rethrow_task_failure(task, failure.index, failure.worker, failure.error);

@@ -29,11 +29,18 @@ class TaskContext {
   virtual std::span<const std::byte> shared(std::string_view key) const = 0;
   // 0-based index of the worker (thread slot or process) running the task; -1 for inline runs.
   virtual int worker() const = 0;
+  // Runs body(0..n-1) for work inside this task: on the thread backend nested in the same pool,
+  // so threads that ran out of tasks help (body must then be safe to run concurrently for
+  // different i); elsewhere in order on the calling thread. An exception from body propagates.
+  virtual void parallel_for(std::size_t n, const std::function<void(std::size_t)>& body) const {
+    for (std::size_t i = 0; i < n; ++i) body(i);
+  }
 };
 
 // A task: reads its argument, returns its result. Failures throw (freshet::Error or any
 // std::exception); the executor reports them with the task's name, index and worker.
-using TaskFn = std::function<Bytes(const TaskContext& context, std::span<const std::byte> argument)>;
+using TaskFn =
+    std::function<Bytes(const TaskContext& context, std::span<const std::byte> argument)>;
 
 class Registry {
  public:
@@ -59,6 +66,6 @@ struct TaskRegistrar {
 #define FRESHET_TASK_CONCAT2(a, b) a##b
 #define FRESHET_TASK_CONCAT(a, b) FRESHET_TASK_CONCAT2(a, b)
 // FRESHET_TASK("fresh.extract_chunk", extract_chunk_task);
-#define FRESHET_TASK(name, fn)                                                               \
+#define FRESHET_TASK(name, fn)                                                              \
   static const ::freshet::mproc::TaskRegistrar FRESHET_TASK_CONCAT(freshet_task_registrar_, \
                                                                    __LINE__)(name, fn)

@@ -326,7 +326,14 @@ Bytes fit_score_task(const mproc::TaskContext& context, std::span<const std::byt
   } else {
     std::vector<ModelParams> variants;
     for (const auto& spec : model_specs) variants.push_back(final_params(spec));
-    models = make_model(model_specs[0])->fit_variants(X_train, y_train, variants);
+    // The task's loop lets a shared search use threads that ran out of tasks (the models live
+    // only inside this task, so the loop outlives them).
+    FitContext fit_context;
+    fit_context.parallel_for = [&context](std::size_t n,
+                                          const std::function<void(std::size_t)>& body) {
+      context.parallel_for(n, body);
+    };
+    models = make_model(model_specs[0])->fit_variants(X_train, y_train, variants, fit_context);
   }
   // A shared fit's time is split evenly between the models it fitted.
   const double fit_seconds =
