@@ -129,13 +129,17 @@ class LocalContext final : public TaskContext {
     // Called from a task that runs inside the executor's arena: a nested loop joins the same
     // pool (oneTBB steals its items into idle threads). The TSan tokens state the fork/join edges
     // TSan cannot see inside libtbb (see tsan_release).
+    // The same shape as run_indexed: TBB copies a range body into its tasks.
     char fork_token = 0, join_token = 0;
     tsan_release(&fork_token);
-    tbb::parallel_for(std::size_t{0}, n, [&](std::size_t i) {
-      tsan_acquire(&fork_token);
-      body(i);
-      tsan_release(&join_token);
-    });
+    tbb::parallel_for(
+        tbb::blocked_range<std::size_t>(0, n, 1),
+        [&](const tbb::blocked_range<std::size_t>& range) {
+          tsan_acquire(&fork_token);
+          for (std::size_t i = range.begin(); i != range.end(); ++i) body(i);
+          tsan_release(&join_token);
+        },
+        tbb::auto_partitioner());
     tsan_acquire(&join_token);
   }
   // Whether tasks run inside a multi-thread arena (the thread backend's parallel maps).
