@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cli/command.hpp"
+#include "cli/dataset_args.hpp"
 #include "core/csv.hpp"
 #include "core/format.hpp"
 #include "xval/search.hpp"
@@ -14,15 +15,7 @@
 namespace freshet::cli {
 namespace {
 
-struct SearchArgs {
-  std::string table;
-  std::string target = "y";
-  std::string model;
-  std::string cv;
-  std::string scoring;
-  std::string preprocess;
-  std::string features;
-  std::string groups;
+struct SearchArgs : DatasetArgs {
   std::vector<std::string> grid;
   std::vector<std::string> random;
   std::vector<std::string> sobol;
@@ -37,26 +30,8 @@ struct SearchArgs {
 
 std::function<int()> setup_search(CLI::App& app, const Common& common) {
   auto a = std::make_shared<SearchArgs>();
-  app.add_option("TABLE", a->table, "CSV table: one row per sample")
-      ->required()
-      ->type_name("TABLE.csv");
-  app.add_option("--target", a->target, "target column")
-      ->capture_default_str()
-      ->type_name("COLUMN");
-  app.add_option("--model", a->model, "model SPEC; searched parameters are set on it")
-      ->required()
-      ->type_name("SPEC");
-  app.add_option("--cv", a->cv,
-                 "splitter SPEC; default: stratified_kfold:n_splits=5 for classifiers, "
-                 "kfold:n_splits=5 otherwise (sklearn's cv=5)")
-      ->type_name("SPEC");
-  app.add_option("--scoring", a->scoring, "scorer names; the first ranks the candidates")
-      ->type_name("S1,S2");
-  app.add_option("--preprocess", a->preprocess, "steps fitted inside each training fold")
-      ->type_name("STEPS");
-  app.add_option("--features", a->features, "feature columns (default: all others)")
-      ->type_name("C1,C2");
-  app.add_option("--groups", a->groups, "group column (group splitters)")->type_name("COLUMN");
+  add_dataset_options(app, *a, "model SPEC; searched parameters are set on it",
+                      "scorer names; the first ranks the candidates");
   auto* grid = app.add_option("--grid", a->grid,
                               "grid parameter NAME=V1,V2,... (repeat for more parameters; "
                               "sklearn's ParameterGrid order)")
@@ -88,10 +63,8 @@ std::function<int()> setup_search(CLI::App& app, const Common& common) {
     if (a->grid.empty() && a->random.empty() && a->sobol.empty())
       throw Error(Errc::kUsage, "search needs --grid, --random or --sobol parameters");
     xval::SearchOptions opt;
-    opt.model = xval::pipeline_spec(xval::parse_step_list(a->preprocess), a->model);
-    const auto splitter = xval::make_splitter(a->cv.empty() ? xval::default_cv(opt.model) : a->cv);
-    if (splitter->needs_groups() && a->groups.empty())
-      throw Error(Errc::kUsage, "splitter '" + splitter->name() + "' needs --groups COLUMN");
+    opt.model = model_spec(*a);
+    const auto splitter = make_splitter(*a, opt.model);
     opt.scoring = split_commas(a->scoring);
     opt.holdout = a->holdout;
     opt.holdout_shuffle = a->holdout_shuffle;
@@ -113,13 +86,7 @@ std::function<int()> setup_search(CLI::App& app, const Common& common) {
                          std::to_string(opt.candidates.size()) + " sets");
     }
     auto executor = common.make_executor();
-    const Table table = read_csv(a->table);
-    xval::DatasetOptions dopt;
-    dopt.target = a->target;
-    dopt.groups = a->groups;
-    dopt.features = split_commas(a->features);
-    dopt.exclude = splitter->columns();
-    const xval::Dataset data = xval::make_dataset(table, dopt);
+    const xval::Dataset data = make_dataset(read_csv(a->table), *a, *splitter);
     std::vector<std::string> warnings;
     const xval::SearchResult r = xval::search(data, *splitter, opt, *executor, &warnings);
     for (const auto& w : warnings) warn(common, w);

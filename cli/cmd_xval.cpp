@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cli/command.hpp"
+#include "cli/dataset_args.hpp"
 #include "core/csv.hpp"
 #include "core/format.hpp"
 #include "fresh/relevance.hpp"
@@ -14,15 +15,7 @@
 namespace freshet::cli {
 namespace {
 
-struct XvalArgs {
-  std::string table;
-  std::string target = "y";
-  std::string model;
-  std::string cv;
-  std::string scoring;
-  std::string preprocess;
-  std::string features;
-  std::string groups;
+struct XvalArgs : DatasetArgs {
   std::string out;
   std::string labels;
   std::string id_column = "id";
@@ -30,29 +23,9 @@ struct XvalArgs {
 
 std::function<int()> setup_xval(CLI::App& app, const Common& common) {
   auto a = std::make_shared<XvalArgs>();
-  app.add_option("TABLE", a->table, "CSV table: one row per sample")
-      ->required()
-      ->type_name("TABLE.csv");
-  app.add_option("--target", a->target, "target column")
-      ->capture_default_str()
-      ->type_name("COLUMN");
-  app.add_option("--model", a->model, "model SPEC, e.g. ridge:alpha=0.5 (see 'freshet models')")
-      ->required()
-      ->type_name("SPEC");
-  app.add_option("--cv", a->cv,
-                 "splitter SPEC (see 'freshet splitters'); default: stratified_kfold:n_splits=5 "
-                 "for classifiers, kfold:n_splits=5 otherwise (sklearn's cv=5)")
-      ->type_name("SPEC");
-  app.add_option("--scoring", a->scoring,
-                 "comma-separated sklearn scorer names (default: accuracy for classifiers, r2 "
-                 "for regressors)")
-      ->type_name("S1,S2");
-  app.add_option("--preprocess", a->preprocess,
-                 "steps fitted inside each training fold, e.g. standard_scaler,min_max_scaler")
-      ->type_name("STEPS");
-  app.add_option("--features", a->features, "comma-separated feature columns (default: all others)")
-      ->type_name("C1,C2");
-  app.add_option("--groups", a->groups, "group column (group splitters)")->type_name("COLUMN");
+  add_dataset_options(app, *a, "model SPEC, e.g. ridge:alpha=0.5 (see 'freshet models')",
+                      "comma-separated sklearn scorer names (default: accuracy for classifiers, r2 "
+                      "for regressors)");
   app.add_option("--out", a->out, "scores CSV: split,metric,score,fit_seconds,score_seconds")
       ->type_name("SCORES.csv");
   app.add_option("--labels", a->labels,
@@ -63,15 +36,12 @@ std::function<int()> setup_xval(CLI::App& app, const Common& common) {
       ->capture_default_str()
       ->type_name("COLUMN");
   return [a, &common] {
-    const std::string model = xval::pipeline_spec(xval::parse_step_list(a->preprocess), a->model);
-    const auto splitter = xval::make_splitter(a->cv.empty() ? xval::default_cv(model) : a->cv);
-    if (splitter->needs_groups() && a->groups.empty())
-      throw Error(Errc::kUsage, "splitter '" + splitter->name() + "' needs --groups COLUMN");
+    const std::string model = model_spec(*a);
+    const auto splitter = make_splitter(*a, model);
     std::vector<std::string> scoring = split_commas(a->scoring);
     if (scoring.empty()) scoring.push_back(xval::default_scorer(model));
     auto executor = common.make_executor();
     Table table = read_csv(a->table);
-    xval::DatasetOptions dopt;
     if (!a->labels.empty()) {
       ReadCsvOptions label_options;
       label_options.required = {a->id_column, a->target};
@@ -90,11 +60,7 @@ std::function<int()> setup_xval(CLI::App& app, const Common& common) {
       table.add_column(std::move(target));
       table.drop_column(a->id_column);
     }
-    dopt.target = a->target;
-    dopt.groups = a->groups;
-    dopt.features = split_commas(a->features);
-    dopt.exclude = splitter->columns();
-    const xval::Dataset data = xval::make_dataset(table, dopt);
+    const xval::Dataset data = make_dataset(table, *a, *splitter);
     std::vector<std::string> warnings;
     const xval::CvResult result =
         xval::cross_validate(data, *splitter, model, scoring, *executor, &warnings);

@@ -321,6 +321,15 @@ void parse_rows(Tokenizer& tok, const std::string& source, std::vector<Builder>&
   }
 }
 
+// Reserves room for `rows` values in each builder's current representation.
+void reserve_rows(std::vector<Builder>& cols, std::size_t rows) {
+  for (auto& b : cols) {
+    if (b.state == State::kFloat) b.floats.reserve(rows);
+    if (b.state == State::kInt) b.ints.reserve(rows);
+    if (b.state == State::kString) b.strings.reserve(rows);
+  }
+}
+
 // The builders' starting state (names, requested types, states), without values.
 std::vector<Builder> empty_like(const std::vector<Builder>& cols) {
   std::vector<Builder> out(cols.size());
@@ -370,11 +379,7 @@ bool parse_chunked(std::string_view text, const Tokenizer& tok, const std::strin
   std::vector<char> failed(n, 0);
   options.parallel_for(n, [&](std::size_t i) {
     parts[i] = empty_like(cols);
-    for (auto& b : parts[i]) {
-      if (b.state == State::kFloat) b.floats.reserve(lines[i] + 1);
-      if (b.state == State::kInt) b.ints.reserve(lines[i] + 1);
-      if (b.state == State::kString) b.strings.reserve(lines[i] + 1);
-    }
+    reserve_rows(parts[i], lines[i] + 1);
     Tokenizer chunk(text.substr(starts[i], starts[i + 1] - starts[i]), source, options.delimiter,
                     first_line[i]);
     try {
@@ -386,9 +391,9 @@ bool parse_chunked(std::string_view text, const Tokenizer& tok, const std::strin
     }
   });
   for (std::size_t i = 0; i < n; ++i)
-    if (restart[i] && !failed[i]) throw RestartAsString{*restart[i]};
+    if (restart[i]) throw RestartAsString{*restart[i]};
   for (std::size_t i = 0; i < n; ++i)
-    if (failed[i] || restart[i]) return false;  // the one pass finds and reports the error
+    if (failed[i]) return false;  // the one pass finds and reports the error
   for (std::size_t c = 0; c < cols.size(); ++c) {
     Builder& out = cols[c];
     std::size_t rows = 0;
@@ -465,11 +470,7 @@ Table parse_once(std::string_view text, const std::string& source, const ReadCsv
   // quoted newline only makes it larger); the chunked path counts per chunk, in parallel.
   if (!parse_chunked(text, tok, source, options, cols)) {
     const std::size_t guess = count_lines(text) + 1;
-    for (auto& b : cols) {
-      if (b.state == State::kFloat) b.floats.reserve(guess);
-      if (b.state == State::kInt) b.ints.reserve(guess);
-      if (b.state == State::kString) b.strings.reserve(guess);
-    }
+    reserve_rows(cols, guess);
     parse_rows(tok, source, cols, guess);
   }
 

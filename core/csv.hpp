@@ -14,12 +14,12 @@
 // Writing: minimal quoting (as Python's csv module), numbers via format_double (shortest
 // round-trip), written to a temporary file and renamed into place (see atomic_file.hpp).
 
-#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/parallel.hpp"
 #include "core/table.hpp"
 
 namespace freshet {
@@ -37,7 +37,7 @@ struct ReadCsvOptions {
   // How to run independent pieces of work: parallel_for(n, body) calls body(0..n-1), possibly
   // concurrently (the CLI passes its executor's loop; core does not start threads itself). Given,
   // a large file without quotes is parsed in chunks of whole lines -- the same table, faster.
-  std::function<void(std::size_t, const std::function<void(std::size_t)>&)> parallel_for = {};
+  ParallelFor parallel_for = {};
 };
 
 // Parses CSV text. `source` names the input in error messages (usually the path).
@@ -49,7 +49,7 @@ Table read_csv(const std::string& path, const ReadCsvOptions& options = {});
 struct WriteCsvOptions {
   char delimiter = ',';
   // As ReadCsvOptions::parallel_for: given, blocks of rows are formatted concurrently (same text).
-  std::function<void(std::size_t, const std::function<void(std::size_t)>&)> parallel_for = {};
+  ParallelFor parallel_for = {};
 };
 
 // Renders the table as CSV text (header, then one line per row, "\n" line ends).

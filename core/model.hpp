@@ -30,6 +30,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/parallel.hpp"
+
 namespace freshet {
 
 using Matrix = Eigen::MatrixXd;
@@ -41,11 +43,8 @@ using MatrixRef = Eigen::Ref<const Eigen::MatrixXd>;
 // non-negative number, got \"x\"". Unknown names are an error listing the known ones.
 using ModelParams = std::map<std::string, std::string, std::less<>>;
 
-// How fit() may parallelise inside one fit (trees of a forest). core may not depend on mproc, so
-// the caller passes the executor's loop in: xval passes mproc::Executor::parallel_for. The
-// default runs serially. body(i) must be safe to run concurrently for different i.
-using ParallelFor =
-    std::function<void(std::size_t n, const std::function<void(std::size_t)>& body)>;
+// How fit() may parallelise inside one fit (trees of a forest): ParallelFor (core/parallel.hpp),
+// the executor's loop passed in by the caller (core may not depend on mproc).
 
 struct FitContext {
   ParallelFor parallel_for = {};  // empty: serial

@@ -178,17 +178,11 @@ class Ridge final : public LinearRegressorBase {
     std::vector<std::unique_ptr<Ridge>> models;
     for (const auto& variant : variants)
       models.push_back(std::make_unique<Ridge>(variant_params(*this, variant)));
-    std::vector<std::unique_ptr<Model>> out;
     const bool shared = !models.empty() && std::all_of(models.begin(), models.end(), [&](auto& m) {
       return m->fit_intercept_ == models.front()->fit_intercept_;
     });
-    if (!shared) {
-      for (auto& m : models) {
-        m->fit(X, y, context);
-        out.push_back(std::move(m));
-      }
-      return out;
-    }
+    if (!shared) return Model::fit_variants(X, y, variants, context);
+    std::vector<std::unique_ptr<Model>> out;
     check_fit_input(kName, X, y);
     const Centred c = centre(X, y, models.front()->fit_intercept_);
     const Gram g = gram(c.X, c.y);
@@ -385,8 +379,6 @@ double expit(double z) {
   return e / (1.0 + e);
 }
 
-// The penalised negative log-likelihood over a parameter vector theta = [W row-major (k x p), b
-// (k)] with k = 1 (binary, sigmoid) or k = classes (softmax). Evaluations are O(n p k).
 #if FRESHET_HAVE_AVX2_KERNELS
 // G = A' diag(w) A for column-major A (n x q), both triangles; AVX2/FMA on 2 x 2 blocks of
 // columns of wA and A (one load per FMA).
@@ -440,14 +432,8 @@ __attribute__((target("avx2,fma"))) void weighted_gram_avx2(const double* A, con
 }
 #endif
 
-void weighted_gram(const double* A, const double* w, Eigen::Index n, Eigen::Index q, double* G) {
-#if FRESHET_HAVE_AVX2_KERNELS
-  weighted_gram_avx2(A, w, n, q, G);
-#else
-  (void)A, (void)w, (void)n, (void)q, (void)G;
-#endif
-}
-
+// The penalised negative log-likelihood over a parameter vector theta = [W row-major (k x p), b
+// (k)] with k = 1 (binary, sigmoid) or k = classes (softmax). Evaluations are O(n p k).
 class LogisticObjective {
  public:
   LogisticObjective(const MatrixRef& X, const std::vector<int>& codes, int n_classes, double lambda,
@@ -537,15 +523,17 @@ class LogisticObjective {
     Matrix Xa(n_, q);
     Xa.leftCols(p_) = X_;
     if (fit_intercept_) Xa.col(p_).setOnes();
+#if FRESHET_HAVE_AVX2_KERNELS
     if (k_ == 1 && cpu_has_avx2_fma()) {
       // Binary: H = Xa' diag(p (1 - p)) Xa (+ lambda on the weights' diagonal), the Gram kernel
-      // below at twice Eigen's baseline-SSE2 speed. Only the Newton direction depends on it.
+      // above at twice Eigen's baseline-SSE2 speed. Only the Newton direction depends on it.
       const Vector w = (P_.col(0).array() * (1.0 - P_.col(0).array())).matrix();
       Matrix H(q, q);
-      weighted_gram(Xa.data(), w.data(), n_, q, H.data());
+      weighted_gram_avx2(Xa.data(), w.data(), n_, q, H.data());
       for (Eigen::Index j = 0; j < p_; ++j) H(j, j) += lambda_;
       return H;
     }
+#endif
     Matrix H = Matrix::Zero(dim(), dim());
     Matrix Xw(n_, q);
     Vector w(n_);
@@ -777,14 +765,8 @@ class LogisticRegression final : public Model {
     const bool chain = std::all_of(models.begin(), models.end(), [&](const auto& m) {
       return m->penalty_ == "l2" && m->fit_intercept_ == models.front()->fit_intercept_;
     });
+    if (!chain || models.size() < 2) return Model::fit_variants(X, y, variants, context);
     std::vector<std::unique_ptr<Model>> out;
-    if (!chain || models.size() < 2) {
-      for (auto& m : models) {
-        m->fit(X, y, context);
-        out.push_back(std::move(m));
-      }
-      return out;
-    }
     check_fit_input(kName, X, y);
     const EncodedLabels labels = encode_labels(y);
     if (labels.classes.size() < 2) {

@@ -3,9 +3,8 @@
 // Neighbour search is exact brute force. Candidate distances come in blocks from one matrix
 // product (|y|^2 - 2 x.y, the x-independent |x|^2 dropped) -- in single precision with AVX2/FMA
 // when the CPU has them and the values' magnitudes allow, else in double -- which is fast but
-// rounded; every
-// training row that could be among the k nearest once rounding is accounted for (within a
-// proven error margin of the k-th candidate) is re-scored with the exact sum of squared
+// rounded; every training row that could be among the k nearest once rounding is accounted for
+// (within a proven error margin of the k-th candidate) is re-scored with the exact sum of squared
 // differences, and the k nearest are taken in (exact distance, training row) order. So the
 // neighbour set never depends on rounding, and distance ties go to the lower training row —
 // sklearn's brute-force order for digits except in one known case (see models_neighbors_test.cpp).
@@ -343,70 +342,68 @@ class KnnModel final : public Model {
     // when one is given, else in order.
     const auto n_blocks = static_cast<std::size_t>((X.rows() + kBlock - 1) / kBlock);
     const auto block = [&](std::size_t index) {
+      const Eigen::Index b0 = static_cast<Eigen::Index>(index) * kBlock;
+      const Eigen::Index rows = std::min(kBlock, X.rows() - b0);
       RowMatrix scores;
       std::vector<float> query_f, dots_f;
       std::vector<double> smallest(k), query(du), approx(static_cast<std::size_t>(n_train));
       std::vector<std::pair<double, int>> candidates;
-      {
-        const Eigen::Index b0 = static_cast<Eigen::Index>(index) * kBlock;
-        const Eigen::Index rows = std::min(kBlock, X.rows() - b0);
+      if (single) {
+        query_f.resize(static_cast<std::size_t>(rows) * du);
+        for (Eigen::Index r = 0; r < rows; ++r)
+          for (Eigen::Index f = 0; f < d; ++f)
+            query_f[static_cast<std::size_t>(r) * du + static_cast<std::size_t>(f)] =
+                static_cast<float>(X(b0 + r, f));
+        dots_f.resize(static_cast<std::size_t>(rows) * stride);
+        single_dots(query_f.data(), static_cast<std::size_t>(rows), du, dots_f.data(), stride);
+      } else {
+        scores.noalias() = X.middleRows(b0, rows) * train.rows_t;
+      }
+      for (Eigen::Index r = 0; r < rows; ++r) {
+        const Eigen::Index q = b0 + r;
+        // The approximate scores of this query row; the second pass compares these very values.
         if (single) {
-          query_f.resize(static_cast<std::size_t>(rows) * du);
-          for (Eigen::Index r = 0; r < rows; ++r)
-            for (Eigen::Index f = 0; f < d; ++f)
-              query_f[static_cast<std::size_t>(r) * du + static_cast<std::size_t>(f)] =
-                  static_cast<float>(X(b0 + r, f));
-          dots_f.resize(static_cast<std::size_t>(rows) * stride);
-          single_dots(query_f.data(), static_cast<std::size_t>(rows), du, dots_f.data(), stride);
+          const float* dots = dots_f.data() + static_cast<std::size_t>(r) * stride;
+          for (Eigen::Index j = 0; j < n_train; ++j)
+            approx[static_cast<std::size_t>(j)] = train.sq(j) - 2.0 * static_cast<double>(dots[j]);
         } else {
-          scores.noalias() = X.middleRows(b0, rows) * train.rows_t;
+          for (Eigen::Index j = 0; j < n_train; ++j)
+            approx[static_cast<std::size_t>(j)] = train.sq(j) - 2.0 * scores(r, j);
         }
-        for (Eigen::Index r = 0; r < rows; ++r) {
-          const Eigen::Index q = b0 + r;
-          const auto dot = [&](Eigen::Index j) {
-            return single ? static_cast<double>(dots_f[static_cast<std::size_t>(r) * stride +
-                                                       static_cast<std::size_t>(j)])
-                          : scores(r, j);
-          };
-          // One pass: keep the k smallest approximate scores in a small sorted array (most scores
-          // fail the first comparison).
-          std::fill(smallest.begin(), smallest.end(), std::numeric_limits<double>::infinity());
-          for (Eigen::Index j = 0; j < n_train; ++j) {
-            const double v = train.sq(j) - 2.0 * dot(j);
-            approx[static_cast<std::size_t>(j)] = v;  // the second pass compares these very values
-            if (v < smallest[k - 1]) {
-              std::size_t pos = k - 1;
-              while (pos > 0 && smallest[pos - 1] > v) {
-                smallest[pos] = smallest[pos - 1];
-                --pos;
-              }
-              smallest[pos] = v;
+        // Keep the k smallest in a small sorted array (most scores fail the first comparison).
+        std::fill(smallest.begin(), smallest.end(), std::numeric_limits<double>::infinity());
+        for (const double v : approx) {
+          if (v < smallest[k - 1]) {
+            std::size_t pos = k - 1;
+            while (pos > 0 && smallest[pos - 1] > v) {
+              smallest[pos] = smallest[pos - 1];
+              --pos;
             }
+            smallest[pos] = v;
           }
-          for (Eigen::Index f = 0; f < d; ++f) query[static_cast<std::size_t>(f)] = X(q, f);
-          double qn = 0;
-          for (double v : query) qn += v * v;
-          const double margin =
-              8.0 * static_cast<double>(d + 4) * unit * (qn + train.max_sq) + floor;
-          const double limit = smallest[k - 1] + 2.0 * margin;
-          candidates.clear();
-          for (Eigen::Index j = 0; j < n_train; ++j) {
-            if (approx[static_cast<std::size_t>(j)] <= limit) {
-              const double* row = train.rows_t.col(j).data();
-              double s = 0;
-              for (std::size_t f = 0; f < du; ++f) {
-                const double diff = query[f] - row[f];
-                s += diff * diff;
-              }
-              candidates.emplace_back(s, static_cast<int>(j));
+        }
+        for (Eigen::Index f = 0; f < d; ++f) query[static_cast<std::size_t>(f)] = X(q, f);
+        double qn = 0;
+        for (double v : query) qn += v * v;
+        const double margin = 8.0 * static_cast<double>(d + 4) * unit * (qn + train.max_sq) + floor;
+        const double limit = smallest[k - 1] + 2.0 * margin;
+        candidates.clear();
+        for (Eigen::Index j = 0; j < n_train; ++j) {
+          if (approx[static_cast<std::size_t>(j)] <= limit) {
+            const double* row = train.rows_t.col(j).data();
+            double s = 0;
+            for (std::size_t f = 0; f < du; ++f) {
+              const double diff = query[f] - row[f];
+              s += diff * diff;
             }
+            candidates.emplace_back(s, static_cast<int>(j));
           }
-          std::partial_sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(k),
-                            candidates.end());
-          for (std::size_t j = 0; j < k; ++j) {
-            out.index[static_cast<std::size_t>(q) * k + j] = candidates[j].second;
-            out.dist[static_cast<std::size_t>(q) * k + j] = std::sqrt(candidates[j].first);
-          }
+        }
+        std::partial_sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(k),
+                          candidates.end());
+        for (std::size_t j = 0; j < k; ++j) {
+          out.index[static_cast<std::size_t>(q) * k + j] = candidates[j].second;
+          out.dist[static_cast<std::size_t>(q) * k + j] = std::sqrt(candidates[j].first);
         }
       }
     };

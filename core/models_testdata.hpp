@@ -1,8 +1,8 @@
 #pragma once
 // Test support for the model tests (core/models_*_test.cpp, core/preprocess_test.cpp,
 // tests/models_parallel_test.cpp): the shared tabular data sets, sklearn's folds and sklearn's
-// cross-validated scores from ../shared/reference/sklearn (see its README). Header-only; not part of the library API.
-// Requires the FRESHET_SOURCE_DIR macro that the test targets define.
+// cross-validated scores from ../shared/reference/sklearn (see its README). Header-only; not part
+// of the library API. Requires the FRESHET_SOURCE_DIR macro that the test targets define.
 
 #include <algorithm>
 #include <cstddef>

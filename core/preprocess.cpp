@@ -473,12 +473,16 @@ std::string Pipeline::spec() const {
   return out + one(model_->name(), model_->params());
 }
 
-void Pipeline::fit(const MatrixRef& X, std::span<const double> y, const FitContext& context) {
+void Pipeline::check_rows(const MatrixRef& X, std::span<const double> y) const {
   if (static_cast<std::size_t>(X.rows()) != y.size()) {
     throw Error(Errc::kInvalidArgument, "pipeline '" + name() + "': X has " +
                                             std::to_string(X.rows()) + " rows but y has " +
                                             std::to_string(y.size()));
   }
+}
+
+void Pipeline::fit(const MatrixRef& X, std::span<const double> y, const FitContext& context) {
+  check_rows(X, y);
   if (steps_.empty()) {
     model_->fit(X, y, context);
     return;
@@ -508,39 +512,30 @@ std::vector<std::unique_ptr<Model>> Pipeline::fit_variants(const MatrixRef& X,
                                                            std::span<const double> y,
                                                            std::span<const ModelParams> variants,
                                                            const FitContext& context) const {
-  if (static_cast<std::size_t>(X.rows()) != y.size()) {
-    throw Error(Errc::kInvalidArgument, "pipeline '" + name() + "': X has " +
-                                            std::to_string(X.rows()) + " rows but y has " +
-                                            std::to_string(y.size()));
-  }
-  // Transform the training rows once with one fitted copy of the steps.
-  std::vector<std::unique_ptr<Transformer>> first;
-  Matrix current = X;
-  for (const auto& s : steps_) {
-    first.push_back(s->clone());
-    current = first.back()->fit_transform(current);
-  }
-  auto models = model_->fit_variants(current, y, variants, context);
+  check_rows(X, y);
+  // Fresh copies of the steps fitted on X, and X transformed by them.
+  const auto fit_steps = [&](Matrix& current) {
+    std::vector<std::unique_ptr<Transformer>> steps;
+    current = X;
+    for (const auto& s : steps_) {
+      steps.push_back(s->clone());
+      current = steps.back()->fit_transform(current);
+    }
+    return steps;
+  };
+  Matrix transformed;
+  const auto fitted = fit_steps(transformed);
+  auto models = model_->fit_variants(transformed, y, variants, context);
   std::vector<std::unique_ptr<Model>> out;
   out.reserve(models.size());
-  for (std::size_t v = 0; v < models.size(); ++v) {
+  for (auto& model : models) {
     std::vector<std::unique_ptr<Transformer>> steps;
-    for (const auto& s : first) steps.push_back(s->copy_fitted());
-    const bool copied =
-        std::all_of(steps.begin(), steps.end(), [](const auto& s) { return s != nullptr; });
-    if (!copied) {
-      // A step that cannot copy itself: fit them all again on the same rows (the same state).
-      steps.clear();
-      Matrix input = X;
-      for (const auto& s : steps_) {
-        steps.push_back(s->clone());
-        if (&s != &steps_.back())
-          input = steps.back()->fit_transform(input);
-        else
-          steps.back()->fit(input);
-      }
+    for (const auto& s : fitted) steps.push_back(s->copy_fitted());
+    if (std::any_of(steps.begin(), steps.end(), [](const auto& s) { return s == nullptr; })) {
+      Matrix unused;  // a step that cannot copy itself: fit them again (the same state)
+      steps = fit_steps(unused);
     }
-    out.push_back(std::make_unique<Pipeline>(std::move(steps), std::move(models[v])));
+    out.push_back(std::make_unique<Pipeline>(std::move(steps), std::move(model)));
   }
   return out;
 }

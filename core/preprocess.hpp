@@ -104,6 +104,8 @@ class Pipeline final : public Model {
 
  private:
   Matrix transform(const MatrixRef& X) const;
+  // Throws Error(kInvalidArgument) when X and y differ in rows.
+  void check_rows(const MatrixRef& X, std::span<const double> y) const;
 
   std::vector<std::unique_ptr<Transformer>> steps_;
   std::unique_ptr<Model> model_;

@@ -152,6 +152,21 @@ void approximate_entropy(const Series& s, std::span<const ApEnParam> ps, std::sp
     // p gets the window's total, the window positions get +1 each (contiguous updates).
     std::vector<std::uint32_t> cnt1(K * T1, 0), cnt2(K * T1, 0);
     std::vector<double> dm(T1), dm1(T1);
+    // For each tolerance: the window positions within it get +1 each, p gets their number.
+    const auto tally = [&](const double* dist, std::vector<std::uint32_t>& cnt, std::size_t p,
+                           std::size_t lo, std::size_t w) {
+      for (std::size_t k = 0; k < K; ++k) {
+        const double r = tols[k];
+        std::uint32_t* row = cnt.data() + k * T1 + lo;
+        std::uint32_t hits = 0;
+        for (std::size_t q = 0; q < w; ++q) {
+          const std::uint32_t hit = dist[q] <= r;
+          hits += hit;
+          row[q] += hit;
+        }
+        cnt[k * T1 + p] += hits;
+      }
+    };
     const double* a0 = col[0].data();
     std::size_t hi = 0;
     for (std::size_t p = 0; p < T1; ++p) {
@@ -167,33 +182,13 @@ void approximate_entropy(const Series& s, std::span<const ApEnParam> ps, std::sp
         const double* cc = col[c].data() + lo;
         for (std::size_t q = 0; q < w; ++q) dm[q] = std::max(dm[q], std::abs(v - cc[q]));
       }
-      for (std::size_t k = 0; k < K; ++k) {
-        const double r = tols[k];
-        std::uint32_t* row = cnt1.data() + k * T1 + lo;
-        std::uint32_t c1 = 0;
-        for (std::size_t q = 0; q < w; ++q) {
-          const std::uint32_t hit = dm[q] <= r;
-          c1 += hit;
-          row[q] += hit;
-        }
-        cnt1[k * T1 + p] += c1;
-      }
+      tally(dm.data(), cnt1, p, lo, w);
       if (order[p] < T2) {
         // Invalid templates hold +inf there: |v - inf| = inf, never within r'.
         const double v = col[M][p];
         const double* cc = col[M].data() + lo;
         for (std::size_t q = 0; q < w; ++q) dm1[q] = std::max(dm[q], std::abs(v - cc[q]));
-        for (std::size_t k = 0; k < K; ++k) {
-          const double r = tols[k];
-          std::uint32_t* row = cnt2.data() + k * T1 + lo;
-          std::uint32_t c2 = 0;
-          for (std::size_t q = 0; q < w; ++q) {
-            const std::uint32_t hit = dm1[q] <= r;
-            c2 += hit;
-            row[q] += hit;
-          }
-          cnt2[k * T1 + p] += c2;
-        }
+        tally(dm1.data(), cnt2, p, lo, w);
       }
     }
     // Back to template order, the template itself added (distance 0 <= r').

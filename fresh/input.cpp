@@ -320,9 +320,8 @@ SeriesSet series_from_table(const Table& table, const InputOptions& options,
   return out;
 }
 
-SeriesSet read_series_csv(
-    const std::string& path, const InputOptions& options,
-    const std::function<void(std::size_t, const std::function<void(std::size_t)>&)>& parallel_for) {
+SeriesSet read_series_csv(const std::string& path, const InputOptions& options,
+                          const ParallelFor& parallel_for) {
   ReadCsvOptions csv;
   csv.parallel_for = parallel_for;
   std::string kind = options.column_kind.empty() ? "kind" : options.column_kind;

@@ -21,10 +21,10 @@
 // Every error names the source, the column and, where one applies, the row and the id.
 
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <vector>
 
+#include "core/parallel.hpp"
 #include "core/table.hpp"
 
 namespace freshet::fresh {
@@ -59,10 +59,8 @@ SeriesSet series_from_table(const Table& table, const InputOptions& options,
                             const std::string& source);
 // Reads a CSV file (kind column read as text) and calls series_from_table.
 // `parallel_for` as ReadCsvOptions::parallel_for (the CLI passes its executor's loop).
-SeriesSet read_series_csv(
-    const std::string& path, const InputOptions& options = {},
-    const std::function<void(std::size_t, const std::function<void(std::size_t)>&)>& parallel_for =
-        {});
+SeriesSet read_series_csv(const std::string& path, const InputOptions& options = {},
+                          const ParallelFor& parallel_for = {});
 
 // Parses an ISO-8601 date or date-time to seconds since 1970-01-01T00:00:00Z; false if the text
 // is not one.

@@ -122,33 +122,21 @@ class LocalContext final : public TaskContext {
   std::span<const std::byte> shared(std::string_view key) const override { return views_.get(key); }
   int worker() const override { return worker_; }
   void parallel_for(std::size_t n, const std::function<void(std::size_t)>& body) const override {
-    if (!nested_ || n <= 1) {
+    if (pool_ == nullptr) {
       TaskContext::parallel_for(n, body);
       return;
     }
-    // Called from a task that runs inside the executor's arena: a nested loop joins the same
-    // pool (oneTBB steals its items into idle threads). The TSan tokens state the fork/join edges
-    // TSan cannot see inside libtbb (see tsan_release).
-    // The same shape as run_indexed: TBB copies a range body into its tasks.
-    char fork_token = 0, join_token = 0;
-    tsan_release(&fork_token);
-    tbb::parallel_for(
-        tbb::blocked_range<std::size_t>(0, n, 1),
-        [&](const tbb::blocked_range<std::size_t>& range) {
-          tsan_acquire(&fork_token);
-          for (std::size_t i = range.begin(); i != range.end(); ++i) body(i);
-          tsan_release(&join_token);
-        },
-        tbb::auto_partitioner());
-    tsan_acquire(&join_token);
+    // The task runs inside the executor's arena: its own loop nests there (oneTBB steals the
+    // items into idle threads), with the same fork/join annotations and failure rule.
+    pool_->parallel_for(n, body);
   }
-  // Whether tasks run inside a multi-thread arena (the thread backend's parallel maps).
-  void set_nested(bool nested) { nested_ = nested; }
+  // The thread executor whose arena runs the task (its parallel maps); null: loops run in order.
+  void set_pool(Executor* pool) { pool_ = pool; }
 
  private:
   const SharedViews& views_;
   int worker_;
-  bool nested_ = false;
+  Executor* pool_ = nullptr;
 };
 
 [[noreturn]] void rethrow_task_failure(std::string_view task, std::size_t index, int worker,
@@ -239,7 +227,7 @@ class ThreadExecutor final : public Executor {
     Failure failure;
     run_indexed(arguments.size(), failure, [&](std::size_t i, int slot) {
       LocalContext context(views_, slot);
-      context.set_nested(true);
+      context.set_pool(this);
       results[i] = fn(context, arguments[i]);
     });
     if (failure.error) rethrow_task_failure(task, failure.index, failure.worker, failure.error);

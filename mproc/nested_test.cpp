@@ -3,7 +3,6 @@
 // here (the TSan build runs this file; the process backend's context uses the serial default).
 #include <doctest/doctest.h>
 
-#include <atomic>
 #include <cstring>
 #include <vector>
 

@@ -109,11 +109,19 @@ std::string pipeline_spec(std::span<const std::string> preprocess, const std::st
   return out + model;
 }
 
+namespace {
+// "a>b>model:p=1" -> {"a>b>", "model:p=1"}: the steps (with their '>') and the final model.
+std::pair<std::string, std::string> split_final(const std::string& spec) {
+  const auto gt = spec.rfind('>');
+  if (gt == std::string::npos) return {"", spec};
+  return {spec.substr(0, gt + 1), spec.substr(gt + 1)};
+}
+}  // namespace
+
 std::string with_params(const std::string& spec, const ModelParams& params) {
   if (params.empty()) return spec;
-  const auto gt = spec.rfind('>');
-  const std::string head = gt == std::string::npos ? "" : spec.substr(0, gt + 1);
-  ModelSpec last = parse_model_spec(gt == std::string::npos ? spec : spec.substr(gt + 1));
+  const auto [head, final_spec] = split_final(spec);
+  ModelSpec last = parse_model_spec(final_spec);
   for (const auto& [k, v] : params) last.params[k] = v;
   std::string out = head + last.name;
   char sep = ':';
@@ -281,8 +289,7 @@ std::pair<std::vector<std::uint64_t>, std::vector<std::uint64_t>> read_split(
 
 // The final model's full parameter set (defaults filled in) of a spec, pipeline or not.
 ModelParams final_params(const std::string& spec) {
-  const auto gt = spec.rfind('>');
-  return make_model(gt == std::string::npos ? spec : spec.substr(gt + 1))->params();
+  return make_model(split_final(spec).second)->params();
 }
 
 // Argument: data key, folds key, the group's model specs, split, scorers. Result: per spec, the
@@ -385,10 +392,8 @@ std::vector<std::vector<std::size_t>> group_by_path(std::span<const std::string>
   std::vector<std::vector<std::size_t>> groups;
   std::map<std::string, std::size_t> group_of;  // key -> index in groups
   for (std::size_t m = 0; m < models.size(); ++m) {
-    const std::string& spec = models[m];
-    const auto gt = spec.rfind('>');
-    const std::string prefix = gt == std::string::npos ? "" : spec.substr(0, gt + 1);
-    const ModelSpec last = parse_model_spec(gt == std::string::npos ? spec : spec.substr(gt + 1));
+    const auto [prefix, final_spec] = split_final(models[m]);
+    const ModelSpec last = parse_model_spec(final_spec);
     const ModelInfo* info = find_model(last.name);
     if (!info || info->path_params.empty()) {
       groups.push_back({m});

@@ -1,0 +1,71 @@
+#pragma once
+// What `freshet xval` and `freshet search` share: the table, target, model, splitter, scorers,
+// preprocessing, features and groups flags, and turning them into a model spec, a splitter and a
+// dataset.
+
+#include <memory>
+#include <string>
+
+#include "cli/command.hpp"
+#include "core/error.hpp"
+#include "xval/cross_validate.hpp"
+#include "xval/splitters.hpp"
+
+namespace freshet::cli {
+
+struct DatasetArgs {
+  std::string table;
+  std::string target = "y";
+  std::string model;
+  std::string cv;
+  std::string scoring;
+  std::string preprocess;
+  std::string features;
+  std::string groups;
+};
+
+inline void add_dataset_options(CLI::App& app, DatasetArgs& a, const std::string& model_help,
+                                const std::string& scoring_help) {
+  app.add_option("TABLE", a.table, "CSV table: one row per sample")
+      ->required()
+      ->type_name("TABLE.csv");
+  app.add_option("--target", a.target, "target column")->capture_default_str()->type_name("COLUMN");
+  app.add_option("--model", a.model, model_help)->required()->type_name("SPEC");
+  app.add_option("--cv", a.cv,
+                 "splitter SPEC (see 'freshet splitters'); default: stratified_kfold:n_splits=5 "
+                 "for classifiers, kfold:n_splits=5 otherwise (sklearn's cv=5)")
+      ->type_name("SPEC");
+  app.add_option("--scoring", a.scoring, scoring_help)->type_name("S1,S2");
+  app.add_option("--preprocess", a.preprocess,
+                 "steps fitted inside each training fold, e.g. standard_scaler,min_max_scaler")
+      ->type_name("STEPS");
+  app.add_option("--features", a.features, "comma-separated feature columns (default: all others)")
+      ->type_name("C1,C2");
+  app.add_option("--groups", a.groups, "group column (group splitters)")->type_name("COLUMN");
+}
+
+// The model spec with the --preprocess steps in front.
+inline std::string model_spec(const DatasetArgs& a) {
+  return xval::pipeline_spec(xval::parse_step_list(a.preprocess), a.model);
+}
+
+// --cv, or sklearn's cv=5 default for the model; Error(kUsage) when it needs --groups.
+inline std::unique_ptr<xval::Splitter> make_splitter(const DatasetArgs& a,
+                                                     const std::string& model) {
+  auto splitter = xval::make_splitter(a.cv.empty() ? xval::default_cv(model) : a.cv);
+  if (splitter->needs_groups() && a.groups.empty())
+    throw Error(Errc::kUsage, "splitter '" + splitter->name() + "' needs --groups COLUMN");
+  return splitter;
+}
+
+inline xval::Dataset make_dataset(const Table& table, const DatasetArgs& a,
+                                  const xval::Splitter& splitter) {
+  xval::DatasetOptions options;
+  options.target = a.target;
+  options.groups = a.groups;
+  options.features = split_commas(a.features);
+  options.exclude = splitter.columns();
+  return xval::make_dataset(table, options);
+}
+
+}  // namespace freshet::cli
