@@ -111,10 +111,7 @@ std::function<int()> setup_extract(CLI::App& app, const Common& common) {
       for (const auto& n : settings.unavailable) list += (list.empty() ? "" : ", ") + n;
       warn(common, "not available in this build, left out: " + list);
     }
-    // The executor's in-process loop, for the CSV reader and writer.
-    const auto loop = [&](std::size_t n, const std::function<void(std::size_t)>& body) {
-      executor->parallel_for(n, body);
-    };
+    const ParallelFor loop = executor_loop(*executor);
     const fresh::SeriesSet data = fresh::read_series_csv(a->input, a->columns, loop);
     Table labels;
     if (a->select) {  // read (and so validate) the labels before the long part

@@ -86,7 +86,7 @@ std::function<int()> setup_search(CLI::App& app, const Common& common) {
                          std::to_string(opt.candidates.size()) + " sets");
     }
     auto executor = common.make_executor();
-    const xval::Dataset data = make_dataset(read_csv(a->table), *a, *splitter);
+    const xval::Dataset data = make_dataset(read_table(*a, *executor), *a, *splitter);
     std::vector<std::string> warnings;
     const xval::SearchResult r = xval::search(data, *splitter, opt, *executor, &warnings);
     for (const auto& w : warnings) warn(common, w);

@@ -9,7 +9,6 @@
 #include "cli/dataset_args.hpp"
 #include "core/csv.hpp"
 #include "core/format.hpp"
-#include "fresh/relevance.hpp"
 #include "xval/cross_validate.hpp"
 
 namespace freshet::cli {
@@ -17,8 +16,6 @@ namespace {
 
 struct XvalArgs : DatasetArgs {
   std::string out;
-  std::string labels;
-  std::string id_column = "id";
 };
 
 std::function<int()> setup_xval(CLI::App& app, const Common& common) {
@@ -28,38 +25,13 @@ std::function<int()> setup_xval(CLI::App& app, const Common& common) {
                       "for regressors)");
   app.add_option("--out", a->out, "scores CSV: split,metric,score,fit_seconds,score_seconds")
       ->type_name("SCORES.csv");
-  app.add_option("--labels", a->labels,
-                 "take the target from this id,<target> CSV, matched by --id-column (e.g. the "
-                 "labels of a feature matrix from 'freshet extract'); the id is then no feature")
-      ->type_name("LABELS.csv");
-  app.add_option("--id-column", a->id_column, "with --labels: the id column of both files")
-      ->capture_default_str()
-      ->type_name("COLUMN");
   return [a, &common] {
     const std::string model = model_spec(*a);
     const auto splitter = make_splitter(*a, model);
     std::vector<std::string> scoring = split_commas(a->scoring);
     if (scoring.empty()) scoring.push_back(xval::default_scorer(model));
     auto executor = common.make_executor();
-    Table table = read_csv(a->table);
-    if (!a->labels.empty()) {
-      ReadCsvOptions label_options;
-      label_options.required = {a->id_column, a->target};
-      const Table labels = read_csv(a->labels, label_options);
-      if (table.has_column(a->target))
-        throw Error(Errc::kInvalidArgument, a->table + ": already has a column '" + a->target +
-                                                "'; drop --labels or name another --target");
-      Column target = [&] {
-        try {
-          return fresh::align_target(table, labels, a->target, a->id_column);
-        } catch (const Error& e) {
-          throw Error(e.code(), a->table + " / " + a->labels + ": " + e.what());
-        }
-      }();
-      target.set_name(a->target);
-      table.add_column(std::move(target));
-      table.drop_column(a->id_column);
-    }
+    const Table table = read_table(*a, *executor);
     const xval::Dataset data = make_dataset(table, *a, *splitter);
     std::vector<std::string> warnings;
     const xval::CvResult result =

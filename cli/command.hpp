@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/parallel.hpp"
 #include "mproc/executor.hpp"
 
 namespace freshet::cli {
@@ -25,6 +26,14 @@ struct Common {
   // backend forks here).
   std::unique_ptr<mproc::Executor> make_executor() const { return mproc::make_executor(executor); }
 };
+
+// The executor's in-process loop, for the CSV reader and writer (ReadCsvOptions::parallel_for,
+// WriteCsvOptions::parallel_for). The executor must outlive the returned loop.
+inline ParallelFor executor_loop(mproc::Executor& executor) {
+  return [&executor](std::size_t n, const std::function<void(std::size_t)>& body) {
+    executor.parallel_for(n, body);
+  };
+}
 
 // Adds the subcommand's options to `app` and returns what runs it (after parsing). The runner
 // returns the exit status.

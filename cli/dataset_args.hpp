@@ -1,13 +1,15 @@
 #pragma once
-// What `freshet xval` and `freshet search` share: the table, target, model, splitter, scorers,
-// preprocessing, features and groups flags, and turning them into a model spec, a splitter and a
-// dataset.
+// What `freshet xval` and `freshet search` share: the table, labels, target, model, splitter,
+// scorers, preprocessing, features and groups flags, and turning them into a table, a model spec,
+// a splitter and a dataset.
 
 #include <memory>
 #include <string>
 
 #include "cli/command.hpp"
+#include "core/csv.hpp"
 #include "core/error.hpp"
+#include "fresh/relevance.hpp"
 #include "xval/cross_validate.hpp"
 #include "xval/splitters.hpp"
 
@@ -22,6 +24,8 @@ struct DatasetArgs {
   std::string preprocess;
   std::string features;
   std::string groups;
+  std::string labels;
+  std::string id_column = "id";
 };
 
 inline void add_dataset_options(CLI::App& app, DatasetArgs& a, const std::string& model_help,
@@ -42,6 +46,38 @@ inline void add_dataset_options(CLI::App& app, DatasetArgs& a, const std::string
   app.add_option("--features", a.features, "comma-separated feature columns (default: all others)")
       ->type_name("C1,C2");
   app.add_option("--groups", a.groups, "group column (group splitters)")->type_name("COLUMN");
+  app.add_option("--labels", a.labels,
+                 "take the target from this id,<target> CSV, matched by --id-column (e.g. the "
+                 "labels of a feature matrix from 'freshet extract'); the id is then no feature")
+      ->type_name("LABELS.csv");
+  app.add_option("--id-column", a.id_column, "with --labels: the id column of both files")
+      ->capture_default_str()
+      ->type_name("COLUMN");
+}
+
+// TABLE (read on the executor's loop), with the --labels target joined by id when given.
+inline Table read_table(const DatasetArgs& a, mproc::Executor& executor) {
+  ReadCsvOptions read;
+  read.parallel_for = executor_loop(executor);
+  Table table = read_csv(a.table, read);
+  if (a.labels.empty()) return table;
+  ReadCsvOptions label_options;
+  label_options.required = {a.id_column, a.target};
+  const Table labels = read_csv(a.labels, label_options);
+  if (table.has_column(a.target))
+    throw Error(Errc::kInvalidArgument, a.table + ": already has a column '" + a.target +
+                                            "'; drop --labels or name another --target");
+  Column target = [&] {
+    try {
+      return fresh::align_target(table, labels, a.target, a.id_column);
+    } catch (const Error& e) {
+      throw Error(e.code(), a.table + " / " + a.labels + ": " + e.what());
+    }
+  }();
+  target.set_name(a.target);
+  table.add_column(std::move(target));
+  table.drop_column(a.id_column);
+  return table;
 }
 
 // The model spec with the --preprocess steps in front.

@@ -10,12 +10,17 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <mutex>
 #include <optional>
 #include <unordered_set>
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/format.hpp"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace freshet {
 
@@ -192,6 +197,7 @@ class Tokenizer {
 
 enum class State { kInt, kFloat, kString };
 
+// A column as the one pass builds it: values appended to its own vectors.
 struct Builder {
   std::string name;
   ColumnType requested = ColumnType::kAuto;
@@ -199,6 +205,17 @@ struct Builder {
   std::vector<std::int64_t> ints;
   std::vector<double> floats;
   std::vector<std::string> strings;
+
+  void add_int(std::int64_t v) { ints.push_back(v); }
+  void add_float(double v) { floats.push_back(v); }
+  void add_string(std::string_view v) { strings.emplace_back(v); }
+  // An integer column meets its first float: its values so far become floats (room for `rows`).
+  void ints_to_floats(std::size_t rows) {
+    floats.assign(ints.begin(), ints.end());
+    floats.reserve(rows);
+    ints = {};
+    state = State::kFloat;
+  }
 };
 
 // Thrown internally when an inferred column turns out to hold text: parse again with it as text.
@@ -236,14 +253,33 @@ std::vector<std::string> parse_header(Tokenizer& tok, const std::string& source,
   return names;
 }
 
-// Newlines in the text (an upper bound on its rows): a vectorisable count, not a memchr per line.
+// Newlines in the text (an upper bound on its rows). SSE2 is part of x86-64: 16 bytes per step,
+// byte counters folded every 255 steps.
 std::size_t count_lines(std::string_view text) {
-  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+  const char* p = text.data();
+  std::size_t n = text.size(), count = 0;
+#if defined(__SSE2__)
+  const __m128i newline = _mm_set1_epi8('\n');
+  while (n >= 16) {
+    const std::size_t steps = std::min<std::size_t>(n / 16, 255);
+    __m128i bytes = _mm_setzero_si128();  // per byte lane: newlines seen (at most 255)
+    for (std::size_t s = 0; s < steps; ++s, p += 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      bytes = _mm_sub_epi8(bytes, _mm_cmpeq_epi8(v, newline));  // a match is -1
+    }
+    const __m128i sums = _mm_sad_epu8(bytes, _mm_setzero_si128());
+    count += static_cast<std::size_t>(_mm_cvtsi128_si64(sums)) +
+             static_cast<std::size_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(sums, sums)));
+    n -= steps * 16;
+  }
+#endif
+  return count + static_cast<std::size_t>(std::count(p, p + n, '\n'));
 }
 
-// Parses rows until the end of the tokenizer's text into the builders; `guess` bounds the row
-// count (for a column that turns from integers to floats).
-void parse_rows(Tokenizer& tok, const std::string& source, std::vector<Builder>& cols,
+// Parses rows until the end of the tokenizer's text into the columns (Builder, or a chunk's
+// ChunkColumn); `guess` bounds the row count (for a column that turns from integers to floats).
+template <class Col>
+void parse_rows(Tokenizer& tok, const std::string& source, std::vector<Col>& cols,
                 std::size_t guess) {
   std::string_view field;
   while (tok.start_row()) {
@@ -264,14 +300,14 @@ void parse_rows(Tokenizer& tok, const std::string& source, std::vector<Builder>&
                                       std::to_string(count));
       }
       more = tok.next_field(field, c + 1);
-      Builder& b = cols[c];
+      Col& b = cols[c];
       switch (b.state) {
         case State::kFloat: {
           double v;
           if (parse_double(field, v)) {
-            b.floats.push_back(v);
+            b.add_float(v);
           } else if (is_missing_token(field)) {
-            b.floats.push_back(std::numeric_limits<double>::quiet_NaN());
+            b.add_float(std::numeric_limits<double>::quiet_NaN());
           } else if (b.requested == ColumnType::kAuto) {
             throw RestartAsString{c};
           } else {
@@ -285,7 +321,7 @@ void parse_rows(Tokenizer& tok, const std::string& source, std::vector<Builder>&
         case State::kInt: {
           std::int64_t v;
           if (parse_int64(field, v)) {
-            b.ints.push_back(v);
+            b.add_int(v);
             break;
           }
           double d;
@@ -297,18 +333,15 @@ void parse_rows(Tokenizer& tok, const std::string& source, std::vector<Builder>&
                                           quote_for_message(field));
           }
           if (missing || parse_double(field, d)) {
-            b.floats.assign(b.ints.begin(), b.ints.end());
-            b.floats.reserve(guess);
-            b.ints = {};
-            b.floats.push_back(missing ? std::numeric_limits<double>::quiet_NaN() : d);
-            b.state = State::kFloat;
+            b.ints_to_floats(guess);
+            b.add_float(missing ? std::numeric_limits<double>::quiet_NaN() : d);
           } else {
             throw RestartAsString{c};
           }
           break;
         }
         case State::kString:
-          b.strings.emplace_back(field);
+          b.add_string(field);
           break;
       }
       ++c;
@@ -330,27 +363,87 @@ void reserve_rows(std::vector<Builder>& cols, std::size_t rows) {
   }
 }
 
-// The builders' starting state (names, requested types, states), without values.
-std::vector<Builder> empty_like(const std::vector<Builder>& cols) {
-  std::vector<Builder> out(cols.size());
-  for (std::size_t c = 0; c < cols.size(); ++c) {
-    out[c].name = cols[c].name;
-    out[c].requested = cols[c].requested;
-    out[c].state = cols[c].state;
+// The chunked path's columns: one final vector per column and representation, sized for every
+// line of the file and allocated by the first chunk that needs it; each chunk writes its own
+// range of rows in place, so nothing is copied to join the chunks.
+struct SharedColumn {
+  std::size_t capacity = 0;
+  std::once_flag ints_once, floats_once, strings_once;
+  std::vector<std::int64_t> ints;
+  std::vector<double> floats;
+  std::vector<std::string> strings;
+
+  std::int64_t* int_data() {
+    std::call_once(ints_once, [this] { ints.resize(capacity); });
+    return ints.data();
   }
-  return out;
+  double* float_data() {
+    std::call_once(floats_once, [this] { floats.resize(capacity); });
+    return floats.data();
+  }
+  std::string* string_data() {
+    std::call_once(strings_once, [this] { strings.resize(capacity); });
+    return strings.data();
+  }
+};
+
+// One chunk's view of a column: rows from `begin` of the shared vectors.
+struct ChunkColumn {
+  const std::string& name;
+  ColumnType requested;
+  State state;
+  SharedColumn& shared;
+  std::size_t begin;
+  std::size_t rows = 0;
+  std::int64_t* ints = nullptr;  // shared.ints.data() + begin once used, likewise below
+  double* floats = nullptr;
+  std::string* strings = nullptr;
+
+  void add_int(std::int64_t v) {
+    if (!ints) ints = shared.int_data() + begin;
+    ints[rows++] = v;
+  }
+  void add_float(double v) {
+    if (!floats) floats = shared.float_data() + begin;
+    floats[rows++] = v;
+  }
+  void add_string(std::string_view v) {
+    if (!strings) strings = shared.string_data() + begin;
+    strings[rows++].assign(v);
+  }
+  void ints_to_floats(std::size_t) {
+    floats = shared.float_data() + begin;
+    for (std::size_t i = 0; i < rows; ++i) floats[i] = static_cast<double>(ints[i]);
+    state = State::kFloat;
+  }
+};
+
+// Moves the chunks' ranges [begin[i], begin[i] + rows[i]) together and drops the rest (chunks
+// hold fewer rows than lines when the file has blank lines).
+template <class T>
+void close_gaps(std::vector<T>& v, const std::vector<std::size_t>& begin,
+                const std::vector<std::size_t>& rows) {
+  std::size_t at = 0;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (at != begin[i])
+      std::move(v.begin() + static_cast<std::ptrdiff_t>(begin[i]),
+                v.begin() + static_cast<std::ptrdiff_t>(begin[i] + rows[i]),
+                v.begin() + static_cast<std::ptrdiff_t>(at));
+    at += rows[i];
+  }
+  v.resize(at);
 }
 
 // Large quote-free files are parsed in chunks of whole lines, in parallel when the caller gave a
-// loop (ReadCsvOptions::parallel_for), and the chunks' columns joined: the same table as one pass
-// (an integer chunk of a column that another chunk made float is converted as the one pass
-// converts it). Chunks depend only on the data. A chunk that meets text in an inferred column
-// restarts the whole parse with that column as text, as the one pass does; any other error is
-// left to the one pass, which reports the first one in file order. Returns false (nothing done)
-// when the file is small, has quotes, or no loop was given.
+// loop (ReadCsvOptions::parallel_for), each chunk straight into its rows of the final columns:
+// the same table as one pass (an integer chunk of a column that another chunk made float is
+// converted as the one pass converts it). Chunks depend only on the data. A chunk that meets
+// text in an inferred column restarts the whole parse with that column as text, as the one pass
+// does; any other error is left to the one pass, which reports the first one in file order.
+// Returns false (nothing done) when the file is small, has quotes, or no loop was given.
 bool parse_chunked(std::string_view text, const Tokenizer& tok, const std::string& source,
                    const ReadCsvOptions& options, std::vector<Builder>& cols) {
-  constexpr std::size_t kChunkBytes = std::size_t{1} << 20;
+  constexpr std::size_t kChunkBytes = std::size_t{1} << 17;  // 128 KiB
   const std::size_t body = tok.position();
   if (!options.parallel_for || text.size() - body < 2 * kChunkBytes) return false;
   if (std::memchr(text.data(), '"', text.size()) != nullptr) return false;
@@ -368,65 +461,73 @@ bool parse_chunked(std::string_view text, const Tokenizer& tok, const std::strin
   starts.push_back(text.size());
   const std::size_t n = starts.size() - 1;
   if (n < 2) return false;
-  std::vector<std::size_t> first_line(n + 1), lines(n);
+  // Every chunk but the last ends with a newline, so it has at most as many rows as newlines.
+  std::vector<std::size_t> lines(n);
   options.parallel_for(n, [&](std::size_t i) {
     lines[i] = count_lines(text.substr(starts[i], starts[i + 1] - starts[i]));
   });
-  first_line[0] = tok.line();
-  for (std::size_t i = 0; i < n; ++i) first_line[i + 1] = first_line[i] + lines[i];
-  std::vector<std::vector<Builder>> parts(n);
+  std::vector<std::size_t> first_line(n), begin(n), rows(n, 0);
+  std::size_t capacity = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    first_line[i] = i == 0 ? tok.line() : first_line[i - 1] + lines[i - 1];
+    begin[i] = capacity;
+    capacity += lines[i] + (i + 1 == n ? 1 : 0);
+  }
+  std::vector<SharedColumn> shared(cols.size());
+  for (auto& s : shared) s.capacity = capacity;
+  std::vector<std::vector<State>> states(n);
   std::vector<std::optional<std::size_t>> restart(n);
   std::vector<char> failed(n, 0);
   options.parallel_for(n, [&](std::size_t i) {
-    parts[i] = empty_like(cols);
-    reserve_rows(parts[i], lines[i] + 1);
+    std::vector<ChunkColumn> part;
+    part.reserve(cols.size());
+    for (std::size_t c = 0; c < cols.size(); ++c)
+      part.push_back(
+          ChunkColumn{cols[c].name, cols[c].requested, cols[c].state, shared[c], begin[i]});
     Tokenizer chunk(text.substr(starts[i], starts[i + 1] - starts[i]), source, options.delimiter,
                     first_line[i]);
     try {
-      parse_rows(chunk, source, parts[i], lines[i] + 1);
+      parse_rows(chunk, source, part, lines[i] + 1);
     } catch (const RestartAsString& r) {
       restart[i] = r.column;
     } catch (...) {
       failed[i] = 1;
     }
+    rows[i] = part.empty() ? 0 : part.front().rows;
+    for (const auto& p : part) states[i].push_back(p.state);
   });
   for (std::size_t i = 0; i < n; ++i)
     if (restart[i]) throw RestartAsString{*restart[i]};
   for (std::size_t i = 0; i < n; ++i)
     if (failed[i]) return false;  // the one pass finds and reports the error
+  std::size_t total = 0;
+  for (std::size_t r : rows) total += r;
+  const bool gaps = total != capacity;
   for (std::size_t c = 0; c < cols.size(); ++c) {
     Builder& out = cols[c];
-    std::size_t rows = 0;
+    SharedColumn& s = shared[c];
     bool any_float = false;
-    for (const auto& part : parts) {
-      const Builder& b = part[c];
-      rows += b.state == State::kInt     ? b.ints.size()
-              : b.state == State::kFloat ? b.floats.size()
-                                         : b.strings.size();
-      any_float = any_float || b.state == State::kFloat;
-    }
+    for (std::size_t i = 0; i < n; ++i) any_float = any_float || states[i][c] == State::kFloat;
     if (out.state == State::kString) {
-      out.strings.clear();
-      out.strings.reserve(rows);
-      for (auto& part : parts)
-        for (auto& v : part[c].strings) out.strings.push_back(std::move(v));
-    } else if (out.state == State::kFloat || any_float) {
+      s.string_data();  // allocated even when every chunk was empty
+      if (gaps) close_gaps(s.strings, begin, rows);
+      out.strings = std::move(s.strings);
+    } else if (any_float) {
+      double* f = s.float_data();
+      options.parallel_for(n, [&](std::size_t i) {  // integer chunks of a float column
+        if (states[i][c] != State::kInt || rows[i] == 0) return;
+        const std::int64_t* v = s.int_data();
+        for (std::size_t r = begin[i]; r < begin[i] + rows[i]; ++r)
+          f[r] = static_cast<double>(v[r]);
+      });
+      if (gaps) close_gaps(s.floats, begin, rows);
       out.state = State::kFloat;
       out.ints = {};
-      out.floats.clear();
-      out.floats.reserve(rows);
-      for (const auto& part : parts) {
-        const Builder& b = part[c];
-        if (b.state == State::kFloat)
-          out.floats.insert(out.floats.end(), b.floats.begin(), b.floats.end());
-        else
-          out.floats.insert(out.floats.end(), b.ints.begin(), b.ints.end());
-      }
+      out.floats = std::move(s.floats);
     } else {
-      out.ints.clear();
-      out.ints.reserve(rows);
-      for (const auto& part : parts)
-        out.ints.insert(out.ints.end(), part[c].ints.begin(), part[c].ints.end());
+      s.int_data();
+      if (gaps) close_gaps(s.ints, begin, rows);
+      out.ints = std::move(s.ints);
     }
   }
   return true;

@@ -126,6 +126,26 @@ TEST_CASE("chunked parse: the same table as one pass, types promoted across chun
   }
 }
 
+TEST_CASE("chunked parse: a last line without its newline, and a run of blank lines") {
+  std::string text = big_text(false, false);
+  text.pop_back();  // the last row ends the file
+  // ~300 KB of blank lines in the middle: whole chunks without a row.
+  const std::size_t mid = text.rfind('\n', text.size() / 2);
+  text.insert(mid + 1, std::string(300000, '\n'));
+  const Table one = parse_csv(text, "big.csv");
+  ReadCsvOptions options;
+  std::size_t chunks = 0;
+  options.parallel_for = [&](std::size_t n, const std::function<void(std::size_t)>& body) {
+    chunks += n;
+    two_threads(n, body);
+  };
+  const Table chunked = parse_csv(text, "big.csv", options);
+  CHECK(chunks >= 4);
+  REQUIRE(one.num_rows() == 150000);
+  check_same(chunked, one);
+  CHECK(chunked.column("id").i64().back() == (150000 - 1) / 7);
+}
+
 TEST_CASE("chunked parse: errors are the one pass's, naming the first bad line") {
   std::string text = big_text(false, false);
   // A short row near the end and a bad number in a requested float column before it.

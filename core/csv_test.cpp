@@ -1,3 +1,8 @@
+#include "core/csv.hpp"
+
+#include <doctest/doctest.h>
+#include <unistd.h>
+
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -6,12 +11,7 @@
 #include <limits>
 #include <random>
 
-#include <unistd.h>
-
-#include <doctest/doctest.h>
-
 #include "core/atomic_file.hpp"
-#include "core/csv.hpp"
 #include "core/error.hpp"
 #include "core/format.hpp"
 
@@ -43,6 +43,37 @@ TEST_CASE("format_double lays numbers out as Python's repr") {
   CHECK(format_double(1.7976931348623157e308) == "1.7976931348623157e+308");
   CHECK(format_double(NAN) == "nan");
   CHECK(format_double(-INFINITY) == "-inf");
+}
+
+// Python's repr of an integral double below 1e16 in magnitude is the integer's decimal digits
+// and ".0"; above it, shortest digits in scientific layout. Written out independently of
+// append_double's fast path for integers below 2^53.
+TEST_CASE("format_double on integral values around the fast path's 2^53 bound") {
+  const double two53 = 9007199254740992.0;
+  CHECK(format_double(two53 - 1) == "9007199254740991.0");
+  CHECK(format_double(-(two53 - 1)) == "-9007199254740991.0");
+  CHECK(format_double(two53) == "9007199254740992.0");
+  CHECK(format_double(two53 + 2) == "9007199254740994.0");
+  CHECK(format_double(9999999999999998.0) == "9999999999999998.0");
+  CHECK(format_double(1e15) == "1000000000000000.0");
+  CHECK(format_double(-1.0) == "-1.0");
+  CHECK(format_double(1e22) == "1e+22");
+  CHECK(format_double(-123e20) == "-1.23e+22");
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 20000; ++i) {
+    // integers of every magnitude below 2^53, and their halves (never integral when odd)
+    const int bits = static_cast<int>(rng() % 53) + 1;
+    const auto k = static_cast<std::int64_t>(rng() >> (64 - bits));
+    const double v = (i % 2 ? -1.0 : 1.0) * static_cast<double>(k);
+    std::string want = std::to_string(k) + ".0";
+    if (v < 0 || (v == 0 && std::signbit(v))) want = "-" + want;
+    REQUIRE(format_double(v) == want);
+    const std::string half = format_double(v / 2);
+    double back = 0;
+    REQUIRE(parse_double(half, back));
+    CHECK(back == v / 2);
+    if (k % 2 == 1 && std::fabs(v) < 1e15) CHECK(half.substr(half.size() - 2) == ".5");
+  }
 }
 
 TEST_CASE("doubles round-trip bit for bit through write and read") {
@@ -128,8 +159,7 @@ TEST_CASE("malformed input: one error naming file, line and column") {
   CHECK(parse_error("") == "in.csv:1:1: expected a header row, found an empty file");
   CHECK(parse_error("\n\n") == "in.csv:1:1: expected a header row, found an empty file");
   CHECK(parse_error("1,2\n3,4\n").find("in.csv:1:1: expected a header row of column names") == 0);
-  CHECK(parse_error("a,b,a\n1,2,3\n") ==
-        "in.csv:1:3: duplicate column name \"a\" (also column 1)");
+  CHECK(parse_error("a,b,a\n1,2,3\n") == "in.csv:1:3: duplicate column name \"a\" (also column 1)");
   CHECK(parse_error("a,b\n1,2\n3\n") == "in.csv:3:1: expected 2 fields, found 1");
   CHECK(parse_error("a,b\n1,2\n3,4,5\n") == "in.csv:3:3: expected 2 fields, found 3");
   CHECK(parse_error("a,b\n1,2\n3,\"oops\n4,5\n") ==
@@ -149,7 +179,8 @@ TEST_CASE("unreadable files name the path") {
     read_csv("/nonexistent/dir/file.csv");
     FAIL("expected an error");
   } catch (const Error& e) {
-    CHECK(std::string(e.what()) == "/nonexistent/dir/file.csv: cannot open: No such file or directory");
+    CHECK(std::string(e.what()) ==
+          "/nonexistent/dir/file.csv: cannot open: No such file or directory");
     CHECK(e.code() == Errc::kIo);
   }
 }

@@ -15,51 +15,68 @@ void append_double(std::string& out, double value) {
     out += value < 0 ? "-inf" : "inf";
     return;
   }
+  char buf[48];
+  char* w = buf;
+  // Integers below 2^53 in magnitude (counts, lags, many features): their shortest round-trip
+  // digits are the integer's own, and Python prints them positionally with ".0".
+  constexpr double kExact = 9007199254740992.0;  // 2^53
+  if (value > -kExact && value < kExact && value == std::trunc(value)) {
+    if (std::signbit(value)) *w++ = '-';  // -0.0 too
+    w = std::to_chars(w, buf + sizeof buf, static_cast<std::int64_t>(std::fabs(value))).ptr;
+    *w++ = '.';
+    *w++ = '0';
+    out.append(buf, static_cast<std::size_t>(w - buf));
+    return;
+  }
   // Shortest round-trip digits in scientific form, then Python's repr layout: positional when
   // -4 <= exponent < 16, scientific otherwise; always a ".0" on positional integers.
   char sci[40];
-  auto [end, ec] = std::to_chars(sci, sci + sizeof sci, value, std::chars_format::scientific);
-  std::string_view s(sci, static_cast<std::size_t>(end - sci));
-  bool negative = false;
-  if (s.front() == '-') {
-    negative = true;
-    s.remove_prefix(1);
+  const char* end = std::to_chars(sci, sci + sizeof sci, value, std::chars_format::scientific).ptr;
+  const char* p = sci;
+  if (*p == '-') {
+    *w++ = '-';
+    ++p;
   }
-  const auto e_pos = s.find('e');
-  std::string digits;
-  digits.reserve(20);
-  for (char c : s.substr(0, e_pos))
-    if (c != '.') digits.push_back(c);
+  char digits[24];
+  int n = 0;
+  for (; p != end && *p != 'e'; ++p)
+    if (*p != '.') digits[n++] = *p;
   int exponent = 0;
-  std::from_chars(s.data() + e_pos + 1 + (s[e_pos + 1] == '+'), s.data() + s.size(), exponent);
-  if (negative) out.push_back('-');
-  const int n = static_cast<int>(digits.size());
+  ++p;  // 'e'
+  std::from_chars(p + (*p == '+'), end, exponent);
+  const auto put = [&w](const char* from, int count) {
+    std::memcpy(w, from, static_cast<std::size_t>(count));
+    w += count;
+  };
   if (exponent >= -4 && exponent < 16) {
     if (exponent < 0) {
-      out += "0.";
-      out.append(static_cast<std::size_t>(-exponent - 1), '0');
-      out += digits;
+      *w++ = '0';
+      *w++ = '.';
+      for (int i = 0; i < -exponent - 1; ++i) *w++ = '0';
+      put(digits, n);
     } else if (exponent + 1 >= n) {
-      out += digits;
-      out.append(static_cast<std::size_t>(exponent + 1 - n), '0');
-      out += ".0";
+      put(digits, n);
+      for (int i = 0; i < exponent + 1 - n; ++i) *w++ = '0';
+      *w++ = '.';
+      *w++ = '0';
     } else {
-      out.append(digits, 0, static_cast<std::size_t>(exponent + 1));
-      out.push_back('.');
-      out.append(digits, static_cast<std::size_t>(exponent + 1));
+      put(digits, exponent + 1);
+      *w++ = '.';
+      put(digits + exponent + 1, n - exponent - 1);
     }
   } else {
-    out.push_back(digits[0]);
+    *w++ = digits[0];
     if (n > 1) {
-      out.push_back('.');
-      out.append(digits, 1);
+      *w++ = '.';
+      put(digits + 1, n - 1);
     }
-    out.push_back('e');
-    out.push_back(exponent < 0 ? '-' : '+');
+    *w++ = 'e';
+    *w++ = exponent < 0 ? '-' : '+';
     const int a = exponent < 0 ? -exponent : exponent;
-    if (a < 10) out.push_back('0');
-    out += std::to_string(a);
+    if (a < 10) *w++ = '0';
+    w = std::to_chars(w, buf + sizeof buf, a).ptr;
   }
+  out.append(buf, static_cast<std::size_t>(w - buf));
 }
 
 std::string format_double(double value) {

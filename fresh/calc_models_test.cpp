@@ -9,8 +9,10 @@
 #include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
+#include <random>
 
 #include "core/error.hpp"
+#include "fresh/models_ols.hpp"
 #include "fresh/models_test_util.hpp"
 
 namespace freshet::fresh {
@@ -258,6 +260,71 @@ TEST_CASE("augmented_dickey_fuller: BIC and fixed-lag variants are computed, unk
   CHECK(out[1] <= out[0]);  // BIC penalises lags more than AIC
   CHECK(std::isfinite(out[3]));
   CHECK(std::isnan(out[4]));
+}
+
+// The Gram-matrix screen only decides when it is certain: on every kind of series it picks the
+// lag the Householder QR picks, and on ordinary series (walks, noise, AR, trends) it nearly
+// always is what decides.
+TEST_CASE("augmented_dickey_fuller: the Gram screen picks the QR's lag") {
+  std::mt19937_64 rng(11);
+  std::normal_distribution<double> normal;
+  std::uniform_int_distribution<int> step(-1, 1);
+  std::size_t decided = 0, ordinary = 0, ordinary_decided = 0, total = 0;
+  for (int i = 0; i < 480; ++i) {
+    const std::size_t n = 10 + static_cast<std::size_t>(rng() % 1200);
+    std::vector<double> x(n);
+    double v = 0, prev = 0;
+    const int shape = i % 8;
+    for (std::size_t t = 0; t < n; ++t) {
+      const double e = normal(rng);
+      switch (shape) {
+        case 0:
+          v += e;
+          break;  // random walk
+        case 1:
+          v = e;
+          break;  // white noise
+        case 2:
+          v = 0.9 * v - 0.5 * prev + e;
+          break;  // AR(2)
+        case 3:
+          v = 0.01 * static_cast<double>(t) + e;
+          break;  // trend
+        case 4:
+          v += step(rng);
+          break;  // integer walk: ties
+        case 5:
+          v = static_cast<double>(step(rng));
+          break;  // three values
+        case 6:
+          v = 1e6 + 1e-3 * e;
+          break;  // offset: ill-conditioned
+        default:
+          v = static_cast<double>((t / 3) % 5);
+          break;  // repeated runs, exact fits
+      }
+      prev = x[t > 0 ? t - 1 : 0];
+      x[t] = v;
+    }
+    for (const bool bic : {false, true}) {
+      bool screened = false;
+      const long long qr = detail::adf_autolag(x, bic, false);
+      const long long fast = detail::adf_autolag(x, bic, true, &screened);
+      CAPTURE(shape);
+      CAPTURE(n);
+      CAPTURE(bic);
+      CHECK(fast == qr);
+      ++total;
+      decided += screened;
+      if (shape <= 3) {
+        ++ordinary;
+        ordinary_decided += screened;
+      }
+    }
+  }
+  MESSAGE("the screen decided " << decided << " of " << total << " choices, " << ordinary_decided
+                                << " of " << ordinary << " on ordinary series");
+  CHECK(ordinary_decided >= ordinary * 95 / 100);
 }
 
 }  // namespace

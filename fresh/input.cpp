@@ -224,7 +224,10 @@ SeriesSet series_from_table(const Table& table, const InputOptions& options,
   if (!value_name.empty()) {
     // Long layout.
     const Column& value_col = numeric_column(table, value_name, source);
-    const std::vector<double> values = value_col.to_f64();
+    std::vector<double> converted;  // an integer value column as doubles
+    if (value_col.dtype() != DType::kFloat64) converted = value_col.to_f64();
+    const std::span<const double> values =
+        value_col.dtype() == DType::kFloat64 ? value_col.f64() : std::span<const double>(converted);
     std::vector<std::uint32_t> row_kind(rows, 0);
     if (!kind_name.empty()) {
       const Column& kc = table.column(kind_name);
@@ -245,31 +248,44 @@ SeriesSet series_from_table(const Table& table, const InputOptions& options,
       check_kind_name(value_name, source);
       out.kinds = {value_name};
     }
-    std::vector<std::size_t> order(rows);
-    std::iota(order.begin(), order.end(), 0);
     const auto row_less = [&](std::size_t a, std::size_t b) {
       if (row_id[a] != row_id[b]) return row_id[a] < row_id[b];
       if (row_kind[a] != row_kind[b]) return row_kind[a] < row_kind[b];
       if (!keys.empty()) return key_less(keys[a], keys[b]);
       return false;
     };
-    // Files written in order are common: a stable sort of sorted rows is the identity.
-    if (!std::is_sorted(order.begin(), order.end(), row_less))
+    // Files written in order are common: their rows are taken as they are (a stable sort of
+    // sorted rows is the identity), without an order vector.
+    bool sorted = true;
+    for (std::size_t i = 1; i < rows && sorted; ++i) sorted = !row_less(i, i - 1);
+    std::vector<std::size_t> order;
+    if (!sorted) {
+      order.resize(rows);
+      std::iota(order.begin(), order.end(), 0);
       std::stable_sort(order.begin(), order.end(), row_less);
-    out.values.reserve(rows);
-    if (timestamps) out.times.reserve(rows);
+    }
+    const auto at = [&](std::size_t i) { return sorted ? i : order[i]; };
+    if (sorted) {
+      out.values.assign(values.begin(), values.end());
+      if (timestamps) out.times = std::move(keys);
+    } else {
+      out.values.resize(rows);
+      for (std::size_t i = 0; i < rows; ++i) out.values[i] = values[order[i]];
+      if (timestamps) {
+        out.times.resize(rows);
+        for (std::size_t i = 0; i < rows; ++i) out.times[i] = keys[order[i]];
+      }
+    }
     out.offsets.push_back(0);
     for (std::size_t i = 0; i < rows; ++i) {
-      const std::size_t r = order[i];
-      if (i == 0 || row_id[r] != row_id[order[i - 1]] || row_kind[r] != row_kind[order[i - 1]]) {
-        if (i > 0) out.offsets.push_back(out.values.size());
+      const std::size_t r = at(i);
+      if (i == 0 || row_id[r] != row_id[at(i - 1)] || row_kind[r] != row_kind[at(i - 1)]) {
+        if (i > 0) out.offsets.push_back(i);
         out.id_index.push_back(row_id[r]);
         out.kind_index.push_back(row_kind[r]);
       }
-      out.values.push_back(values[r]);
-      if (timestamps) out.times.push_back(keys[r]);
     }
-    if (rows > 0) out.offsets.push_back(out.values.size());
+    if (rows > 0) out.offsets.push_back(rows);
     return out;
   }
 

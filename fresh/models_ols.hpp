@@ -36,4 +36,12 @@ std::vector<double> polyfit(std::span<const double> x, std::span<const double> y
 // (non-finite coefficients) or returns no roots.
 double max_real_root(std::span<const double> p);
 
+// The number of lagged differences statsmodels' adfuller(x, regression="c", autolag="AIC" or
+// "BIC") picks (tsfresh's augmented_dickey_fuller usedlag), -1 where it fails. The lag is chosen
+// by a Gram-matrix screen when that is certain and by a Householder QR otherwise; `screen` false
+// forces the QR, and `*screened` (when given) says which decided. Defined in calc_models.cpp;
+// exposed for tests, which check that both give the same lag.
+long long adf_autolag(std::span<const double> x, bool bic, bool screen = true,
+                      bool* screened = nullptr);
+
 }  // namespace freshet::fresh::detail

@@ -59,3 +59,34 @@ TEST_CASE("xval --labels joins the target by id and drops the id from the featur
   CHECK(missing.status == 1);
   CHECK(missing.err.find("short.csv") != std::string::npos);
 }
+
+TEST_CASE("search --labels joins the target by id as xval does") {
+  TempDir dir;
+  // y = f / 10 exactly with the ids in reverse order; g is noise.
+  dir.write("features.csv",
+            "id,f,g\n5,50.0,1.0\n4,40.0,-2.0\n3,30.0,0.5\n2,20.0,3.0\n1,10.0,-1.0\n"
+            "0,0.0,2.0\n");
+  dir.write("labels.csv", "id,y\n0,0.0\n1,1.0\n2,2.0\n3,3.0\n4,4.0\n5,5.0\n");
+  auto r = run_command(freshet_exe() + " search " + dir.file("features.csv") + " --labels " +
+                       dir.file("labels.csv") +
+                       " --model ridge --grid alpha=0,1e6 --cv kfold:n_splits=2 --scoring r2 -q" +
+                       " --out " + dir.file("results.csv"));
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  const freshet::Table t = freshet::read_csv(dir.file("results.csv"));
+  // alpha=0 fits y = f / 10 exactly (r2 = 1 in every fold) and ranks first; a positional join
+  // would pair rows with the wrong labels and could not score 1.
+  CHECK(t.column("mean_test_score").f64()[0] == doctest::Approx(1.0).epsilon(1e-9));
+  CHECK(t.column("rank_test_score").i64()[0] == 1);
+  CHECK(r.out.find("best: ridge:alpha=0 ") != std::string::npos);
+  // The id is no feature: the refitted model has coefficients for f (0.1) and g (0) only.
+  auto best = run_command(freshet_exe() + " search " + dir.file("features.csv") + " --labels " +
+                          dir.file("labels.csv") +
+                          " --model ridge --grid alpha=0 --cv kfold:n_splits=2 -q --best-out " +
+                          dir.file("best.csv"));
+  REQUIRE_MESSAGE(best.status == 0, best.err);
+  const freshet::Table terms = freshet::read_csv(dir.file("best.csv"));
+  const auto names = terms.column("term").str();
+  const std::vector<std::string> want = {"alpha", "intercept", "coef_0", "coef_1"};
+  CHECK(std::vector<std::string>(names.begin(), names.end()) == want);
+  CHECK(terms.column("value").f64()[2] == doctest::Approx(0.1).epsilon(1e-12));
+}
