@@ -32,6 +32,7 @@
 #include "core/model.hpp"
 #include "core/model_params.hpp"
 #include "core/simd.hpp"
+#include "core/weighted_gram.hpp"
 
 namespace freshet {
 namespace {
@@ -372,65 +373,11 @@ class ElasticNet final : public LinearRegressorBase {
 
 // ---- logistic_regression -------------------------------------------------------------------
 
-double log1pexp(double z) { return z > 0 ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z)); }
 double expit(double z) {
   if (z >= 0) return 1.0 / (1.0 + std::exp(-z));
   const double e = std::exp(z);
   return e / (1.0 + e);
 }
-
-#if FRESHET_HAVE_AVX2_KERNELS
-// G = A' diag(w) A for column-major A (n x q), both triangles; AVX2/FMA on 2 x 2 blocks of
-// columns of wA and A (one load per FMA).
-__attribute__((target("avx2,fma"))) void weighted_gram_avx2(const double* A, const double* w,
-                                                            Eigen::Index n, Eigen::Index q,
-                                                            double* G) {
-  std::vector<double> wa(static_cast<std::size_t>(n * q));
-  for (Eigen::Index c = 0; c < q; ++c)
-    for (Eigen::Index r = 0; r < n; ++r)
-      wa[static_cast<std::size_t>(c * n + r)] = w[r] * A[c * n + r];
-  const auto last = q - 1;
-  for (Eigen::Index i = 0; i < q; i += 2) {
-    const Eigen::Index i1 = std::min(i + 1, last);
-    const double* u0 = wa.data() + i * n;
-    const double* u1 = wa.data() + i1 * n;
-    for (Eigen::Index j = 0; j <= i; j += 2) {
-      const Eigen::Index j1 = std::min(j + 1, last);
-      const double* v0 = A + j * n;
-      const double* v1 = A + j1 * n;
-      __m256d s00 = _mm256_setzero_pd(), s01 = _mm256_setzero_pd();
-      __m256d s10 = _mm256_setzero_pd(), s11 = _mm256_setzero_pd();
-      Eigen::Index r = 0;
-      for (; r + 4 <= n; r += 4) {
-        const __m256d a0 = _mm256_loadu_pd(u0 + r), a1 = _mm256_loadu_pd(u1 + r);
-        const __m256d b0 = _mm256_loadu_pd(v0 + r), b1 = _mm256_loadu_pd(v1 + r);
-        s00 = _mm256_fmadd_pd(a0, b0, s00);
-        s01 = _mm256_fmadd_pd(a0, b1, s01);
-        s10 = _mm256_fmadd_pd(a1, b0, s10);
-        s11 = _mm256_fmadd_pd(a1, b1, s11);
-      }
-      double l[4][4];
-      _mm256_storeu_pd(l[0], s00);
-      _mm256_storeu_pd(l[1], s01);
-      _mm256_storeu_pd(l[2], s10);
-      _mm256_storeu_pd(l[3], s11);
-      double t[4];
-      for (int k = 0; k < 4; ++k) t[k] = (l[k][0] + l[k][1]) + (l[k][2] + l[k][3]);
-      for (; r < n; ++r) {
-        t[0] += u0[r] * v0[r];
-        t[1] += u0[r] * v1[r];
-        t[2] += u1[r] * v0[r];
-        t[3] += u1[r] * v1[r];
-      }
-      const Eigen::Index rows[4] = {i, i, i1, i1}, cols[4] = {j, j1, j, j1};
-      for (int k = 0; k < 4; ++k) {
-        if (cols[k] > rows[k]) continue;  // the upper triangle comes from its mirror
-        G[rows[k] + cols[k] * q] = G[cols[k] + rows[k] * q] = t[k];
-      }
-    }
-  }
-}
-#endif
 
 // The penalised negative log-likelihood over a parameter vector theta = [W row-major (k x p), b
 // (k)] with k = 1 (binary, sigmoid) or k = classes (softmax). Evaluations are O(n p k).
@@ -444,8 +391,7 @@ class LogisticObjective {
         lambda_(lambda),
         fit_intercept_(fit_intercept),
         p_(X.cols()),
-        n_(X.rows()),
-        X2_(X.array().square().matrix()) {}
+        n_(X.rows()) {}
 
   Eigen::Index dim() const { return k_ * p_ + (fit_intercept_ ? k_ : 0); }
 
@@ -461,13 +407,20 @@ class LogisticObjective {
   }
 
   // Objective at theta; fills the per-row curvature state used by gradient/hessian products.
+  // Binary: *Z_out gets a second column, exp(-|z|) of each row, which gradient() reuses (the
+  // exponential log1pexp and expit both take, so the same bits as computing it again).
   double value(const Vector& theta, Matrix* Z_out = nullptr) const {
     Matrix Z = scores(theta);
     double loss = 0.0;
     if (k_ == 1) {
+      if (Z_out) Z.conservativeResize(Eigen::NoChange, 2);
       for (Eigen::Index i = 0; i < n_; ++i) {
         const double z = Z(i, 0);
-        loss += log1pexp(z) - (codes_[static_cast<std::size_t>(i)] == 1 ? z : 0.0);
+        const double e = std::exp(-std::fabs(z));
+        // log1pexp(z), with exp(-z) (z > 0) or exp(z) (z <= 0) = e.
+        const double l = z > 0 ? z + std::log1p(e) : std::log1p(e);
+        loss += l - (codes_[static_cast<std::size_t>(i)] == 1 ? z : 0.0);
+        if (Z_out) Z(i, 1) = e;
       }
     } else {
       for (Eigen::Index i = 0; i < n_; ++i) {
@@ -487,7 +440,14 @@ class LogisticObjective {
   Vector gradient(const Vector& theta, const Matrix& Z) {
     P_.resize(n_, k_);
     Matrix E(n_, k_);  // residuals p - y
-    if (k_ == 1) {
+    if (k_ == 1 && Z.cols() == 2) {
+      for (Eigen::Index i = 0; i < n_; ++i) {
+        // expit(z): exp(-z) (z >= 0) or exp(z) (z < 0) is value()'s e.
+        const double e = Z(i, 1);
+        P_(i, 0) = Z(i, 0) >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
+        E(i, 0) = P_(i, 0) - (codes_[static_cast<std::size_t>(i)] == 1 ? 1.0 : 0.0);
+      }
+    } else if (k_ == 1) {
       for (Eigen::Index i = 0; i < n_; ++i) {
         P_(i, 0) = expit(Z(i, 0));
         E(i, 0) = P_(i, 0) - (codes_[static_cast<std::size_t>(i)] == 1 ? 1.0 : 0.0);
@@ -520,9 +480,12 @@ class LogisticObjective {
   // p_d); the intercept rows are X' w_cd and sum(w_cd). O(n p^2 k^2) flops.
   Matrix hessian() const {
     const Eigen::Index q = p_ + (fit_intercept_ ? 1 : 0);
-    Matrix Xa(n_, q);
-    Xa.leftCols(p_) = X_;
-    if (fit_intercept_) Xa.col(p_).setOnes();
+    if (Xa_.rows() != n_ || Xa_.cols() != q) {  // [X 1], built on the first call
+      Xa_.resize(n_, q);
+      Xa_.leftCols(p_) = X_;
+      if (fit_intercept_) Xa_.col(p_).setOnes();
+    }
+    const Matrix& Xa = Xa_;
 #if FRESHET_HAVE_AVX2_KERNELS
     if (k_ == 1 && cpu_has_avx2_fma()) {
       // Binary: H = Xa' diag(p (1 - p)) Xa (+ lambda on the weights' diagonal), the Gram kernel
@@ -575,6 +538,7 @@ class LogisticObjective {
 
   // Diagonal of the Hessian at the last gradient() point (Jacobi preconditioner).
   Vector hessian_diagonal() const {
+    if (X2_.rows() != n_ || X2_.cols() != p_) X2_ = X_.array().square().matrix();  // first use
     Vector d(dim());
     for (Eigen::Index c = 0; c < k_; ++c) {
       const Vector curv = (P_.col(c).array() * (1.0 - P_.col(c).array())).matrix();
@@ -620,7 +584,8 @@ class LogisticObjective {
   double lambda_;
   bool fit_intercept_;
   Eigen::Index p_, n_;
-  Matrix X2_;  // X squared elementwise, for the Hessian diagonal
+  mutable Matrix X2_;  // X squared elementwise, for the Hessian diagonal (made when first used)
+  mutable Matrix Xa_;  // X with a column of ones when fit_intercept (hessian())
   Matrix P_;
 };
 

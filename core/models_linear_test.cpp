@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <map>
 #include <string>
 
@@ -241,4 +242,47 @@ TEST_CASE("clone() gives an unfitted model with the same parameters") {
   CHECK(copy->params().at("tol") == "0.0001");
   Matrix X = Matrix::Ones(2, 1);
   CHECK_THROWS_AS(copy->predict(X), Error);
+}
+
+TEST_CASE("logistic_regression: binary Newton steps converge fast for every Hessian tile shape") {
+  // End to end over every shape of the binary Hessian's tiles (n mod 4 rows, q mod 3 columns;
+  // weighted_gram_test checks its bits): Newton's method with the exact Hessian reaches the 1e-10
+  // relative gradient tolerance from zero in well under 12 steps here, where a grossly wrong
+  // Hessian tile (or a wrong probability from the exponential value() shares with gradient())
+  // leaves it short. At the optimum of
+  //   sum_i log(1 + exp(z_i)) - y_i z_i + ||w||^2 / (2C),   z = Xw + b,
+  // the gradient X'(p - y) + w / C and (with an intercept) sum(p - y) vanish.
+  for (const Eigen::Index n : {40, 41, 42, 43}) {
+    for (const Eigen::Index p : {1, 2, 3, 4, 5}) {
+      for (const bool intercept : {true, false}) {
+        CAPTURE(n);
+        CAPTURE(p);
+        CAPTURE(intercept);
+        Matrix X(n, p);
+        std::vector<double> y(static_cast<std::size_t>(n));
+        std::uint32_t s = static_cast<std::uint32_t>(n * 31 + p);
+        const auto next = [&] {
+          s = s * 1664525u + 1013904223u;
+          return static_cast<double>(s >> 8) / 8388608.0 - 1.0;  // [-1, 1)
+        };
+        for (Eigen::Index i = 0; i < n; ++i) {
+          double score = 0.3;
+          for (Eigen::Index j = 0; j < p; ++j) score += (X(i, j) = 2.0 * next()) * (j % 2 ? -1 : 1);
+          y[static_cast<std::size_t>(i)] = score + next() > 0 ? 1.0 : 0.0;  // noisy labels
+        }
+        auto model = make_model(std::string("logistic_regression:C=2,max_iter=12,fit_intercept=") +
+                                (intercept ? "true" : "false"));
+        model->fit(X, y);
+        const Matrix P = model->predict_proba(X);
+        const auto coef = model->linear_coefficients();
+        REQUIRE(coef.has_value());
+        Vector residual(n);
+        for (Eigen::Index i = 0; i < n; ++i) residual[i] = P(i, 1) - y[static_cast<std::size_t>(i)];
+        const Vector grad = X.transpose() * residual + coef->coef.row(0).transpose() / 2.0;
+        // The gradient at zero is X'(1/2 - y) (and sum(1/2 - y)): of order n.
+        CHECK(grad.cwiseAbs().maxCoeff() <= 1e-8 * static_cast<double>(n));
+        if (intercept) CHECK(std::fabs(residual.sum()) <= 1e-8 * static_cast<double>(n));
+      }
+    }
+  }
 }

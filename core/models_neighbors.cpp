@@ -8,12 +8,17 @@
 // differences, and the k nearest are taken in (exact distance, training row) order. So the
 // neighbour set never depends on rounding, and distance ties go to the lower training row —
 // sklearn's brute-force order for digits except in one known case (see models_neighbors_test.cpp).
+// The float pass scores 6 queries at a time against panels of 8 training rows, keeps per-lane
+// minima on the way (an upper bound of each query's k-th smallest score), and then rejects most
+// rows with one SIMD compare per 8; the exact re-scoring takes 8 candidates at a time with the
+// bits of the plain loop. Only the candidate set depends on these choices, never the result.
 //
 // Votes: uniform weights count neighbours; "distance" weights are 1/d, except that a query at
 // distance 0 from some training rows gives those rows weight 1 and all others 0 (sklearn's
 // _get_weights). A tied vote goes to the smallest label (sklearn's mode / weighted_mode).
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <mutex>
@@ -40,7 +45,7 @@ struct Neighbors {
   std::vector<double> dist;  // rows x k, Euclidean distance
 };
 
-// ---- Single-precision candidate products ---------------------------------------------------
+// ---- Single-precision candidate scan ------------------------------------------------------
 //
 // The candidate pass only has to be within a proven margin of the exact distances (the exact
 // re-scoring decides), so it may round more: floats with FMA do twice the work per instruction
@@ -50,16 +55,28 @@ struct Neighbors {
 
 constexpr int kPanel = 8;  // training rows per panel (one AVX register of floats)
 
-// Training rows in panels of 8: panel p holds feature f of rows 8p..8p+7 at [(p * d + f) * 8 + r]
-// (rows past the end are zero).
-std::vector<float> make_panels(const MatrixRef& X) {
-  const auto n = static_cast<std::size_t>(X.rows()), d = static_cast<std::size_t>(X.cols());
-  const std::size_t panels = (n + kPanel - 1) / kPanel;
-  std::vector<float> out(panels * d * kPanel, 0.0f);
-  for (std::size_t f = 0; f < d; ++f)
-    for (std::size_t j = 0; j < n; ++j)
-      out[((j / kPanel) * d + f) * kPanel + j % kPanel] =
-          static_cast<float>(X(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(f)));
+// Training rows in panels of 8, for the float scan; the scan reads two panels per step, so there
+// is an even number of them.
+struct Panels {
+  std::vector<float> rows;  // panel p: feature f of rows 8p..8p+7 at [(p * d + f) * 8 + r]
+  std::vector<float> sq;    // squared norm of each row rounded to float; +inf for padding rows
+  std::size_t count = 0;    // panels (rows past the last training row are zero padding)
+};
+
+// One contiguous pass over the training rows (columns of rows_t).
+Panels make_panels(const Matrix& rows_t, const Vector& sq) {
+  const auto d = static_cast<std::size_t>(rows_t.rows()),
+             n = static_cast<std::size_t>(rows_t.cols());
+  Panels out;
+  out.count = (n + 2 * kPanel - 1) / (2 * kPanel) * 2;
+  out.rows.assign(out.count * d * kPanel, 0.0f);
+  out.sq.assign(out.count * kPanel, std::numeric_limits<float>::infinity());
+  for (std::size_t j = 0; j < n; ++j) {
+    const double* src = rows_t.col(static_cast<Eigen::Index>(j)).data();
+    float* dst = out.rows.data() + (j / kPanel) * d * kPanel + j % kPanel;
+    for (std::size_t f = 0; f < d; ++f) dst[f * kPanel] = static_cast<float>(src[f]);
+    out.sq[j] = static_cast<float>(sq(static_cast<Eigen::Index>(j)));
+  }
   return out;
 }
 
@@ -69,54 +86,272 @@ bool float_safe(const MatrixRef& X) {
   const double* p = X.data();
   const Eigen::Index size = X.size();
   if (X.outerStride() != X.rows()) return false;
-  for (Eigen::Index i = 0; i < size; ++i) {
+  Eigen::Index i = 0;
+#if defined(__x86_64__)
+  // SSE2 (baseline x86-64), branch-free within chunks: zeros and non-zeros alternate
+  // unpredictably in data like digits. Ordered compares: a NaN fails both tests.
+  const __m128d abs_mask = _mm_castsi128_pd(_mm_set1_epi64x(0x7fffffffffffffffLL));
+  const __m128d zero = _mm_setzero_pd(), lo = _mm_set1_pd(1e-12), hi = _mm_set1_pd(1e15);
+  constexpr Eigen::Index kChunk = 1024;
+  while (i + 2 <= size) {
+    const Eigen::Index end = std::min(size, i + kChunk) & ~Eigen::Index{1};
+    __m128d ok = _mm_castsi128_pd(_mm_set1_epi64x(-1));
+    for (; i < end; i += 2) {
+      const __m128d a = _mm_and_pd(_mm_loadu_pd(p + i), abs_mask);
+      const __m128d in = _mm_and_pd(_mm_cmpge_pd(a, lo), _mm_cmple_pd(a, hi));
+      ok = _mm_and_pd(ok, _mm_or_pd(_mm_cmpeq_pd(a, zero), in));
+    }
+    if (_mm_movemask_pd(ok) != 3) return false;
+  }
+#endif
+  for (; i < size; ++i) {
     const double a = std::fabs(p[i]);
     if (a != 0.0 && !(a >= 1e-12 && a <= 1e15)) return false;
   }
   return true;
 }
 
+// The smallest float >= x (x may exceed the float range: +inf).
+float float_at_least(double x) {
+  float f = static_cast<float>(x);
+  if (static_cast<double>(f) < x) f = std::nextafter(f, std::numeric_limits<float>::infinity());
+  return f;
+}
+
+// A training row that may be among a query's k nearest, with its float score.
+struct Candidate {
+  float score;
+  int row;
+};
+
 #if FRESHET_HAVE_AVX2_KERNELS
-// out[q * stride + j] = sum_f query[q * d + f] * row_j[f], for Q queries and every panel.
+// out[q * stride + j] = |y_j|^2 - 2 x_q.y_j for Q queries (query[q * d + f] holds -2 x_qf in
+// float) and every training row (padding rows: +inf), as one FMA chain per row and query starting
+// from the row's float |y_j|^2; two panels per step, so 2 Q independent chains keep the FMA units
+// busy. Also lowers minima[q * groups * 16 + g * 16 + l] to the smallest score in lane l (of the
+// step's 16 rows) over the steps of run g (`groups` contiguous runs of steps): scores of distinct
+// rows (+inf where a lane saw only padding). The caller fills minima with +inf.
 template <int Q>
-__attribute__((target("avx2,fma"))) void panel_dots(const float* query, std::size_t d,
-                                                    const float* panels, std::size_t n_panels,
-                                                    float* out, std::size_t stride) {
-  for (std::size_t p = 0; p < n_panels; ++p) {
-    const float* panel = panels + p * d * kPanel;
-    __m256 acc[Q];
-    for (int q = 0; q < Q; ++q) acc[q] = _mm256_setzero_ps();
-    for (std::size_t f = 0; f < d; ++f) {
-      const __m256 t = _mm256_loadu_ps(panel + f * kPanel);
-      for (int q = 0; q < Q; ++q)
-        acc[q] = _mm256_fmadd_ps(_mm256_broadcast_ss(query + q * d + f), t, acc[q]);
+__attribute__((target("avx2,fma"))) void panel_scores(const float* query, std::size_t d,
+                                                      const Panels& panels, float* out,
+                                                      std::size_t stride, float* minima,
+                                                      std::size_t groups) {
+  const float* rows = panels.rows.data();
+  const float* sq = panels.sq.data();
+  const std::size_t steps = panels.count / 2;
+  for (std::size_t step = 0; step < steps; ++step) {
+    const std::size_t p = 2 * step;
+    const float* a = rows + p * d * kPanel;
+    const float* b = a + d * kPanel;
+    __m256 acc_a[Q], acc_b[Q];
+    {
+      const __m256 sa = _mm256_loadu_ps(sq + p * kPanel);
+      const __m256 sb = _mm256_loadu_ps(sq + (p + 1) * kPanel);
+      for (int q = 0; q < Q; ++q) {
+        acc_a[q] = sa;
+        acc_b[q] = sb;
+      }
     }
-    for (int q = 0; q < Q; ++q) _mm256_storeu_ps(out + q * stride + p * kPanel, acc[q]);
+    for (std::size_t f = 0; f < d; ++f) {
+      const __m256 ta = _mm256_loadu_ps(a + f * kPanel);
+      const __m256 tb = _mm256_loadu_ps(b + f * kPanel);
+      for (int q = 0; q < Q; ++q) {
+        const __m256 x = _mm256_broadcast_ss(query + static_cast<std::size_t>(q) * d + f);
+        acc_a[q] = _mm256_fmadd_ps(x, ta, acc_a[q]);
+        acc_b[q] = _mm256_fmadd_ps(x, tb, acc_b[q]);
+      }
+    }
+    const std::size_t g = step * groups / steps;
+    for (int q = 0; q < Q; ++q) {
+      float* o = out + static_cast<std::size_t>(q) * stride + p * kPanel;
+      _mm256_storeu_ps(o, acc_a[q]);
+      _mm256_storeu_ps(o + kPanel, acc_b[q]);
+      float* m = minima + (static_cast<std::size_t>(q) * groups + g) * 2 * kPanel;
+      _mm256_storeu_ps(m, _mm256_min_ps(_mm256_loadu_ps(m), acc_a[q]));
+      _mm256_storeu_ps(m + kPanel, _mm256_min_ps(_mm256_loadu_ps(m + kPanel), acc_b[q]));
+    }
   }
 }
 
+constexpr int kScanQueries = 6;  // queries per panel_scores pass (12 accumulators + 3 registers)
+
+// panel_scores for any count of queries up to kScanQueries.
+void scan_queries(int count, const float* query, std::size_t d, const Panels& panels, float* out,
+                  std::size_t stride, float* minima, std::size_t groups) {
+  switch (count) {
+    case 6:
+      panel_scores<6>(query, d, panels, out, stride, minima, groups);
+      break;
+    case 5:
+      panel_scores<5>(query, d, panels, out, stride, minima, groups);
+      break;
+    case 4:
+      panel_scores<4>(query, d, panels, out, stride, minima, groups);
+      break;
+    case 3:
+      panel_scores<3>(query, d, panels, out, stride, minima, groups);
+      break;
+    case 2:
+      panel_scores<2>(query, d, panels, out, stride, minima, groups);
+      break;
+    default:
+      panel_scores<1>(query, d, panels, out, stride, minima, groups);
+      break;
+  }
+}
+
+// Appends every training row (row < n_rows) whose score is <= limit, in row order: one compare
+// per 8 rows and one branch per 32, which almost always finds nothing.
+__attribute__((target("avx2,fma"))) void keep_at_most(const float* scores, std::size_t n_panels,
+                                                      std::size_t n_rows, float limit,
+                                                      std::vector<Candidate>& kept) {
+  const __m256 lim = _mm256_set1_ps(limit);
+  unsigned masks[4];
+  for (std::size_t p0 = 0; p0 < n_panels; p0 += 4) {
+    const std::size_t m = std::min<std::size_t>(4, n_panels - p0);
+    unsigned any = 0;
+    for (std::size_t i = 0; i < m; ++i) {
+      const __m256 v = _mm256_loadu_ps(scores + (p0 + i) * kPanel);
+      masks[i] = static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(v, lim, _CMP_LE_OQ)));
+      any |= masks[i];
+    }
+    if (any == 0) continue;
+    for (std::size_t i = 0; i < m; ++i) {
+      for (unsigned mask = masks[i]; mask != 0; mask &= mask - 1) {
+        const std::size_t row = (p0 + i) * kPanel + static_cast<std::size_t>(__builtin_ctz(mask));
+        if (row < n_rows) kept.push_back({scores[row], static_cast<int>(row)});
+      }
+    }
+  }
+}
+
+// The k-th smallest (1 <= k <= m) of a[0..m), m a multiple of 8 and no NaN: the a[i] with fewer
+// than k values below it and at least k at or below it, found by counting (no data-dependent
+// branches but the exit; cheaper than sorting the tens of lane minima of one query).
+__attribute__((target("avx2,fma"))) float kth_smallest_counting(const float* a, std::size_t m,
+                                                                std::size_t k) {
+  for (std::size_t i = 0; i < m; ++i) {
+    const __m256 v = _mm256_set1_ps(a[i]);
+    std::size_t below = 0, at_most = 0;
+    for (std::size_t c = 0; c < m; c += kPanel) {
+      const __m256 x = _mm256_loadu_ps(a + c);
+      below += static_cast<std::size_t>(__builtin_popcount(
+          static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(x, v, _CMP_LT_OQ)))));
+      at_most += static_cast<std::size_t>(__builtin_popcount(
+          static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(x, v, _CMP_LE_OQ)))));
+    }
+    if (below < k && at_most >= k) return a[i];
+  }
+  return std::numeric_limits<float>::infinity();  // not reached: some a[i] is the k-th smallest
+}
+
+// s[c] = sum_f (query[f] - rows[c][f])^2 for 8 rows, each summed in feature order with separate
+// multiplies and adds -- the bits of the scalar loop in KnnModel::search (no FMA in this target,
+// so none can be contracted) -- 4 rows per register, 2 registers in flight.
+__attribute__((target("avx2"))) void exact_squares8(const double* query, std::size_t d,
+                                                    const double* const* rows, double* s) {
+  __m256d acc[2] = {_mm256_setzero_pd(), _mm256_setzero_pd()};
+  std::size_t f = 0;
+  for (; f + 4 <= d; f += 4) {
+    const __m256d q0 = _mm256_set1_pd(query[f]), q1 = _mm256_set1_pd(query[f + 1]);
+    const __m256d q2 = _mm256_set1_pd(query[f + 2]), q3 = _mm256_set1_pd(query[f + 3]);
+    for (int h = 0; h < 2; ++h) {
+      const double* const* r = rows + 4 * h;
+      const __m256d r0 = _mm256_loadu_pd(r[0] + f), r1 = _mm256_loadu_pd(r[1] + f);
+      const __m256d r2 = _mm256_loadu_pd(r[2] + f), r3 = _mm256_loadu_pd(r[3] + f);
+      // 4 x 4 transpose: c_i holds feature f + i of the 4 rows.
+      const __m256d u0 = _mm256_unpacklo_pd(r0, r1), u1 = _mm256_unpackhi_pd(r0, r1);
+      const __m256d u2 = _mm256_unpacklo_pd(r2, r3), u3 = _mm256_unpackhi_pd(r2, r3);
+      const __m256d c0 = _mm256_permute2f128_pd(u0, u2, 0x20);
+      const __m256d c1 = _mm256_permute2f128_pd(u1, u3, 0x20);
+      const __m256d c2 = _mm256_permute2f128_pd(u0, u2, 0x31);
+      const __m256d c3 = _mm256_permute2f128_pd(u1, u3, 0x31);
+      __m256d t = _mm256_sub_pd(q0, c0);
+      acc[h] = _mm256_add_pd(acc[h], _mm256_mul_pd(t, t));
+      t = _mm256_sub_pd(q1, c1);
+      acc[h] = _mm256_add_pd(acc[h], _mm256_mul_pd(t, t));
+      t = _mm256_sub_pd(q2, c2);
+      acc[h] = _mm256_add_pd(acc[h], _mm256_mul_pd(t, t));
+      t = _mm256_sub_pd(q3, c3);
+      acc[h] = _mm256_add_pd(acc[h], _mm256_mul_pd(t, t));
+    }
+  }
+  for (; f < d; ++f) {
+    const __m256d q0 = _mm256_set1_pd(query[f]);
+    for (int h = 0; h < 2; ++h) {
+      const double* const* r = rows + 4 * h;
+      const __m256d t = _mm256_sub_pd(q0, _mm256_set_pd(r[3][f], r[2][f], r[1][f], r[0][f]));
+      acc[h] = _mm256_add_pd(acc[h], _mm256_mul_pd(t, t));
+    }
+  }
+  _mm256_storeu_pd(s, acc[0]);
+  _mm256_storeu_pd(s + 4, acc[1]);
+}
 #endif
+
+// The k-th smallest (k >= 1) of a[0..m), m >= k, reordering a: the first k sorted by insertion,
+// then each later value that beats the current k-th inserted (few do). For the short arrays of
+// one query (tens of values), far cheaper than sorting them or std::nth_element.
+float kth_smallest(float* a, std::size_t m, std::size_t k) {
+  for (std::size_t i = 1; i < k; ++i) {
+    const float v = a[i];
+    std::size_t j = i;
+    for (; j > 0 && v < a[j - 1]; --j) a[j] = a[j - 1];
+    a[j] = v;
+  }
+  for (std::size_t i = k; i < m; ++i) {
+    const float v = a[i];
+    if (!(v < a[k - 1])) continue;
+    std::size_t j = k - 1;
+    for (; j > 0 && v < a[j - 1]; --j) a[j] = a[j - 1];
+    a[j] = v;
+  }
+  return a[k - 1];
+}
+
+// Insertion sort: the arrays sorted per query hold about k elements.
+template <class T, class Less>
+void sort_small(T* first, T* last, const Less& less) {
+  if (last - first > 64) {
+    std::sort(first, last, less);
+    return;
+  }
+  for (T* i = first + 1; i < last; ++i) {
+    T v = *i;
+    T* j = i;
+    for (; j > first && less(v, *(j - 1)); --j) *j = *(j - 1);
+    *j = v;
+  }
+}
 
 // The training rows as the neighbour search reads them; shared by the variants fit_variants
 // makes (one copy of the data for all of them).
 struct TrainSet {
-  Matrix rows;
   Matrix rows_t;  // d x n: column j is training row j, contiguous
   Vector sq;      // squared norm of each training row
   double max_sq = 0;
 
-  // make_panels(rows) when the float pass may be used, else empty; built on the first search
-  // (a model that is fitted but never asked, like a search's refit, does not pay for it).
-  const std::vector<float>& panels() const {
+  // The float panels when the float scan may be used (else none: count 0); built on the first
+  // search (a model that is fitted but never asked, like a search's refit, does not pay for it).
+  const Panels& panels() const {
     std::call_once(panels_once_, [this] {
-      if (cpu_has_avx2_fma() && float_safe(rows)) panels_ = make_panels(rows);
+      if (cpu_has_avx2_fma() && float_safe(rows_t)) panels_ = make_panels(rows_t, sq);
     });
     return panels_;
   }
 
  private:
   mutable std::once_flag panels_once_;
-  mutable std::vector<float> panels_;
+  mutable Panels panels_;
+};
+
+// A query matrix's k_max nearest per row (the search's result), read by variants with k <= k_max
+// as a prefix of each row: no copy.
+struct NeighborsView {
+  std::shared_ptr<const Neighbors> all;
+  std::size_t stride = 0;  // neighbours stored per row
+  const int* index(std::size_t row) const { return all->index.data() + row * stride; }
+  const double* dist(std::size_t row) const { return all->dist.data() + row * stride; }
 };
 
 // The last query's neighbours for the largest n_neighbors among variants that share it: the k
@@ -127,7 +362,10 @@ struct NeighborCache {
   ParallelFor parallel_for;  // the fit_variants caller's loop: searches split query blocks on it
   std::size_t k = 0;
   Matrix query;
-  Neighbors neighbors;
+  std::shared_ptr<const Neighbors> neighbors;
+  // For uniform-weight classifiers (all variants share the labels): per query row, the vote
+  // winner among the first k' neighbours for every k' <= k, rows x k; made on first use.
+  std::shared_ptr<const std::vector<int>> winners;
 };
 
 class KnnModel final : public Model {
@@ -136,6 +374,7 @@ class KnnModel final : public Model {
       : name_(std::move(name)), classifier_(classifier) {
     n_neighbors_ = param_int(params, "n_neighbors", 5, name_, 1, 1 << 30);
     weights_ = param_choice(params, "weights", "uniform", {"uniform", "distance"}, name_);
+    uniform_ = weights_ == "uniform";
   }
 
   std::string name() const override { return name_; }
@@ -153,7 +392,11 @@ class KnnModel final : public Model {
     check_rows(X.rows());
     train_ = make_train_set(X);
     cache_.reset();
-    fit_labels(y);
+    if (classifier_) {
+      set_labels(encode_labels(y));
+    } else {
+      target_.assign(y.begin(), y.end());
+    }
     n_features_ = static_cast<std::size_t>(X.cols());
   }
 
@@ -172,12 +415,18 @@ class KnnModel final : public Model {
     auto train = make_train_set(X);
     auto cache = std::make_shared<NeighborCache>();
     cache->parallel_for = context.parallel_for;
+    EncodedLabels labels;
+    if (classifier_) labels = encode_labels(y);  // once for all variants
     std::vector<std::unique_ptr<Model>> out;
     for (auto& m : models) {
       cache->k = std::max(cache->k, static_cast<std::size_t>(m->n_neighbors_));
       m->train_ = train;
       m->cache_ = cache;
-      m->fit_labels(y);
+      if (classifier_) {
+        m->set_labels(labels);
+      } else {
+        m->target_.assign(y.begin(), y.end());
+      }
       m->n_features_ = static_cast<std::size_t>(X.cols());
     }
     for (auto& m : models) out.push_back(std::move(m));
@@ -194,29 +443,50 @@ class KnnModel final : public Model {
   }
   static std::shared_ptr<const TrainSet> make_train_set(const MatrixRef& X) {
     auto t = std::make_shared<TrainSet>();
-    t->rows = X;
-    t->rows_t = X.transpose();
-    t->sq = X.rowwise().squaredNorm();
+    // Transposed 8 rows at a time: each read of X (column-major) is 8 consecutive values of one
+    // column, each write a run of the 8 destination columns.
+    const Eigen::Index n = X.rows(), d = X.cols();
+    t->rows_t.resize(d, n);
+    for (Eigen::Index j0 = 0; j0 < n; j0 += kPanel) {
+      const Eigen::Index m = std::min<Eigen::Index>(kPanel, n - j0);
+      for (Eigen::Index f = 0; f < d; ++f)
+        for (Eigen::Index r = 0; r < m; ++r) t->rows_t(f, j0 + r) = X(j0 + r, f);
+    }
+    t->sq = t->rows_t.colwise().squaredNorm().transpose();
     t->max_sq = t->sq.size() ? t->sq.maxCoeff() : 0.0;
     return t;
   }
-  void fit_labels(std::span<const double> y) {
-    if (classifier_) {
-      EncodedLabels enc = encode_labels(y);
-      classes_ = std::move(enc.classes);
-      codes_ = std::move(enc.codes);
-    } else {
-      target_.assign(y.begin(), y.end());
-    }
+  void set_labels(EncodedLabels labels) {
+    classes_ = std::move(labels.classes);
+    codes_ = std::move(labels.codes);
   }
 
  public:
   Vector predict(const MatrixRef& X) const override {
-    check_predict_input(name_, X, n_features_);
     const std::size_t k = static_cast<std::size_t>(n_neighbors_);
-    const Neighbors nb = kneighbors(X);
     Vector out(X.rows());
+    if (classifier_ && uniform_ && cache_) {
+      const auto winners = vote_winners(X);  // cache_->k is fixed once fit_variants returns
+      for (Eigen::Index i = 0; i < X.rows(); ++i)
+        out(i) = classes_[static_cast<std::size_t>(
+            (*winners)[static_cast<std::size_t>(i) * cache_->k + k - 1])];
+      return out;
+    }
+    const NeighborsView nb = kneighbors(X);
     std::vector<double> w(k);
+    if (classifier_ && uniform_) {
+      // Counts: what the weights of 1.0 sum to, exactly.
+      std::vector<int> counts(classes_.size());
+      for (Eigen::Index i = 0; i < X.rows(); ++i) {
+        class_counts(nb, static_cast<std::size_t>(i), counts);
+        std::size_t best = 0;
+        for (std::size_t c = 1; c < counts.size(); ++c) {
+          if (counts[c] > counts[best]) best = c;  // strict: ties keep the smaller label
+        }
+        out(i) = classes_[best];
+      }
+      return out;
+    }
     if (classifier_) {
       std::vector<double> votes(classes_.size());
       for (Eigen::Index i = 0; i < X.rows(); ++i) {
@@ -230,13 +500,13 @@ class KnnModel final : public Model {
       return out;
     }
     for (Eigen::Index i = 0; i < X.rows(); ++i) {
-      const int* idx = nb.index.data() + static_cast<std::size_t>(i) * k;
-      if (weights_ == "uniform") {
+      const int* idx = nb.index(static_cast<std::size_t>(i));
+      if (uniform_) {
         double s = 0;
         for (std::size_t j = 0; j < k; ++j) s += target_[static_cast<std::size_t>(idx[j])];
         out(i) = s / static_cast<double>(k);
       } else {
-        neighbor_weights(nb.dist.data() + static_cast<std::size_t>(i) * k, k, w.data());
+        neighbor_weights(nb.dist(static_cast<std::size_t>(i)), k, w.data());
         double num = 0, den = 0;
         for (std::size_t j = 0; j < k; ++j) {
           num += target_[static_cast<std::size_t>(idx[j])] * w[j];
@@ -250,9 +520,8 @@ class KnnModel final : public Model {
 
   Matrix predict_proba(const MatrixRef& X) const override {
     if (!classifier_) return Model::predict_proba(X);
-    check_predict_input(name_, X, n_features_);
     const std::size_t k = static_cast<std::size_t>(n_neighbors_);
-    const Neighbors nb = kneighbors(X);
+    const NeighborsView nb = kneighbors(X);
     Matrix out(X.rows(), static_cast<Eigen::Index>(classes_.size()));
     std::vector<double> w(k);
     std::vector<double> votes(classes_.size());
@@ -278,98 +547,180 @@ class KnnModel final : public Model {
     }
   }
 
-  void class_votes(const Neighbors& nb, std::size_t i, std::vector<double>& w,
+  void class_counts(const NeighborsView& nb, std::size_t i, std::vector<int>& counts) const {
+    const int* idx = nb.index(i);
+    std::fill(counts.begin(), counts.end(), 0);
+    for (std::size_t j = 0; j < static_cast<std::size_t>(n_neighbors_); ++j)
+      ++counts[static_cast<std::size_t>(codes_[static_cast<std::size_t>(idx[j])])];
+  }
+
+  void class_votes(const NeighborsView& nb, std::size_t i, std::vector<double>& w,
                    std::vector<double>& votes) const {
     const std::size_t k = static_cast<std::size_t>(n_neighbors_);
-    const int* idx = nb.index.data() + i * k;
+    const int* idx = nb.index(i);
     std::fill(votes.begin(), votes.end(), 0.0);
-    if (weights_ == "uniform") {
+    if (uniform_) {
       std::fill(w.begin(), w.end(), 1.0);
     } else {
-      neighbor_weights(nb.dist.data() + i * k, k, w.data());
+      neighbor_weights(nb.dist(i), k, w.data());
     }
     for (std::size_t j = 0; j < k; ++j)
       votes[static_cast<std::size_t>(codes_[static_cast<std::size_t>(idx[j])])] += w[j];
   }
 
-  // The n_neighbors_ nearest of every query row: a prefix of the shared search when variants
-  // share one (the cache holds the last query's k_max nearest), else a search of its own.
-  Neighbors kneighbors(const MatrixRef& X) const {
+  // The n_neighbors_ nearest of every query row (checked here): a prefix of the shared search
+  // when variants share one (the cache holds the last query's k_max nearest), else a search of
+  // its own. A query equal to the cached one was checked when it was searched (a NaN never
+  // compares equal), so a hit skips the check.
+  NeighborsView kneighbors(const MatrixRef& X) const {
     const std::size_t k = static_cast<std::size_t>(n_neighbors_);
-    if (!cache_) return search(X, k);
+    if (!cache_) {
+      check_predict_input(name_, X, n_features_);
+      return {std::make_shared<const Neighbors>(search(X, k)), k};
+    }
     std::lock_guard lock(cache_->mutex);
-    const bool hit =
-        cache_->query.rows() == X.rows() && cache_->query.cols() == X.cols() && cache_->query == X;
+    refresh_cache(X);
+    return {cache_->neighbors, cache_->k};
+  }
+
+  // Makes the cache hold X's search (the caller holds the cache's lock).
+  void refresh_cache(const MatrixRef& X) const {
+    const bool hit = cache_->neighbors && same_query(cache_->query, X);
     if (!hit) {
-      cache_->neighbors = search(X, cache_->k, cache_->parallel_for);
+      check_predict_input(name_, X, n_features_);
+      cache_->neighbors.reset();
+      cache_->winners.reset();
+      cache_->neighbors =
+          std::make_shared<const Neighbors>(search(X, cache_->k, cache_->parallel_for));
       cache_->query = X;
     }
-    if (cache_->k == k) return cache_->neighbors;
-    Neighbors out;
-    const auto rows = static_cast<std::size_t>(X.rows());
-    out.index.resize(rows * k);
-    out.dist.resize(rows * k);
-    for (std::size_t i = 0; i < rows; ++i) {
-      std::copy_n(cache_->neighbors.index.begin() + static_cast<std::ptrdiff_t>(i * cache_->k), k,
-                  out.index.begin() + static_cast<std::ptrdiff_t>(i * k));
-      std::copy_n(cache_->neighbors.dist.begin() + static_cast<std::ptrdiff_t>(i * cache_->k), k,
-                  out.dist.begin() + static_cast<std::ptrdiff_t>(i * k));
+  }
+
+  // The cache's vote winners for X (uniform-weight classifiers sharing a cache): one pass over
+  // each row's k_max neighbours serves every variant. Adding one vote to class c, the winner --
+  // the smallest label among those with the most votes -- becomes c if c now has more votes than
+  // it, or as many and a smaller label; else it stays (the counts of other classes did not move).
+  std::shared_ptr<const std::vector<int>> vote_winners(const MatrixRef& X) const {
+    std::lock_guard lock(cache_->mutex);
+    refresh_cache(X);
+    if (!cache_->winners) {
+      const std::size_t kmax = cache_->k, rows = static_cast<std::size_t>(X.rows());
+      auto winners = std::make_shared<std::vector<int>>(rows * kmax);
+      std::vector<int> counts(classes_.size());
+      for (std::size_t i = 0; i < rows; ++i) {
+        const int* idx = cache_->neighbors->index.data() + i * kmax;
+        std::fill(counts.begin(), counts.end(), 0);
+        int best = 0;
+        for (std::size_t j = 0; j < kmax; ++j) {
+          const int c = codes_[static_cast<std::size_t>(idx[j])];
+          const int votes = ++counts[static_cast<std::size_t>(c)];
+          const int most = counts[static_cast<std::size_t>(best)];
+          if (votes > most || (votes == most && c < best)) best = c;
+          (*winners)[i * kmax + j] = best;
+        }
+      }
+      cache_->winners = std::move(winners);
     }
-    return out;
+    return cache_->winners;
+  }
+
+  // Whether X is the cached query. Bit equality where X is contiguous (the cached query has no
+  // NaN, so neither has an X equal to it in bits; a -0 that differs from a 0 only costs a search).
+  static bool same_query(const Matrix& cached, const MatrixRef& X) {
+    if (cached.rows() != X.rows() || cached.cols() != X.cols()) return false;
+    if (X.size() == 0) return true;
+    if (X.outerStride() == X.rows())
+      return std::memcmp(cached.data(), X.data(),
+                         static_cast<std::size_t>(X.size()) * sizeof(double)) == 0;
+    return cached == X;
   }
 
   // The k nearest training rows of every row of X.
   Neighbors search(const MatrixRef& X, std::size_t k, const ParallelFor& loop = {}) const {
-    constexpr Eigen::Index kBlock = 64;
+    // Query rows per block: a multiple of the float scan's queries per pass.
+    constexpr Eigen::Index kBlock = 48;
     const TrainSet& train = *train_;
-    const Eigen::Index n_train = train.rows.rows();
-    const Eigen::Index d = train.rows.cols();
+    const Eigen::Index n_train = train.rows_t.cols();
+    const Eigen::Index d = train.rows_t.rows();
     const auto du = static_cast<std::size_t>(d);
     Neighbors out;
     out.index.resize(static_cast<std::size_t>(X.rows()) * k);
     out.dist.resize(out.index.size());
-    const bool single = !train.panels().empty() && float_safe(X);
-    // |computed - exact| of |y|^2 - 2 x.y is at most about (d + 2) u (|x|^2 + |y|^2) (dot products
-    // with |x.y| <= (|x|^2 + |y|^2) / 2; the float pass adds the rounding of each value to float,
-    // and an absolute term for float underflow); candidates within twice a generous multiple of
-    // that of the k-th smallest are re-scored exactly.
+    const bool single = train.panels().count != 0 && float_safe(X);
+    // Scores s_j = |y_j|^2 - 2 x.y_j (|x|^2 dropped: it is the same for every row). Computed, they
+    // are within m = 8 (d + 4) u (|x|^2 + max |y|^2) (+ an absolute term for float underflow) of
+    // the exact ones, u the precision's epsilon: a chain of d + 1 roundings of terms whose
+    // magnitudes sum to at most |y|^2 + 2 |x.y| <= 2 (|x|^2 + |y|^2), plus (in the float scan) the
+    // rounding of each input and of |y|^2 to float -- about (d + 2) u (|x|^2 + |y|^2), taken 8
+    // times over. So if T is the k-th smallest computed score, the k-th smallest exact one is at
+    // most T + m, and every row whose exact score is at most that computes to at most T + 2m:
+    // re-scoring the rows that compute to <= T + 2m exactly and taking the k smallest in (exact
+    // distance, training row) order gives the true k nearest, whatever the rounding.
     const double unit = single ? static_cast<double>(std::numeric_limits<float>::epsilon())
                                : std::numeric_limits<double>::epsilon();
     const double floor = single ? 1e-30 * static_cast<double>(d) : 0.0;
-    const std::size_t n_panels = (static_cast<std::size_t>(n_train) + kPanel - 1) / kPanel;
-    const std::size_t stride = n_panels * kPanel;
+    const auto margin_of = [&](const double* query) {
+      double qn = 0;
+      for (std::size_t f = 0; f < du; ++f) qn += query[f] * query[f];
+      return 8.0 * static_cast<double>(d + 4) * unit * (qn + train.max_sq) + floor;
+    };
+    // Exact re-scoring of the candidates (sum of squared differences, in feature order) and the
+    // k nearest in (distance, training row) order.
+    const bool wide = cpu_has_avx2_fma();
+    const auto finish = [&](Eigen::Index q, const double* query,
+                            std::vector<std::pair<double, int>>& candidates) {
+      const auto col = [&](std::size_t c) { return train.rows_t.col(candidates[c].second).data(); };
+      std::size_t c = 0;
+#if FRESHET_HAVE_AVX2_KERNELS
+      if (wide) {
+        // Eight candidates at a time (the last group padded with the first candidate's row).
+        for (; c < candidates.size(); c += 8) {
+          const double* rows[8];
+          double sums[8];
+          const std::size_t m = std::min<std::size_t>(8, candidates.size() - c);
+          for (std::size_t i = 0; i < 8; ++i) rows[i] = col(i < m ? c + i : c);
+          exact_squares8(query, du, rows, sums);
+          for (std::size_t i = 0; i < m; ++i) candidates[c + i].first = sums[i];
+        }
+      }
+#endif
+      for (; c < candidates.size(); ++c) {
+        const double* row = col(c);
+        double s = 0;
+        for (std::size_t f = 0; f < du; ++f) {
+          const double diff = query[f] - row[f];
+          s += diff * diff;
+        }
+        candidates[c].first = s;
+      }
+      if (candidates.size() <= 64) {
+        sort_small(candidates.data(), candidates.data() + candidates.size(), std::less<>());
+      } else {
+        std::partial_sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(k),
+                          candidates.end());
+      }
+      for (std::size_t j = 0; j < k; ++j) {
+        out.index[static_cast<std::size_t>(q) * k + j] = candidates[j].second;
+        out.dist[static_cast<std::size_t>(q) * k + j] = std::sqrt(candidates[j].first);
+      }
+    };
     // Blocks of query rows are independent (each writes only its rows of `out`): on the loop,
     // when one is given, else in order.
     const auto n_blocks = static_cast<std::size_t>((X.rows() + kBlock - 1) / kBlock);
     const auto block = [&](std::size_t index) {
       const Eigen::Index b0 = static_cast<Eigen::Index>(index) * kBlock;
       const Eigen::Index rows = std::min(kBlock, X.rows() - b0);
-      RowMatrix scores;
-      std::vector<float> query_f, dots_f;
-      std::vector<double> smallest(k), query(du), approx(static_cast<std::size_t>(n_train));
       std::vector<std::pair<double, int>> candidates;
       if (single) {
-        query_f.resize(static_cast<std::size_t>(rows) * du);
-        for (Eigen::Index r = 0; r < rows; ++r)
-          for (Eigen::Index f = 0; f < d; ++f)
-            query_f[static_cast<std::size_t>(r) * du + static_cast<std::size_t>(f)] =
-                static_cast<float>(X(b0 + r, f));
-        dots_f.resize(static_cast<std::size_t>(rows) * stride);
-        single_dots(query_f.data(), static_cast<std::size_t>(rows), du, dots_f.data(), stride);
-      } else {
-        scores.noalias() = X.middleRows(b0, rows) * train.rows_t;
+        single_block(X, b0, rows, k, margin_of, finish, candidates);
+        return;
       }
+      std::vector<double> smallest(k), query(du), approx(static_cast<std::size_t>(n_train));
+      const RowMatrix scores = X.middleRows(b0, rows) * train.rows_t;
       for (Eigen::Index r = 0; r < rows; ++r) {
         const Eigen::Index q = b0 + r;
-        // The approximate scores of this query row; the second pass compares these very values.
-        if (single) {
-          const float* dots = dots_f.data() + static_cast<std::size_t>(r) * stride;
-          for (Eigen::Index j = 0; j < n_train; ++j)
-            approx[static_cast<std::size_t>(j)] = train.sq(j) - 2.0 * static_cast<double>(dots[j]);
-        } else {
-          for (Eigen::Index j = 0; j < n_train; ++j)
-            approx[static_cast<std::size_t>(j)] = train.sq(j) - 2.0 * scores(r, j);
-        }
+        for (Eigen::Index j = 0; j < n_train; ++j)
+          approx[static_cast<std::size_t>(j)] = train.sq(j) - 2.0 * scores(r, j);
         // Keep the k smallest in a small sorted array (most scores fail the first comparison).
         std::fill(smallest.begin(), smallest.end(), std::numeric_limits<double>::infinity());
         for (const double v : approx) {
@@ -383,28 +734,13 @@ class KnnModel final : public Model {
           }
         }
         for (Eigen::Index f = 0; f < d; ++f) query[static_cast<std::size_t>(f)] = X(q, f);
-        double qn = 0;
-        for (double v : query) qn += v * v;
-        const double margin = 8.0 * static_cast<double>(d + 4) * unit * (qn + train.max_sq) + floor;
-        const double limit = smallest[k - 1] + 2.0 * margin;
+        const double limit = smallest[k - 1] + 2.0 * margin_of(query.data());
         candidates.clear();
         for (Eigen::Index j = 0; j < n_train; ++j) {
-          if (approx[static_cast<std::size_t>(j)] <= limit) {
-            const double* row = train.rows_t.col(j).data();
-            double s = 0;
-            for (std::size_t f = 0; f < du; ++f) {
-              const double diff = query[f] - row[f];
-              s += diff * diff;
-            }
-            candidates.emplace_back(s, static_cast<int>(j));
-          }
+          if (approx[static_cast<std::size_t>(j)] <= limit)
+            candidates.emplace_back(0.0, static_cast<int>(j));
         }
-        std::partial_sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(k),
-                          candidates.end());
-        for (std::size_t j = 0; j < k; ++j) {
-          out.index[static_cast<std::size_t>(q) * k + j] = candidates[j].second;
-          out.dist[static_cast<std::size_t>(q) * k + j] = std::sqrt(candidates[j].first);
-        }
+        finish(q, query.data(), candidates);
       }
     };
     if (loop && n_blocks > 1) {
@@ -415,19 +751,67 @@ class KnnModel final : public Model {
     return out;
   }
 
-  // Float dot products of `rows` queries with every training row (AVX2 panels).
-  void single_dots(const float* query, std::size_t rows, std::size_t d, float* out,
-                   std::size_t stride) const {
+  // The float scan of query rows b0..b0+rows-1, kScanQueries at a time: all their scores, then
+  // per query an upper bound U of the k-th smallest score (the k-th smallest of the panel lanes'
+  // minima over a few runs of panels: each comes from a different row), the rows within U + 2m
+  // (one SIMD compare per 8 rows), the k-th smallest score T among them (it is the overall k-th
+  // smallest: those rows include every row scoring <= U), and the exact re-scoring of the rows
+  // within T + 2m.
+  template <class MarginOf, class Finish>
+  void single_block(const MatrixRef& X, Eigen::Index b0, Eigen::Index rows, std::size_t k,
+                    const MarginOf& margin_of, const Finish& finish,
+                    std::vector<std::pair<double, int>>& candidates) const {
 #if FRESHET_HAVE_AVX2_KERNELS
-    const std::size_t n_panels = stride / kPanel;
-    const float* panels = train_->panels().data();
-    std::size_t r = 0;
-    for (; r + 4 <= rows; r += 4)
-      panel_dots<4>(query + r * d, d, panels, n_panels, out + r * stride, stride);
-    for (; r < rows; ++r)
-      panel_dots<1>(query + r * d, d, panels, n_panels, out + r * stride, stride);
+    const TrainSet& train = *train_;
+    const Panels& panels = train.panels();
+    const auto d = static_cast<std::size_t>(train.rows_t.rows());
+    const auto n_train = static_cast<std::size_t>(train.rows_t.cols());
+    const std::size_t stride = panels.count * kPanel;
+    // Enough runs for at least 2k lane minima (a tighter bound than exactly k of them).
+    const std::size_t groups = (2 * k + 2 * kPanel - 1) / (2 * kPanel);
+    const std::size_t per_query = groups * 2 * kPanel;  // minima per query
+    std::vector<double> query(static_cast<std::size_t>(kScanQueries) * d);
+    std::vector<float> query_f(query.size());
+    std::vector<float> scores(static_cast<std::size_t>(kScanQueries) * stride);
+    std::vector<float> minima(static_cast<std::size_t>(kScanQueries) * per_query);
+    std::vector<Candidate> kept;
+    std::vector<float> kept_scores;
+    for (Eigen::Index g0 = 0; g0 < rows; g0 += kScanQueries) {
+      const int count = static_cast<int>(std::min<Eigen::Index>(kScanQueries, rows - g0));
+      for (int q = 0; q < count; ++q) {
+        double* qd = query.data() + static_cast<std::size_t>(q) * d;
+        float* qf = query_f.data() + static_cast<std::size_t>(q) * d;
+        for (std::size_t f = 0; f < d; ++f) {
+          qd[f] = X(b0 + g0 + q, static_cast<Eigen::Index>(f));
+          qf[f] = -2.0f * static_cast<float>(qd[f]);  // exact: a power of two
+        }
+      }
+      std::fill(minima.begin(), minima.end(), std::numeric_limits<float>::infinity());
+      scan_queries(count, query_f.data(), d, panels, scores.data(), stride, minima.data(), groups);
+      for (int q = 0; q < count; ++q) {
+        const double* qd = query.data() + static_cast<std::size_t>(q) * d;
+        const float* s = scores.data() + static_cast<std::size_t>(q) * stride;
+        const double slack = 2.0 * margin_of(qd);
+        const float bound = kth_smallest_counting(
+            minima.data() + static_cast<std::size_t>(q) * per_query, per_query, k);
+        kept.clear();
+        keep_at_most(s, panels.count, n_train, float_at_least(static_cast<double>(bound) + slack),
+                     kept);
+        // kept holds every row scoring <= the bound, so its k-th smallest score is the overall
+        // k-th smallest.
+        kept_scores.clear();
+        for (const Candidate& c : kept) kept_scores.push_back(c.score);
+        const double limit =
+            static_cast<double>(kth_smallest(kept_scores.data(), kept_scores.size(), k)) + slack;
+        candidates.clear();
+        for (const Candidate& c : kept) {
+          if (static_cast<double>(c.score) <= limit) candidates.emplace_back(0.0, c.row);
+        }
+        finish(b0 + g0 + q, qd, candidates);
+      }
+    }
 #else
-    (void)query, (void)rows, (void)d, (void)out, (void)stride;
+    (void)X, (void)b0, (void)rows, (void)k, (void)margin_of, (void)finish, (void)candidates;
 #endif
   }
 
@@ -435,6 +819,7 @@ class KnnModel final : public Model {
   bool classifier_ = true;
   std::int64_t n_neighbors_ = 5;
   std::string weights_ = "uniform";
+  bool uniform_ = true;
 
   std::shared_ptr<const TrainSet> train_;
   std::shared_ptr<NeighborCache> cache_;  // set by fit_variants only

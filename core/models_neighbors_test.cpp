@@ -3,7 +3,12 @@
 // neighbour search where the blocked matrix product alone would round wrongly.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "core/error.hpp"
 #include "core/model.hpp"
@@ -191,4 +196,102 @@ TEST_CASE("knn_classifier: the digits tie row keeps the lower training row, as s
   one->fit(take_rows(data.X, fold.train), position);
   CHECK(one->predict(take_rows(data.X, {1149}))(0) ==
         doctest::Approx((1067.0 + 347 + 828 + 437 + 833) / 5).epsilon(1e-15));
+}
+
+namespace {
+
+// Features from a small LCG: integer levels in [0, levels) (exact distance ties everywhere) or,
+// with levels == 0, reals in [-1, 1) (distances with all their bits).
+Matrix lcg_matrix(Eigen::Index rows, Eigen::Index cols, std::uint32_t seed, int levels) {
+  Matrix X(rows, cols);
+  std::uint32_t s = seed;
+  for (Eigen::Index i = 0; i < rows; ++i)
+    for (Eigen::Index j = 0; j < cols; ++j) {
+      s = s * 1664525u + 1013904223u;
+      X(i, j) = levels > 0 ? static_cast<double>((s >> 16) % static_cast<std::uint32_t>(levels))
+                           : static_cast<double>(s >> 8) / 8388608.0 - 1.0;
+    }
+  return X;
+}
+
+// The k nearest training rows of query row q by brute force: squared distances summed in feature
+// order (the order freshet's exact re-scoring uses), ties to the lower training row.
+std::vector<std::pair<double, Eigen::Index>> naive_neighbours(const Matrix& train,
+                                                              const Matrix& query, Eigen::Index q,
+                                                              std::size_t k) {
+  std::vector<std::pair<double, Eigen::Index>> all;
+  for (Eigen::Index j = 0; j < train.rows(); ++j) {
+    double s = 0;
+    for (Eigen::Index f = 0; f < train.cols(); ++f) {
+      const double diff = query(q, f) - train(j, f);
+      s += diff * diff;
+    }
+    all.emplace_back(s, j);
+  }
+  std::sort(all.begin(), all.end());
+  all.resize(k);
+  return all;
+}
+
+}  // namespace
+
+TEST_CASE("knn: whole neighbour sets equal a naive search, many ties, ragged sizes") {
+  // 203 training rows (the float scan's panels of 16 rows end in padding) and 101 queries (not a
+  // multiple of the 6 queries per scan pass or of the 48 per block), integer levels 0..2 in 5
+  // features: most distances tie with many others, so the k-th nearest sits in a large tie that
+  // the candidate filter must keep whole. Each training row is its own class, so predict_proba
+  // names the neighbour set: 1/k on exactly the k nearest. With one feature value below the
+  // float range (1e-300, which changes no distance) the search takes the double path instead.
+  for (const bool float_path : {true, false}) {
+    CAPTURE(float_path);
+    Matrix train = lcg_matrix(203, 5, 17, 3);
+    const Matrix query = lcg_matrix(101, 5, 4242, 3);
+    if (!float_path) {
+      Eigen::Index at = 0;
+      while (train.data()[at] != 0.0) ++at;
+      train.data()[at] = 1e-300;
+    }
+    std::vector<double> label(203);
+    for (std::size_t i = 0; i < label.size(); ++i) label[i] = static_cast<double>(i);
+    for (const std::size_t k : {1, 3, 8, 13}) {
+      CAPTURE(k);
+      auto model = make_model("knn_classifier:n_neighbors=" + std::to_string(k));
+      model->fit(train, label);
+      const Matrix p = model->predict_proba(query);
+      REQUIRE(p.cols() == 203);
+      for (Eigen::Index q = 0; q < query.rows(); ++q) {
+        CAPTURE(q);
+        Matrix expected = Matrix::Zero(1, 203);
+        for (const auto& [d2, j] : naive_neighbours(train, query, q, k))
+          expected(0, j) = 1.0 / static_cast<double>(k);
+        REQUIRE(p.row(q) == expected);
+      }
+    }
+  }
+}
+
+TEST_CASE("knn: distance weights use the exact distances' bits (real-valued data)") {
+  // Real-valued features in 7 dimensions (not a multiple of the 4-wide exact re-scoring) and 9
+  // neighbours (candidate groups of 8 plus a ragged one): the regressor's 1/d weighted mean must
+  // equal, bit for bit, one computed from the naive search's distances in neighbour order.
+  const Matrix train = lcg_matrix(150, 7, 5, 0);
+  const Matrix query = lcg_matrix(37, 7, 99, 0);
+  std::vector<double> y(150);
+  for (std::size_t i = 0; i < y.size(); ++i) y[i] = std::sin(static_cast<double>(i)) * 10.0;
+  for (const std::size_t k : {1, 9}) {
+    CAPTURE(k);
+    auto model = make_model("knn_regressor:weights=distance,n_neighbors=" + std::to_string(k));
+    model->fit(train, y);
+    const Vector got = model->predict(query);
+    for (Eigen::Index q = 0; q < query.rows(); ++q) {
+      CAPTURE(q);
+      double num = 0, den = 0;
+      for (const auto& [d2, j] : naive_neighbours(train, query, q, k)) {
+        const double w = 1.0 / std::sqrt(d2);
+        num += y[static_cast<std::size_t>(j)] * w;
+        den += w;
+      }
+      CHECK(got(q) == num / den);
+    }
+  }
 }

@@ -696,8 +696,12 @@ Matrix table_to_matrix(const Table& table, std::span<const std::string> columns)
           Errc::kInvalidArgument,
           "column '" + c.name() + "' is text, not a number (encode it with one_hot_encoder)");
     }
-    for (std::size_t i = 0; i < table.num_rows(); ++i) {
-      X(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = c.as_double(i);
+    double* out = X.col(static_cast<Eigen::Index>(j)).data();
+    if (c.dtype() == DType::kFloat64) {
+      std::copy(c.f64().begin(), c.f64().end(), out);
+    } else {
+      const auto v = c.i64();
+      for (std::size_t i = 0; i < v.size(); ++i) out[i] = static_cast<double>(v[i]);
     }
   }
   return X;
