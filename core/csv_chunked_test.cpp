@@ -32,6 +32,14 @@ void serial(std::size_t n, const std::function<void(std::size_t)>& body) {
   for (std::size_t i = 0; i < n; ++i) body(i);
 }
 
+// `loop`, adding the number of pieces it is given to `count` (proof that a parallel path ran).
+Loop counting(Loop loop, std::size_t& count) {
+  return [loop, &count](std::size_t n, const std::function<void(std::size_t)>& body) {
+    count += n;
+    loop(n, body);
+  };
+}
+
 // ~4.5 MB: id (ints), a column that holds integers until late in the file and a decimal there, a
 // text column, missing cells, CRLF line ends and blank lines here and there.
 std::string big_text(bool text_late, bool crlf) {
@@ -108,10 +116,7 @@ TEST_CASE("chunked parse: the same table as one pass, types promoted across chun
       for (const Loop& loop : {Loop(serial), Loop(two_threads)}) {
         ReadCsvOptions options;
         std::size_t chunks = 0;  // proves the chunked path ran (the file is ~4.5 chunks)
-        options.parallel_for = [&](std::size_t n, const std::function<void(std::size_t)>& body) {
-          chunks += n;
-          loop(n, body);
-        };
+        options.parallel_for = counting(loop, chunks);
         check_same(parse_csv(text, "big.csv", options), one);
         CHECK(chunks >= 4);
       }
@@ -135,10 +140,7 @@ TEST_CASE("chunked parse: a last line without its newline, and a run of blank li
   const Table one = parse_csv(text, "big.csv");
   ReadCsvOptions options;
   std::size_t chunks = 0;
-  options.parallel_for = [&](std::size_t n, const std::function<void(std::size_t)>& body) {
-    chunks += n;
-    two_threads(n, body);
-  };
+  options.parallel_for = counting(two_threads, chunks);
   const Table chunked = parse_csv(text, "big.csv", options);
   CHECK(chunks >= 4);
   REQUIRE(one.num_rows() == 150000);
@@ -165,10 +167,7 @@ TEST_CASE("chunked parse: errors are the one pass's, naming the first bad line")
   const Table one = parse_csv(quoted, "q.csv");
   ReadCsvOptions q;
   std::size_t chunks = 0;
-  q.parallel_for = [&](std::size_t n, const std::function<void(std::size_t)>& body) {
-    chunks += n;
-    two_threads(n, body);
-  };
+  q.parallel_for = counting(two_threads, chunks);
   check_same(parse_csv(quoted, "q.csv", q), one);
   CHECK(chunks == 0);
   CHECK(one.column("kind").str().back() == "k,1");
@@ -182,18 +181,15 @@ TEST_CASE("format_csv: blocks formatted in parallel give the same text") {
   for (std::size_t i = 0; i < 5000; ++i) {
     x[i] = static_cast<double>(i) / 7.0 - 100.0;
     k[i] = static_cast<std::int64_t>(i * i) - 7;
-    name[i] = i % 11 == 0 ? "a,b" : "s" + std::to_string(i);
+    name[i] = i % 11 == 0 ? std::string("a,b") : std::string("s").append(std::to_string(i));
   }
-  for (int c = 0; c < 30; ++c) t.add_column(Column("x" + std::to_string(c), x));
+  for (int c = 0; c < 30; ++c) t.add_column(Column(std::string("x").append(std::to_string(c)), x));
   t.add_column(Column("k", k));
   t.add_column(Column("name", name));
   const std::string one = format_csv(t);
   WriteCsvOptions options;
   std::size_t blocks = 0;
-  options.parallel_for = [&](std::size_t n, const std::function<void(std::size_t)>& body) {
-    blocks += n;
-    two_threads(n, body);
-  };
+  options.parallel_for = counting(two_threads, blocks);
   CHECK(format_csv(t, options) == one);
   CHECK(blocks >= 2);
 }

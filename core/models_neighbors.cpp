@@ -175,29 +175,15 @@ __attribute__((target("avx2,fma"))) void panel_scores(const float* query, std::s
 
 constexpr int kScanQueries = 6;  // queries per panel_scores pass (12 accumulators + 3 registers)
 
-// panel_scores for any count of queries up to kScanQueries.
+// panel_scores for any count of queries from 1 to kScanQueries.
 void scan_queries(int count, const float* query, std::size_t d, const Panels& panels, float* out,
                   std::size_t stride, float* minima, std::size_t groups) {
-  switch (count) {
-    case 6:
-      panel_scores<6>(query, d, panels, out, stride, minima, groups);
-      break;
-    case 5:
-      panel_scores<5>(query, d, panels, out, stride, minima, groups);
-      break;
-    case 4:
-      panel_scores<4>(query, d, panels, out, stride, minima, groups);
-      break;
-    case 3:
-      panel_scores<3>(query, d, panels, out, stride, minima, groups);
-      break;
-    case 2:
-      panel_scores<2>(query, d, panels, out, stride, minima, groups);
-      break;
-    default:
-      panel_scores<1>(query, d, panels, out, stride, minima, groups);
-      break;
-  }
+  using Scan =
+      void (*)(const float*, std::size_t, const Panels&, float*, std::size_t, float*, std::size_t);
+  static constexpr Scan kScan[kScanQueries] = {&panel_scores<1>, &panel_scores<2>,
+                                               &panel_scores<3>, &panel_scores<4>,
+                                               &panel_scores<5>, &panel_scores<6>};
+  kScan[std::clamp(count, 1, kScanQueries) - 1](query, d, panels, out, stride, minima, groups);
 }
 
 // Appends every training row (row < n_rows) whose score is <= limit, in row order: one compare

@@ -200,20 +200,6 @@ TEST_CASE("knn_classifier: the digits tie row keeps the lower training row, as s
 
 namespace {
 
-// Features from a small LCG: integer levels in [0, levels) (exact distance ties everywhere) or,
-// with levels == 0, reals in [-1, 1) (distances with all their bits).
-Matrix lcg_matrix(Eigen::Index rows, Eigen::Index cols, std::uint32_t seed, int levels) {
-  Matrix X(rows, cols);
-  std::uint32_t s = seed;
-  for (Eigen::Index i = 0; i < rows; ++i)
-    for (Eigen::Index j = 0; j < cols; ++j) {
-      s = s * 1664525u + 1013904223u;
-      X(i, j) = levels > 0 ? static_cast<double>((s >> 16) % static_cast<std::uint32_t>(levels))
-                           : static_cast<double>(s >> 8) / 8388608.0 - 1.0;
-    }
-  return X;
-}
-
 // The k nearest training rows of query row q by brute force: squared distances summed in feature
 // order (the order freshet's exact re-scoring uses), ties to the lower training row.
 std::vector<std::pair<double, Eigen::Index>> naive_neighbours(const Matrix& train,

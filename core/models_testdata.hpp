@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,20 @@
 namespace freshet::testdata {
 
 inline std::string shared_dir() { return std::string(FRESHET_SOURCE_DIR) + "/../shared"; }
+
+// Features from a small LCG: integer levels in [0, levels) (exact distance ties everywhere, as in
+// digits) or, with levels == 0, reals in [-1, 1) (distances with all their bits).
+inline Matrix lcg_matrix(Eigen::Index rows, Eigen::Index cols, std::uint32_t seed, int levels) {
+  Matrix X(rows, cols);
+  std::uint32_t s = seed;
+  for (Eigen::Index i = 0; i < rows; ++i)
+    for (Eigen::Index j = 0; j < cols; ++j) {
+      s = s * 1664525u + 1013904223u;
+      X(i, j) = levels > 0 ? static_cast<double>((s >> 16) % static_cast<std::uint32_t>(levels))
+                           : static_cast<double>(s >> 8) / 8388608.0 - 1.0;
+    }
+  return X;
+}
 
 struct Dataset {
   Matrix X;                                // every column of table.csv but y, in file order

@@ -10,22 +10,11 @@
 
 #include "core/error.hpp"
 #include "core/model.hpp"
+#include "core/models_testdata.hpp"
 
 using namespace freshet;
 
 namespace {
-
-// Integer features in [0, levels): exact distance ties are common, as in digits.
-Matrix integer_matrix(Eigen::Index rows, Eigen::Index cols, std::uint32_t seed, int levels) {
-  Matrix X(rows, cols);
-  std::uint32_t s = seed;
-  for (Eigen::Index i = 0; i < rows; ++i)
-    for (Eigen::Index j = 0; j < cols; ++j) {
-      s = s * 1664525u + 1013904223u;
-      X(i, j) = static_cast<double>((s >> 16) % static_cast<std::uint32_t>(levels));
-    }
-  return X;
-}
 
 std::vector<double> labels_of(const Matrix& X, int classes) {
   std::vector<double> y(static_cast<std::size_t>(X.rows()));
@@ -45,9 +34,9 @@ std::unique_ptr<Model> fitted(const std::string& spec, const Matrix& X,
 }  // namespace
 
 TEST_CASE("fit_variants: knn variants predict exactly what separate fits predict") {
-  const Matrix X = integer_matrix(400, 8, 7, 5);
-  const Matrix Q1 = integer_matrix(150, 8, 99, 5);
-  const Matrix Q2 = integer_matrix(60, 8, 1234, 5);
+  const Matrix X = testdata::lcg_matrix(400, 8, 7, 5);
+  const Matrix Q1 = testdata::lcg_matrix(150, 8, 99, 5);
+  const Matrix Q2 = testdata::lcg_matrix(60, 8, 1234, 5);
   const std::vector<double> y = labels_of(X, 4);
   for (const std::string name : {"knn_classifier", "knn_regressor"}) {
     CAPTURE(name);
@@ -74,8 +63,8 @@ TEST_CASE("fit_variants: knn variants predict exactly what separate fits predict
 }
 
 TEST_CASE("fit_variants: a pipeline fits its steps once and varies the final model") {
-  const Matrix X = integer_matrix(300, 6, 5, 7);
-  const Matrix Q = integer_matrix(80, 6, 77, 7);
+  const Matrix X = testdata::lcg_matrix(300, 6, 5, 7);
+  const Matrix Q = testdata::lcg_matrix(80, 6, 77, 7);
   const std::vector<double> y = labels_of(X, 3);
   const auto base = make_model("standard_scaler>knn_classifier");
   const std::vector<ModelParams> variants = {
@@ -94,7 +83,7 @@ TEST_CASE("fit_variants: a pipeline fits its steps once and varies the final mod
 TEST_CASE("fit_variants: ridge's alpha path gives the bytes of separate fits") {
   for (const auto& [rows, cols] : {std::pair{120, 5}, std::pair{8, 20}}) {  // primal and kernel
     CAPTURE(cols);
-    const Matrix X = integer_matrix(rows, cols, 21, 13);
+    const Matrix X = testdata::lcg_matrix(rows, cols, 21, 13);
     std::vector<double> y(static_cast<std::size_t>(rows));
     for (Eigen::Index i = 0; i < rows; ++i)
       y[static_cast<std::size_t>(i)] = X(i, 0) - 0.25 * X(i, 2) + 0.1 * static_cast<double>(i % 5);
@@ -117,7 +106,7 @@ TEST_CASE("fit_variants: ridge's alpha path gives the bytes of separate fits") {
 }
 
 TEST_CASE("fit_variants: models without a path fit each variant on its own, same bytes") {
-  const Matrix X = integer_matrix(120, 5, 3, 11);
+  const Matrix X = testdata::lcg_matrix(120, 5, 3, 11);
   std::vector<double> y(120);
   for (Eigen::Index i = 0; i < 120; ++i)
     y[static_cast<std::size_t>(i)] = X(i, 0) - 0.5 * X(i, 3) + 0.1 * static_cast<double>(i % 7);
@@ -140,7 +129,7 @@ TEST_CASE("fit_variants: models without a path fit each variant on its own, same
 TEST_CASE("fit_variants: logistic regression's warm path reaches each C's cold optimum") {
   // Overlapping classes (a linear score plus a deterministic disturbance): the optimum is finite
   // for every C, and large C needs many Newton steps from zero.
-  const Matrix X = integer_matrix(300, 5, 11, 9);
+  const Matrix X = testdata::lcg_matrix(300, 5, 11, 9);
   for (int classes : {2, 3}) {
     CAPTURE(classes);
     std::vector<double> y(300);
