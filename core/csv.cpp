@@ -440,16 +440,17 @@ void close_gaps(std::vector<T>& v, const std::vector<std::size_t>& begin,
 // converted as the one pass converts it). Chunks depend only on the data. A chunk that meets
 // text in an inferred column restarts the whole parse with that column as text, as the one pass
 // does; any other error is left to the one pass, which reports the first one in file order.
-// Returns false (nothing done) when the file is small, has quotes, or no loop was given.
+// Returns false (nothing done) when the file is under two chunks, has quotes, or no loop was
+// given.
 bool parse_chunked(std::string_view text, const Tokenizer& tok, const std::string& source,
                    const ReadCsvOptions& options, std::vector<Builder>& cols) {
-  constexpr std::size_t kChunkBytes = std::size_t{1} << 17;  // 128 KiB
+  const std::size_t step = std::max<std::size_t>(options.chunk_bytes, 1);
   const std::size_t body = tok.position();
-  if (!options.parallel_for || text.size() - body < 2 * kChunkBytes) return false;
+  if (!options.parallel_for || text.size() - body < 2 * step) return false;
   if (std::memchr(text.data(), '"', text.size()) != nullptr) return false;
-  // Chunk boundaries: just after the first newline at or past every kChunkBytes.
+  // Chunk boundaries: just after the first newline at or past every `step` bytes.
   std::vector<std::size_t> starts = {body};
-  for (std::size_t at = body + kChunkBytes; at < text.size(); at += kChunkBytes) {
+  for (std::size_t at = body + step; at < text.size(); at += step) {
     const void* nl = std::memchr(text.data() + at, '\n', text.size() - at);
     if (!nl) break;
     const std::size_t next =

@@ -36,8 +36,10 @@ struct ReadCsvOptions {
   std::vector<std::string> required = {};
   // How to run independent pieces of work: parallel_for(n, body) calls body(0..n-1), possibly
   // concurrently (the CLI passes its executor's loop; core does not start threads itself). Given,
-  // a large file without quotes is parsed in chunks of whole lines -- the same table, faster.
+  // a file without quotes of at least two chunks is parsed in chunks of whole lines of about
+  // `chunk_bytes` each -- the same table, faster.
   ParallelFor parallel_for = {};
+  std::size_t chunk_bytes = std::size_t{1} << 17;  // 128 KiB; > 0
 };
 
 // Parses CSV text. `source` names the input in error messages (usually the path).

@@ -6,6 +6,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -192,4 +193,89 @@ TEST_CASE("format_csv: blocks formatted in parallel give the same text") {
   options.parallel_for = counting(two_threads, blocks);
   CHECK(format_csv(t, options) == one);
   CHECK(blocks >= 2);
+}
+
+// Small random files cut into chunks of a few bytes, so chunk boundaries fall everywhere: at
+// blank lines, before a column's first float or text, in runs of missing cells, on CRLF line ends
+// and before a last line without its newline. The chunked parse must give the one pass's table,
+// or its error, every time.
+TEST_CASE("chunked parse: random small files in tiny chunks equal the one pass") {
+  std::mt19937_64 rng(2024);
+  const auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
+  std::size_t chunked_runs = 0;
+  for (int file = 0; file < 400; ++file) {
+    const std::size_t cols = 1 + pick(4), rows = 1 + pick(40);
+    const bool crlf = pick(4) == 0;
+    const char* eol = crlf ? "\r\n" : "\n";
+    // Per column: 0 integers, 1 integers that turn float at a random row, 2 floats, 3 numbers
+    // that turn to text at a random row, 4 text.
+    std::vector<std::size_t> kind(cols), turn(cols);
+    std::string text;
+    for (std::size_t c = 0; c < cols; ++c) {
+      kind[c] = pick(5);
+      turn[c] = pick(rows + 1);
+      text += c ? ",c" : "c";
+      text += std::to_string(c);
+    }
+    text += eol;
+    for (std::size_t r = 0; r < rows; ++r) {
+      if (pick(8) == 0) text += eol;  // a blank line
+      const bool short_row = pick(60) == 0;
+      const std::size_t n_fields = short_row && cols > 1 ? cols - 1 : cols;
+      for (std::size_t c = 0; c < n_fields; ++c) {
+        if (c) text += ',';
+        const std::size_t m = pick(12);
+        if (m == 0) continue;  // an empty cell: missing
+        if (m == 1) {
+          text += pick(2) ? "nan" : "NA";
+          continue;
+        }
+        const long long v = static_cast<long long>(pick(2000)) - 1000;
+        switch (kind[c]) {
+          case 1:
+            text += std::to_string(v);
+            if (r >= turn[c]) text += ".25";
+            break;
+          case 2:
+            text += std::to_string(v);
+            text += '.';
+            text += std::to_string(pick(100));
+            break;
+          case 3:
+            if (r >= turn[c]) text += 't';
+            text += std::to_string(v);
+            break;
+          case 4:
+            text += 'w';
+            text += std::to_string(v);
+            break;
+          default:
+            text += std::to_string(v);
+        }
+      }
+      if (r + 1 < rows || pick(3) != 0) text += eol;  // sometimes no newline at the end
+    }
+    for (const std::size_t step : {1, 5, 16, 64}) {
+      ReadCsvOptions one, chunked;
+      if (pick(3) == 0) {  // a requested type, which turns a text cell into an error
+        const std::string name = std::string("c").append(std::to_string(pick(cols)));
+        const ColumnType type = pick(2) ? ColumnType::kFloat64 : ColumnType::kString;
+        one.types[name] = chunked.types[name] = type;
+      }
+      std::size_t pieces = 0;
+      chunked.chunk_bytes = step;
+      chunked.parallel_for = counting(two_threads, pieces);
+      CAPTURE(file);
+      CAPTURE(step);
+      CAPTURE(text);
+      const std::string want_error = error_of(text, one);
+      if (!want_error.empty()) {
+        CHECK(error_of(text, chunked) == want_error);
+        continue;
+      }
+      check_same(parse_csv(text, "big.csv", chunked), parse_csv(text, "big.csv", one));
+      chunked_runs += pieces > 0;
+    }
+  }
+  CHECK(chunked_runs > 800);  // the chunked path ran on most files
 }
