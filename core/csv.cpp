@@ -504,23 +504,31 @@ bool parse_chunked(std::string_view text, const Tokenizer& tok, const std::strin
   std::size_t total = 0;
   for (std::size_t r : rows) total += r;
   const bool gaps = total != capacity;
+  // Numeric columns that some chunk made float: every chunk's rows become floats (integer
+  // chunks converted in place, all columns in one pass over the chunks).
+  std::vector<char> any_float(cols.size(), 0);
+  for (std::size_t c = 0; c < cols.size(); ++c)
+    for (std::size_t i = 0; i < n; ++i)
+      any_float[c] =
+          any_float[c] || (cols[c].state != State::kString && states[i][c] == State::kFloat);
+  options.parallel_for(n, [&](std::size_t i) {
+    if (rows[i] == 0) return;
+    for (std::size_t c = 0; c < cols.size(); ++c) {
+      if (!any_float[c] || states[i][c] != State::kInt) continue;
+      double* f = shared[c].float_data();
+      const std::int64_t* v = shared[c].int_data();
+      for (std::size_t r = begin[i]; r < begin[i] + rows[i]; ++r) f[r] = static_cast<double>(v[r]);
+    }
+  });
   for (std::size_t c = 0; c < cols.size(); ++c) {
     Builder& out = cols[c];
     SharedColumn& s = shared[c];
-    bool any_float = false;
-    for (std::size_t i = 0; i < n; ++i) any_float = any_float || states[i][c] == State::kFloat;
     if (out.state == State::kString) {
       s.string_data();  // allocated even when every chunk was empty
       if (gaps) close_gaps(s.strings, begin, rows);
       out.strings = std::move(s.strings);
-    } else if (any_float) {
-      double* f = s.float_data();
-      options.parallel_for(n, [&](std::size_t i) {  // integer chunks of a float column
-        if (states[i][c] != State::kInt || rows[i] == 0) return;
-        const std::int64_t* v = s.int_data();
-        for (std::size_t r = begin[i]; r < begin[i] + rows[i]; ++r)
-          f[r] = static_cast<double>(v[r]);
-      });
+    } else if (any_float[c]) {
+      s.float_data();
       if (gaps) close_gaps(s.floats, begin, rows);
       out.state = State::kFloat;
       out.ints = {};

@@ -24,10 +24,6 @@
 #include <limits>
 #include <numeric>
 
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
-
 #include "core/error.hpp"
 #include "core/model.hpp"
 #include "core/model_params.hpp"
@@ -436,20 +432,16 @@ class LogisticObjective {
     return loss + 0.5 * lambda_ * wnorm2;
   }
 
-  // Gradient at theta given its scores; stores probabilities for hessian_product.
+  // Gradient at theta given its scores as value(theta, &Z) filled them; stores probabilities for
+  // hessian_product.
   Vector gradient(const Vector& theta, const Matrix& Z) {
     P_.resize(n_, k_);
     Matrix E(n_, k_);  // residuals p - y
-    if (k_ == 1 && Z.cols() == 2) {
+    if (k_ == 1) {
       for (Eigen::Index i = 0; i < n_; ++i) {
         // expit(z): exp(-z) (z >= 0) or exp(z) (z < 0) is value()'s e.
         const double e = Z(i, 1);
         P_(i, 0) = Z(i, 0) >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
-        E(i, 0) = P_(i, 0) - (codes_[static_cast<std::size_t>(i)] == 1 ? 1.0 : 0.0);
-      }
-    } else if (k_ == 1) {
-      for (Eigen::Index i = 0; i < n_; ++i) {
-        P_(i, 0) = expit(Z(i, 0));
         E(i, 0) = P_(i, 0) - (codes_[static_cast<std::size_t>(i)] == 1 ? 1.0 : 0.0);
       }
     } else {
@@ -488,8 +480,8 @@ class LogisticObjective {
     const Matrix& Xa = Xa_;
 #if FRESHET_HAVE_AVX2_KERNELS
     if (k_ == 1 && cpu_has_avx2_fma()) {
-      // Binary: H = Xa' diag(p (1 - p)) Xa (+ lambda on the weights' diagonal), the Gram kernel
-      // above at twice Eigen's baseline-SSE2 speed. Only the Newton direction depends on it.
+      // Binary: H = Xa' diag(p (1 - p)) Xa (+ lambda on the weights' diagonal), by the Gram
+      // kernel of core/weighted_gram.hpp. Only the Newton direction depends on it.
       const Vector w = (P_.col(0).array() * (1.0 - P_.col(0).array())).matrix();
       Matrix H(q, q);
       weighted_gram_avx2(Xa.data(), w.data(), n_, q, H.data());

@@ -295,13 +295,9 @@ float kth_smallest(float* a, std::size_t m, std::size_t k) {
   return a[k - 1];
 }
 
-// Insertion sort: the arrays sorted per query hold about k elements.
+// Insertion sort, for the short arrays of one query (its candidates: about k of them).
 template <class T, class Less>
-void sort_small(T* first, T* last, const Less& less) {
-  if (last - first > 64) {
-    std::sort(first, last, less);
-    return;
-  }
+void insertion_sort(T* first, T* last, const Less& less) {
   for (T* i = first + 1; i < last; ++i) {
     T v = *i;
     T* j = i;
@@ -652,13 +648,12 @@ class KnnModel final : public Model {
     };
     // Exact re-scoring of the candidates (sum of squared differences, in feature order) and the
     // k nearest in (distance, training row) order.
-    const bool wide = cpu_has_avx2_fma();
     const auto finish = [&](Eigen::Index q, const double* query,
                             std::vector<std::pair<double, int>>& candidates) {
       const auto col = [&](std::size_t c) { return train.rows_t.col(candidates[c].second).data(); };
       std::size_t c = 0;
 #if FRESHET_HAVE_AVX2_KERNELS
-      if (wide) {
+      if (cpu_has_avx2_fma()) {
         // Eight candidates at a time (the last group padded with the first candidate's row).
         for (; c < candidates.size(); c += 8) {
           const double* rows[8];
@@ -680,7 +675,7 @@ class KnnModel final : public Model {
         candidates[c].first = s;
       }
       if (candidates.size() <= 64) {
-        sort_small(candidates.data(), candidates.data() + candidates.size(), std::less<>());
+        insertion_sort(candidates.data(), candidates.data() + candidates.size(), std::less<>());
       } else {
         std::partial_sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(k),
                           candidates.end());

@@ -271,33 +271,43 @@ double mackinnonp_c(double t) {
   return norm_cdf(y);
 }
 
-// The regressors of the ADF regression for `lags` lagged differences over the last `nobs`
-// differences: column 0 the level x[t], column j the difference j steps back.
+// Column j of the ADF regression's regressors for `lags` lagged differences, over the last
+// n - 1 - lags differences (row r is time t = lags + r): the level x[t] (j = 0) or the difference
+// j steps back (j = 1..lags); a contiguous slice of x or dx.
+std::span<const double> adf_column(std::span<const double> x, std::span<const double> dx,
+                                   long long lags, long long j) {
+  const auto nobs = x.size() - 1 - static_cast<std::size_t>(lags);
+  return j == 0 ? x.subspan(static_cast<std::size_t>(lags), nobs)
+                : dx.subspan(static_cast<std::size_t>(lags - j), nobs);
+}
+
+// The regressors as a matrix (columns as adf_column) and the differences they explain.
 struct AdfDesign {
   Eigen::MatrixXd lagged;  // nobs x (lags + 1)
-  Eigen::VectorXd y;       // the differences being explained
+  Eigen::VectorXd y;
 };
 
 AdfDesign adf_design(std::span<const double> x, std::span<const double> dx, long long lags) {
-  const long long n = static_cast<long long>(x.size());
-  const long long nobs = n - 1 - lags;
-  AdfDesign d{Eigen::MatrixXd(nobs, lags + 1), Eigen::VectorXd(nobs)};
-  // Row r is time t = lags + r: every column is a contiguous slice of x or dx.
-  const auto rows = static_cast<std::size_t>(nobs);
-  const auto l = static_cast<std::size_t>(lags);
-  std::copy_n(x.data() + l, rows, d.lagged.col(0).data());
-  for (long long j = 1; j <= lags; ++j)
-    std::copy_n(dx.data() + l - static_cast<std::size_t>(j), rows, d.lagged.col(j).data());
-  std::copy_n(dx.data() + l, rows, d.y.data());
+  const auto y = dx.subspan(static_cast<std::size_t>(lags));  // the differences at t
+  AdfDesign d{Eigen::MatrixXd(static_cast<Eigen::Index>(y.size()), lags + 1),
+              Eigen::VectorXd(static_cast<Eigen::Index>(y.size()))};
+  for (long long j = 0; j <= lags; ++j) {
+    const auto c = adf_column(x, dx, lags, j);
+    std::copy(c.begin(), c.end(), d.lagged.col(j).data());
+  }
+  std::copy(y.begin(), y.end(), d.y.data());
   return d;
 }
 
-// statsmodels add_trend(..., "c", has_constant="skip"): no constant is added when a column is
-// constant and its first value is non-zero.
-bool has_nonzero_constant_column(const Eigen::MatrixXd& m) {
-  for (Eigen::Index j = 0; j < m.cols(); ++j) {
-    if (m.rows() == 0) return false;
-    if (m.col(j).maxCoeff() == m.col(j).minCoeff() && m(0, j) != 0.0) return true;
+// statsmodels add_trend(..., "c", has_constant="skip") on those regressors: no constant is added
+// when a column is constant and its first value is non-zero.
+bool has_nonzero_constant_column(std::span<const double> x, std::span<const double> dx,
+                                 long long lags) {
+  for (long long j = 0; j <= lags; ++j) {
+    const auto c = adf_column(x, dx, lags, j);
+    if (c.empty()) return false;
+    const auto [lo, hi] = std::minmax_element(c.begin(), c.end());
+    if (*lo == *hi && c.front() != 0.0) return true;
   }
   return false;
 }
@@ -564,24 +574,25 @@ long long adf_lag_by_gram(std::span<const double> x, std::span<const double> dx,
 // is certain (and `screen`), else by the QR.
 long long adf_choose_lag(std::span<const double> x, std::span<const double> dx, long long maxlag,
                          AutoLag autolag, bool screen, bool* screened) {
-  const AdfDesign d = adf_design(x, dx, maxlag);
   AdfCandidates k;
   k.maxlag = maxlag;
-  k.nobs = d.y.size();
-  k.add_const = !has_nonzero_constant_column(d.lagged);
+  k.nobs = static_cast<long long>(x.size()) - 1 - maxlag;
+  k.add_const = !has_nonzero_constant_column(x, dx, maxlag);
   k.c0 = k.add_const ? 1 : 0;
   // All-zero columns (runs of equal values make lagged differences vanish) add nothing to a pinv
   // fit; they are left out, so candidates that differ only by such columns get the very same
   // computation and tie exactly, as they do in statsmodels (the smaller lag wins).
-  const Eigen::Index ncols = k.c0 + d.lagged.cols();
+  const Eigen::Index ncols = k.c0 + 1 + maxlag;
   k.nz_before.assign(static_cast<std::size_t>(ncols + 1), 0);
   for (Eigen::Index j = 0; j < ncols; ++j) {
-    if ((k.add_const && j == 0) || !d.lagged.col(j - k.c0).isZero(0.0)) k.keep.push_back(j);
+    const auto zero = [](double v) { return v == 0.0; };
+    if ((k.add_const && j == 0) || !std::ranges::all_of(adf_column(x, dx, maxlag, j - k.c0), zero))
+      k.keep.push_back(j);
     k.nz_before[static_cast<std::size_t>(j + 1)] = static_cast<Eigen::Index>(k.keep.size());
   }
   const long long by_gram = screen ? adf_lag_by_gram(x, dx, k, autolag) : -1;
   if (screened) *screened = by_gram >= 0;
-  return by_gram >= 0 ? by_gram : adf_lag_by_qr(d, k, autolag);
+  return by_gram >= 0 ? by_gram : adf_lag_by_qr(adf_design(x, dx, maxlag), k, autolag);
 }
 
 // statsmodels' maxlag for a series of length n (12 * (n / 100)^(1/4), at most n / 2 - 2); -1 when
@@ -606,7 +617,7 @@ AdfResult adfuller(std::span<const double> x, std::span<const double> dx, AutoLa
   // Re-run the regression on the longest sample usedlag allows; regressors
   // [level, lagged differences, const] (add_trend appends).
   const AdfDesign d = adf_design(x, dx, usedlag);
-  const bool add_const = !has_nonzero_constant_column(d.lagged);
+  const bool add_const = !has_nonzero_constant_column(x, dx, usedlag);
   Eigen::MatrixXd X(d.lagged.rows(), d.lagged.cols() + (add_const ? 1 : 0));
   X.leftCols(d.lagged.cols()) = d.lagged;
   if (add_const) X.col(X.cols() - 1).setOnes();

@@ -104,6 +104,12 @@ TEST_CASE("ISO-8601 sort columns become time stamps and feed linear_trend_timewi
   REQUIRE(data.has_times());
   const Table t = run(data, only("linear_trend_timewise", Json::array({{{"attr", "slope"}}})));
   CHECK(cell(t, "value__linear_trend_timewise__attr_\"slope\"", 0) == doctest::Approx(2.0));
+  // The same rows already in order (taken as they are, no sort): the same series.
+  const auto ordered = from_csv(
+      "id,time,value\n1,2020-01-01T00:00:00,1\n1,2020-01-01T01:00:00,3\n1,2020-01-01T02:00:00,5\n");
+  CHECK(ordered.times == data.times);
+  CHECK(ordered.values == data.values);
+  CHECK(data.times[1] - data.times[0] == 3600.0);
   // Without time stamps the calculator gives no column, as in tsfresh.
   const auto plain = from_csv("id,time,value\n1,0,1\n1,1,2\n");
   const Table u = run(plain, only("linear_trend_timewise", Json::array({{{"attr", "slope"}}})));
