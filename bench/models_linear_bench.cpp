@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "core/csv.hpp"
-#include "core/model.hpp"
-#include "core/preprocess.hpp"
+#include "ml/model.hpp"
+#include "ml/preprocess.hpp"
 #include "core/table.hpp"
 
 using namespace freshet;

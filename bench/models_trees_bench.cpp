@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "core/csv.hpp"
-#include "core/model.hpp"
+#include "ml/model.hpp"
 #include "core/table.hpp"
 #include "mproc/executor.hpp"
 

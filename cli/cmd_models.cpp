@@ -5,8 +5,8 @@
 
 #include "cli/command.hpp"
 #include "core/error.hpp"
-#include "core/model.hpp"
-#include "core/preprocess.hpp"
+#include "ml/model.hpp"
+#include "ml/preprocess.hpp"
 
 namespace freshet::cli {
 namespace {

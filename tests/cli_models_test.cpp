@@ -4,8 +4,8 @@
 
 #include <algorithm>
 
-#include "core/model.hpp"
-#include "core/preprocess.hpp"
+#include "ml/model.hpp"
+#include "ml/preprocess.hpp"
 #include "tests/run_command.hpp"
 
 using namespace freshet::testing;

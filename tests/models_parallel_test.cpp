@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "core/model.hpp"
-#include "core/models_testdata.hpp"
+#include "ml/model.hpp"
+#include "ml/models_testdata.hpp"
 #include "mproc/executor.hpp"
 
 using namespace freshet;

@@ -9,8 +9,8 @@
 
 #include "core/bytes.hpp"
 #include "core/error.hpp"
-#include "core/metrics.hpp"
-#include "core/preprocess.hpp"
+#include "ml/metrics.hpp"
+#include "ml/preprocess.hpp"
 #include "mproc/registry.hpp"
 
 namespace freshet::xval {

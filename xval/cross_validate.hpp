@@ -10,7 +10,7 @@
 //
 // Models are named by spec ("ridge:alpha=0.5"); preprocessing steps are part of the spec as a
 // pipeline ("standard_scaler>logistic_regression:C=1"), fitted inside each training fold only.
-// Scorers are sklearn's names (core/metrics.hpp): larger is better, neg_* are negated losses.
+// Scorers are sklearn's names (ml/metrics.hpp): larger is better, neg_* are negated losses.
 //
 // Errors: unknown models / scorers / columns are reported before any task starts; a failing fit
 // surfaces as the executor's Error(kWorkerFailed) naming the task and split.
@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-#include "core/model.hpp"
+#include "ml/model.hpp"
 #include "core/table.hpp"
 #include "mproc/executor.hpp"
 #include "xval/splitters.hpp"

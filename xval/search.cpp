@@ -7,7 +7,7 @@
 
 #include "core/error.hpp"
 #include "core/format.hpp"
-#include "core/metrics.hpp"
+#include "ml/metrics.hpp"
 #include "xval/numpy_random.hpp"
 
 namespace freshet::xval {

@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-#include "core/model.hpp"
+#include "ml/model.hpp"
 #include "core/table.hpp"
 #include "mproc/executor.hpp"
 #include "xval/cross_validate.hpp"

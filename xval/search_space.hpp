@@ -30,7 +30,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/model.hpp"
+#include "ml/model.hpp"
 
 namespace freshet::xval {
 

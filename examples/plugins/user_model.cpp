@@ -5,14 +5,14 @@
 //   freshet xval --plugin build/plugins/user_model.so --model "standard_scaler>nearest_centroid"
 //   auto model = freshet::make_model("nearest_centroid:shrink=none");
 //
-// The library links nothing of freshet: register_model and the helpers of core/model_params.hpp
+// The library links nothing of freshet: register_model and the helpers of ml/model_params.hpp
 // resolve against the program that loads it (built with ENABLE_EXPORTS).
 #include <limits>
 #include <memory>
 
 #include "core/error.hpp"
-#include "core/model.hpp"
-#include "core/model_params.hpp"
+#include "ml/model.hpp"
+#include "ml/model_params.hpp"
 
 namespace {
 

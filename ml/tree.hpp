@@ -1,6 +1,6 @@
 #pragma once
 // CART decision trees as scikit-learn 1.2 builds them (DepthFirstTreeBuilder + BestSplitter), the
-// engine behind decision_tree_* and random_forest_* (core/models_tree.cpp).
+// engine behind decision_tree_* and random_forest_* (ml/models_tree.cpp).
 //
 // Reproducing sklearn's fitted trees split for split needs four of its details, all kept here:
 //  * X is float32 (sklearn's DTYPE): thresholds are midpoints of adjacent float32 values, stored as

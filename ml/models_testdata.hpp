@@ -1,5 +1,5 @@
 #pragma once
-// Test support for the model tests (core/models_*_test.cpp, core/preprocess_test.cpp,
+// Test support for the model tests (ml/models_*_test.cpp, ml/preprocess_test.cpp,
 // tests/models_parallel_test.cpp): the shared tabular data sets, sklearn's folds and sklearn's
 // cross-validated scores from ../shared/reference/sklearn (see its README). Header-only; not part
 // of the library API. Requires the FRESHET_SOURCE_DIR macro that the test targets define.
@@ -12,7 +12,7 @@
 
 #include "core/csv.hpp"
 #include "core/error.hpp"
-#include "core/model.hpp"
+#include "ml/model.hpp"
 #include "core/table.hpp"
 
 namespace freshet::testdata {

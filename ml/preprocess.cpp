@@ -1,6 +1,6 @@
 // Transformers (standard_scaler, min_max_scaler, simple_imputer, drop_constant), Pipeline,
 // OneHotEncoder, LabelEncoder. Semantics follow scikit-learn 1.2 (see each class).
-#include "core/preprocess.hpp"
+#include "ml/preprocess.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -10,7 +10,7 @@
 
 #include "core/error.hpp"
 #include "core/format.hpp"
-#include "core/model_params.hpp"
+#include "ml/model_params.hpp"
 
 namespace freshet {
 namespace {

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "core/model.hpp"
-#include "core/model_params.hpp"
+#include "ml/model.hpp"
+#include "ml/model_params.hpp"
 
 namespace freshet {
 

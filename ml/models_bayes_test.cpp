@@ -6,8 +6,8 @@
 #include <numbers>
 
 #include "core/error.hpp"
-#include "core/model.hpp"
-#include "core/models_testdata.hpp"
+#include "ml/model.hpp"
+#include "ml/models_testdata.hpp"
 
 using namespace freshet;
 using namespace freshet::testdata;

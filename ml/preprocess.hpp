@@ -25,7 +25,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/model.hpp"
+#include "ml/model.hpp"
 #include "core/table.hpp"
 
 namespace freshet {

@@ -27,7 +27,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/model.hpp"
+#include "ml/model.hpp"
 
 namespace freshet {
 

@@ -1,6 +1,6 @@
 // The model registry, spec parsing, the Model defaults and the parameter helpers of
-// core/model_params.hpp.
-#include "core/model.hpp"
+// ml/model_params.hpp.
+#include "ml/model.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -8,8 +8,8 @@
 
 #include "core/error.hpp"
 #include "core/format.hpp"
-#include "core/model_params.hpp"
-#include "core/preprocess.hpp"
+#include "ml/model_params.hpp"
+#include "ml/preprocess.hpp"
 
 namespace freshet {
 

@@ -1,6 +1,6 @@
 // Metrics against scikit-learn 1.2.1 (shared/reference/sklearn/metrics.csv, computed by
 // sklearn.metrics from metrics_inputs.csv): every row of the golden file is checked.
-#include "core/metrics.hpp"
+#include "ml/metrics.hpp"
 
 #include <doctest/doctest.h>
 

@@ -8,9 +8,9 @@
 #include <numeric>
 
 #include "core/error.hpp"
-#include "core/model.hpp"
-#include "core/models_testdata.hpp"
-#include "core/tree.hpp"
+#include "ml/model.hpp"
+#include "ml/models_testdata.hpp"
+#include "ml/tree.hpp"
 
 using namespace freshet;
 using namespace freshet::testdata;

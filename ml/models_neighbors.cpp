@@ -30,9 +30,9 @@
 #endif
 
 #include "core/error.hpp"
-#include "core/model.hpp"
-#include "core/model_params.hpp"
-#include "core/simd.hpp"
+#include "ml/model.hpp"
+#include "ml/model_params.hpp"
+#include "ml/simd.hpp"
 
 namespace freshet {
 

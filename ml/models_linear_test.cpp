@@ -9,9 +9,9 @@
 
 #include "core/error.hpp"
 #include "core/format.hpp"
-#include "core/metrics.hpp"
-#include "core/model.hpp"
-#include "core/models_testdata.hpp"
+#include "ml/metrics.hpp"
+#include "ml/model.hpp"
+#include "ml/models_testdata.hpp"
 
 using namespace freshet;
 using namespace freshet::testdata;

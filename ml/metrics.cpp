@@ -1,6 +1,6 @@
-// sklearn 1.2 metric definitions; see core/metrics.hpp. Formulas follow sklearn's order of
+// sklearn 1.2 metric definitions; see ml/metrics.hpp. Formulas follow sklearn's order of
 // operations where it decides the last bits (f1 = 2·p·r / (p + r), MCC from float sums).
-#include "core/metrics.hpp"
+#include "ml/metrics.hpp"
 
 #include <algorithm>
 #include <cfloat>

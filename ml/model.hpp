@@ -13,7 +13,7 @@
 // item, derived from the seed and the item index, never from the worker).
 // Thread-safety: a fitted model's const methods may be called concurrently.
 //
-// Implementing a model: core/model_params.hpp has the shared helpers (param_number/param_int/
+// Implementing a model: ml/model_params.hpp has the shared helpers (param_number/param_int/
 // param_bool/param_choice with one-line errors, check_fit_input, check_predict_input,
 // encode_labels). make_model rejects parameter names not listed in ModelInfo::params before the
 // factory runs. Registry functions are thread-safe; register_model throws Error(kInvalidArgument)
@@ -129,12 +129,12 @@ const ModelInfo* find_model(std::string_view name);
 std::vector<const ModelInfo*> all_models();  // sorted by name
 
 // Built-in registration, one function per source file (called once by the registry in
-// core/model.cpp).
-void register_linear_models();     // core/models_linear.cpp: linear, ridge, lasso, elastic_net,
+// ml/model.cpp).
+void register_linear_models();     // ml/models_linear.cpp: linear, ridge, lasso, elastic_net,
                                    // logistic
-void register_bayes_models();      // core/models_bayes.cpp: gaussian_nb
-void register_neighbors_models();  // core/models_neighbors.cpp: knn_classifier, knn_regressor
-void register_tree_models();       // core/models_tree.cpp: decision trees, random forests
+void register_bayes_models();      // ml/models_bayes.cpp: gaussian_nb
+void register_neighbors_models();  // ml/models_neighbors.cpp: knn_classifier, knn_regressor
+void register_tree_models();       // ml/models_tree.cpp: decision trees, random forests
 
 // "ridge:alpha=0.5,fit_intercept=false" -> name and params. Throws Error(kParse) naming the
 // spec on malformed text.
@@ -145,7 +145,7 @@ struct ModelSpec {
 ModelSpec parse_model_spec(std::string_view spec);
 // Builds a model from a spec; Error(kNotFound) names an unknown model and lists the known ones.
 // A spec with preprocessing steps chained by '>' ("standard_scaler>logistic_regression:C=0.5")
-// builds a Pipeline (core/preprocess.hpp), itself a Model: steps are fitted on the training rows
+// builds a Pipeline (ml/preprocess.hpp), itself a Model: steps are fitted on the training rows
 // only, inside each fit().
 std::unique_ptr<Model> make_model(std::string_view spec);
 std::unique_ptr<Model> make_model(const ModelSpec& spec);

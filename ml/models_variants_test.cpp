@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "core/model.hpp"
-#include "core/models_testdata.hpp"
+#include "ml/model.hpp"
+#include "ml/models_testdata.hpp"
 
 using namespace freshet;
 

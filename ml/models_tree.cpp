@@ -1,6 +1,6 @@
 // Models: decision_tree_classifier, decision_tree_regressor, random_forest_classifier,
 // random_forest_regressor (sklearn.tree / sklearn.ensemble 1.2), on the CART engine of
-// core/tree.hpp.
+// ml/tree.hpp.
 //
 // Forests follow sklearn's seeding so that a forest is the same one sklearn grows:
 // RandomState(random_state).randint(2^31 - 1) once per tree, in tree order, before any tree is
@@ -20,9 +20,9 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "core/model.hpp"
-#include "core/model_params.hpp"
-#include "core/tree.hpp"
+#include "ml/model.hpp"
+#include "ml/model_params.hpp"
+#include "ml/tree.hpp"
 
 namespace freshet {
 

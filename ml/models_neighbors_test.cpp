@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "core/model.hpp"
-#include "core/models_testdata.hpp"
+#include "ml/model.hpp"
+#include "ml/models_testdata.hpp"
 
 using namespace freshet;
 using namespace freshet::testdata;

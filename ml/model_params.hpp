@@ -1,5 +1,5 @@
 #pragma once
-// Shared helpers for model implementations (core/models_*.cpp and plug-ins): parsing the text
+// Shared helpers for model implementations (ml/models_*.cpp and plug-ins): parsing the text
 // parameters of a ModelParams, writing them back, and validating fit/predict inputs, all with
 // the one-line errors the model contract promises ("model 'ridge': parameter 'alpha' must be a
 // non-negative number, got \"x\"").
@@ -16,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/model.hpp"
+#include "ml/model.hpp"
 
 namespace freshet {
 

@@ -25,10 +25,10 @@
 #include <numeric>
 
 #include "core/error.hpp"
-#include "core/model.hpp"
-#include "core/model_params.hpp"
-#include "core/simd.hpp"
-#include "core/weighted_gram.hpp"
+#include "ml/model.hpp"
+#include "ml/model_params.hpp"
+#include "ml/simd.hpp"
+#include "ml/weighted_gram.hpp"
 
 namespace freshet {
 namespace {
@@ -481,7 +481,7 @@ class LogisticObjective {
 #if FRESHET_HAVE_AVX2_KERNELS
     if (k_ == 1 && cpu_has_avx2_fma()) {
       // Binary: H = Xa' diag(p (1 - p)) Xa (+ lambda on the weights' diagonal), by the Gram
-      // kernel of core/weighted_gram.hpp. Only the Newton direction depends on it.
+      // kernel of ml/weighted_gram.hpp. Only the Newton direction depends on it.
       const Vector w = (P_.col(0).array() * (1.0 - P_.col(0).array())).matrix();
       Matrix H(q, q);
       weighted_gram_avx2(Xa.data(), w.data(), n_, q, H.data());

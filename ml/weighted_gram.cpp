@@ -1,5 +1,5 @@
 // Weighted Gram matrices (see weighted_gram.hpp for the summation order both functions share).
-#include "core/weighted_gram.hpp"
+#include "ml/weighted_gram.hpp"
 
 #include <algorithm>
 #include <cmath>

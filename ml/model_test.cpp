@@ -1,5 +1,5 @@
 // The model registry, spec parsing, parameter helpers and plug-in models.
-#include "core/model.hpp"
+#include "ml/model.hpp"
 
 #include <dlfcn.h>
 #include <doctest/doctest.h>
@@ -10,7 +10,7 @@
 
 #include "core/error.hpp"
 #include "core/format.hpp"
-#include "core/model_params.hpp"
+#include "ml/model_params.hpp"
 
 using namespace freshet;
 

@@ -1,7 +1,7 @@
 // CART builder following scikit-learn 1.2's DepthFirstTreeBuilder / BestSplitter / Criterion
 // step for step (see tree.hpp for why each detail matters). Written from the algorithm's
 // description; the order of floating-point operations is kept where it changes results.
-#include "core/tree.hpp"
+#include "ml/tree.hpp"
 
 #include <algorithm>
 #include <cmath>

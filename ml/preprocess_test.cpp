@@ -1,6 +1,6 @@
 // Preprocessing and Pipeline: sklearn's StandardScaler > LogisticRegression cross-validation on
 // breast_cancer (shared/reference/sklearn/cv_scores.csv), and each transformer's semantics.
-#include "core/preprocess.hpp"
+#include "ml/preprocess.hpp"
 
 #include <doctest/doctest.h>
 
@@ -10,8 +10,8 @@
 
 #include "core/csv.hpp"
 #include "core/error.hpp"
-#include "core/metrics.hpp"
-#include "core/models_testdata.hpp"
+#include "ml/metrics.hpp"
+#include "ml/models_testdata.hpp"
 
 using namespace freshet;
 using namespace freshet::testdata;

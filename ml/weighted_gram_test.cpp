@@ -1,6 +1,6 @@
 // weighted_gram: the AVX2 tiles give the reference order's bits for every tile and tail shape,
 // and the reference is A' diag(w) A.
-#include "core/weighted_gram.hpp"
+#include "ml/weighted_gram.hpp"
 
 #include <doctest/doctest.h>
 
@@ -9,7 +9,7 @@
 #include <cstring>
 #include <vector>
 
-#include "core/simd.hpp"
+#include "ml/simd.hpp"
 
 using namespace freshet;
 

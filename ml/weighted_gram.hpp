@@ -14,7 +14,7 @@
 
 #include <Eigen/Core>
 
-#include "core/simd.hpp"
+#include "ml/simd.hpp"
 
 namespace freshet {
 
