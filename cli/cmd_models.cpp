@@ -58,7 +58,7 @@ std::function<int()> setup_models(CLI::App& app, const Common& common) {
       std::string known;
       for (const ModelInfo* m : all_models()) known += (known.empty() ? "" : ", ") + m->name;
       for (const TransformerInfo* t : all_transformers()) known += ", " + t->name;
-      throw Error(Errc::kNotFound, "unknown model '" + *name + "' (known: " + known + ")");
+      throw Error(Errc::kNotFound, "unknown model '" + *name + "'; known: " + known);
     }
     if (name->empty()) {
       std::cout << "SPEC: [STEP[:PARAM=VALUE,...]>]...MODEL[:PARAM=VALUE,...], e.g. "

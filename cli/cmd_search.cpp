@@ -97,8 +97,9 @@ std::function<int()> setup_search(CLI::App& app, const Common& common) {
     }
     std::cout << r.candidates.size() << " candidates x " << r.n_splits << " splits on "
               << r.n_search_rows << " rows (" << splitter->spec() << ")\n";
-    std::cout << "best: " << r.candidate_specs[r.best_index] << " (candidate " << r.best_index
-              << "), mean " << r.scoring[0] << " " << format_double(r.best_score) << "\n";
+    std::cout << "best: " << r.candidate_specs[r.best_index].to_string() << " (candidate "
+              << r.best_index << "), mean " << r.scoring[0] << " " << format_double(r.best_score)
+              << "\n";
     for (std::size_t s = 0; s < r.holdout_scores.size(); ++s)
       std::cout << "holdout " << r.scoring[s] << " (" << r.n_holdout_rows
                 << " rows): " << format_double(r.holdout_scores[s]) << "\n";

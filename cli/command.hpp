@@ -46,8 +46,10 @@ struct CommandInfo {
   int order = 100;  // position in --help
 };
 
+// Throws Error(kInvalidArgument) for a name registered twice.
 void register_command(CommandInfo info);
-const std::vector<CommandInfo>& commands();
+// Every command, in --help order (by `order`, then name).
+std::vector<CommandInfo> commands();
 
 struct CommandRegistrar {
   explicit CommandRegistrar(CommandInfo info) { register_command(std::move(info)); }

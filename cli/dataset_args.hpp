@@ -9,7 +9,7 @@
 #include "cli/command.hpp"
 #include "core/csv.hpp"
 #include "core/error.hpp"
-#include "fresh/relevance.hpp"
+#include "core/join.hpp"
 #include "xval/cross_validate.hpp"
 #include "xval/splitters.hpp"
 
@@ -69,7 +69,7 @@ inline Table read_table(const DatasetArgs& a, mproc::Executor& executor) {
                                             "'; drop --labels or name another --target");
   Column target = [&] {
     try {
-      return fresh::align_target(table, labels, a.target, a.id_column);
+      return align_by_id(table, labels, a.target, a.id_column);
     } catch (const Error& e) {
       throw Error(e.code(), a.table + " / " + a.labels + ": " + e.what());
     }
@@ -87,7 +87,7 @@ inline std::string model_spec(const DatasetArgs& a) {
 
 // --cv, or sklearn's cv=5 default for the model; Error(kUsage) when it needs --groups.
 inline std::unique_ptr<xval::Splitter> make_splitter(const DatasetArgs& a,
-                                                     const std::string& model) {
+                                                     const PipelineSpec& model) {
   auto splitter = xval::make_splitter(a.cv.empty() ? xval::default_cv(model) : a.cv);
   if (splitter->needs_groups() && a.groups.empty())
     throw Error(Errc::kUsage, "splitter '" + splitter->name() + "' needs --groups COLUMN");

@@ -9,18 +9,26 @@
 
 #include "cli/command.hpp"
 #include "core/error.hpp"
+#include "core/registry.hpp"
 
 namespace freshet::cli {
 
 namespace {
-std::vector<CommandInfo>& registry() {
-  static std::vector<CommandInfo> commands;
-  return commands;
+Registry<CommandInfo>& registry() {
+  static Registry<CommandInfo> instance("command");
+  return instance;
 }
 }  // namespace
 
-void register_command(CommandInfo info) { registry().push_back(std::move(info)); }
-const std::vector<CommandInfo>& commands() { return registry(); }
+void register_command(CommandInfo info) { registry().add(std::move(info)); }
+
+std::vector<CommandInfo> commands() {
+  std::vector<CommandInfo> out;
+  for (const CommandInfo* info : registry().sorted()) out.push_back(*info);
+  std::stable_sort(out.begin(), out.end(),
+                   [](const auto& a, const auto& b) { return a.order < b.order; });
+  return out;
+}
 
 void warn(const Common& common, const std::string& message) {
   if (!common.quiet) std::cerr << "freshet: warning: " << message << "\n";
@@ -56,9 +64,7 @@ int run(int argc, char** argv) {
   app.fallthrough(false);
 
   Common common;
-  auto sorted = commands();
-  std::stable_sort(sorted.begin(), sorted.end(),
-                   [](const auto& a, const auto& b) { return a.order < b.order; });
+  const auto sorted = commands();
   std::function<int()> runner;
   std::vector<std::pair<CLI::App*, std::function<int()>>> runners;
   // When the first argument names a subcommand, only that one gets its options: CLI11 builds

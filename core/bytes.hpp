@@ -1,8 +1,9 @@
 #pragma once
 // A minimal binary encoding for task arguments and results that cross a process, socket or MPI
-// boundary. Little-endian host layout (every backend runs the same binary on the same
-// architecture; the remote handshake checks that). Reading past the end throws Error(kParse):
-// a truncated message is an error, never undefined behaviour.
+// boundary. Host byte order and word size: the serial, thread and process backends run one binary
+// on one machine. A backend that crosses machines must agree on byte order and word size before
+// it exchanges these records (a remote or MPI handshake). Reading past the end throws
+// Error(kParse): a truncated message is an error, never undefined behaviour.
 
 #include <cstddef>
 #include <cstdint>

@@ -174,11 +174,11 @@ Json lag_grid(int from, int to) {
 }  // namespace
 
 void register_change_calculators() {
-  register_calculator(make_simple("absolute_sum_of_changes", false, absolute_sum_of_changes));
-  register_calculator(make_simple("mean_abs_change", false, mean_abs_change));
-  register_calculator(make_simple("mean_change", false, mean_change));
+  register_calculator(make_simple("absolute_sum_of_changes", absolute_sum_of_changes));
+  register_calculator(make_simple("mean_abs_change", mean_abs_change));
+  register_calculator(make_simple("mean_change", mean_change));
   register_calculator(
-      make_simple("mean_second_derivative_central", false, mean_second_derivative_central));
+      make_simple("mean_second_derivative_central", mean_second_derivative_central));
 
   {
     struct Normalize {

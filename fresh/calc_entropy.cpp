@@ -537,7 +537,7 @@ void register_entropy_calculators() {
   using detail::make_combiner;
   using detail::make_param;
   {
-    Calculator c = detail::make_simple("sample_entropy", false, sample_entropy);
+    Calculator c = detail::make_simple("sample_entropy", sample_entropy);
     c.high_comp_cost = true;
     register_calculator(std::move(c));
   }

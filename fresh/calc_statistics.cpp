@@ -357,49 +357,52 @@ double binned_entropy(const Series& s, long long max_bins) {
 }  // namespace
 
 void register_statistics_calculators() {
+  register_calculator(make_simple(
+      "sum_values", [](const Series& s) { return s.empty() ? 0.0 : s.sum(); }, {.minimal = true}));
   register_calculator(
-      make_simple("sum_values", true, [](const Series& s) { return s.empty() ? 0.0 : s.sum(); }));
-  register_calculator(make_simple("median", true, [](const Series& s) { return s.median(); }));
-  register_calculator(make_simple("mean", true, [](const Series& s) { return s.mean(); }));
+      make_simple("median", [](const Series& s) { return s.median(); }, {.minimal = true}));
   register_calculator(
-      make_simple("length", true, [](const Series& s) { return static_cast<double>(s.size()); }));
+      make_simple("mean", [](const Series& s) { return s.mean(); }, {.minimal = true}));
+  register_calculator(make_simple(
+      "length", [](const Series& s) { return static_cast<double>(s.size()); }, {.minimal = true}));
+  register_calculator(make_simple("standard_deviation", [](const Series& s) { return s.std_dev(); },
+                                  {.minimal = true}));
   register_calculator(
-      make_simple("standard_deviation", true, [](const Series& s) { return s.std_dev(); }));
-  register_calculator(make_simple("variance", true, [](const Series& s) { return s.variance(); }));
-  register_calculator(make_simple("root_mean_square", true, root_mean_square));
-  register_calculator(make_simple("maximum", true, [](const Series& s) { return s.max(); }));
-  register_calculator(make_simple("minimum", true, [](const Series& s) { return s.min(); }));
-  register_calculator(make_simple("absolute_maximum", true, absolute_maximum));
-  register_calculator(make_simple("abs_energy", false, abs_energy));
+      make_simple("variance", [](const Series& s) { return s.variance(); }, {.minimal = true}));
+  register_calculator(make_simple("root_mean_square", root_mean_square, {.minimal = true}));
   register_calculator(
-      make_simple("variance_larger_than_standard_deviation", false, [](const Series& s) {
-        const double v = s.variance();
-        return v > std::sqrt(v) ? 1.0 : 0.0;
-      }));
-  register_calculator(make_simple("variation_coefficient", false, variation_coefficient));
-  register_calculator(make_simple("skewness", false, skewness));
-  register_calculator(make_simple("kurtosis", false, kurtosis));
-  register_calculator(make_simple("count_above_mean", false, count_above_mean));
-  register_calculator(make_simple("count_below_mean", false, count_below_mean));
-  register_calculator(make_simple("longest_strike_above_mean", false, longest_strike<true>));
-  register_calculator(make_simple("longest_strike_below_mean", false, longest_strike<false>));
-  register_calculator(make_simple("first_location_of_maximum", false, first_location_of_maximum));
-  register_calculator(make_simple("first_location_of_minimum", false, first_location_of_minimum));
-  register_calculator(make_simple("last_location_of_maximum", false, last_location_of_maximum));
-  register_calculator(make_simple("last_location_of_minimum", false, last_location_of_minimum));
-  register_calculator(make_simple("has_duplicate_max", false, has_duplicate_max));
-  register_calculator(make_simple("has_duplicate_min", false, has_duplicate_min));
-  register_calculator(make_simple("has_duplicate", false, has_duplicate));
-  register_calculator(make_simple("percentage_of_reoccurring_values_to_all_values", false,
+      make_simple("maximum", [](const Series& s) { return s.max(); }, {.minimal = true}));
+  register_calculator(
+      make_simple("minimum", [](const Series& s) { return s.min(); }, {.minimal = true}));
+  register_calculator(make_simple("absolute_maximum", absolute_maximum, {.minimal = true}));
+  register_calculator(make_simple("abs_energy", abs_energy));
+  register_calculator(make_simple("variance_larger_than_standard_deviation", [](const Series& s) {
+    const double v = s.variance();
+    return v > std::sqrt(v) ? 1.0 : 0.0;
+  }));
+  register_calculator(make_simple("variation_coefficient", variation_coefficient));
+  register_calculator(make_simple("skewness", skewness));
+  register_calculator(make_simple("kurtosis", kurtosis));
+  register_calculator(make_simple("count_above_mean", count_above_mean));
+  register_calculator(make_simple("count_below_mean", count_below_mean));
+  register_calculator(make_simple("longest_strike_above_mean", longest_strike<true>));
+  register_calculator(make_simple("longest_strike_below_mean", longest_strike<false>));
+  register_calculator(make_simple("first_location_of_maximum", first_location_of_maximum));
+  register_calculator(make_simple("first_location_of_minimum", first_location_of_minimum));
+  register_calculator(make_simple("last_location_of_maximum", last_location_of_maximum));
+  register_calculator(make_simple("last_location_of_minimum", last_location_of_minimum));
+  register_calculator(make_simple("has_duplicate_max", has_duplicate_max));
+  register_calculator(make_simple("has_duplicate_min", has_duplicate_min));
+  register_calculator(make_simple("has_duplicate", has_duplicate));
+  register_calculator(make_simple("percentage_of_reoccurring_values_to_all_values",
                                   percentage_of_reoccurring_values_to_all_values));
-  register_calculator(make_simple("percentage_of_reoccurring_datapoints_to_all_datapoints", false,
+  register_calculator(make_simple("percentage_of_reoccurring_datapoints_to_all_datapoints",
                                   percentage_of_reoccurring_datapoints_to_all_datapoints));
-  register_calculator(make_simple("sum_of_reoccurring_values", false, sum_of_reoccurring<false>));
-  register_calculator(
-      make_simple("sum_of_reoccurring_data_points", false, sum_of_reoccurring<true>));
-  register_calculator(make_simple("ratio_value_number_to_time_series_length", false,
+  register_calculator(make_simple("sum_of_reoccurring_values", sum_of_reoccurring<false>));
+  register_calculator(make_simple("sum_of_reoccurring_data_points", sum_of_reoccurring<true>));
+  register_calculator(make_simple("ratio_value_number_to_time_series_length",
                                   ratio_value_number_to_time_series_length));
-  register_calculator(make_simple("benford_correlation", false, benford_correlation));
+  register_calculator(make_simple("benford_correlation", benford_correlation));
 
   // ratio_beyond_r_sigma: #{|x - mean| > r * std} / n
   {

@@ -19,12 +19,18 @@ namespace freshet::fresh::detail {
 
 inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
+// What a parameterless calculator is besides its name and function.
+struct SimpleFlags {
+  bool minimal = false;  // in tsfresh's MinimalFCParameters
+};
+
 // A calculator without parameters: out[0] = fn(series).
-inline Calculator make_simple(std::string name, bool minimal, double (*fn)(const Series&)) {
+inline Calculator make_simple(std::string name, double (*fn)(const Series&),
+                              SimpleFlags flags = {}) {
   Calculator c;
   c.name = std::move(name);
   c.parameterless = true;
-  c.minimal = minimal;
+  c.minimal = flags.minimal;
   c.prepare = [fn, n = c.name](const std::vector<Params>& params) -> ComputeFn {
     for (const auto& p : params)
       if (!p.is_null() && !(p.is_object() && p.empty()))

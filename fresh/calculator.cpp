@@ -1,70 +1,48 @@
 #include "fresh/calculator.hpp"
 
 #include <algorithm>
-#include <map>
-#include <memory>
-#include <mutex>
 
 #include "core/error.hpp"
+#include "core/registry.hpp"
 
 namespace freshet::fresh {
 
 namespace {
 
-struct CalculatorRegistry {
-  std::mutex mutex;
-  std::map<std::string, std::unique_ptr<Calculator>, std::less<>> by_name;
-};
-
-CalculatorRegistry& raw_registry() {
-  static CalculatorRegistry registry;
-  return registry;
+void register_builtin_calculators() {
+  register_statistics_calculators();
+  register_change_calculators();
+  register_trend_calculators();
+  register_spectral_calculators();
+  register_model_calculators();
+  register_entropy_calculators();
 }
 
-CalculatorRegistry& registry() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    register_statistics_calculators();
-    register_change_calculators();
-    register_trend_calculators();
-    register_spectral_calculators();
-    register_model_calculators();
-    register_entropy_calculators();
-  });
-  return raw_registry();
+Registry<Calculator>& registry() {
+  static Registry<Calculator> instance("feature calculator", register_builtin_calculators);
+  return instance;
 }
 
 [[noreturn]] void bad_param(std::string_view key, std::string_view calculator, const char* want,
                             const Params& p) {
-  throw Error(Errc::kInvalidArgument, "calculator '" + std::string(calculator) + "': parameter '" +
-                                          std::string(key) + "' must be " + want + ", got " +
-                                          (p.contains(key) ? p.at(std::string(key)).dump()
-                                                           : std::string("nothing")));
+  throw Error(Errc::kInvalidArgument,
+              "calculator '" + std::string(calculator) + "': parameter '" + std::string(key) +
+                  "' must be " + want + ", got " +
+                  (p.contains(key) ? p.at(std::string(key)).dump() : std::string("nothing")));
 }
 
 }  // namespace
 
 void register_calculator(Calculator calculator) {
-  auto& r = raw_registry();
-  std::lock_guard lock(r.mutex);
-  std::string name = calculator.name;
-  r.by_name[name] = std::make_unique<Calculator>(std::move(calculator));
+  // A plug-in may replace a built-in calculator (the newest registration wins).
+  registry().add(std::move(calculator), Duplicate::kReplace);
 }
 
-const Calculator* find_calculator(std::string_view name) {
-  auto& r = registry();
-  std::lock_guard lock(r.mutex);
-  auto it = r.by_name.find(name);
-  return it == r.by_name.end() ? nullptr : it->second.get();
-}
+const Calculator* find_calculator(std::string_view name) { return registry().find(name); }
 
-std::vector<const Calculator*> all_calculators() {
-  auto& r = registry();
-  std::lock_guard lock(r.mutex);
-  std::vector<const Calculator*> out;
-  for (const auto& [name, c] : r.by_name) out.push_back(c.get());
-  return out;
-}
+std::vector<const Calculator*> all_calculators() { return registry().sorted(); }
+
+const Registry<Calculator>& calculator_registry() { return registry(); }
 
 double param_double(const Params& p, std::string_view key, std::string_view calculator) {
   auto it = p.find(key);

@@ -18,13 +18,13 @@
 
 #include <cstddef>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "core/registry.hpp"
 #include "fresh/series.hpp"
 
 namespace freshet::fresh {
@@ -39,8 +39,8 @@ using Params = nlohmann::json;
 using ComputeFn = std::function<void(const Series& series, std::span<double> out)>;
 
 struct Calculator {
-  std::string name;              // tsfresh's name, e.g. "fft_coefficient"
-  bool parameterless = false;    // tsfresh "simple" calculator without parameters
+  std::string name;            // tsfresh's name, e.g. "fft_coefficient"
+  bool parameterless = false;  // tsfresh "simple" calculator without parameters
   // tsfresh 0.21 ComprehensiveFCParameters()[name]: null when parameterless, else an array of
   // parameter objects in tsfresh's order.
   nlohmann::json comprehensive = nullptr;
@@ -63,6 +63,8 @@ void register_calculator(Calculator calculator);
 const Calculator* find_calculator(std::string_view name);
 // Every calculator, sorted by name.
 std::vector<const Calculator*> all_calculators();
+// The same calculators as a registry (lookup, listing, the one "unknown feature calculator" error).
+const Registry<Calculator>& calculator_registry();
 
 // Built-in registration, one function per source file (called once by the registry).
 void register_statistics_calculators();  // fresh/calc_statistics.cpp: basic statistics

@@ -129,7 +129,7 @@ void add_entry(Settings& s, FcParameters& into, const std::string& name, const J
       add_unavailable(s, name);
       return;
     }
-    throw Error(Errc::kNotFound, where + ": unknown feature calculator '" + name + "'");
+    throw Error(Errc::kNotFound, where + ": " + calculator_registry().unknown(name).what());
   }
   into[name] = value;
 }
@@ -234,8 +234,8 @@ Settings settings_from_feature_names(std::span<const std::string> names,
         add_unavailable(s, parsed.calculator);
         continue;
       }
-      throw Error(Errc::kNotFound,
-                  "feature '" + name + "': unknown feature calculator '" + parsed.calculator + "'");
+      throw Error(Errc::kNotFound, "feature '" + name + "': " +
+                                       calculator_registry().unknown(parsed.calculator).what());
     }
     auto it = fc.find(parsed.calculator);
     if (parsed.params.is_null()) {

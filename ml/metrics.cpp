@@ -9,6 +9,7 @@
 
 #include "core/error.hpp"
 #include "core/format.hpp"
+#include "core/registry.hpp"
 
 namespace freshet {
 namespace {
@@ -667,19 +668,21 @@ const std::vector<ScorerInfo>& all_scorers() {
   return infos;
 }
 
-const ScorerInfo* find_scorer(std::string_view name) {
-  const Entry* e = find_entry(name);
-  return e ? &e->info : nullptr;
+const Registry<ScorerInfo>& scorer_registry() {
+  // sklearn's scorers are a fixed table (a scorer is code in this file, not a plug-in): the
+  // registry gives them the lookup, listing and error every other registry has.
+  static const Registry<ScorerInfo> instance("scorer", [] {
+    for (const auto& e : entries()) const_cast<Registry<ScorerInfo>&>(instance).add(e.info);
+  });
+  return instance;
 }
+
+const ScorerInfo* find_scorer(std::string_view name) { return scorer_registry().find(name); }
 
 double score(std::string_view scorer, const Model& fitted, const MatrixRef& X,
              std::span<const double> y) {
   const Entry* e = find_entry(scorer);
-  if (!e) {
-    std::string known;
-    for (const auto& s : all_scorers()) known += (known.empty() ? "" : ", ") + s.name;
-    throw Error(Errc::kNotFound, "unknown scorer '" + std::string(scorer) + "'; known: " + known);
-  }
+  if (!e) throw scorer_registry().unknown(scorer);
   const std::string name = e->info.name;
   if (static_cast<std::size_t>(X.rows()) != y.size())
     fail(name, "X has " + std::to_string(X.rows()) + " rows but y has " + std::to_string(y.size()));

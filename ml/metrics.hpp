@@ -129,6 +129,8 @@ struct ScorerInfo {
 const std::vector<ScorerInfo>& all_scorers();
 // The scorer, or nullptr.
 const ScorerInfo* find_scorer(std::string_view name);
+// The same scorers as a registry (listing, and the one "unknown scorer" error).
+const Registry<ScorerInfo>& scorer_registry();
 
 // sklearn's scorer(fitted, X, y): the metric on the model's output for X, negated when
 // greater_is_better is false (so larger is always better). Throws Error(kNotFound) for an unknown

@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <mutex>
 
 #include "core/error.hpp"
 #include "core/format.hpp"
+#include "core/registry.hpp"
+#include "ml/labels.hpp"
 #include "ml/model_params.hpp"
+#include "ml/pipeline_spec.hpp"
 #include "ml/preprocess.hpp"
 
 namespace freshet {
@@ -29,80 +31,34 @@ Matrix Model::decision_function(const MatrixRef& /*X*/) const {
 
 namespace {
 
-struct Registry {
-  std::mutex mutex;
-  std::map<std::string, ModelInfo, std::less<>> models;
-};
+void register_builtin_models() {
+  register_linear_models();
+  register_bayes_models();
+  register_neighbors_models();
+  register_tree_models();
+}
 
-Registry& registry() {
-  static Registry instance;
+// Built-ins register on first use, before any plug-in, so a plug-in that reuses a built-in name
+// is refused rather than silently shadowed (or shadowing) depending on load order.
+Registry<ModelInfo>& registry() {
+  static Registry<ModelInfo> instance("model", register_builtin_models);
   return instance;
-}
-
-// Set while the built-ins register themselves, so register_model does not re-enter call_once.
-thread_local bool registering_builtins = false;
-
-void ensure_builtins() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    registering_builtins = true;
-    struct Reset {
-      ~Reset() { registering_builtins = false; }
-    } reset;
-    register_linear_models();
-    register_bayes_models();
-    register_neighbors_models();
-    register_tree_models();
-  });
-}
-
-std::string known_model_names(const Registry& reg) {
-  std::string out;
-  for (const auto& [name, info] : reg.models) {
-    if (!out.empty()) out += ", ";
-    out += name;
-  }
-  return out;
 }
 
 }  // namespace
 
+const Registry<ModelInfo>& model_registry() { return registry(); }
+
 void register_model(ModelInfo info) {
-  // Built-ins first, so a plug-in that reuses a built-in name is refused rather than silently
-  // shadowed (or shadowing) depending on load order.
-  if (!registering_builtins) ensure_builtins();
-  if (info.name.empty()) throw Error(Errc::kInvalidArgument, "register_model: empty model name");
   if (!info.make) {
-    throw Error(Errc::kInvalidArgument, "register_model: model '" + info.name + "' has no factory");
+    throw Error(Errc::kInvalidArgument, "register model: '" + info.name + "' has no factory");
   }
-  auto& reg = registry();
-  std::lock_guard lock(reg.mutex);
-  if (reg.models.count(info.name) != 0) {
-    throw Error(Errc::kInvalidArgument,
-                "register_model: model '" + info.name + "' is already registered");
-  }
-  std::string key = info.name;
-  reg.models.emplace(std::move(key), std::move(info));
+  registry().add(std::move(info));
 }
 
-const ModelInfo* find_model(std::string_view name) {
-  ensure_builtins();
-  auto& reg = registry();
-  std::lock_guard lock(reg.mutex);
-  const auto it = reg.models.find(name);
-  // std::map nodes are stable and entries are never removed, so the pointer outlives the lock.
-  return it == reg.models.end() ? nullptr : &it->second;
-}
+const ModelInfo* find_model(std::string_view name) { return registry().find(name); }
 
-std::vector<const ModelInfo*> all_models() {
-  ensure_builtins();
-  auto& reg = registry();
-  std::lock_guard lock(reg.mutex);
-  std::vector<const ModelInfo*> out;
-  out.reserve(reg.models.size());
-  for (const auto& [name, info] : reg.models) out.push_back(&info);
-  return out;
-}
+std::vector<const ModelInfo*> all_models() { return registry().sorted(); }
 
 // ---- Specs -------------------------------------------------------------------------------------
 
@@ -157,13 +113,7 @@ ModelSpec parse_model_spec(std::string_view spec) {
 }
 
 std::unique_ptr<Model> make_model(const ModelSpec& spec) {
-  const ModelInfo* info = find_model(spec.name);
-  if (info == nullptr) {
-    auto& reg = registry();
-    std::lock_guard lock(reg.mutex);
-    throw Error(Errc::kNotFound,
-                "unknown model '" + spec.name + "' (known: " + known_model_names(reg) + ")");
-  }
+  const ModelInfo* info = &registry().get(spec.name);
   check_param_names(spec.params, *info);
   auto model = info->make(spec.params);
   if (!model) throw Error(Errc::kInternal, "model '" + spec.name + "': factory returned null");
@@ -186,7 +136,7 @@ std::vector<std::unique_ptr<Model>> Model::fit_variants(const MatrixRef& X,
 }
 
 std::unique_ptr<Model> make_model(std::string_view spec) {
-  if (spec.find('>') != std::string_view::npos) return make_pipeline(spec);
+  if (spec.find('>') != std::string_view::npos) return PipelineSpec(spec).make();
   return make_model(parse_model_spec(spec));
 }
 
@@ -394,15 +344,10 @@ void check_predict_input(std::string_view model, const MatrixRef& X, std::size_t
 }
 
 EncodedLabels encode_labels(std::span<const double> y) {
+  LabelCoding<double> coding = encode_sorted(y);
   EncodedLabels out;
-  out.classes.assign(y.begin(), y.end());
-  std::sort(out.classes.begin(), out.classes.end());
-  out.classes.erase(std::unique(out.classes.begin(), out.classes.end()), out.classes.end());
-  out.codes.resize(y.size());
-  for (std::size_t i = 0; i < y.size(); ++i) {
-    out.codes[i] = static_cast<int>(std::lower_bound(out.classes.begin(), out.classes.end(), y[i]) -
-                                    out.classes.begin());
-  }
+  out.classes = std::move(coding.classes);
+  out.codes.assign(coding.codes.begin(), coding.codes.end());
   return out;
 }
 

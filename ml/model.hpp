@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "core/parallel.hpp"
+#include "core/registry.hpp"
 
 namespace freshet {
 
@@ -124,9 +125,11 @@ struct ModelInfo {
 
 // The model registry. Built-ins are registered on first use; plug-ins call register_model from
 // their static initialisers (loaded with mproc's init / --plugin).
+// register_model throws Error(kInvalidArgument) for an empty or duplicate name or no factory.
 void register_model(ModelInfo info);
 const ModelInfo* find_model(std::string_view name);
 std::vector<const ModelInfo*> all_models();  // sorted by name
+const Registry<ModelInfo>& model_registry();
 
 // Built-in registration, one function per source file (called once by the registry in
 // ml/model.cpp).

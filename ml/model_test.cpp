@@ -11,30 +11,11 @@
 #include "core/error.hpp"
 #include "core/format.hpp"
 #include "ml/model_params.hpp"
+#include "tests/errors.hpp"
 
 using namespace freshet;
-
-namespace {
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
-
-Errc code_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  return Errc::kInternal;
-}
-
-}  // namespace
+using freshet::testing::code_of;
+using freshet::testing::error_of;
 
 TEST_CASE("parse_model_spec: name, parameters, spaces; malformed specs name themselves") {
   const ModelSpec s = parse_model_spec("ridge:alpha=0.5, fit_intercept=false");
@@ -84,7 +65,7 @@ TEST_CASE("registry: built-ins on first use, sorted, unknown names list the know
   }
   CHECK(find_model("no_such_model") == nullptr);
   const std::string e = error_of([] { make_model("no_such_model:x=1"); });
-  CHECK(e.find("unknown model 'no_such_model' (known: ") == 0);
+  CHECK(e.find("unknown model 'no_such_model'; known: ") == 0);
   CHECK(e.find("ridge") != std::string::npos);
   CHECK(code_of([] { make_model("no_such_model"); }) == Errc::kNotFound);
 }
@@ -93,9 +74,9 @@ TEST_CASE("register_model refuses duplicates and incomplete entries") {
   CHECK(error_of([] {
           register_model(
               {.name = "ridge", .make = [](const ModelParams&) { return make_model("ridge"); }});
-        }) == "register_model: model 'ridge' is already registered");
+        }) == "register model: 'ridge' is already registered");
   CHECK(error_of([] { register_model({.name = "no_factory"}); }) ==
-        "register_model: model 'no_factory' has no factory");
+        "register model: 'no_factory' has no factory");
   CHECK(find_model("no_factory") == nullptr);
 }
 

@@ -12,8 +12,8 @@
 
 #include "core/csv.hpp"
 #include "core/error.hpp"
-#include "ml/model.hpp"
 #include "core/table.hpp"
+#include "ml/model.hpp"
 
 namespace freshet::testdata {
 

@@ -10,7 +10,10 @@
 
 #include "core/error.hpp"
 #include "core/format.hpp"
+#include "core/registry.hpp"
+#include "ml/labels.hpp"
 #include "ml/model_params.hpp"
+#include "ml/pipeline_spec.hpp"
 
 namespace freshet {
 namespace {
@@ -329,28 +332,12 @@ class DropConstant final : public TransformerBase {
 
 // ---- registry ----------------------------------------------------------------------------------
 
-struct TransformerRegistry {
-  std::mutex mutex;
-  std::map<std::string, TransformerInfo, std::less<>> items;
-};
+Registry<TransformerInfo>& transformer_registry();
 
-TransformerRegistry& transformer_registry() {
-  static TransformerRegistry instance;
-  return instance;
-}
+void add_transformer(TransformerInfo info) { transformer_registry().add(std::move(info)); }
 
-void add_transformer(TransformerInfo info) {
-  auto& reg = transformer_registry();
-  std::lock_guard lock(reg.mutex);
-  if (!reg.items.emplace(info.name, info).second) {
-    throw Error(Errc::kInvalidArgument,
-                "register_transformer: transformer '" + info.name + "' is already registered");
-  }
-}
-
-void ensure_builtin_transformers() {
-  static std::once_flag once;
-  std::call_once(once, [] {
+void register_builtin_transformers() {
+  {
     add_transformer(
         {.name = "standard_scaler",
          .description = "sklearn.preprocessing.StandardScaler: (x - mean) / population "
@@ -379,52 +366,35 @@ void ensure_builtin_transformers() {
                         "values (sklearn.feature_selection.VarianceThreshold(0))",
          .params = {},
          .make = [](const ModelParams& p) { return std::make_unique<DropConstant>(p); }});
-  });
+  }
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
+Registry<TransformerInfo>& transformer_registry() {
+  static Registry<TransformerInfo> instance("transformer", register_builtin_transformers);
+  return instance;
 }
 
 }  // namespace
 
 void register_transformer(TransformerInfo info) {
-  ensure_builtin_transformers();
-  if (info.name.empty() || !info.make) {
-    throw Error(Errc::kInvalidArgument,
-                "register_transformer: a transformer needs a name and a factory");
+  if (!info.make) {
+    throw Error(Errc::kInvalidArgument, "register transformer: '" + info.name + "' has no factory");
   }
   add_transformer(std::move(info));
 }
 
 const TransformerInfo* find_transformer(std::string_view name) {
-  ensure_builtin_transformers();
-  auto& reg = transformer_registry();
-  std::lock_guard lock(reg.mutex);
-  const auto it = reg.items.find(name);
-  return it == reg.items.end() ? nullptr : &it->second;
+  return transformer_registry().find(name);
 }
 
-std::vector<const TransformerInfo*> all_transformers() {
-  ensure_builtin_transformers();
-  auto& reg = transformer_registry();
-  std::lock_guard lock(reg.mutex);
-  std::vector<const TransformerInfo*> out;
-  for (const auto& [name, info] : reg.items) out.push_back(&info);
-  return out;
-}
+std::vector<const TransformerInfo*> all_transformers() { return transformer_registry().sorted(); }
 
 std::unique_ptr<Transformer> make_transformer(std::string_view spec) {
-  const ModelSpec parsed = parse_model_spec(spec);
-  const TransformerInfo* info = find_transformer(parsed.name);
-  if (info == nullptr) {
-    std::string known;
-    for (const auto* t : all_transformers()) known += (known.empty() ? "" : ", ") + t->name;
-    throw Error(Errc::kNotFound,
-                "unknown transformer '" + parsed.name + "' (known: " + known + ")");
-  }
+  return make_transformer(parse_model_spec(spec));
+}
+
+std::unique_ptr<Transformer> make_transformer(const ModelSpec& parsed) {
+  const TransformerInfo* info = &transformer_registry().get(parsed.name);
   std::vector<std::string_view> names;
   for (const auto& p : info->params) names.push_back(p.name);
   check_param_names(parsed.params, std::span<const std::string_view>(names),
@@ -547,26 +517,10 @@ std::unique_ptr<Model> Pipeline::clone() const {
 }
 
 std::unique_ptr<Pipeline> make_pipeline(std::string_view spec) {
-  std::vector<std::string_view> parts;
-  std::string_view rest = spec;
-  while (true) {
-    const std::size_t gt = rest.find('>');
-    parts.push_back(trim(rest.substr(0, gt)));
-    if (gt == std::string_view::npos) break;
-    rest = rest.substr(gt + 1);
-  }
+  const PipelineSpec parsed(spec);
   std::vector<std::unique_ptr<Transformer>> steps;
-  for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
-    if (parts[i].empty()) {
-      throw Error(Errc::kParse, "pipeline spec \"" + std::string(spec) + "\": empty step " +
-                                    std::to_string(i + 1));
-    }
-    steps.push_back(make_transformer(parts[i]));
-  }
-  if (parts.back().empty()) {
-    throw Error(Errc::kParse, "pipeline spec \"" + std::string(spec) + "\": no model at the end");
-  }
-  return std::make_unique<Pipeline>(std::move(steps), make_model(parse_model_spec(parts.back())));
+  for (const auto& step : parsed.steps) steps.push_back(make_transformer(step));
+  return std::make_unique<Pipeline>(std::move(steps), make_model(parsed.model));
 }
 
 // ---- OneHotEncoder -----------------------------------------------------------------------------
@@ -645,9 +599,7 @@ Table OneHotEncoder::transform(const Table& table) const {
 // ---- LabelEncoder ------------------------------------------------------------------------------
 
 void LabelEncoder::fit(std::span<const std::string> labels) {
-  classes_.assign(labels.begin(), labels.end());
-  std::sort(classes_.begin(), classes_.end());
-  classes_.erase(std::unique(classes_.begin(), classes_.end()), classes_.end());
+  classes_ = encode_sorted(labels).classes;
 }
 
 std::vector<double> LabelEncoder::transform(std::span<const std::string> labels) const {

@@ -25,8 +25,8 @@
 #include <string_view>
 #include <vector>
 
-#include "ml/model.hpp"
 #include "core/table.hpp"
+#include "ml/model.hpp"
 
 namespace freshet {
 
@@ -69,6 +69,7 @@ std::vector<const TransformerInfo*> all_transformers();  // sorted by name
 // "standard_scaler" or "simple_imputer:strategy=median". Error(kNotFound) for an unknown name
 // (listing the known ones), Error(kParse) for malformed text, kInvalidArgument for bad values.
 std::unique_ptr<Transformer> make_transformer(std::string_view spec);
+std::unique_ptr<Transformer> make_transformer(const ModelSpec& spec);
 
 class Pipeline final : public Model {
  public:

@@ -12,20 +12,14 @@
 #include "core/error.hpp"
 #include "ml/metrics.hpp"
 #include "ml/models_testdata.hpp"
+#include "tests/errors.hpp"
 
 using namespace freshet;
+using freshet::testing::code_of;
+using freshet::testing::error_of;
 using namespace freshet::testdata;
 
 namespace {
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
 
 std::span<const double> span_of(const Vector& v) {
   return {v.data(), static_cast<std::size_t>(v.size())};
@@ -202,9 +196,9 @@ TEST_CASE("pipeline: fitted on training rows only, clone() is unfitted, spec rou
         }).find("model 'ridge': X has a non-finite value (nan) at row 1") == 0);
   CHECK(error_of([] { make_model("standard_scaler>nope"); }).find("unknown model 'nope'") == 0);
   CHECK(error_of([] { make_model("scaler>ridge"); })
-            .find("unknown transformer 'scaler' (known: "
+            .find("unknown transformer 'scaler'; known: "
                   "drop_constant, min_max_scaler, "
-                  "simple_imputer, standard_scaler)") == 0);
+                  "simple_imputer, standard_scaler") == 0);
   CHECK(error_of([] { make_model("standard_scaler>"); }) ==
         "pipeline spec \"standard_scaler>\": no model at the end");
 }

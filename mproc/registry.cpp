@@ -1,14 +1,18 @@
 #include "mproc/registry.hpp"
 
-#include <map>
-#include <mutex>
-#include <shared_mutex>
+#include "core/registry.hpp"
 
 namespace freshet::mproc {
 
+namespace {
+struct TaskInfo {
+  std::string name;
+  TaskFn fn;
+};
+}  // namespace
+
 struct Registry::Impl {
-  mutable std::shared_mutex mutex;
-  std::map<std::string, TaskFn, std::less<>> tasks;
+  freshet::Registry<TaskInfo> tasks{"task"};
 };
 
 Registry& Registry::global() {
@@ -22,21 +26,15 @@ Registry::Impl& Registry::impl() const {
 }
 
 void Registry::add(std::string name, TaskFn fn) {
-  std::unique_lock lock(impl().mutex);
-  impl().tasks[std::move(name)] = std::move(fn);
+  // A plug-in loaded again, or a test, may re-register a task: the newest function wins.
+  impl().tasks.add({std::move(name), std::move(fn)}, Duplicate::kReplace);
 }
 
 const TaskFn* Registry::find(std::string_view name) const {
-  std::shared_lock lock(impl().mutex);
-  auto it = impl().tasks.find(name);
-  return it == impl().tasks.end() ? nullptr : &it->second;
+  const TaskInfo* info = impl().tasks.find(name);
+  return info == nullptr ? nullptr : &info->fn;
 }
 
-std::vector<std::string> Registry::names() const {
-  std::shared_lock lock(impl().mutex);
-  std::vector<std::string> out;
-  for (const auto& [name, fn] : impl().tasks) out.push_back(name);
-  return out;
-}
+std::vector<std::string> Registry::names() const { return impl().tasks.names(); }
 
 }  // namespace freshet::mproc

@@ -6,7 +6,8 @@
 # Outputs go to out/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+# Builds only the freshet binary: the tests are the test command's (scripts/test.sh).
+FRESHET_TARGETS="${FRESHET_TARGETS:-freshet}" bash scripts/setup.sh
 mkdir -p out
 freshet="${FRESHET_BUILD_DIR:-build}/freshet"
 set -x

@@ -109,27 +109,9 @@ std::string pipeline_spec(std::span<const std::string> preprocess, const std::st
   return out + model;
 }
 
-namespace {
-// "a>b>model:p=1" -> {"a>b>", "model:p=1"}: the steps (with their '>') and the final model.
-std::pair<std::string, std::string> split_final(const std::string& spec) {
-  const auto gt = spec.rfind('>');
-  if (gt == std::string::npos) return {"", spec};
-  return {spec.substr(0, gt + 1), spec.substr(gt + 1)};
-}
-}  // namespace
-
 std::string with_params(const std::string& spec, const ModelParams& params) {
   if (params.empty()) return spec;
-  const auto [head, final_spec] = split_final(spec);
-  ModelSpec last = parse_model_spec(final_spec);
-  for (const auto& [k, v] : params) last.params[k] = v;
-  std::string out = head + last.name;
-  char sep = ':';
-  for (const auto& [k, v] : last.params) {
-    out += sep + k + "=" + v;
-    sep = ',';
-  }
-  return out;
+  return PipelineSpec(spec).with_params(params).to_string();
 }
 
 std::vector<std::string> parse_step_list(std::string_view text) {
@@ -149,13 +131,12 @@ std::vector<std::string> parse_step_list(std::string_view text) {
   return out;
 }
 
-std::string default_scorer(const std::string& model_spec) {
-  return make_model(model_spec)->is_classifier() ? "accuracy" : "r2";
+std::string default_scorer(const PipelineSpec& model_spec) {
+  return model_spec.is_classifier() ? "accuracy" : "r2";
 }
 
-std::string default_cv(const std::string& model_spec) {
-  return make_model(model_spec)->is_classifier() ? "stratified_kfold:n_splits=5"
-                                                 : "kfold:n_splits=5";
+std::string default_cv(const PipelineSpec& model_spec) {
+  return model_spec.is_classifier() ? "stratified_kfold:n_splits=5" : "kfold:n_splits=5";
 }
 
 double mean_of(std::span<const double> v) {
@@ -287,11 +268,6 @@ std::pair<std::vector<std::uint64_t>, std::vector<std::uint64_t>> read_split(
   return {std::move(train), std::move(test)};
 }
 
-// The final model's full parameter set (defaults filled in) of a spec, pipeline or not.
-ModelParams final_params(const std::string& spec) {
-  return make_model(split_final(spec).second)->params();
-}
-
 // Argument: data key, folds key, the group's model specs, split, scorers. Result: per spec, the
 // fit seconds, the scores and the score seconds. A group of several specs differs only in the
 // final model's path parameters: they are fitted together by Model::fit_variants.
@@ -300,8 +276,8 @@ Bytes fit_score_task(const mproc::TaskContext& context, std::span<const std::byt
   const std::string data_key = in.get_string();
   const std::string folds_key = in.get_string();
   const auto n_models = in.get<std::uint64_t>();
-  std::vector<std::string> model_specs;
-  for (std::uint64_t i = 0; i < n_models; ++i) model_specs.push_back(in.get_string());
+  std::vector<PipelineSpec> model_specs;
+  for (std::uint64_t i = 0; i < n_models; ++i) model_specs.push_back(get_spec(in));
   const auto split = in.get<std::uint64_t>();
   const auto n_scorers = in.get<std::uint64_t>();
   std::vector<std::string> scorers;
@@ -328,11 +304,11 @@ Bytes fit_score_task(const mproc::TaskContext& context, std::span<const std::byt
   const auto t0 = Clock::now();
   std::vector<std::unique_ptr<Model>> models;
   if (model_specs.size() == 1) {
-    models.push_back(make_model(model_specs[0]));
+    models.push_back(model_specs[0].make());
     models[0]->fit(X_train, y_train);
   } else {
     std::vector<ModelParams> variants;
-    for (const auto& spec : model_specs) variants.push_back(final_params(spec));
+    for (const auto& spec : model_specs) variants.push_back(spec.final_params());
     // The task's loop lets a shared search use threads that ran out of tasks (the models live
     // only inside this task, so the loop outlives them).
     FitContext fit_context;
@@ -340,7 +316,7 @@ Bytes fit_score_task(const mproc::TaskContext& context, std::span<const std::byt
                                           const std::function<void(std::size_t)>& body) {
       context.parallel_for(n, body);
     };
-    models = make_model(model_specs[0])->fit_variants(X_train, y_train, variants, fit_context);
+    models = model_specs[0].make()->fit_variants(X_train, y_train, variants, fit_context);
   }
   // A shared fit's time is split evenly between the models it fitted.
   const double fit_seconds =
@@ -388,22 +364,20 @@ class ShareGuard {
 
 }  // namespace
 
-std::vector<std::vector<std::size_t>> group_by_path(std::span<const std::string> models) {
+std::vector<std::vector<std::size_t>> group_by_path(std::span<const PipelineSpec> models) {
   std::vector<std::vector<std::size_t>> groups;
   std::map<std::string, std::size_t> group_of;  // key -> index in groups
   for (std::size_t m = 0; m < models.size(); ++m) {
-    const auto [prefix, final_spec] = split_final(models[m]);
-    const ModelSpec last = parse_model_spec(final_spec);
-    const ModelInfo* info = find_model(last.name);
+    const ModelInfo* info = find_model(models[m].model.name);
     if (!info || info->path_params.empty()) {
       groups.push_back({m});
       continue;
     }
-    // The key: everything but the path parameters, with defaults filled in.
-    ModelParams rest = make_model(last)->params();
-    for (const auto& p : info->path_params) rest.erase(p);
-    std::string key = prefix + last.name;
-    for (const auto& [k, v] : rest) key += "\n" + k + "=" + v;
+    // The key: the steps and everything but the path parameters, with defaults filled in.
+    PipelineSpec rest = models[m];
+    rest.model.params = models[m].final_params();
+    for (const auto& p : info->path_params) rest.model.params.erase(p);
+    const std::string key = rest.to_string();
     const auto [it, fresh] = group_of.emplace(key, groups.size());
     if (fresh) groups.emplace_back();
     groups[it->second].push_back(m);
@@ -419,16 +393,18 @@ void register_xval_tasks() {
 std::vector<FoldScores> evaluate(const Dataset& data, const Folds& folds,
                                  std::span<const std::string> models,
                                  std::span<const std::string> scoring, mproc::Executor& executor) {
+  const std::vector<PipelineSpec> specs(models.begin(), models.end());
+  return evaluate(data, folds, std::span<const PipelineSpec>(specs), scoring, executor);
+}
+
+std::vector<FoldScores> evaluate(const Dataset& data, const Folds& folds,
+                                 std::span<const PipelineSpec> models,
+                                 std::span<const std::string> scoring, mproc::Executor& executor) {
   register_xval_tasks();
   if (scoring.empty()) throw Error(Errc::kInvalidArgument, "xval: no scorer given");
-  for (const auto& s : scoring)
-    if (!find_scorer(s)) {
-      std::string list;
-      for (const auto& info : all_scorers()) list += (list.empty() ? "" : ", ") + info.name;
-      throw Error(Errc::kNotFound, "unknown scorer '" + s + "' (known: " + list + ")");
-    }
+  for (const auto& s : scoring) scorer_registry().get(s);  // throws for an unknown scorer
   for (const auto& m : models) {
-    const auto model = make_model(m);  // validates name and parameters
+    const auto model = m.make();  // validates names and parameters
     for (const auto& s : scoring) {
       const ScorerInfo* info = find_scorer(s);
       if (info->classification && !model->is_classifier())
@@ -462,7 +438,7 @@ std::vector<FoldScores> evaluate(const Dataset& data, const Folds& folds,
       w.put_string(data_share.key());
       w.put_string(folds_share.key());
       w.put<std::uint64_t>(group.size());
-      for (auto m : group) w.put_string(models[m]);
+      for (auto m : group) put_spec(w, models[m]);
       w.put<std::uint64_t>(s);
       w.put<std::uint64_t>(scoring.size());
       for (const auto& sc : scoring) w.put_string(sc);
@@ -484,14 +460,14 @@ std::vector<FoldScores> evaluate(const Dataset& data, const Folds& folds,
   return out;
 }
 
-CvResult cross_validate(const Dataset& data, const Splitter& splitter, const std::string& model,
+CvResult cross_validate(const Dataset& data, const Splitter& splitter, const PipelineSpec& model,
                         const std::vector<std::string>& scoring, mproc::Executor& executor,
                         std::vector<std::string>* warnings) {
   const Folds folds = splitter.split(data.split_data(warnings));
   CvResult r;
-  r.model = model;
+  r.model = model.to_string();
   r.scoring = scoring;
-  const std::string models[] = {model};
+  const PipelineSpec models[] = {model};
   r.splits = evaluate(data, folds, models, scoring, executor);
   return r;
 }

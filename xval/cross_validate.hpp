@@ -23,8 +23,9 @@
 #include <string>
 #include <vector>
 
-#include "ml/model.hpp"
 #include "core/table.hpp"
+#include "ml/model.hpp"
+#include "ml/pipeline_spec.hpp"
 #include "mproc/executor.hpp"
 #include "xval/splitters.hpp"
 
@@ -70,6 +71,10 @@ struct FoldScores {
 // Runs every (model, split) pair as one task; result [m * folds.size() + s]. Validates the model
 // specs (make_model) and scorers (find_scorer) first.
 std::vector<FoldScores> evaluate(const Dataset& data, const Folds& folds,
+                                 std::span<const PipelineSpec> models,
+                                 std::span<const std::string> scoring, mproc::Executor& executor);
+// The same, from specs as text.
+std::vector<FoldScores> evaluate(const Dataset& data, const Folds& folds,
                                  std::span<const std::string> models,
                                  std::span<const std::string> scoring, mproc::Executor& executor);
 
@@ -83,24 +88,25 @@ struct CvResult {
 };
 
 // sklearn's cross_validate(model, X, y, cv=splitter, scoring=scoring).
-CvResult cross_validate(const Dataset& data, const Splitter& splitter, const std::string& model,
+CvResult cross_validate(const Dataset& data, const Splitter& splitter, const PipelineSpec& model,
                         const std::vector<std::string>& scoring, mproc::Executor& executor,
                         std::vector<std::string>* warnings = nullptr);
 
 // "standard_scaler>ridge:alpha=1" from preprocessing step specs and a model spec.
 std::string pipeline_spec(std::span<const std::string> preprocess, const std::string& model);
 // The spec with `params` set on its final model (the last '>' part); existing values replaced.
+// The result is canonical text (PipelineSpec::to_string) unless params is empty.
 std::string with_params(const std::string& spec, const ModelParams& params);
 // "standard_scaler,simple_imputer:strategy=median,fill_value=0" -> step specs. A comma-separated
 // item of the form NAME=VALUE (no ':') continues the previous step's parameters.
 std::vector<std::string> parse_step_list(std::string_view text);
 // The default scorer sklearn's estimator.score uses: "accuracy" for classifiers, "r2" otherwise.
-std::string default_scorer(const std::string& model_spec);
+std::string default_scorer(const PipelineSpec& model_spec);
 
 // sklearn's cv=5 (check_cv): "stratified_kfold:n_splits=5" for a classifier, "kfold:n_splits=5"
 // otherwise. (sklearn also requires a binary/multiclass y; the stratified splitter rejects a
 // continuous one with sklearn's message.)
-std::string default_cv(const std::string& model_spec);
+std::string default_cv(const PipelineSpec& model_spec);
 
 // Mean / population std with sklearn's NaN handling left to the caller.
 double mean_of(std::span<const double> values);
@@ -109,7 +115,7 @@ double std_of(std::span<const double> values);
 // Candidates (indices into `models`) that share one task per split: those whose specs differ
 // only in the final model's path parameters; every other candidate is a group of its own. Groups
 // in order of their first candidate.
-std::vector<std::vector<std::size_t>> group_by_path(std::span<const std::string> models);
+std::vector<std::vector<std::size_t>> group_by_path(std::span<const PipelineSpec> models);
 
 // Registers the task (the linker keeps it because the program calls evaluate()).
 void register_xval_tasks();

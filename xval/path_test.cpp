@@ -36,7 +36,7 @@ Dataset make_classes() {
 }  // namespace
 
 TEST_CASE("group_by_path: candidates differing only in path parameters share a group") {
-  const std::vector<std::string> models = {
+  const std::vector<PipelineSpec> models = {
       "knn_classifier:n_neighbors=1",
       "ridge:alpha=1",
       "knn_classifier:n_neighbors=3",
@@ -62,7 +62,7 @@ TEST_CASE("evaluate: grouped candidates score exactly as candidates evaluated al
   const Dataset data = make_classes();
   const auto splitter = make_splitter("stratified_kfold:n_splits=3,shuffle=true,random_state=4");
   const Folds folds = splitter->split(data.split_data());
-  std::vector<std::string> models;
+  std::vector<PipelineSpec> models;
   for (int k : {1, 2, 4, 6, 9})
     for (const std::string w : {"uniform", "distance"})
       models.push_back("standard_scaler>knn_classifier:n_neighbors=" + std::to_string(k) +
@@ -73,10 +73,11 @@ TEST_CASE("evaluate: grouped candidates score exactly as candidates evaluated al
   const auto grouped = evaluate(data, folds, models, scoring, *serial);
   REQUIRE(grouped.size() == models.size() * folds.size());
   for (std::size_t m = 0; m < models.size(); ++m) {
-    const std::string one[] = {models[m]};
+    const PipelineSpec one[] = {models[m]};
     const auto alone = evaluate(data, folds, one, scoring, *serial);
+    const std::string spec_text = models[m].to_string();
     for (std::size_t s = 0; s < folds.size(); ++s) {
-      CAPTURE(models[m]);
+      CAPTURE(spec_text);
       CAPTURE(s);
       CHECK(grouped[m * folds.size() + s].scores == alone[s].scores);
     }
@@ -100,7 +101,7 @@ TEST_CASE("search: a logistic C path gives the cold fits' accuracies and best ca
   REQUIRE(result.scores.size() == 4 * 3);
   const Folds folds = splitter->split(data.split_data());
   for (std::size_t c = 0; c < 4; ++c) {
-    const std::string one[] = {with_params(options.model, options.candidates[c])};
+    const PipelineSpec one[] = {options.model.with_params(options.candidates[c])};
     const auto alone = evaluate(data, folds, one, options.scoring, *serial);
     for (std::size_t s = 0; s < 3; ++s) {
       CAPTURE(c);

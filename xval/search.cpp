@@ -51,7 +51,7 @@ SearchResult search(const Dataset& full, const Splitter& splitter, const SearchO
   for (const auto& c : r.candidates)
     for (const auto& kv : c) names.insert(kv.first);
   r.param_names.assign(names.begin(), names.end());
-  for (const auto& c : r.candidates) r.candidate_specs.push_back(with_params(options.model, c));
+  for (const auto& c : r.candidates) r.candidate_specs.push_back(options.model.with_params(c));
 
   // Hold-out (KX's hp.i.search): order = til N or a permutation; the first floor(N*(1-h)) rows
   // are searched, the rest held out.
@@ -97,7 +97,7 @@ SearchResult search(const Dataset& full, const Splitter& splitter, const SearchO
   r.best_score = r.mean_test[0][r.best_index];
 
   if (options.refit || holdout) {
-    r.best_model = make_model(r.candidate_specs[r.best_index]);
+    r.best_model = r.candidate_specs[r.best_index].make();
     r.best_model->fit(data.X, data.y);
     if (holdout)
       for (const auto& s : r.scoring)

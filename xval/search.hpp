@@ -23,8 +23,9 @@
 #include <string>
 #include <vector>
 
-#include "ml/model.hpp"
 #include "core/table.hpp"
+#include "ml/model.hpp"
+#include "ml/pipeline_spec.hpp"
 #include "mproc/executor.hpp"
 #include "xval/cross_validate.hpp"
 #include "xval/splitters.hpp"
@@ -32,7 +33,7 @@
 namespace freshet::xval {
 
 struct SearchOptions {
-  std::string model = "";  // base spec, may be a pipeline ("standard_scaler>ridge")
+  PipelineSpec model = {};  // base spec, may be a pipeline ("standard_scaler>ridge")
   std::vector<ModelParams> candidates = {};  // parameters set on the final model, one per candidate
   std::vector<std::string> scoring = {};     // empty: default_scorer(model)
   double holdout = 0;                        // fraction in [0, 1) held out (KX's |tstTyp|)
@@ -43,8 +44,8 @@ struct SearchOptions {
 
 struct SearchResult {
   std::vector<ModelParams> candidates;
-  std::vector<std::string> candidate_specs;  // the full model spec of each candidate
-  std::vector<std::string> param_names;      // sorted union of the candidates' keys
+  std::vector<PipelineSpec> candidate_specs;  // the full model spec of each candidate
+  std::vector<std::string> param_names;       // sorted union of the candidates' keys
   std::vector<std::string> scoring;
   std::size_t n_splits = 0;
   std::vector<FoldScores> scores;  // [candidate * n_splits + split]

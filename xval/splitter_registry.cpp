@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <mutex>
 #include <numeric>
 
 #include "core/error.hpp"
 #include "core/format.hpp"
+#include "core/registry.hpp"
+#include "ml/labels.hpp"
 #include "xval/splitters.hpp"
 
 namespace freshet::xval {
@@ -26,21 +29,13 @@ std::vector<std::int64_t> Labels::first_seen_codes() const {
 
 namespace {
 
-template <class T, class Less>
-Labels encode_sorted(const std::vector<T>& values, Less less) {
+// Labels from the one label encoding (ml/labels.hpp).
+template <class T>
+Labels labels_of(const std::vector<T>& values) {
+  LabelCoding<T> coding = encode_sorted(std::span<const T>(values));
   Labels out;
-  const std::size_t n = values.size();
-  std::vector<std::size_t> order(n);
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  std::stable_sort(order.begin(), order.end(),
-                   [&](std::size_t a, std::size_t b) { return less(values[a], values[b]); });
-  out.codes.assign(n, 0);
-  std::int64_t code = -1;
-  for (std::size_t p = 0; p < n; ++p) {
-    if (p == 0 || less(values[order[p - 1]], values[order[p]])) ++code;
-    out.codes[order[p]] = code;
-  }
-  out.n_classes = static_cast<std::size_t>(code + 1);
+  out.codes = std::move(coding.codes);
+  out.n_classes = coding.classes.size();
   return out;
 }
 
@@ -52,7 +47,7 @@ Labels encode_labels(std::span<const double> values, std::string_view what) {
     if (std::isnan(v[i]))
       throw Error(Errc::kInvalidArgument,
                   std::string(what) + ": row " + std::to_string(i) + " is missing (NaN)");
-  Labels out = encode_sorted(v, [](double a, double b) { return a < b; });
+  Labels out = labels_of(v);
   out.names.resize(out.n_classes);
   for (std::size_t i = 0; i < v.size(); ++i) {
     out.names[static_cast<std::size_t>(out.codes[i])] = format_double(v[i]);
@@ -69,7 +64,7 @@ Labels encode_labels(const Column& column) {
     case DType::kInt64: {
       const auto s = column.i64();
       std::vector<std::int64_t> v(s.begin(), s.end());
-      Labels out = encode_sorted(v, [](std::int64_t a, std::int64_t b) { return a < b; });
+      Labels out = labels_of(v);
       out.names.resize(out.n_classes);
       for (std::size_t i = 0; i < v.size(); ++i)
         out.names[static_cast<std::size_t>(out.codes[i])] = std::to_string(v[i]);
@@ -82,8 +77,7 @@ Labels encode_labels(const Column& column) {
         if (v[i].empty())
           throw Error(Errc::kInvalidArgument,
                       what + ": row " + std::to_string(i) + " is missing (empty)");
-      Labels out =
-          encode_sorted(v, [](const std::string& a, const std::string& b) { return a < b; });
+      Labels out = labels_of(v);
       out.names.resize(out.n_classes);
       for (std::size_t i = 0; i < v.size(); ++i)
         out.names[static_cast<std::size_t>(out.codes[i])] = v[i];
@@ -185,53 +179,57 @@ std::vector<SplitterInfo> build_registry() {
   auto add = [&](SplitterInfo info) { r.push_back(std::move(info)); };
   const SplitterParamInfo n_splits5{"n_splits", "5", "number of folds"};
 
-  add({"kfold",
-       "sklearn.model_selection.KFold: contiguous folds, the first n % k one row longer",
-       "sklearn",
-       {n_splits5,
-        {"shuffle", "false", "shuffle the rows once before folding"},
-        {"random_state", "", kRandomStateHelp}},
-       false,
-       false,
-       [](const SplitterParams& p) {
+  add({.name = "kfold",
+       .description =
+           "sklearn.model_selection.KFold: contiguous folds, the first n % k one row longer",
+       .family = "sklearn",
+       .params = {n_splits5,
+                  {"shuffle", "false", "shuffle the rows once before folding"},
+                  {"random_state", "", kRandomStateHelp}},
+       .needs_target = false,
+       .needs_groups = false,
+       .make = [](const SplitterParams& p) {
          ParamReader rd(*find_splitter("kfold"), p);
          return make_kfold(
              {rd.integer("n_splits", 5), rd.boolean("shuffle", false), rd.seed("random_state")});
        }});
-  add({"stratified_kfold",
-       "sklearn.model_selection.StratifiedKFold: folds keep the class proportions (needs --target)",
-       "sklearn",
-       {n_splits5,
-        {"shuffle", "false", "shuffle each class's fold assignment"},
-        {"random_state", "", kRandomStateHelp}},
-       true,
-       false,
-       [](const SplitterParams& p) {
+  add({.name = "stratified_kfold",
+       .description = "sklearn.model_selection.StratifiedKFold: folds keep the class proportions "
+                      "(needs --target)",
+       .family = "sklearn",
+       .params = {n_splits5,
+                  {"shuffle", "false", "shuffle each class's fold assignment"},
+                  {"random_state", "", kRandomStateHelp}},
+       .needs_target = true,
+       .needs_groups = false,
+       .make = [](const SplitterParams& p) {
          ParamReader rd(*find_splitter("stratified_kfold"), p);
          return make_stratified_kfold(
              {rd.integer("n_splits", 5), rd.boolean("shuffle", false), rd.seed("random_state")});
        }});
-  add({"group_kfold",
-       "sklearn.model_selection.GroupKFold: no group in two folds (needs --groups); size ties: "
-       "higher group label first",
-       "sklearn",
-       {n_splits5},
-       false,
-       true,
-       [](const SplitterParams& p) {
+  add({.name = "group_kfold",
+       .description =
+           "sklearn.model_selection.GroupKFold: no group in two folds (needs --groups); size ties: "
+           "higher group label first",
+       .family = "sklearn",
+       .params = {n_splits5},
+       .needs_target = false,
+       .needs_groups = true,
+       .make = [](const SplitterParams& p) {
          ParamReader rd(*find_splitter("group_kfold"), p);
          return make_group_kfold({rd.integer("n_splits", 5)});
        }});
-  add({"time_series_split",
-       "sklearn.model_selection.TimeSeriesSplit: expanding train window, test blocks at the end",
-       "sklearn",
-       {n_splits5,
-        {"max_train_size", "", "keep only the last N training rows"},
-        {"test_size", "", "rows per test block (default n // (n_splits + 1))"},
-        {"gap", "0", "rows dropped between train and test"}},
-       false,
-       false,
-       [](const SplitterParams& p) {
+  add({.name = "time_series_split",
+       .description = "sklearn.model_selection.TimeSeriesSplit: expanding train window, test "
+                      "blocks at the end",
+       .family = "sklearn",
+       .params = {n_splits5,
+                  {"max_train_size", "", "keep only the last N training rows"},
+                  {"test_size", "", "rows per test block (default n // (n_splits + 1))"},
+                  {"gap", "0", "rows dropped between train and test"}},
+       .needs_target = false,
+       .needs_groups = false,
+       .make = [](const SplitterParams& p) {
          ParamReader rd(*find_splitter("time_series_split"), p);
          TimeSeriesSplitOptions o;
          o.n_splits = rd.integer("n_splits", 5);
@@ -246,16 +244,26 @@ std::vector<SplitterInfo> build_registry() {
       {"test_size", "", "fraction in (0,1) or row count (default 0.1 when train_size is unset)"},
       {"train_size", "", "fraction or row count (default: the complement of test_size)"},
       {"random_state", "", kRandomStateHelp}};
-  add({"shuffle_split", "sklearn.model_selection.ShuffleSplit: random train/test permutations",
-       "sklearn", shuffle_params, false, false, [](const SplitterParams& p) {
+  add({.name = "shuffle_split",
+       .description = "sklearn.model_selection.ShuffleSplit: random train/test permutations",
+       .family = "sklearn",
+       .params = shuffle_params,
+       .needs_target = false,
+       .needs_groups = false,
+       .make = [](const SplitterParams& p) {
          ParamReader rd(*find_splitter("shuffle_split"), p);
          return make_shuffle_split({rd.integer("n_splits", 10), rd.size("test_size"),
                                     rd.size("train_size"), rd.seed("random_state")});
        }});
-  add({"stratified_shuffle_split",
-       "sklearn.model_selection.StratifiedShuffleSplit: random splits keeping class proportions "
-       "(needs --target)",
-       "sklearn", shuffle_params, true, false, [](const SplitterParams& p) {
+  add({.name = "stratified_shuffle_split",
+       .description = "sklearn.model_selection.StratifiedShuffleSplit: random splits keeping class "
+                      "proportions "
+                      "(needs --target)",
+       .family = "sklearn",
+       .params = shuffle_params,
+       .needs_target = true,
+       .needs_groups = false,
+       .make = [](const SplitterParams& p) {
          ParamReader rd(*find_splitter("stratified_shuffle_split"), p);
          return make_stratified_shuffle_split({rd.integer("n_splits", 10), rd.size("test_size"),
                                                rd.size("train_size"), rd.seed("random_state")});
@@ -264,48 +272,59 @@ std::vector<SplitterInfo> build_registry() {
       n_splits5,
       {"n_repeats", "10", "number of repetitions"},
       {"random_state", "", kRandomStateHelp}};
-  add({"repeated_kfold",
-       "sklearn.model_selection.RepeatedKFold: shuffled KFold repeated with one random stream",
-       "sklearn", repeated_params, false, false, [](const SplitterParams& p) {
+  add({.name = "repeated_kfold",
+       .description =
+           "sklearn.model_selection.RepeatedKFold: shuffled KFold repeated with one random stream",
+       .family = "sklearn",
+       .params = repeated_params,
+       .needs_target = false,
+       .needs_groups = false,
+       .make = [](const SplitterParams& p) {
          ParamReader rd(*find_splitter("repeated_kfold"), p);
          return make_repeated_kfold(
              {rd.integer("n_splits", 5), rd.integer("n_repeats", 10), rd.seed("random_state")});
        }});
-  add({"repeated_stratified_kfold",
-       "sklearn.model_selection.RepeatedStratifiedKFold (needs --target)", "sklearn",
-       repeated_params, true, false, [](const SplitterParams& p) {
+  add({.name = "repeated_stratified_kfold",
+       .description = "sklearn.model_selection.RepeatedStratifiedKFold (needs --target)",
+       .family = "sklearn",
+       .params = repeated_params,
+       .needs_target = true,
+       .needs_groups = false,
+       .make = [](const SplitterParams& p) {
          ParamReader rd(*find_splitter("repeated_stratified_kfold"), p);
          return make_repeated_stratified_kfold(
              {rd.integer("n_splits", 5), rd.integer("n_repeats", 10), rd.seed("random_state")});
        }});
-  add({"leave_one_out",
-       "sklearn.model_selection.LeaveOneOut: each row once as the test set",
-       "sklearn",
-       {},
-       false,
-       false,
-       [](const SplitterParams& p) {
+  add({.name = "leave_one_out",
+       .description = "sklearn.model_selection.LeaveOneOut: each row once as the test set",
+       .family = "sklearn",
+       .params = {},
+       .needs_target = false,
+       .needs_groups = false,
+       .make = [](const SplitterParams& p) {
          ParamReader rd(*find_splitter("leave_one_out"), p);
          return make_leave_one_out();
        }});
-  add({"leave_p_out",
-       "sklearn.model_selection.LeavePOut: every set of p rows as the test set (lexicographic)",
-       "sklearn",
-       {{"p", "2", "rows per test set"}},
-       false,
-       false,
-       [](const SplitterParams& p) {
+  add({.name = "leave_p_out",
+       .description =
+           "sklearn.model_selection.LeavePOut: every set of p rows as the test set (lexicographic)",
+       .family = "sklearn",
+       .params = {{"p", "2", "rows per test set"}},
+       .needs_target = false,
+       .needs_groups = false,
+       .make = [](const SplitterParams& p) {
          ParamReader rd(*find_splitter("leave_p_out"), p);
          return make_leave_p_out({rd.integer("p", 2)});
        }});
-  add({"predefined_split",
-       "sklearn.model_selection.PredefinedSplit: folds from a column of fold numbers (-1 = always "
-       "train)",
-       "sklearn",
-       {{"test_fold", "test_fold", "column holding the fold number of each row"}},
-       false,
-       false,
-       [](const SplitterParams& p) {
+  add({.name = "predefined_split",
+       .description = "sklearn.model_selection.PredefinedSplit: folds from a column of fold "
+                      "numbers (-1 = always "
+                      "train)",
+       .family = "sklearn",
+       .params = {{"test_fold", "test_fold", "column holding the fold number of each row"}},
+       .needs_target = false,
+       .needs_groups = false,
+       .make = [](const SplitterParams& p) {
          ParamReader rd(*find_splitter("predefined_split"), p);
          return make_predefined_split({rd.text("test_fold", "test_fold")});
        }});
@@ -319,21 +338,43 @@ std::vector<SplitterInfo> build_registry() {
     bool target;
   };
   const Kx kx[] = {
-      {"kf_split",
-       "KX .ml.xv.kfSplit: sequential k-fold, longer chunks last, rotated training order", false,
-       false, false},
-      {"kf_shuff", "KX .ml.xv.kfShuff: k-fold of a fresh permutation per repetition", false, true,
-       false},
-      {"kf_strat", "KX .ml.xv.kfStrat: shuffled stratified k-fold (needs --target)", false, true,
-       true},
-      {"ts_rolls", "KX .ml.xv.tsRolls: roll forward, train on chunk i, test on chunk i+1", false,
-       false, false},
-      {"ts_chain", "KX .ml.xv.tsChain: chain forward, train on chunks 0..j-1, test on chunk j",
-       false, false, false},
-      {"pc_split", "KX .ml.xv.pcSplit: train on the first floor(N(1-pc)) rows, test on the rest",
-       true, false, false},
-      {"mc_split", "KX .ml.xv.mcSplit: Monte-Carlo, pc_split of a fresh permutation per repetition",
-       true, true, false},
+      {.name = "kf_split",
+       .description =
+           "KX .ml.xv.kfSplit: sequential k-fold, longer chunks last, rotated training order",
+       .pc = false,
+       .shuffles = false,
+       .target = false},
+      {.name = "kf_shuff",
+       .description = "KX .ml.xv.kfShuff: k-fold of a fresh permutation per repetition",
+       .pc = false,
+       .shuffles = true,
+       .target = false},
+      {.name = "kf_strat",
+       .description = "KX .ml.xv.kfStrat: shuffled stratified k-fold (needs --target)",
+       .pc = false,
+       .shuffles = true,
+       .target = true},
+      {.name = "ts_rolls",
+       .description = "KX .ml.xv.tsRolls: roll forward, train on chunk i, test on chunk i+1",
+       .pc = false,
+       .shuffles = false,
+       .target = false},
+      {.name = "ts_chain",
+       .description = "KX .ml.xv.tsChain: chain forward, train on chunks 0..j-1, test on chunk j",
+       .pc = false,
+       .shuffles = false,
+       .target = false},
+      {.name = "pc_split",
+       .description = "KX .ml.xv.pcSplit: train on the first floor(N(1-pc)) rows, test on the rest",
+       .pc = true,
+       .shuffles = false,
+       .target = false},
+      {.name = "mc_split",
+       .description =
+           "KX .ml.xv.mcSplit: Monte-Carlo, pc_split of a fresh permutation per repetition",
+       .pc = true,
+       .shuffles = true,
+       .target = false},
   };
   for (const Kx& s : kx) {
     std::vector<SplitterParamInfo> params;
@@ -347,7 +388,13 @@ std::vector<SplitterInfo> build_registry() {
                         "seed of numpy's RandomState, one stream across repetitions (q's RNG is "
                         "not reproducible)"});
     const std::string name = s.name;
-    add({name, s.description, "kx", params, s.target, false, [name](const SplitterParams& p) {
+    add({.name = name,
+         .description = s.description,
+         .family = "kx",
+         .params = params,
+         .needs_target = s.target,
+         .needs_groups = false,
+         .make = [name](const SplitterParams& p) {
            ParamReader rd(*find_splitter(name), p);
            KxOptions o;
            o.k = rd.integer("k", 5);
@@ -358,20 +405,22 @@ std::vector<SplitterInfo> build_registry() {
          }});
   }
 
-  add({"purged_kfold",
-       "purged + embargoed k-fold for time series (combinatorial with n_test_groups > 1); rows "
-       "carry a time or an interval [start, end]",
-       "freshet",
-       {n_splits5,
-        {"n_test_groups", "1", "groups per test set; > 1 gives combinatorial purged CV"},
-        {"time", "", "column of observation times (default: row position)"},
-        {"start", "", "column of interval starts (with end=)"},
-        {"end", "", "column of interval ends (label horizon)"},
-        {"embargo", "0", "time units after each test block removed from training"},
-        {"embargo_pct", "0", "fraction of all rows after each test block removed from training"}},
-       false,
-       false,
-       [](const SplitterParams& p) {
+  add({.name = "purged_kfold",
+       .description =
+           "purged + embargoed k-fold for time series (combinatorial with n_test_groups > 1); rows "
+           "carry a time or an interval [start, end]",
+       .family = "freshet",
+       .params = {n_splits5,
+                  {"n_test_groups", "1", "groups per test set; > 1 gives combinatorial purged CV"},
+                  {"time", "", "column of observation times (default: row position)"},
+                  {"start", "", "column of interval starts (with end=)"},
+                  {"end", "", "column of interval ends (label horizon)"},
+                  {"embargo", "0", "time units after each test block removed from training"},
+                  {"embargo_pct", "0",
+                   "fraction of all rows after each test block removed from training"}},
+       .needs_target = false,
+       .needs_groups = false,
+       .make = [](const SplitterParams& p) {
          ParamReader rd(*find_splitter("purged_kfold"), p);
          PurgedKFoldOptions o;
          o.n_splits = rd.integer("n_splits", 5);
@@ -393,11 +442,18 @@ const std::vector<SplitterInfo>& all_splitters() {
   return registry;
 }
 
-const SplitterInfo* find_splitter(std::string_view name) {
-  for (const auto& info : all_splitters())
-    if (info.name == name) return &info;
-  return nullptr;
+// Lookups and the unknown-name error go through the one registry shape; all_splitters() keeps
+// the listing order users see (sklearn's, KX's, then freshet's).
+const Registry<SplitterInfo>& splitter_registry() {
+  static Registry<SplitterInfo> instance("splitter");
+  static std::once_flag once;
+  std::call_once(once, [] {
+    for (const auto& info : all_splitters()) instance.add(info);
+  });
+  return instance;
 }
+
+const SplitterInfo* find_splitter(std::string_view name) { return splitter_registry().find(name); }
 
 SplitterSpec parse_splitter_spec(std::string_view spec) {
   SplitterSpec out;
@@ -434,13 +490,7 @@ SplitterSpec parse_splitter_spec(std::string_view spec) {
 
 std::unique_ptr<Splitter> make_splitter(std::string_view spec) {
   const SplitterSpec parsed = parse_splitter_spec(spec);
-  const SplitterInfo* info = find_splitter(parsed.name);
-  if (!info) {
-    std::string list;
-    for (const auto& s : all_splitters()) list += (list.empty() ? "" : ", ") + s.name;
-    throw Error(Errc::kNotFound, "unknown splitter '" + parsed.name + "' (known: " + list + ")");
-  }
-  return info->make(parsed.params);
+  return splitter_registry().get(parsed.name).make(parsed.params);
 }
 
 std::string format_folds_csv(const Folds& folds) {

@@ -30,6 +30,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/registry.hpp"
 #include "core/table.hpp"
 
 namespace freshet::xval {
@@ -187,6 +188,8 @@ struct SplitterInfo {
 // All registered splitters, in registry order (sklearn's, KX's, then freshet's).
 const std::vector<SplitterInfo>& all_splitters();
 const SplitterInfo* find_splitter(std::string_view name);
+// The same splitters as a registry (lookup, sorted listing, the one "unknown splitter" error).
+const Registry<SplitterInfo>& splitter_registry();
 
 // "kfold:n_splits=5,shuffle=true" -> name and params. Throws Error(kParse) naming the spec.
 struct SplitterSpec {
