@@ -5,11 +5,14 @@
 //   bench_fresh_long [--sizes 1000,4000,16000,64000] [--series 20,10,4,2] [--calc NAME]...
 //                    [--reps 3]
 //
-// Each cell is the least of `reps` timings (the machine is shared: the least is the run least
-// disturbed). A calculator's time includes the Series intermediates it asks for (a fresh Series
-// per series), so the column of a calculator is what adding it to a run costs at most.
+// Each cell is the least of `reps` CPU-time measurements (the machine is shared: CPU time and the
+// least of several runs are what other load distorts least). A calculator's time includes the
+// Series intermediates it asks for (a fresh Series per series), so the column of a calculator is
+// what adding it to a run costs at most.
+#include <time.h>
+
 #include <algorithm>
-#include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -25,7 +28,6 @@
 namespace {
 
 using namespace freshet;
-using Clock = std::chrono::steady_clock;
 
 std::vector<std::size_t> parse_list(const std::string& s) {
   std::vector<std::size_t> out;
@@ -54,8 +56,12 @@ std::vector<double> random_walk(std::size_t n, std::size_t k) {
   return x;
 }
 
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
+// CPU seconds of this process: everything here runs on the calling thread, and CPU time is what
+// a shared machine distorts least.
+double cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
 }
 
 }  // namespace
@@ -116,12 +122,12 @@ int main(int argc, char** argv) {
       out.resize(calcs[c].width);
       double best = 1e300;
       for (int r = 0; r < reps; ++r) {
-        const auto t0 = Clock::now();
+        const double t0 = cpu_seconds();
         for (const auto& x : series) {
           const fresh::Series s(x);
           calcs[c].fn(s, out);
         }
-        best = std::min(best, seconds_since(t0));
+        best = std::min(best, cpu_seconds() - t0);
       }
       ms[c][si] = 1e3 * best / static_cast<double>(count);
       ms[calcs.size()][si] += ms[c][si];
@@ -143,9 +149,9 @@ int main(int argc, char** argv) {
       auto executor = mproc::make_executor({.workers = 0});
       double best = 1e300;
       for (int r = 0; r < reps; ++r) {
-        const auto t0 = Clock::now();
+        const double t0 = cpu_seconds();
         const auto result = fresh::extract_features(data, settings, *executor);
-        best = std::min(best, seconds_since(t0));
+        best = std::min(best, cpu_seconds() - t0);
         if (result.features.num_rows() != count) return 1;
       }
       ms[calcs.size() + 1][si] = 1e3 * best / static_cast<double>(count);
