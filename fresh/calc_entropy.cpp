@@ -77,7 +77,7 @@ double sample_entropy(const Series& s) {
     // and tsfresh subtracts 1 per template.
     B = -t2;
     A = -t3;
-  } else if (detail::ranked_counts_cheaper(x, 2, static_cast<std::size_t>(t2), 1, tol)) {
+  } else if (detail::ranked_counts_cheaper(s.sorted(), 2, static_cast<std::size_t>(t2), 1, tol)) {
     const double tols[] = {tol};
     thread_local std::vector<std::uint32_t> cnt;
     cnt.resize(static_cast<std::size_t>(t2));
@@ -156,7 +156,7 @@ void approximate_entropy(const Series& s, std::span<const ApEnParam> ps, std::sp
     // cnt1[k * T1 + i] (cnt2[k * T2 + i]): templates of length m (m + 1) within tolerance k of
     // template i, itself included.
     std::vector<std::uint32_t> cnt1(K * T1), cnt2(K * T2);
-    if (detail::ranked_counts_cheaper(x, M, T1, K, band)) {
+    if (detail::ranked_counts_cheaper(s.sorted(), M, T1, K, band)) {
       detail::count_template_neighbours(x, M, T1, tols, cnt1);
       detail::count_template_neighbours(x, M + 1, T2, tols, cnt2);
     } else {

@@ -91,19 +91,32 @@ class RankCounter {
   Fenwick blocks_;
 };
 
-// One coordinate of the templates: `order` sorts the templates by it (ties by index), `pos` is
-// the inverse, `v` the sorted values.
+// The positions [0, n) of x in ascending order of value, ties by position: the one sort every
+// coordinate's order is cut from.
+std::vector<std::uint32_t> argsort(std::span<const double> x, std::size_t n) {
+  std::vector<std::pair<double, std::uint32_t>> keyed(n);
+  for (std::size_t i = 0; i < n; ++i) keyed[i] = {x[i], static_cast<std::uint32_t>(i)};
+  std::sort(keyed.begin(), keyed.end());
+  std::vector<std::uint32_t> g(n);
+  for (std::size_t i = 0; i < n; ++i) g[i] = keyed[i].second;
+  return g;
+}
+
+// One coordinate c of the templates 0..T-1: `order` sorts the templates by it (ties by index),
+// `pos` is the inverse, `v` the sorted values. Cut from the argsort g of the values in O(T): the
+// positions c..c+T-1 in g's order are the templates in theirs.
 struct Axis {
   std::vector<std::uint32_t> order, pos;
   std::vector<double> v;
-  Axis(std::span<const double> x, std::size_t c, std::size_t T) : order(T), pos(T), v(T) {
-    std::iota(order.begin(), order.end(), std::uint32_t{0});
-    std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
-      return x[a + c] < x[b + c] || (x[a + c] == x[b + c] && a < b);
-    });
-    for (std::size_t q = 0; q < T; ++q) {
-      pos[order[q]] = static_cast<std::uint32_t>(q);
-      v[q] = x[order[q] + c];
+  Axis(std::span<const double> x, std::span<const std::uint32_t> g, std::size_t c, std::size_t T)
+      : order(T), pos(T), v(T) {
+    std::size_t q = 0;
+    for (const std::uint32_t i : g) {
+      if (i < c || i >= c + T) continue;
+      order[q] = static_cast<std::uint32_t>(i - c);
+      pos[i - c] = static_cast<std::uint32_t>(q);
+      v[q] = x[i];
+      ++q;
     }
   }
   // For each sorted position p, the sorted positions [lo[p], hi[p]] of the values within r of
@@ -126,21 +139,22 @@ struct Axis {
 };
 
 // Length 2: templates in order of the first coordinate with a sliding window of those within r
-// in it; a Fenwick tree over the second coordinate's ranks counts the window's templates within
-// r there. O(T log T) per tolerance.
+// in it; a (bit-mask) Fenwick tree over the second coordinate's ranks counts the window's templates
+// within r there. O(T log T) per tolerance.
 void count_by_ranks_2(std::span<const double> x, std::size_t T, std::span<const double> tols,
                       std::span<std::uint32_t> out) {
-  const Axis A(x, 0, T), B(x, 1, T);
+  const std::vector<std::uint32_t> g = argsort(x, T + 1);
+  const Axis A(x, g, 0, T), B(x, g, 1, T);
   std::vector<std::uint32_t> alo, ahi, blo, bhi;
   for (std::size_t k = 0; k < tols.size(); ++k) {
     const double r = tols[k];
     A.windows(r, alo, ahi);
     B.windows(r, blo, bhi);
-    Fenwick f(T);
-    std::size_t in_lo = 0, in_hi = 0;  // A positions [in_lo, in_hi) are in the tree
+    RankCounter f(T);
+    std::size_t in_lo = 0, in_hi = 0;  // A positions [in_lo, in_hi) are in the counter
     for (std::size_t p = 0; p < T; ++p) {
       for (; in_hi <= ahi[p]; ++in_hi) f.add(B.pos[A.order[in_hi]], +1);
-      for (; in_lo < alo[p]; ++in_lo) f.add(B.pos[A.order[in_lo]], -1);
+      for (; in_lo < alo[p]; ++in_lo) f.add(B.pos[A.order[in_lo]], -1);  // (a -1 bit: net 0)
       const std::uint32_t t = A.order[p];
       const std::uint32_t q = B.pos[t];
       out[k * T + t] = static_cast<std::uint32_t>(f.range(blo[q], bhi[q] + 1));
@@ -233,7 +247,8 @@ class Cdq {
 
 void count_by_ranks_3(std::span<const double> x, std::size_t T, std::span<const double> tols,
                       std::span<std::uint32_t> out) {
-  const Axis A(x, 0, T), B(x, 1, T), C(x, 2, T);
+  const std::vector<std::uint32_t> g = argsort(x, T + 2);
+  const Axis A(x, g, 0, T), B(x, g, 1, T), C(x, g, 2, T);
   std::vector<std::uint32_t> alo, ahi, blo, bhi, clo, chi;
   std::vector<Event> seq, sorted, buf;
   std::vector<std::uint32_t> bucket;
@@ -361,7 +376,7 @@ void count_template_neighbours(std::span<const double> x, std::size_t length, st
                                std::span<const double> tols, std::span<std::uint32_t> out) {
   if (count == 0 || tols.empty()) return;
   if (length == 1) {
-    const Axis A(x, 0, count);
+    const Axis A(x, argsort(x, count), 0, count);
     std::vector<std::uint32_t> lo, hi;
     for (std::size_t k = 0; k < tols.size(); ++k) {
       A.windows(tols[k], lo, hi);
@@ -374,16 +389,15 @@ void count_template_neighbours(std::span<const double> x, std::size_t length, st
   }
 }
 
-bool ranked_counts_cheaper(std::span<const double> x, std::size_t m, std::size_t templates,
+bool ranked_counts_cheaper(std::span<const double> sorted, std::size_t m, std::size_t templates,
                            std::size_t num_tols, double band) {
-  if (m < 1 || m + 1 > kMaxTemplateLength || templates < 512) return false;
-  // The band sweep's pairs: templates within `band` in the first coordinate.
-  thread_local std::vector<double> v;
-  v.assign(x.begin(), x.begin() + static_cast<std::ptrdiff_t>(templates));
-  std::sort(v.begin(), v.end());
+  if (m < 1 || m + 1 > kMaxTemplateLength || templates < 512 || templates >= (1u << 28))
+    return false;
+  // The band sweep's pairs: values within `band` of each other (all of them, not only the first
+  // `templates`: a few more pairs, found without another sort).
   double pairs = 0;
-  for (std::size_t lo = 0, hi = 0; hi < templates; ++hi) {
-    while (v[hi] - v[lo] > band) ++lo;
+  for (std::size_t lo = 0, hi = 0; hi < sorted.size(); ++hi) {
+    while (sorted[hi] - sorted[lo] > band) ++lo;
     pairs += static_cast<double>(hi - lo);
   }
   const double band_cost = pairs * static_cast<double>(m + 1 + 2 * num_tols);

@@ -43,10 +43,11 @@ void count_template_neighbours_band(std::span<const double> x, std::size_t m,
                                     std::span<std::uint32_t> cnt_m1);
 
 // Whether count_template_neighbours (lengths m and m + 1, `templates` of length m, num_tols
-// tolerances) should beat the band sweep with this band, from the number of pairs the sweep
-// would visit (counted in O(templates log templates)) and a cost model of both. False when m + 1
-// exceeds kMaxTemplateLength or the series is short.
-bool ranked_counts_cheaper(std::span<const double> x, std::size_t m, std::size_t templates,
+// tolerances) should beat the band sweep with this band, from the number of pairs of `sorted`
+// (the series' values in ascending order, finite) within the band, which is about what the sweep
+// visits, and a cost model of both. False when m + 1 exceeds kMaxTemplateLength, for short
+// series and for templates >= 2^28. O(n). Either choice gives the same counts.
+bool ranked_counts_cheaper(std::span<const double> sorted, std::size_t m, std::size_t templates,
                            std::size_t num_tols, double band);
 
 }  // namespace freshet::fresh::detail
