@@ -163,12 +163,25 @@ void approximate_entropy(const Series& s, std::span<const ApEnParam> ps, std::sp
       detail::count_template_neighbours_band(x, M, tols, band, cnt1, cnt2);
     }
     std::vector<double> logs1(T1), logs2(T2);
+    // log(count / T) once per distinct count (counts repeat; the same call gives the same bits).
+    std::vector<double> memo(T1 + 1);
+    std::vector<std::uint32_t> memo_of(T1 + 1, 0);
+    std::uint32_t stamp = 0;
+    const auto logs = [&](std::span<const std::uint32_t> c, std::size_t T, std::vector<double>& l) {
+      ++stamp;
+      for (std::size_t i = 0; i < T; ++i) {
+        const std::uint32_t v = c[i];
+        if (memo_of[v] != stamp) {
+          memo[v] = std::log(static_cast<double>(v) / static_cast<double>(T));
+          memo_of[v] = stamp;
+        }
+        l[i] = memo[v];
+      }
+    };
     for (std::size_t k = 0; k < K; ++k) {
       // np.sum(np.log(C)) in template order (pairwise), C = count / (N - m' + 1).
-      for (std::size_t i = 0; i < T1; ++i)
-        logs1[i] = std::log(static_cast<double>(cnt1[k * T1 + i]) / static_cast<double>(T1));
-      for (std::size_t i = 0; i < T2; ++i)
-        logs2[i] = std::log(static_cast<double>(cnt2[k * T2 + i]) / static_cast<double>(T2));
+      logs(std::span<const std::uint32_t>(cnt1).subspan(k * T1, T1), T1, logs1);
+      logs(std::span<const std::uint32_t>(cnt2).subspan(k * T2, T2), T2, logs2);
       const double phi1 =
           pairwise_sum(logs1) / (static_cast<double>(N) - static_cast<double>(m) + 1.0);
       const double phi2 =
