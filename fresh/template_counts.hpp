@@ -18,7 +18,7 @@ inline constexpr std::size_t kMaxTemplateLength = 3;
 // any pair.
 //
 // Preconditions (checked by the caller, not here): 1 <= length <= kMaxTemplateLength,
-// count + length - 1 <= x.size(), count < 2^31, every x finite, every tolerance >= 0 (not NaN),
+// count + length - 1 <= x.size(), count < 2^28, every x finite, every tolerance >= 0 (not NaN),
 // out.size() == tols.size() * count. Allocates; thread-safe.
 //
 // Algorithm: per coordinate, the templates sorted by it; the templates within r of one are then
