@@ -114,7 +114,6 @@ double sample_entropy(const Series& s) {
 // |phi(m) - phi(m+1)|; 0 when N <= m + 1. All parameter sets with the same m share one count
 // of neighbours per template (band sweep or ranks, exact integers either way), then the logs
 // are summed in template order as numpy does.
-
 struct ApEnParam {
   long long m;
   double r;
