@@ -3,7 +3,7 @@
 // extract_features with a serial executor. Prints a markdown table of ms per series.
 //
 //   bench_fresh_long [--sizes 1000,4000,16000,64000] [--series 20,10,4,2] [--calc NAME]...
-//                    [--reps 3]
+//                    [--reps 3] [--shape walk|noise]
 //
 // Each cell is the least of `reps` CPU-time measurements (the machine is shared: CPU time and the
 // least of several runs are what other load distorts least). A calculator's time includes the
@@ -40,8 +40,9 @@ std::vector<std::size_t> parse_list(const std::string& s) {
   return out;
 }
 
-// Gaussian-step random walk (Box-Muller on a 64-bit LCG), deterministic per (n, k).
-std::vector<double> random_walk(std::size_t n, std::size_t k) {
+// Gaussian-step random walk (Box-Muller on a 64-bit LCG), deterministic per (n, k); with `noise`,
+// the Gaussian steps themselves (white noise).
+std::vector<double> random_walk(std::size_t n, std::size_t k, bool noise) {
   std::vector<double> x(n);
   unsigned long long s = 0x9E3779B97F4A7C15ull * (n + 1) + 7919 * (k + 1);
   auto uniform = [&] {
@@ -50,8 +51,10 @@ std::vector<double> random_walk(std::size_t n, std::size_t k) {
   };
   double walk = 0;
   for (auto& v : x) {
-    walk += std::sqrt(-2 * std::log(uniform())) * std::cos(6.283185307179586 * uniform());
-    v = walk;
+    const double step =
+        std::sqrt(-2 * std::log(uniform())) * std::cos(6.283185307179586 * uniform());
+    walk += step;
+    v = noise ? step : walk;
   }
   return x;
 }
@@ -71,6 +74,7 @@ int main(int argc, char** argv) {
   std::vector<std::size_t> counts = {20, 10, 4, 2};
   std::vector<std::string> only;
   int reps = 3;
+  bool noise = false;
   for (int a = 1; a < argc; ++a) {
     const std::string arg = argv[a];
     if (a + 1 >= argc) {
@@ -83,6 +87,8 @@ int main(int argc, char** argv) {
       counts = parse_list(argv[++a]);
     } else if (arg == "--calc") {
       only.push_back(argv[++a]);
+    } else if (arg == "--shape") {
+      noise = std::string(argv[++a]) == "noise";
     } else if (arg == "--reps") {
       reps = std::atoi(argv[++a]);
     } else {
@@ -116,7 +122,7 @@ int main(int argc, char** argv) {
   for (std::size_t si = 0; si < sizes.size(); ++si) {
     const std::size_t n = sizes[si], count = counts[si];
     std::vector<std::vector<double>> series;
-    for (std::size_t k = 0; k < count; ++k) series.push_back(random_walk(n, k));
+    for (std::size_t k = 0; k < count; ++k) series.push_back(random_walk(n, k, noise));
     std::vector<double> out;
     for (std::size_t c = 0; c < calcs.size(); ++c) {
       out.resize(calcs[c].width);
