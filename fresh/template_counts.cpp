@@ -22,6 +22,7 @@ constexpr double kRankedUnitCost = 12.0;
 class Fenwick {
  public:
   explicit Fenwick(std::size_t n) : t_(n + 1, 0) {}
+  void clear() { std::fill(t_.begin(), t_.end(), 0); }
   void add(std::size_t i, int d) {
     for (++i; i < t_.size(); i += i & (~i + 1)) t_[i] += d;
   }
@@ -66,6 +67,13 @@ class RankCounter {
     (sign > 0 ? plus_ : minus_)[i >> 6] ^= std::uint64_t{1} << (i & 63);
     blocks_.add(i >> 6, -sign);
   }
+  // Back to all zero: n / 21 word writes (memset), cheaper than undoing more than ~n / 200 updates.
+  void clear() {
+    std::fill(plus_.begin(), plus_.end(), 0);
+    std::fill(minus_.begin(), minus_.end(), 0);
+    blocks_.clear();
+  }
+  std::size_t size() const { return plus_.size() * 64; }
   // Sum over [lo, hi), lo <= hi <= n.
   long long range(std::size_t lo, std::size_t hi) const {
     const std::size_t bl = lo >> 6, bh = hi >> 6;
@@ -228,11 +236,15 @@ class Cdq {
     }
     std::size_t off[4] = {0, cnt[0], cnt[0] + cnt[1], cnt[0] + cnt[1] + cnt[2]};
     const std::size_t start[4] = {off[0], off[1], off[2], off[3]};
+    // Large nodes clear the counters at once (break-even near n = T / 170); small ones undo.
+    const bool clear_all = n > counters_[0].size() / 128;
+    if (clear_all)
+      for (RankCounter& c : counters_) c.clear();
     for (std::size_t i = 0; i < n; ++i) {
       const Event& e = a[i];
       const std::uint32_t tm = e.time();
       const unsigned qd = static_cast<unsigned>(tm >= m1) + (tm >= m2) + (tm >= m3);
-      if (!e.query())
+      if (!clear_all && !e.query())
         for (unsigned k = qd; k < 3; ++k) counters_[k].undo(e.c_lo, e.sign());
       b[off[qd]++] = e;
     }
