@@ -262,7 +262,7 @@ void count_by_ranks_3(std::span<const double> x, std::size_t T, std::span<const 
   const std::vector<std::uint32_t> g = argsort(x, T + 2);
   const Axis A(x, g, 0, T), B(x, g, 1, T), C(x, g, 2, T);
   std::vector<std::uint32_t> alo, ahi, blo, bhi, clo, chi;
-  std::vector<Event> seq, sorted, buf;
+  std::vector<Event> sorted, buf;
   std::vector<std::uint32_t> bucket;
   std::vector<long long> result(T);
   for (std::size_t k = 0; k < tols.size(); ++k) {
@@ -272,29 +272,32 @@ void count_by_ranks_3(std::span<const double> x, std::size_t T, std::span<const 
     C.windows(r, clo, chi);
     // The sequence: per A position p, the templates entering the window and those leaving it
     // (time 2p), then p's query (time 2p + 1; two events: B rank <= bhi minus B rank < blo).
-    seq.clear();
-    std::size_t in_lo = 0, in_hi = 0;
-    for (std::size_t p = 0; p < T; ++p) {
-      const auto tu = static_cast<std::uint32_t>(2 * p) << 2, tq = tu + 4 + 2;
-      for (; in_hi <= ahi[p]; ++in_hi) {
-        const std::uint32_t t = A.order[in_hi];
-        seq.push_back({B.pos[t], tu, C.pos[t], 0});
+    // Made twice, to count and then to place (a stable counting sort by (key, update before
+    // query)) without storing it unsorted.
+    const auto emit = [&](auto&& take) {
+      std::size_t in_lo = 0, in_hi = 0;
+      for (std::size_t p = 0; p < T; ++p) {
+        const auto tu = static_cast<std::uint32_t>(2 * p) << 2, tq = tu + 4 + 2;
+        for (; in_hi <= ahi[p]; ++in_hi) {
+          const std::uint32_t t = A.order[in_hi];
+          take(Event{B.pos[t], tu, C.pos[t], 0});
+        }
+        for (; in_lo < alo[p]; ++in_lo) {
+          const std::uint32_t t = A.order[in_lo];
+          take(Event{B.pos[t], tu | 1, C.pos[t], 0});
+        }
+        const std::uint32_t t = A.order[p];
+        const std::uint32_t qb = B.pos[t], qc = C.pos[t];
+        take(Event{bhi[qb], tq, clo[qc], chi[qc]});
+        if (blo[qb] > 0) take(Event{blo[qb] - 1, tq | 1, clo[qc], chi[qc]});
       }
-      for (; in_lo < alo[p]; ++in_lo) {
-        const std::uint32_t t = A.order[in_lo];
-        seq.push_back({B.pos[t], tu | 1, C.pos[t], 0});
-      }
-      const std::uint32_t t = A.order[p];
-      const std::uint32_t qb = B.pos[t], qc = C.pos[t];
-      seq.push_back({bhi[qb], tq, clo[qc], chi[qc]});
-      if (blo[qb] > 0) seq.push_back({blo[qb] - 1, tq | 1, clo[qc], chi[qc]});
-    }
-    // Counting sort by (key, update before query), stable.
+    };
+    const auto slot = [](const Event& e) { return 2 * std::size_t{e.key} + (e.query() ? 1 : 0); };
     bucket.assign(2 * T + 1, 0);
-    for (const Event& e : seq) ++bucket[2 * e.key + (e.query() ? 1 : 0) + 1];
+    emit([&](const Event& e) { ++bucket[slot(e) + 1]; });
     for (std::size_t i = 1; i < bucket.size(); ++i) bucket[i] += bucket[i - 1];
-    sorted.resize(seq.size());
-    for (const Event& e : seq) sorted[bucket[2 * e.key + (e.query() ? 1 : 0)]++] = e;
+    sorted.resize(bucket.back());
+    emit([&](const Event& e) { sorted[bucket[slot(e)]++] = e; });
     std::fill(result.begin(), result.end(), 0);
     buf.resize(sorted.size());
     Cdq(T, result).run(sorted.data(), buf.data(), sorted.size(), 0,
