@@ -2,9 +2,11 @@
 // query_similarity_count.
 //
 // tsfresh 0.21.2 semantics. The two template-matching entropies are O(n^2) in tsfresh (all
-// template pairs); here the templates are sorted by their first value and only pairs inside the
-// tolerance band of that coordinate are visited (each unordered pair once), then the remaining
-// coordinates are checked exactly - the same counts, hence the same values.
+// template pairs). Here short series sort the templates by their first value and visit only the
+// pairs inside the tolerance band of that coordinate (each unordered pair once), checking the
+// other coordinates exactly; long series count each template's neighbours by ranks with Fenwick
+// trees (fresh/template_counts.hpp) without visiting the pairs. Both give the same integer counts,
+// hence the same values.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -17,6 +19,7 @@
 #include "fresh/calc_util.hpp"
 #include "fresh/calculator.hpp"
 #include "fresh/ordinal.hpp"
+#include "fresh/template_counts.hpp"
 
 namespace freshet::fresh {
 
@@ -57,7 +60,9 @@ void for_each_band_pair(std::span<const double> x, std::size_t count, double ban
 
 // ---------------------------------------------------------------------------------------------
 // sample_entropy: m = 2, tolerance 0.2 * np.std(x); B (A) = number of ordered pairs i != j of
-// length-2 (length-3) templates within Chebyshev distance <= tolerance; -log(A / B).
+// length-2 (length-3) templates within Chebyshev distance <= tolerance; -log(A / B). The pairs
+// are counted by the band sweep or, where cheaper (long series), from each template's neighbour
+// count (itself included) by ranks (fresh/template_counts.hpp): the same integers.
 double sample_entropy(const Series& s) {
   const std::span<const double> x = s.values();
   const std::size_t n = x.size();
@@ -72,6 +77,19 @@ double sample_entropy(const Series& s) {
     // and tsfresh subtracts 1 per template.
     B = -t2;
     A = -t3;
+  } else if (detail::ranked_counts_cheaper(s.sorted(), 2, static_cast<std::size_t>(t2), 1, tol)) {
+    const double tols[] = {tol};
+    thread_local std::vector<std::uint32_t> cnt;
+    cnt.resize(static_cast<std::size_t>(t2));
+    const auto sum_minus_self = [&](std::size_t length, std::size_t templates) {
+      detail::count_template_neighbours(x, length, templates, tols,
+                                        std::span<std::uint32_t>(cnt.data(), templates));
+      long long total = 0;
+      for (std::size_t i = 0; i < templates; ++i) total += cnt[i];
+      return total - static_cast<long long>(templates);
+    };
+    B = sum_minus_self(2, static_cast<std::size_t>(t2));
+    A = sum_minus_self(3, static_cast<std::size_t>(t3));
   } else {
     long long pairs2 = 0, pairs3 = 0;
     const std::size_t last3 = n >= 3 ? n - 3 : 0;  // largest start of a length-3 template
@@ -93,10 +111,9 @@ double sample_entropy(const Series& s) {
 // ---------------------------------------------------------------------------------------------
 // approximate_entropy(m, r): r' = r * np.std(x); phi(k) = sum_i log(C_i) / (N-k+1) with
 // C_i = #{j : Chebyshev distance of length-k templates <= r'} / (N-k+1) (j == i included);
-// |phi(m) - phi(m+1)|; 0 when N <= m + 1. All parameter sets with the same m share one sweep:
-// templates sorted by first value, for each one the window of templates within the largest r'
-// in that coordinate (two pointers), then the exact Chebyshev distances over that window,
-// counted against every r' (contiguous, vectorisable loops; no all-pairs loop).
+// |phi(m) - phi(m+1)|; 0 when N <= m + 1. All parameter sets with the same m share one count
+// of neighbours per template (band sweep or ranks, exact integers either way), then the logs
+// are summed in template order as numpy does.
 struct ApEnParam {
   long long m;
   double r;
@@ -135,74 +152,35 @@ void approximate_entropy(const Series& s, std::span<const ApEnParam> ps, std::sp
     const std::size_t M = static_cast<std::size_t>(m);
     const std::size_t T1 = N - M + 1;  // templates of length m
     const std::size_t T2 = N - M;      // templates of length m + 1
-    // Templates sorted by their first value; coordinate c of the template at sorted position q
-    // is col[c][q] (+inf where the length-(m+1) template does not exist: never within r').
-    std::vector<std::uint32_t> order(T1);
-    std::iota(order.begin(), order.end(), 0u);
-    std::sort(order.begin(), order.end(),
-              [&](std::uint32_t a, std::uint32_t b) { return x[a] < x[b]; });
-    std::vector<std::vector<double>> col(M + 1, std::vector<double>(T1));
-    for (std::size_t c = 0; c <= M; ++c)
-      for (std::size_t q = 0; q < T1; ++q) {
-        const std::size_t at = order[q] + c;
-        col[c][q] = at < N ? x[at] : std::numeric_limits<double>::infinity();
-      }
-    // cnt[k * T1 + q]: templates within tolerance k of the template at sorted position q, the
-    // template itself excluded. Each unordered pair is visited once, from its lower position p:
-    // p gets the window's total, the window positions get +1 each (contiguous updates).
-    std::vector<std::uint32_t> cnt1(K * T1, 0), cnt2(K * T1, 0);
-    std::vector<double> dm(T1), dm1(T1);
-    // For each tolerance: the window positions within it get +1 each, p gets their number.
-    const auto tally = [&](const double* dist, std::vector<std::uint32_t>& cnt, std::size_t p,
-                           std::size_t lo, std::size_t w) {
-      for (std::size_t k = 0; k < K; ++k) {
-        const double r = tols[k];
-        std::uint32_t* row = cnt.data() + k * T1 + lo;
-        std::uint32_t hits = 0;
-        for (std::size_t q = 0; q < w; ++q) {
-          const std::uint32_t hit = dist[q] <= r;
-          hits += hit;
-          row[q] += hit;
+    // cnt1[k * T1 + i] (cnt2[k * T2 + i]): templates of length m (m + 1) within tolerance k of
+    // template i, itself included.
+    std::vector<std::uint32_t> cnt1(K * T1), cnt2(K * T2);
+    if (detail::ranked_counts_cheaper(s.sorted(), M, T1, K, band)) {
+      detail::count_template_neighbours(x, M, T1, tols, cnt1);
+      detail::count_template_neighbours(x, M + 1, T2, tols, cnt2);
+    } else {
+      detail::count_template_neighbours_band(x, M, tols, band, cnt1, cnt2);
+    }
+    std::vector<double> logs1(T1), logs2(T2);
+    // log(count / T) once per distinct count (counts repeat; the same call gives the same bits).
+    std::vector<double> memo(T1 + 1);
+    std::vector<std::uint32_t> memo_of(T1 + 1, 0);
+    std::uint32_t stamp = 0;
+    const auto logs = [&](std::span<const std::uint32_t> c, std::size_t T, std::vector<double>& l) {
+      ++stamp;
+      for (std::size_t i = 0; i < T; ++i) {
+        const std::uint32_t v = c[i];
+        if (memo_of[v] != stamp) {
+          memo[v] = std::log(static_cast<double>(v) / static_cast<double>(T));
+          memo_of[v] = stamp;
         }
-        cnt[k * T1 + p] += hits;
+        l[i] = memo[v];
       }
     };
-    const double* a0 = col[0].data();
-    std::size_t hi = 0;
-    for (std::size_t p = 0; p < T1; ++p) {
-      const double ap = a0[p];
-      // Positions (p, hi) hold the later templates within the largest r' in the first value.
-      if (hi < p + 1) hi = p + 1;
-      while (hi < T1 && a0[hi] - ap <= band) ++hi;
-      const std::size_t lo = p + 1, w = hi - lo;
-      if (w == 0) continue;
-      for (std::size_t q = 0; q < w; ++q) dm[q] = a0[lo + q] - ap;
-      for (std::size_t c = 1; c < M; ++c) {
-        const double v = col[c][p];
-        const double* cc = col[c].data() + lo;
-        for (std::size_t q = 0; q < w; ++q) dm[q] = std::max(dm[q], std::abs(v - cc[q]));
-      }
-      tally(dm.data(), cnt1, p, lo, w);
-      if (order[p] < T2) {
-        // Invalid templates hold +inf there: |v - inf| = inf, never within r'.
-        const double v = col[M][p];
-        const double* cc = col[M].data() + lo;
-        for (std::size_t q = 0; q < w; ++q) dm1[q] = std::max(dm[q], std::abs(v - cc[q]));
-        tally(dm1.data(), cnt2, p, lo, w);
-      }
-    }
-    // Back to template order, the template itself added (distance 0 <= r').
-    std::vector<std::uint32_t> pos_of(T1);
-    for (std::size_t q = 0; q < T1; ++q) pos_of[order[q]] = static_cast<std::uint32_t>(q);
-    std::vector<double> logs1(T1), logs2(T2);
     for (std::size_t k = 0; k < K; ++k) {
       // np.sum(np.log(C)) in template order (pairwise), C = count / (N - m' + 1).
-      for (std::size_t i = 0; i < T1; ++i)
-        logs1[i] =
-            std::log(static_cast<double>(cnt1[k * T1 + pos_of[i]] + 1) / static_cast<double>(T1));
-      for (std::size_t i = 0; i < T2; ++i)
-        logs2[i] =
-            std::log(static_cast<double>(cnt2[k * T1 + pos_of[i]] + 1) / static_cast<double>(T2));
+      logs(std::span<const std::uint32_t>(cnt1).subspan(k * T1, T1), T1, logs1);
+      logs(std::span<const std::uint32_t>(cnt2).subspan(k * T2, T2), T2, logs2);
       const double phi1 =
           pairwise_sum(logs1) / (static_cast<double>(N) - static_cast<double>(m) + 1.0);
       const double phi2 =

@@ -1,0 +1,268 @@
+// The ranked and band-sweep neighbour counts (fresh/template_counts.hpp) against the plain
+// all-pairs count kept here, and sample_entropy / approximate_entropy on series long enough to
+// take the ranked counts against the all-pairs definitions (tsfresh's formulas written out).
+#include "fresh/template_counts.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "fresh/calculator.hpp"
+#include "fresh/series.hpp"
+
+namespace freshet::fresh {
+namespace {
+
+// Deterministic series: random walk, white noise, few distinct values (ties), constant.
+enum class Shape { kWalk, kNoise, kTies, kConstant };
+
+std::vector<double> make(std::size_t n, unsigned seed, Shape shape) {
+  std::vector<double> x(n);
+  unsigned long long s = seed * 2654435761ull + 17;
+  double walk = 0;
+  for (auto& v : x) {
+    s = s * 6364136223846793005ull + 1442695040888963407ull;
+    const double u = static_cast<double>(s >> 11) / 9007199254740992.0;
+    walk += u - 0.5;
+    switch (shape) {
+      case Shape::kWalk:
+        v = walk;
+        break;
+      case Shape::kNoise:
+        v = u;
+        break;
+      case Shape::kTies:
+        v = std::floor(5 * u) * 0.1;
+        break;
+      case Shape::kConstant:
+        v = 3.25;
+        break;
+    }
+  }
+  return x;
+}
+
+// Template i's neighbours (itself included) within every tolerance, visiting every pair.
+std::vector<std::uint32_t> all_pairs(const std::vector<double>& x, std::size_t length,
+                                     std::size_t count, const std::vector<double>& tols) {
+  std::vector<std::uint32_t> out(tols.size() * count, 0);
+  for (std::size_t i = 0; i < count; ++i)
+    for (std::size_t j = 0; j < count; ++j) {
+      double d = 0;
+      for (std::size_t c = 0; c < length; ++c) d = std::max(d, std::fabs(x[i + c] - x[j + c]));
+      for (std::size_t k = 0; k < tols.size(); ++k) out[k * count + i] += d <= tols[k];
+    }
+  return out;
+}
+
+double np_std(const std::vector<double>& x) { return Series(x).std_dev(); }
+
+TEST_CASE("count_template_neighbours equals the all-pairs counts") {
+  // Every r of the presets (approximate_entropy 0.1 ... 0.9, sample_entropy 0.2), 0, and a
+  // tolerance larger than the range, in no particular order (the tree sorts them).
+  const std::vector<double> rs = {0.9, 0.1, 0.3, 0.2, 0.0, 0.5, 0.7, 50.0};
+  int cases = 0;
+  for (Shape shape : {Shape::kWalk, Shape::kNoise, Shape::kTies, Shape::kConstant})
+    for (std::size_t n : {1, 2, 3, 5, 13, 40, 257, 700})
+      for (std::size_t length = 1; length <= detail::kMaxTemplateLength; ++length) {
+        if (length > n) continue;
+        const std::vector<double> x = make(n, static_cast<unsigned>(n + length), shape);
+        const double sd = np_std(x);
+        std::vector<double> tols;
+        for (double r : rs) tols.push_back(r * sd);
+        // Tolerances exactly equal to some pair's distance: the `<=` boundary.
+        tols.push_back(std::fabs(x[0] - x[n / 2]));
+        tols.push_back(std::fabs(x[n - 1] - x[n / 3]));
+        const std::size_t count = n - length + 1;
+        std::vector<std::uint32_t> got(tols.size() * count, 7);
+        detail::count_template_neighbours(x, length, count, tols, got);
+        const auto want = all_pairs(x, length, count, tols);
+        CHECK_MESSAGE(got == want, "shape ", static_cast<int>(shape), " n ", n, " length ", length);
+        ++cases;
+      }
+  CHECK(cases == 84);  // 4 shapes x 8 lengths x 3 template lengths, less 3 too long per shape
+}
+
+TEST_CASE("band sweep and ranked counts are the same integers (approximate_entropy's m, m + 1)") {
+  for (Shape shape : {Shape::kWalk, Shape::kNoise, Shape::kTies, Shape::kConstant})
+    for (std::size_t n : {3, 4, 9, 64, 333, 1200})
+      for (std::size_t m : {1, 2}) {
+        if (n < m + 2) continue;
+        const std::vector<double> x = make(n, static_cast<unsigned>(3 * n + m), shape);
+        const double sd = np_std(x);
+        std::vector<double> tols;
+        for (double r : {0.1, 0.3, 0.5, 0.7, 0.9}) tols.push_back(r * sd);
+        const std::size_t T1 = n - m + 1, T2 = n - m, K = tols.size();
+        std::vector<std::uint32_t> band1(K * T1), band2(K * T2), rank1(K * T1), rank2(K * T2);
+        detail::count_template_neighbours_band(x, m, tols, tols.back(), band1, band2);
+        detail::count_template_neighbours(x, m, T1, tols, rank1);
+        detail::count_template_neighbours(x, m + 1, T2, tols, rank2);
+        CHECK_MESSAGE(band1 == rank1, "shape ", static_cast<int>(shape), " n ", n, " m ", m);
+        CHECK_MESSAGE(band2 == rank2, "shape ", static_cast<int>(shape), " n ", n, " m ", m);
+        if (n <= 400) {
+          CHECK(rank1 == all_pairs(x, m, T1, tols));
+          CHECK(rank2 == all_pairs(x, m + 1, T2, tols));
+        }
+      }
+}
+
+TEST_CASE("ranked_counts_cheaper: the band sweep for short series and few close pairs") {
+  const std::vector<double> walk = make(20000, 1, Shape::kWalk);
+  const double sd = np_std(walk);
+  std::vector<double> sorted_walk = walk;
+  std::sort(sorted_walk.begin(), sorted_walk.end());
+  CHECK_FALSE(detail::ranked_counts_cheaper(sorted_walk, 2, 300, 5, 0.9 * sd));  // short
+  CHECK(detail::ranked_counts_cheaper(sorted_walk, 2, 19999, 5, 0.9 * sd));      // dense band
+  CHECK_FALSE(detail::ranked_counts_cheaper(sorted_walk, 2, 19999, 5, 0.0));  // (almost) no pairs
+  CHECK_FALSE(detail::ranked_counts_cheaper(sorted_walk, 3, 19998, 5, 0.9 * sd));  // length 4
+}
+
+TEST_CASE("count_template_neighbours: fewer templates than the series allows") {
+  // sample_entropy counts length-3 templates among the first n - 2 starts only.
+  const std::vector<double> x = make(300, 5, Shape::kWalk);
+  const std::vector<double> tols = {0.2 * np_std(x)};
+  std::vector<std::uint32_t> got(250);
+  detail::count_template_neighbours(x, 3, 250, tols, got);
+  CHECK(got == all_pairs(x, 3, 250, tols));
+}
+
+double naive_sample_entropy(const std::vector<double>& x) {
+  const double tol = 0.2 * np_std(x);
+  auto pairs = [&](std::size_t m) {
+    long long c = 0;
+    const std::size_t T = x.size() + 1 - m;
+    for (std::size_t i = 0; i < T; ++i)
+      for (std::size_t j = 0; j < T; ++j) {
+        if (i == j) continue;
+        bool ok = true;
+        for (std::size_t k = 0; k < m; ++k) ok = ok && std::fabs(x[i + k] - x[j + k]) <= tol;
+        c += ok;
+      }
+    return c;
+  };
+  return -std::log(static_cast<double>(pairs(3)) / static_cast<double>(pairs(2)));
+}
+
+// tsfresh's _phi with np.sum's pairwise order replaced by a plain sum: compared with a relative
+// tolerance, while the tree and band counts are compared exactly above.
+double naive_apen(const std::vector<double>& x, std::size_t m, double r) {
+  auto phi = [&](std::size_t mm) {
+    const std::size_t T = x.size() - mm + 1;
+    double s = 0;
+    for (std::size_t i = 0; i < T; ++i) {
+      long long c = 0;
+      for (std::size_t j = 0; j < T; ++j) {
+        double d = 0;
+        for (std::size_t k = 0; k < mm; ++k) d = std::max(d, std::fabs(x[i + k] - x[j + k]));
+        c += d <= r;
+      }
+      s += std::log(static_cast<double>(c) / static_cast<double>(T));
+    }
+    return s / static_cast<double>(T);
+  };
+  return std::fabs(phi(m) - phi(m + 1));
+}
+
+// approximate_entropy from counts as the calculator forms it (numpy's pairwise np.sum of the logs
+// in template order): equal counts must give equal bits.
+double apen_from_counts(std::size_t N, std::size_t m, std::span<const std::uint32_t> c1,
+                        std::span<const std::uint32_t> c2) {
+  std::vector<double> l1(c1.size()), l2(c2.size());
+  for (std::size_t i = 0; i < c1.size(); ++i)
+    l1[i] = std::log(static_cast<double>(c1[i]) / static_cast<double>(c1.size()));
+  for (std::size_t i = 0; i < c2.size(); ++i)
+    l2[i] = std::log(static_cast<double>(c2[i]) / static_cast<double>(c2.size()));
+  const double Nd = static_cast<double>(N), md = static_cast<double>(m);
+  return std::fabs(pairwise_sum(l1) / (Nd - md + 1.0) - pairwise_sum(l2) / (Nd - (md + 1) + 1.0));
+}
+
+TEST_CASE("sample_entropy and approximate_entropy: long series bit-identical to band counts") {
+  const Calculator* se = find_calculator("sample_entropy");
+  const Calculator* ap = find_calculator("approximate_entropy");
+  REQUIRE(se != nullptr);
+  REQUIRE(ap != nullptr);
+  const ComputeFn se_fn = se->prepare({Params()});
+  const std::vector<double> rs = {0.1, 0.3, 0.5, 0.7, 0.9};
+  std::vector<Params> ap_params;
+  for (double r : rs) ap_params.push_back({{"m", 2}, {"r", r}});
+  for (double r : rs) ap_params.push_back({{"m", 1}, {"r", r}});
+  const ComputeFn ap_fn = ap->prepare(ap_params);
+  for (Shape shape : {Shape::kWalk, Shape::kNoise, Shape::kTies, Shape::kConstant})
+    for (std::size_t n : {611, 4000}) {
+      const std::vector<double> x = make(n, static_cast<unsigned>(n), shape);
+      const Series s(x);
+      const double sd = np_std(x);
+      if (shape == Shape::kWalk && n == 4000)
+        CHECK(detail::ranked_counts_cheaper(s.sorted(), 2, n - 1, 5, 0.9 * sd));
+      // sample_entropy: pair counts from the band sweep's per-template counts.
+      double se_out = 0;
+      se_fn(s, std::span<double>(&se_out, 1));
+      {
+        const std::vector<double> tol = {0.2 * sd};
+        std::vector<std::uint32_t> c2(n - 1), c3(n - 2);
+        detail::count_template_neighbours_band(x, 2, tol, tol[0], c2, c3);
+        long long B = 0, A = 0;
+        for (auto c : c2) B += c - 1;
+        for (auto c : c3) A += c - 1;
+        const double want = -std::log(static_cast<double>(A) / static_cast<double>(B));
+        CHECK_MESSAGE((se_out == want || (std::isnan(se_out) && std::isnan(want))), n);
+        if (n < 1000) CHECK(se_out == doctest::Approx(naive_sample_entropy(x)).epsilon(1e-14));
+      }
+      std::vector<double> ap_out(ap_params.size());
+      ap_fn(s, ap_out);
+      for (std::size_t m : {1, 2}) {
+        std::vector<double> tols;
+        for (double r : rs) tols.push_back(r * sd);
+        const std::size_t T1 = n - m + 1, T2 = n - m, K = tols.size();
+        std::vector<std::uint32_t> c1(K * T1), c2(K * T2);
+        detail::count_template_neighbours_band(x, m, tols, tols.back(), c1, c2);
+        for (std::size_t k = 0; k < K; ++k) {
+          const double want = apen_from_counts(n, m, std::span(c1).subspan(k * T1, T1),
+                                               std::span(c2).subspan(k * T2, T2));
+          const double got = ap_out[(m == 2 ? 0 : K) + k];
+          CHECK_MESSAGE(got == want, "n ", n, " m ", m, " r ", rs[k]);
+          if (n < 1000)
+            CHECK(got == doctest::Approx(naive_apen(x, m, tols[k])).epsilon(1e-12).scale(1e-13));
+        }
+      }
+    }
+}
+
+TEST_CASE("sample_entropy: a long random walk (ranked counts) bit-identical to band counts") {
+  const std::vector<double> x = make(12000, 9, Shape::kWalk);
+  const std::vector<double> tol = {0.2 * np_std(x)};
+  REQUIRE(detail::ranked_counts_cheaper(Series(x).sorted(), 2, x.size() - 1, 1, tol[0]));
+  std::vector<std::uint32_t> c2(x.size() - 1), c3(x.size() - 2);
+  detail::count_template_neighbours_band(x, 2, tol, tol[0], c2, c3);
+  long long B = 0, A = 0;
+  for (auto c : c2) B += c - 1;
+  for (auto c : c3) A += c - 1;
+  double out = 0;
+  find_calculator("sample_entropy")->prepare({Params()})(Series(x), std::span<double>(&out, 1));
+  CHECK(out == -std::log(static_cast<double>(A) / static_cast<double>(B)));
+}
+
+TEST_CASE("sample_entropy and approximate_entropy on long series with NaN or inf") {
+  const ComputeFn se_fn = find_calculator("sample_entropy")->prepare({Params()});
+  const ComputeFn ap_fn = find_calculator("approximate_entropy")->prepare({{{"m", 2}, {"r", 0.3}}});
+  std::vector<double> x = make(400, 3, Shape::kWalk);
+  x[100] = std::numeric_limits<double>::quiet_NaN();
+  double se_out = 0, ap_out = 0;
+  se_fn(Series(x), std::span<double>(&se_out, 1));
+  ap_fn(Series(x), std::span<double>(&ap_out, 1));
+  CHECK(std::isnan(se_out));
+  CHECK(std::isnan(ap_out));
+  // With an inf, np.std is NaN: no template matches, B = -(n-1), A = -(n-2) in tsfresh.
+  x[100] = std::numeric_limits<double>::infinity();
+  se_fn(Series(x), std::span<double>(&se_out, 1));
+  ap_fn(Series(x), std::span<double>(&ap_out, 1));
+  CHECK(se_out == -std::log(398.0 / 399.0));
+  CHECK(std::isnan(ap_out));
+}
+
+}  // namespace
+}  // namespace freshet::fresh
