@@ -30,16 +30,17 @@ CalculatorRegistry& registry() {
     register_spectral_calculators();
     register_model_calculators();
     register_entropy_calculators();
+    register_catch22_calculators();
   });
   return raw_registry();
 }
 
 [[noreturn]] void bad_param(std::string_view key, std::string_view calculator, const char* want,
                             const Params& p) {
-  throw Error(Errc::kInvalidArgument, "calculator '" + std::string(calculator) + "': parameter '" +
-                                          std::string(key) + "' must be " + want + ", got " +
-                                          (p.contains(key) ? p.at(std::string(key)).dump()
-                                                           : std::string("nothing")));
+  throw Error(Errc::kInvalidArgument,
+              "calculator '" + std::string(calculator) + "': parameter '" + std::string(key) +
+                  "' must be " + want + ", got " +
+                  (p.contains(key) ? p.at(std::string(key)).dump() : std::string("nothing")));
 }
 
 }  // namespace

@@ -1,0 +1,750 @@
+// catch22 features, written from the published definitions (see catch22.hpp).
+#include "fresh/catch22.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <complex>
+#include <limits>
+#include <numbers>
+
+#include "fresh/spectral.hpp"
+
+namespace freshet::fresh::catch22 {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+struct Names {
+  std::string_view long_name, short_name;
+};
+constexpr Names kNames[kNumFeatures] = {
+    {"DN_HistogramMode_5", "mode_5"},
+    {"DN_HistogramMode_10", "mode_10"},
+    {"DN_OutlierInclude_p_001_mdrmd", "outlier_timing_pos"},
+    {"DN_OutlierInclude_n_001_mdrmd", "outlier_timing_neg"},
+    {"CO_f1ecac", "acf_timescale"},
+    {"CO_FirstMin_ac", "acf_first_min"},
+    {"SP_Summaries_welch_rect_area_5_1", "low_freq_power"},
+    {"SP_Summaries_welch_rect_centroid", "centroid_freq"},
+    {"FC_LocalSimple_mean3_stderr", "forecast_error"},
+    {"FC_LocalSimple_mean1_tauresrat", "whiten_timescale"},
+    {"MD_hrv_classic_pnn40", "high_fluctuation"},
+    {"SB_BinaryStats_mean_longstretch1", "stretch_high"},
+    {"SB_BinaryStats_diff_longstretch0", "stretch_decreasing"},
+    {"SB_MotifThree_quantile_hh", "entropy_pairs"},
+    {"CO_HistogramAMI_even_2_5", "ami2"},
+    {"CO_trev_1_num", "trev"},
+    {"IN_AutoMutualInfoStats_40_gaussian_fmmi", "ami_timescale"},
+    {"SB_TransitionMatrix_3ac_sumdiagcov", "transition_variance"},
+    {"PD_PeriodicityWang_th0_01", "periodicity"},
+    {"CO_Embed2_Dist_tau_d_expfit_meandiff", "embedding_dist"},
+    {"SC_FluctAnal_2_rsrangefit_50_1_logi_prop_r1", "rs_range"},
+    {"SC_FluctAnal_2_dfa_50_1_2_logi_prop_r1", "dfa"},
+    {"DN_Mean", "mean"},
+    {"DN_Spread_Std", "std"},
+};
+
+std::size_t next_pow2(std::size_t n) {
+  std::size_t p = 1;
+  while (p < n) p <<= 1;
+  return p;
+}
+
+double median_of(std::vector<double>& v) {
+  const std::size_t n = v.size();
+  if (n == 0) return kNaN;
+  std::sort(v.begin(), v.end());
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+}
+
+// ---- DN_OutlierInclude ------------------------------------------------------------------------
+// hctsa DN_OutlierInclude(y, sign, 0.01): for thresholds 0, 0.01, 0.02, ... up to the largest
+// (sign-flipped) value, the time indices (1-based) of the points at or above the threshold; per
+// threshold the percentage of such points and the median index rescaled to [-1, 1]
+// (median / (n/2) - 1). Thresholds are kept up to the last one where more than 2% of the points
+// exceed it; the feature is the median of the rescaled medians over the kept thresholds.
+double outlier_include(std::span<const double> z, double sign, std::vector<double>& idx,
+                       std::vector<double>& mdrmd) {
+  const std::size_t n = z.size();
+  double top = -std::numeric_limits<double>::infinity();
+  for (double v : z) top = std::max(top, sign * v);
+  constexpr double kInc = 0.01;
+  const std::size_t nthr = static_cast<std::size_t>(top / kInc) + 1;
+  mdrmd.clear();
+  std::size_t last_kept = 0;
+  bool any_kept = false;
+  for (std::size_t j = 0; j < nthr; ++j) {
+    const double thr = static_cast<double>(j) * kInc;
+    idx.clear();
+    for (std::size_t i = 0; i < n; ++i)
+      if (sign * z[i] >= thr) idx.push_back(static_cast<double>(i + 1));
+    const double pct = (static_cast<double>(idx.size()) - 1.0) * 100.0 / static_cast<double>(n);
+    if (pct > 2.0) {
+      last_kept = j;
+      any_kept = true;
+    }
+    const double med = median_of(idx);
+    mdrmd.push_back(med / (static_cast<double>(n) / 2.0) - 1.0);
+  }
+  if (!any_kept) last_kept = 0;
+  mdrmd.resize(last_kept + 1);
+  return median_of(mdrmd);
+}
+
+// ---- Spectrum
+// ------------------------------------------------------------------------------------ The Welch
+// estimate catch22 uses has a rectangular window as long as the series, so it is one periodogram of
+// the mean-removed series zero-padded to the next power of two, one-sided (interior bins doubled),
+// over angular frequency w = 2 pi f with S(w) = P(f) / (2 pi).
+void welch_rect(std::span<const double> z, std::vector<double>& s, std::vector<double>& buf,
+                double& dw) {
+  const std::size_t n = z.size();
+  const std::size_t nfft = next_pow2(n);
+  const double m = mean(z);
+  buf.assign(nfft, 0.0);
+  for (std::size_t i = 0; i < n; ++i) buf[i] = z[i] - m;
+  thread_local std::vector<std::complex<double>> spec;
+  spectral::rfft(buf, spec);
+  const std::size_t nf = nfft / 2 + 1;
+  s.resize(nf);
+  const double pi2 = 2.0 * std::numbers::pi;
+  for (std::size_t k = 0; k < nf; ++k) {
+    double p = std::norm(spec[k]) / static_cast<double>(n);
+    if (k > 0 && k < nf - 1) p *= 2.0;
+    s[k] = p / pi2;
+  }
+  dw = pi2 / static_cast<double>(nfft);
+}
+
+// ---- Histograms
+// ---------------------------------------------------------------------------------- Equal-width
+// bins over [lo, hi]: bin of v, the last bin closed.
+inline int bin_of(double v, double lo, double width, int bins) {
+  int b = static_cast<int>((v - lo) / width);
+  if (b >= bins) b = bins - 1;
+  if (b < 0) b = 0;
+  return b;
+}
+
+// CO_HistogramAMI_even_2_5: automutual information of (z[t], z[t+2]) from a 5x5 joint histogram
+// with equal-width bins over the range of z.
+double histogram_ami(std::span<const double> z, std::size_t tau, int bins) {
+  const std::size_t n = z.size();
+  if (n <= tau) return kNaN;
+  const auto [mn, mx] = std::minmax_element(z.begin(), z.end());
+  constexpr double pad = 0.1;
+  const double lo = *mn - pad;
+  const double step = (*mx - *mn + 2 * pad) / bins;
+  std::vector<double> edges(static_cast<std::size_t>(bins) + 1);
+  for (int i = 0; i <= bins; ++i) edges[static_cast<std::size_t>(i)] = lo + step * i;
+  auto bin = [&](double v) {
+    // first edge strictly above v, minus one (v on an inner edge belongs to the upper bin)
+    int b = 0;
+    while (b < bins - 1 && v >= edges[static_cast<std::size_t>(b) + 1]) ++b;
+    return b;
+  };
+  const std::size_t m = n - tau;
+  std::vector<double> joint(static_cast<std::size_t>(bins * bins), 0.0);
+  for (std::size_t t = 0; t < m; ++t)
+    joint[static_cast<std::size_t>(bin(z[t]) * bins + bin(z[t + tau]))] += 1.0;
+  std::vector<double> pr(static_cast<std::size_t>(bins), 0.0), pc(pr);
+  for (auto& v : joint) v /= static_cast<double>(m);
+  for (int i = 0; i < bins; ++i)
+    for (int j = 0; j < bins; ++j) {
+      pr[static_cast<std::size_t>(i)] += joint[static_cast<std::size_t>(i * bins + j)];
+      pc[static_cast<std::size_t>(j)] += joint[static_cast<std::size_t>(i * bins + j)];
+    }
+  double ami = 0.0;
+  for (int i = 0; i < bins; ++i)
+    for (int j = 0; j < bins; ++j) {
+      const double p = joint[static_cast<std::size_t>(i * bins + j)];
+      if (p > 0)
+        ami +=
+            p * std::log(p / (pr[static_cast<std::size_t>(i)] * pc[static_cast<std::size_t>(j)]));
+    }
+  return ami;
+}
+
+// ---- Symbolic features
+// ---------------------------------------------------------------------------
+// SB_MotifThree_quantile_hh: Shannon entropy (nats) of the pairs of consecutive symbols of the
+// 3-symbol quantile coarse-graining.
+double motif_three_hh(std::span<const int> s) {
+  const std::size_t n = s.size();
+  double counts[9] = {0};
+  for (std::size_t t = 0; t + 1 < n; ++t) counts[s[t] * 3 + s[t + 1]] += 1.0;
+  double h = 0.0;
+  for (double c : counts)
+    if (c > 0) {
+      const double p = c / static_cast<double>(n - 1);
+      h -= p * std::log(p);
+    }
+  return h;
+}
+
+// SB_TransitionMatrix_3ac_sumdiagcov: the series sampled every tau points (tau = first zero of
+// the autocorrelation), coarse-grained to 3 quantile symbols; the 3x3 matrix of transition
+// probabilities; the sum of the variances (n - 1) of its columns.
+double transition_sumdiagcov(std::span<const int> s) {
+  const std::size_t n = s.size();
+  if (n < 2) return kNaN;
+  double t[3][3] = {{0}};
+  for (std::size_t i = 0; i + 1 < n; ++i) t[s[i]][s[i + 1]] += 1.0;
+  for (auto& row : t)
+    for (double& v : row) v /= static_cast<double>(n - 1);
+  double sum = 0.0;
+  for (int c = 0; c < 3; ++c) {
+    const double m = (t[0][c] + t[1][c] + t[2][c]) / 3.0;
+    double v = 0.0;
+    for (int r = 0; r < 3; ++r) v += (t[r][c] - m) * (t[r][c] - m);
+    sum += v / 2.0;
+  }
+  return sum;
+}
+
+// ---- Least squares helpers
+// ----------------------------------------------------------------------- Straight line fit y = a +
+// b t by least squares over (t[i], y[i]); returns the residual sum of squares and writes the
+// residuals when `res` is non-null.
+struct Line {
+  double intercept, slope;
+};
+Line fit_line(const double* t, const double* y, std::size_t n) {
+  double st = 0, sy = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    st += t[i];
+    sy += y[i];
+  }
+  const double mt = st / static_cast<double>(n), my = sy / static_cast<double>(n);
+  double stt = 0, sty = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    stt += (t[i] - mt) * (t[i] - mt);
+    sty += (t[i] - mt) * (y[i] - my);
+  }
+  const double b = sty / stt;
+  return {my - b * mt, b};
+}
+
+// SC_FluctAnal(x, 2, method, 50, 1, lag, logi, prop_r1): fluctuation analysis of the cumulative
+// sum (sampled every `lag` points) over ~50 log-spaced window sizes tau in [5, N/2]: per tau the
+// non-overlapping windows are detrended by a straight line, each window's fluctuation is its
+// residual range (rsrange) or residual RMS (dfa), and F(tau) is their root mean square (q = 2).
+// The log-log curve is split in two where two straight-line fits leave the least squared error;
+// the feature is the share of the tau values in the first part.
+double fluct_anal(std::span<const double> z, std::size_t lag, bool dfa, std::vector<double>& cs,
+                  std::vector<double>& buf) {
+  const std::size_t n = z.size();
+  cs.clear();
+  double acc = 0.0;
+  for (std::size_t i = 0; i < n; i += lag) {
+    acc += z[i];
+    cs.push_back(acc);
+  }
+  const std::size_t m = cs.size();
+  constexpr int kNumTau = 50;
+  const double lmin = std::log(5.0), lmax = std::log(static_cast<double>(n) / 2.0);
+  std::vector<std::size_t> taus;
+  for (int k = 0; k < kNumTau; ++k) {
+    const double l = lmin + k * (lmax - lmin) / (kNumTau - 1);
+    const auto tau = static_cast<std::size_t>(std::lround(std::exp(l)));
+    if (taus.empty() || taus.back() != tau) taus.push_back(tau);
+  }
+  const std::size_t ntt = taus.size();
+  constexpr std::size_t kMinPoints = 6;
+  std::vector<double> logt(ntt), logf(ntt);
+  buf.resize(m);
+  std::vector<double> tt(m);
+  for (std::size_t i = 0; i < m; ++i) tt[i] = static_cast<double>(i + 1);
+  for (std::size_t k = 0; k < ntt; ++k) {
+    const std::size_t tau = taus[k];
+    const std::size_t nbuf = m / tau;
+    double f = 0.0;
+    for (std::size_t w = 0; w < nbuf; ++w) {
+      const double* seg = cs.data() + w * tau;
+      const Line line = fit_line(tt.data(), seg, tau);
+      double lo = std::numeric_limits<double>::infinity(), hi = -lo, ss = 0.0;
+      for (std::size_t i = 0; i < tau; ++i) {
+        const double r = seg[i] - (line.intercept + line.slope * tt[i]);
+        lo = std::min(lo, r);
+        hi = std::max(hi, r);
+        ss += r * r;
+      }
+      const double fw = dfa ? std::sqrt(ss / static_cast<double>(tau)) : hi - lo;
+      f += fw * fw;
+    }
+    logt[k] = std::log(static_cast<double>(tau));
+    logf[k] = std::log(std::sqrt(f / static_cast<double>(nbuf)));
+  }
+  double best = std::numeric_limits<double>::infinity();
+  std::size_t best_sp = 0;
+  constexpr std::size_t overlap = 1;
+  for (std::size_t sp = kMinPoints; sp + kMinPoints <= ntt; ++sp) {
+    double err = 0.0;
+    const Line a = fit_line(logt.data(), logf.data(), sp);
+    for (std::size_t i = 0; i < sp; ++i) {
+      const double r = logf[i] - (a.intercept + a.slope * logt[i]);
+      err += r * r;
+    }
+    const std::size_t b0 = sp - overlap;
+    const Line b = fit_line(logt.data() + b0, logf.data() + b0, ntt - b0);
+    double err2 = 0.0;
+    for (std::size_t i = b0; i < ntt; ++i) {
+      const double r = logf[i] - (b.intercept + b.slope * logt[i]);
+      err2 += r * r;
+    }
+    const double e = std::sqrt(err) + std::sqrt(err2);
+    if (e < best) {
+      best = e;
+      best_sp = sp;
+    }
+  }
+  return static_cast<double>(best_sp) / static_cast<double>(ntt);
+}
+
+// ---- PD_PeriodicityWang
+// -------------------------------------------------------------------------- Cox-de Boor: the cubic
+// B-spline basis values at x for the knot vector `knots`.
+void bspline_basis(double x, const std::vector<double>& knots, int order, std::vector<double>& b) {
+  const std::size_t nk = knots.size();
+  const std::size_t nb = nk - static_cast<std::size_t>(order);
+  std::vector<double> n0(nk - 1, 0.0);
+  // degree 0: the half-open knot interval containing x; the last non-empty interval is closed.
+  std::size_t span = 0;
+  for (std::size_t i = 0; i + 1 < nk; ++i)
+    if (knots[i] < knots[i + 1] && x >= knots[i]) span = i;
+  n0[span] = 1.0;
+  for (int d = 1; d < order; ++d) {
+    for (std::size_t i = 0; i + static_cast<std::size_t>(d) + 1 < nk; ++i) {
+      double v = 0.0;
+      const double l = knots[i + static_cast<std::size_t>(d)] - knots[i];
+      const double r = knots[i + static_cast<std::size_t>(d) + 1] - knots[i + 1];
+      if (l > 0) v += (x - knots[i]) / l * n0[i];
+      if (r > 0) v += (knots[i + static_cast<std::size_t>(d) + 1] - x) / r * n0[i + 1];
+      n0[i] = v;
+    }
+  }
+  b.assign(n0.begin(), n0.begin() + static_cast<std::ptrdiff_t>(nb));
+}
+
+// Least-squares cubic spline through (t, y) with the given breaks; writes y - fit into out.
+void spline_detrend(std::span<const double> y, const std::vector<double>& breaks,
+                    std::vector<double>& out) {
+  constexpr int kOrder = 4;
+  std::vector<double> knots;
+  for (int i = 0; i < kOrder - 1; ++i) knots.push_back(breaks.front());
+  for (double b : breaks) knots.push_back(b);
+  for (int i = 0; i < kOrder - 1; ++i) knots.push_back(breaks.back());
+  const std::size_t nb = knots.size() - kOrder;
+  const std::size_t n = y.size();
+  std::vector<double> ata(nb * nb, 0.0), aty(nb, 0.0), basis;
+  std::vector<double> rows(n * nb);
+  for (std::size_t i = 0; i < n; ++i) {
+    bspline_basis(static_cast<double>(i), knots, kOrder, basis);
+    std::copy(basis.begin(), basis.end(), rows.begin() + static_cast<std::ptrdiff_t>(i * nb));
+    for (std::size_t a = 0; a < nb; ++a) {
+      aty[a] += basis[a] * y[i];
+      for (std::size_t b = 0; b < nb; ++b) ata[a * nb + b] += basis[a] * basis[b];
+    }
+  }
+  // Cholesky solve of the (small, symmetric positive definite) normal equations.
+  std::vector<double> l(nb * nb, 0.0);
+  for (std::size_t j = 0; j < nb; ++j) {
+    double d = ata[j * nb + j];
+    for (std::size_t k = 0; k < j; ++k) d -= l[j * nb + k] * l[j * nb + k];
+    d = std::sqrt(d);
+    l[j * nb + j] = d;
+    for (std::size_t i = j + 1; i < nb; ++i) {
+      double s = ata[i * nb + j];
+      for (std::size_t k = 0; k < j; ++k) s -= l[i * nb + k] * l[j * nb + k];
+      l[i * nb + j] = s / d;
+    }
+  }
+  std::vector<double> c(aty);
+  for (std::size_t i = 0; i < nb; ++i) {
+    for (std::size_t k = 0; k < i; ++k) c[i] -= l[i * nb + k] * c[k];
+    c[i] /= l[i * nb + i];
+  }
+  for (std::size_t i = nb; i-- > 0;) {
+    for (std::size_t k = i + 1; k < nb; ++k) c[i] -= l[k * nb + i] * c[k];
+    c[i] /= l[i * nb + i];
+  }
+  out.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    double f = 0.0;
+    for (std::size_t a = 0; a < nb; ++a) f += rows[i * nb + a] * c[a];
+    out[i] = y[i] - f;
+  }
+}
+
+// Wang, Smith & Hyndman (2006) periodicity: detrend with a cubic least-squares spline, take the
+// autocorrelation of the residuals up to lag n/3, and return the lag of the first peak that
+// has a trough before it, rises more than th above that trough and itself exceeds th; 0 if none.
+double periodicity_wang(std::span<const double> z, std::vector<double>& res,
+                        std::vector<double>& acf) {
+  constexpr double kTh = 0.01;
+  const std::size_t n = z.size();
+  const std::vector<double> breaks = {0.0, std::floor(static_cast<double>(n) / 2.0) - 1.0,
+                                      static_cast<double>(n - 1)};
+  spline_detrend(z, breaks, res);
+  const std::size_t acmax = static_cast<std::size_t>(std::ceil(static_cast<double>(n) / 3.0));
+  acf.resize(acmax);
+  for (std::size_t k = 1; k <= acmax; ++k) {
+    double s = 0.0;
+    for (std::size_t i = 0; i + k < n; ++i) s += res[i] * res[i + k];
+    acf[k - 1] = s / static_cast<double>(n - k);
+  }
+  // troughs and peaks of acf (index = lag - 1)
+  std::vector<std::size_t> troughs, peaks;
+  for (std::size_t i = 1; i + 1 < acmax; ++i) {
+    const double a = acf[i] - acf[i - 1], b = acf[i + 1] - acf[i];
+    if (a < 0 && b > 0) troughs.push_back(i);
+    if (a > 0 && b < 0) peaks.push_back(i);
+  }
+  for (std::size_t p : peaks) {
+    std::size_t tr = 0;
+    bool have = false;
+    for (std::size_t t : troughs)
+      if (t < p) {
+        tr = t;
+        have = true;
+      }
+    if (!have) continue;
+    if (acf[p] - acf[tr] < kTh) continue;
+    if (acf[p] < kTh) continue;
+    return static_cast<double>(p);
+  }
+  return 0.0;
+}
+
+// ---- CO_Embed2_Dist_tau_d_expfit_meandiff
+// -------------------------------------------------------- Distances between successive points of
+// the 2-d delay embedding (z[t], z[t+tau]), tau the first zero of the autocorrelation capped at
+// n/10; an exponential fitted by its mean; the mean absolute difference between the distances'
+// histogram density and the fitted density at the bin centres.
+double embed2_expfit(std::span<const double> z, std::size_t tau, std::vector<double>& d) {
+  const std::size_t n = z.size();
+  if (static_cast<double>(tau) > static_cast<double>(n) / 10.0)
+    tau = static_cast<std::size_t>(std::floor(static_cast<double>(n) / 10.0));
+  d.clear();
+  for (std::size_t i = 0; i + tau + 1 < n; ++i) {
+    const double a = z[i + 1] - z[i], b = z[i + tau + 1] - z[i + tau];
+    d.push_back(std::sqrt(a * a + b * b));
+  }
+  const std::size_t m = d.size();
+  if (m == 0) return kNaN;
+  const double l = mean(d);
+  const double sd = sample_std(d, l);
+  const auto [mn, mx] = std::minmax_element(d.begin(), d.end());
+  const double range = *mx - *mn;
+  const double width = 3.5 * sd / std::cbrt(static_cast<double>(m));
+  const int bins = static_cast<int>(std::ceil(range / width));
+  if (!(range > 1e-12 * l)) return 0.0;  // all distances equal: the reference reports 0
+  if (!(bins > 0)) return kNaN;
+  std::vector<double> counts(static_cast<std::size_t>(bins), 0.0);
+  const double step = range / bins;
+  for (double v : d) counts[static_cast<std::size_t>(bin_of(v, *mn, step, bins))] += 1.0;
+  double sum = 0.0;
+  for (int i = 0; i < bins; ++i) {
+    const double centre = *mn + step * (i + 0.5);
+    const double dens = counts[static_cast<std::size_t>(i)] / static_cast<double>(m);
+    const double expf = std::exp(-centre / l) / l;
+    sum += std::fabs(dens - expf);
+  }
+  return sum / bins;
+}
+
+}  // namespace
+
+std::string_view long_name(Feature f) { return kNames[static_cast<int>(f)].long_name; }
+std::string_view short_name(Feature f) { return kNames[static_cast<int>(f)].short_name; }
+
+std::array<Feature, kNumFeatures> all_features() {
+  std::array<Feature, kNumFeatures> a{};
+  for (std::size_t i = 0; i < kNumFeatures; ++i) a[i] = static_cast<Feature>(i);
+  return a;
+}
+
+double mean(std::span<const double> x) {
+  double s = 0.0;
+  for (double v : x) s += v;
+  return s / static_cast<double>(x.size());
+}
+
+double sample_std(std::span<const double> x, double m) {
+  double s = 0.0;
+  for (double v : x) s += (v - m) * (v - m);
+  return std::sqrt(s / static_cast<double>(x.size() - 1));
+}
+
+void autocorrelation(std::span<const double> x, std::vector<double>& acf) {
+  const std::size_t n = x.size();
+  const std::size_t nfft = next_pow2(2 * n);
+  const double m = mean(x);
+  thread_local std::vector<double> buf;
+  thread_local std::vector<std::complex<double>> spec;
+  buf.assign(nfft, 0.0);
+  for (std::size_t i = 0; i < n; ++i) buf[i] = x[i] - m;
+  spectral::rfft(buf, spec);
+  // |X|^2 is real and even, so its inverse DFT is the forward real DFT of the mirrored power.
+  for (std::size_t k = 0; k <= nfft / 2; ++k) buf[k] = std::norm(spec[k]);
+  for (std::size_t k = nfft / 2 + 1; k < nfft; ++k) buf[k] = buf[nfft - k];
+  spectral::rfft(buf, spec);
+  acf.resize(n);
+  const double c0 = spec[0].real();
+  for (std::size_t k = 0; k < n; ++k) acf[k] = spec[k].real() / c0;
+}
+
+std::size_t first_zero_crossing(std::span<const double> acf) {
+  for (std::size_t k = 1; k < acf.size(); ++k)
+    if (acf[k] <= 0) return k;
+  return acf.size();
+}
+
+double histogram_mode(std::span<const double> x, int bins) {
+  const auto [mn, mx] = std::minmax_element(x.begin(), x.end());
+  const double lo = *mn, width = (*mx - *mn) / bins;
+  std::vector<int> counts(static_cast<std::size_t>(bins), 0);
+  for (double v : x) ++counts[static_cast<std::size_t>(bin_of(v, lo, width, bins))];
+  int best = -1, ties = 0;
+  double centres = 0.0;
+  for (int i = 0; i < bins; ++i) {
+    const int c = counts[static_cast<std::size_t>(i)];
+    const double centre = ((lo + width * i) + (lo + width * (i + 1))) / 2.0;
+    if (c > best) {
+      best = c;
+      ties = 1;
+      centres = centre;
+    } else if (c == best) {
+      ++ties;
+      centres += centre;
+    }
+  }
+  return centres / ties;
+}
+
+double matlab_quantile(std::span<const double> sorted, double p) {
+  const std::size_t n = sorted.size();
+  const double q = 0.5 / static_cast<double>(n);
+  if (p < q) return sorted.front();
+  if (p > 1.0 - q) return sorted.back();
+  const double pos = static_cast<double>(n) * p - 0.5;
+  const auto lo = static_cast<std::size_t>(std::floor(pos));
+  const auto hi = static_cast<std::size_t>(std::ceil(pos));
+  if (lo == hi) return sorted[lo];
+  return sorted[lo] + (pos - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
+}
+
+void coarse_grain_quantile(std::span<const double> x, std::span<const double> sorted, int k,
+                           std::vector<int>& symbols) {
+  std::vector<double> th(static_cast<std::size_t>(k) + 1);
+  for (int j = 0; j <= k; ++j)
+    th[static_cast<std::size_t>(j)] = matlab_quantile(sorted, static_cast<double>(j) / k);
+  th[0] -= 1.0;
+  symbols.assign(x.size(), 0);
+  for (std::size_t i = 0; i < x.size(); ++i)
+    for (int j = 0; j < k; ++j)
+      if (x[i] > th[static_cast<std::size_t>(j)] && x[i] <= th[static_cast<std::size_t>(j) + 1]) {
+        symbols[i] = j;
+        break;
+      }
+}
+
+std::size_t longest_stretch(std::span<const int> bits, int value) {
+  // A stretch of `value` is measured from one other-symbol position to the next (its length + 1),
+  // the first measured from position 0 and the last closed at the final position.
+  std::size_t best = 0, last = 0;
+  for (std::size_t i = 0; i < bits.size(); ++i)
+    if (bits[i] != value || i + 1 == bits.size()) {
+      best = std::max(best, i - last);
+      last = i;
+    }
+  return best;
+}
+
+// ---- Context
+// ---------------------------------------------------------------------------------------
+
+void Context::reset(std::span<const double> values) {
+  x_ = values;
+  valid_ = values.size() >= kMinLength;
+  for (double v : values)
+    if (!std::isfinite(v)) valid_ = false;
+  have_z_ = have_acf_ = have_first_zero_ = false;
+}
+
+void Context::ensure_zscore() {
+  if (have_z_) return;
+  have_z_ = true;
+  mean_ = mean(x_);
+  std_ = sample_std(x_, mean_);
+  constant_ = !(std_ > 0);
+  z_.resize(x_.size());
+  for (std::size_t i = 0; i < x_.size(); ++i) z_[i] = (x_[i] - mean_) / std_;
+}
+
+void Context::ensure_acf() {
+  ensure_zscore();
+  if (have_acf_) return;
+  have_acf_ = true;
+  autocorrelation(z_, acf_);
+}
+
+std::size_t Context::first_zero() {
+  ensure_acf();
+  if (!have_first_zero_) {
+    first_zero_ = first_zero_crossing(acf_);
+    have_first_zero_ = true;
+  }
+  return first_zero_;
+}
+
+double Context::compute(Feature f) {
+  if (!valid_) return kNaN;
+  ensure_zscore();
+  if (f == Feature::kMean) return mean_;
+  if (f == Feature::kSpreadStd) return std_;
+  if (constant_) {
+    if (f == Feature::kF1ecac || f == Feature::kFirstMinAc || f == Feature::kPeriodicityWang)
+      return 0.0;
+    return kNaN;
+  }
+  const std::span<const double> z(z_);
+  const std::size_t n = z.size();
+  switch (f) {
+    case Feature::kHistogramMode5:
+      return histogram_mode(z, 5);
+    case Feature::kHistogramMode10:
+      return histogram_mode(z, 10);
+    case Feature::kOutlierIncludeP:
+      return outlier_include(z, 1.0, work_, work2_);
+    case Feature::kOutlierIncludeN:
+      return outlier_include(z, -1.0, work_, work2_);
+    case Feature::kF1ecac: {
+      ensure_acf();
+      const double th = 1.0 / std::exp(1.0);
+      for (std::size_t k = 1; k < n; ++k)
+        if (acf_[k] < th) {
+          const double a = acf_[k - 1], b = acf_[k];
+          return static_cast<double>(k - 1) + (th - a) / (b - a);
+        }
+      return static_cast<double>(n);
+    }
+    case Feature::kFirstMinAc: {
+      ensure_acf();
+      for (std::size_t k = 1; k + 1 < n; ++k)
+        if (acf_[k] < acf_[k - 1] && acf_[k] < acf_[k + 1]) return static_cast<double>(k);
+      return static_cast<double>(n);
+    }
+    case Feature::kWelchArea51:
+    case Feature::kWelchCentroid: {
+      double dw = 0.0;
+      welch_rect(z, work_, work2_, dw);
+      const std::size_t nf = work_.size();
+      if (f == Feature::kWelchArea51) {
+        double s = 0.0;
+        for (std::size_t k = 0; k < nf / 5; ++k) s += work_[k];
+        return s * dw;
+      }
+      double total = 0.0;
+      for (double v : work_) total += v;
+      double cs = 0.0;
+      for (std::size_t k = 0; k < nf; ++k) {
+        cs += work_[k];
+        if (cs > total / 2.0) return static_cast<double>(k) * dw;
+      }
+      return kNaN;
+    }
+    case Feature::kLocalSimpleMean3Stderr: {
+      work_.resize(n - 3);
+      for (std::size_t i = 0; i + 3 < n; ++i)
+        work_[i] = z[i + 3] - (z[i] + z[i + 1] + z[i + 2]) / 3.0;
+      return sample_std(work_, mean(work_));
+    }
+    case Feature::kLocalSimpleMean1Tauresrat: {
+      work_.resize(n - 1);
+      for (std::size_t i = 0; i + 1 < n; ++i) work_[i] = z[i + 1] - z[i];
+      autocorrelation(work_, work2_);
+      const double tres = static_cast<double>(first_zero_crossing(work2_));
+      return tres / static_cast<double>(first_zero());
+    }
+    case Feature::kHrvPnn40: {
+      std::size_t c = 0;
+      for (std::size_t i = 0; i + 1 < n; ++i)
+        if (std::fabs(z[i + 1] - z[i]) * 1000.0 > 40.0) ++c;
+      return static_cast<double>(c) / static_cast<double>(n - 1);
+    }
+    case Feature::kBinaryStatsMeanLongstretch1: {
+      // 1 above the mean; the last point is not scanned (reference behaviour).
+      const double m = mean(z);
+      ints_.resize(n - 1);
+      for (std::size_t i = 0; i + 1 < n; ++i) ints_[i] = z[i] - m > 0 ? 1 : 0;
+      return static_cast<double>(longest_stretch(ints_, 1));
+    }
+    case Feature::kBinaryStatsDiffLongstretch0: {
+      // 0 for a decrease, 1 for a step up or a flat step.
+      ints_.resize(n - 1);
+      for (std::size_t i = 0; i + 1 < n; ++i) ints_[i] = z[i + 1] - z[i] < 0 ? 0 : 1;
+      return static_cast<double>(longest_stretch(ints_, 0));
+    }
+    case Feature::kMotifThreeHh: {
+      work_.assign(z.begin(), z.end());
+      std::sort(work_.begin(), work_.end());
+      coarse_grain_quantile(z, work_, 3, ints_);
+      return motif_three_hh(ints_);
+    }
+    case Feature::kHistogramAmi2_5:
+      return histogram_ami(z, 2, 5);
+    case Feature::kTrev1Num: {
+      double s = 0.0;
+      for (std::size_t i = 0; i + 1 < n; ++i) {
+        const double d = z[i + 1] - z[i];
+        s += d * d * d;
+      }
+      return s / static_cast<double>(n - 1);
+    }
+    case Feature::kAmiGaussianFmmi: {
+      ensure_acf();
+      const std::size_t tau = std::min<std::size_t>(
+          40, static_cast<std::size_t>(std::ceil(static_cast<double>(n) / 2.0)));
+      work_.resize(tau);
+      for (std::size_t k = 1; k <= tau; ++k) {
+        const std::size_t m = n - k;
+        const double ma = mean(z.subspan(0, m)), mb = mean(z.subspan(k, m));
+        double sab = 0, saa = 0, sbb = 0;
+        for (std::size_t i = 0; i < m; ++i) {
+          const double a = z[i] - ma, b = z[i + k] - mb;
+          sab += a * b;
+          saa += a * a;
+          sbb += b * b;
+        }
+        const double r = sab / std::sqrt(saa * sbb);
+        work_[k - 1] = -0.5 * std::log(1.0 - r * r);
+      }
+      for (std::size_t i = 1; i + 1 < tau; ++i)
+        if (work_[i] < work_[i - 1] && work_[i] < work_[i + 1]) return static_cast<double>(i);
+      return static_cast<double>(tau);
+    }
+    case Feature::kTransitionMatrixSumdiagcov: {
+      const std::size_t tau = first_zero();
+      work_.clear();
+      for (std::size_t i = 0; i < n; i += tau) work_.push_back(z[i]);
+      work2_.assign(work_.begin(), work_.end());
+      std::sort(work2_.begin(), work2_.end());
+      coarse_grain_quantile(work_, work2_, 3, ints_);
+      return transition_sumdiagcov(ints_);
+    }
+    case Feature::kPeriodicityWang:
+      return periodicity_wang(z, work_, work2_);
+    case Feature::kEmbed2DistExpfitMeandiff:
+      return embed2_expfit(z, first_zero(), work_);
+    case Feature::kFluctAnalRsrange:
+      return fluct_anal(z, 1, false, work_, work2_);
+    case Feature::kFluctAnalDfa:
+      return fluct_anal(z, 2, true, work_, work2_);
+    default:
+      return kNaN;
+  }
+}
+
+}  // namespace freshet::fresh::catch22
