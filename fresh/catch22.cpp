@@ -61,14 +61,19 @@ double median_of(std::vector<double>& v) {
 // ---- DN_OutlierInclude ------------------------------------------------------------------------
 // hctsa DN_OutlierInclude(y, sign, 0.01): for thresholds 0, 0.01, 0.02, ... up to the largest
 // (sign-flipped) value, the time indices (1-based) of the points at or above the threshold; per
-// threshold the percentage of such points and the median index rescaled to [-1, 1]
-// (median / (n/2) - 1). Thresholds are kept up to the last one where more than 2% of the points
-// exceed it; the feature is the median of the rescaled medians over the kept thresholds.
+// threshold the median index rescaled to [-1, 1] (median / (n/2) - 1) and the number of
+// intervals between successive exceedances (count - 1) as a percentage of the points on that side
+// of the mean (z >= 0 for 'p', z <= 0 for 'n'). Thresholds are kept up to the last one where that
+// percentage exceeds 2; the feature is the median of the rescaled medians over the kept ones.
 double outlier_include(std::span<const double> z, double sign, std::vector<double>& idx,
                        std::vector<double>& mdrmd) {
   const std::size_t n = z.size();
   double top = -std::numeric_limits<double>::infinity();
-  for (double v : z) top = std::max(top, sign * v);
+  std::size_t on_side = 0;  // points at or beyond the mean on this side: the 100% of the trim
+  for (double v : z) {
+    top = std::max(top, sign * v);
+    if (sign * v >= 0) ++on_side;
+  }
   constexpr double kInc = 0.01;
   const std::size_t nthr = static_cast<std::size_t>(top / kInc) + 1;
   mdrmd.clear();
@@ -79,7 +84,8 @@ double outlier_include(std::span<const double> z, double sign, std::vector<doubl
     idx.clear();
     for (std::size_t i = 0; i < n; ++i)
       if (sign * z[i] >= thr) idx.push_back(static_cast<double>(i + 1));
-    const double pct = (static_cast<double>(idx.size()) - 1.0) * 100.0 / static_cast<double>(n);
+    const double pct =
+        (static_cast<double>(idx.size()) - 1.0) * 100.0 / static_cast<double>(on_side);
     if (pct > 2.0) {
       last_kept = j;
       any_kept = true;
@@ -377,9 +383,12 @@ void spline_detrend(std::span<const double> y, const std::vector<double>& breaks
   }
 }
 
-// Wang, Smith & Hyndman (2006) periodicity: detrend with a cubic least-squares spline, take the
-// autocorrelation of the residuals up to lag n/3, and return the lag of the first peak that
-// has a trough before it, rises more than th above that trough and itself exceeds th; 0 if none.
+// Wang, Smith & Hyndman (2006) periodicity: detrend with a cubic least-squares spline (breaks at
+// 0, n/2 - 1 and n - 1), take the lagged mean products of the residuals, sum_i r_i r_{i+k} / (n-k)
+// for k = 1..ceil(n/3), and pick the first local peak that has a local trough before it, rises
+// at least th = 0.01 above the last such trough and is not negative (Wang's "positive
+// correlation"); 0 if none. The reference reports that peak's lag minus one (its array index),
+// and so does this.
 double periodicity_wang(std::span<const double> z, std::vector<double>& res,
                         std::vector<double>& acf) {
   constexpr double kTh = 0.01;
@@ -394,7 +403,7 @@ double periodicity_wang(std::span<const double> z, std::vector<double>& res,
     for (std::size_t i = 0; i + k < n; ++i) s += res[i] * res[i + k];
     acf[k - 1] = s / static_cast<double>(n - k);
   }
-  // troughs and peaks of acf (index = lag - 1)
+  // troughs and peaks of acf (acf[i] is lag i + 1)
   std::vector<std::size_t> troughs, peaks;
   for (std::size_t i = 1; i + 1 < acmax; ++i) {
     const double a = acf[i] - acf[i - 1], b = acf[i + 1] - acf[i];
@@ -411,7 +420,7 @@ double periodicity_wang(std::span<const double> z, std::vector<double>& res,
       }
     if (!have) continue;
     if (acf[p] - acf[tr] < kTh) continue;
-    if (acf[p] < kTh) continue;
+    if (acf[p] < 0) continue;
     return static_cast<double>(p);
   }
   return 0.0;

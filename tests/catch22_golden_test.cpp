@@ -32,20 +32,7 @@ bool integer_feature(const std::string& f) {
 // Cells where freshet and the reference differ, by (file, feature): see fresh/README.md,
 // "catch22", for why. Reported with WARN; any other difference, or more cells than listed, fails.
 const std::map<std::pair<std::string, std::string>, std::size_t>& known_open() {
-  static const std::map<std::pair<std::string, std::string>, std::size_t> open = {
-      // DN_OutlierInclude: which thresholds the reference keeps before taking the median is not
-      // yet reproduced on these cells (TODO(catch22): resolve; fresh/README.md, "catch22").
-      {{"GunPoint.csv", "DN_OutlierInclude_n_001_mdrmd"}, 35},
-      {{"GunPoint.csv", "DN_OutlierInclude_p_001_mdrmd"}, 2},
-      {{"BasicMotions.csv", "DN_OutlierInclude_n_001_mdrmd"}, 53},
-      {{"BasicMotions.csv", "DN_OutlierInclude_p_001_mdrmd"}, 63},
-      {{"edge_cases.csv", "DN_OutlierInclude_n_001_mdrmd"}, 1},
-      {{"edge_cases.csv", "DN_OutlierInclude_p_001_mdrmd"}, 1},
-      // PD_PeriodicityWang: the detrending spline differs on these cells (see the README).
-      {{"GunPoint.csv", "PD_PeriodicityWang_th0_01"}, 2},
-      {{"ItalyPowerDemand.csv", "PD_PeriodicityWang_th0_01"}, 18},
-      {{"BasicMotions.csv", "PD_PeriodicityWang_th0_01"}, 1},
-  };
+  static const std::map<std::pair<std::string, std::string>, std::size_t> open = {};
   return open;
 }
 
