@@ -65,8 +65,12 @@ double median_of(std::vector<double>& v) {
 // intervals between successive exceedances (count - 1) as a percentage of the points on that side
 // of the mean (z >= 0 for 'p', z <= 0 for 'n'). Thresholds are kept up to the last one where that
 // percentage exceeds 2; the feature is the median of the rescaled medians over the kept ones.
-double outlier_include(std::span<const double> z, double sign, std::vector<double>& idx,
-                       std::vector<double>& mdrmd) {
+double outlier_include(std::span<const double> z, double sign, std::vector<double>& mdrmd,
+                       std::vector<std::size_t>& order, std::vector<std::size_t>& tree) {
+  // Thresholds rise, so each exceedance set holds the next one. The sets are built downwards
+  // instead: each point enters at the highest threshold it reaches, and a Fenwick tree over the
+  // time positions gives the median position of the current set in O(log n), O(n log n) in all
+  // instead of a scan and a sort per threshold. Values are the same as the direct reading's.
   const std::size_t n = z.size();
   double top = -std::numeric_limits<double>::infinity();
   std::size_t on_side = 0;  // points at or beyond the mean on this side: the 100% of the trim
@@ -76,24 +80,63 @@ double outlier_include(std::span<const double> z, double sign, std::vector<doubl
   }
   constexpr double kInc = 0.01;
   const std::size_t nthr = static_cast<std::size_t>(top / kInc) + 1;
-  mdrmd.clear();
-  std::size_t last_kept = 0;
-  bool any_kept = false;
-  for (std::size_t j = 0; j < nthr; ++j) {
-    const double thr = static_cast<double>(j) * kInc;
-    idx.clear();
+  // Bucket the points by the highest threshold index j with sign * z >= j * kInc (the same
+  // product the direct reading compares with), then order them by bucket, highest first.
+  thread_local std::vector<std::size_t> start;
+  start.assign(nthr + 1, 0);
+  order.resize(n);  // level of point i first, then the points in bucket order
+  constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double y = sign * z[i];
+    if (!(y >= 0)) {
+      order[i] = kNone;
+      continue;
+    }
+    auto j = std::min(static_cast<std::size_t>(y / kInc), nthr - 1);
+    while (j + 1 < nthr && static_cast<double>(j + 1) * kInc <= y) ++j;
+    while (j > 0 && static_cast<double>(j) * kInc > y) --j;
+    order[i] = j;
+    ++start[j + 1];
+  }
+  for (std::size_t j = 0; j < nthr; ++j) start[j + 1] += start[j];
+  thread_local std::vector<std::size_t> by_level;
+  by_level.resize(on_side);
+  {
+    thread_local std::vector<std::size_t> fill;
+    fill.assign(start.begin(), start.end() - 1);
     for (std::size_t i = 0; i < n; ++i)
-      if (sign * z[i] >= thr) idx.push_back(static_cast<double>(i + 1));
-    const double pct =
-        (static_cast<double>(idx.size()) - 1.0) * 100.0 / static_cast<double>(on_side);
-    if (pct > 2.0) {
+      if (order[i] != kNone) by_level[fill[order[i]]++] = i;
+  }
+  tree.assign(n + 1, 0);
+  std::size_t high_bit = 1;
+  while (high_bit * 2 <= n) high_bit *= 2;
+  // The k-th smallest (1-based) position in the tree.
+  auto kth = [&](std::size_t k) {
+    std::size_t pos = 0;
+    for (std::size_t step = high_bit; step > 0; step /= 2)
+      if (pos + step <= n && tree[pos + step] < k) {
+        pos += step;
+        k -= tree[pos];
+      }
+    return static_cast<double>(pos + 1);
+  };
+  mdrmd.assign(nthr, std::numeric_limits<double>::quiet_NaN());
+  std::size_t inserted = 0, last_kept = 0;
+  bool any_kept = false;
+  for (std::size_t j = nthr; j-- > 0;) {
+    for (std::size_t b = start[j]; b < start[j + 1]; ++b)
+      for (std::size_t p = by_level[b] + 1; p <= n; p += p & (~p + 1)) ++tree[p];
+    inserted += start[j + 1] - start[j];
+    const double pct = (static_cast<double>(inserted) - 1.0) * 100.0 / static_cast<double>(on_side);
+    if (pct > 2.0 && !any_kept) {
       last_kept = j;
       any_kept = true;
     }
-    const double med = median_of(idx);
-    mdrmd.push_back(med / (static_cast<double>(n) / 2.0) - 1.0);
+    if (inserted == 0) continue;
+    const double med =
+        inserted % 2 ? kth(inserted / 2 + 1) : (kth(inserted / 2) + kth(inserted / 2 + 1)) / 2.0;
+    mdrmd[j] = med / (static_cast<double>(n) / 2.0) - 1.0;
   }
-  if (!any_kept) last_kept = 0;
   mdrmd.resize(last_kept + 1);
   return median_of(mdrmd);
 }
@@ -314,7 +357,8 @@ double fluct_anal(std::span<const double> z, std::size_t lag, bool dfa, std::vec
 void bspline_basis(double x, const std::vector<double>& knots, int order, std::vector<double>& b) {
   const std::size_t nk = knots.size();
   const std::size_t nb = nk - static_cast<std::size_t>(order);
-  std::vector<double> n0(nk - 1, 0.0);
+  thread_local std::vector<double> n0;
+  n0.assign(nk - 1, 0.0);
   // degree 0: the half-open knot interval containing x; the last non-empty interval is closed.
   std::size_t span = 0;
   for (std::size_t i = 0; i + 1 < nk; ++i)
@@ -343,8 +387,9 @@ void spline_detrend(std::span<const double> y, const std::vector<double>& breaks
   for (int i = 0; i < kOrder - 1; ++i) knots.push_back(breaks.back());
   const std::size_t nb = knots.size() - kOrder;
   const std::size_t n = y.size();
-  std::vector<double> ata(nb * nb, 0.0), aty(nb, 0.0), basis;
-  std::vector<double> rows(n * nb);
+  std::vector<double> ata(nb * nb, 0.0), aty(nb, 0.0);
+  thread_local std::vector<double> basis, rows;
+  rows.resize(n * nb);
   for (std::size_t i = 0; i < n; ++i) {
     bspline_basis(static_cast<double>(i), knots, kOrder, basis);
     std::copy(basis.begin(), basis.end(), rows.begin() + static_cast<std::ptrdiff_t>(i * nb));
@@ -383,6 +428,39 @@ void spline_detrend(std::span<const double> y, const std::vector<double>& breaks
   }
 }
 
+// acf[k - 1] = sum_{i < n-k} r[i] r[i+k] / (n - k) for k = 1..lags, each sum in plain index order.
+// Four lags run side by side (independent additions hide each other's latency); every lag's sum
+// is still the sequential one, so the bits are those of one loop per lag.
+void lagged_mean_products(std::span<const double> r, std::size_t lags, std::vector<double>& acf) {
+  const std::size_t n = r.size();
+  acf.resize(lags);
+  std::size_t k = 1;
+  for (; k + 3 <= lags && k + 3 < n; k += 4) {
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    const std::size_t common = n - (k + 3);
+    std::size_t i = 0;
+    for (; i < common; ++i) {
+      const double x = r[i];
+      s0 += x * r[i + k];
+      s1 += x * r[i + k + 1];
+      s2 += x * r[i + k + 2];
+      s3 += x * r[i + k + 3];
+    }
+    for (std::size_t j = i; j + k + 2 < n; ++j) s2 += r[j] * r[j + k + 2];
+    for (std::size_t j = i; j + k + 1 < n; ++j) s1 += r[j] * r[j + k + 1];
+    for (std::size_t j = i; j + k < n; ++j) s0 += r[j] * r[j + k];
+    acf[k - 1] = s0 / static_cast<double>(n - k);
+    acf[k] = s1 / static_cast<double>(n - k - 1);
+    acf[k + 1] = s2 / static_cast<double>(n - k - 2);
+    acf[k + 2] = s3 / static_cast<double>(n - k - 3);
+  }
+  for (; k <= lags; ++k) {
+    double s = 0.0;
+    for (std::size_t i = 0; i + k < n; ++i) s += r[i] * r[i + k];
+    acf[k - 1] = s / static_cast<double>(n - k);
+  }
+}
+
 // Wang, Smith & Hyndman (2006) periodicity: detrend with a cubic least-squares spline (breaks at
 // 0, n/2 - 1 and n - 1), take the lagged mean products of the residuals, sum_i r_i r_{i+k} / (n-k)
 // for k = 1..ceil(n/3), and pick the first local peak that has a local trough before it, rises
@@ -398,11 +476,7 @@ double periodicity_wang(std::span<const double> z, std::vector<double>& res,
   spline_detrend(z, breaks, res);
   const std::size_t acmax = static_cast<std::size_t>(std::ceil(static_cast<double>(n) / 3.0));
   acf.resize(acmax);
-  for (std::size_t k = 1; k <= acmax; ++k) {
-    double s = 0.0;
-    for (std::size_t i = 0; i + k < n; ++i) s += res[i] * res[i + k];
-    acf[k - 1] = s / static_cast<double>(n - k);
-  }
+  lagged_mean_products(res, acmax, acf);
   // troughs and peaks of acf (acf[i] is lag i + 1)
   std::vector<std::size_t> troughs, peaks;
   for (std::size_t i = 1; i + 1 < acmax; ++i) {
@@ -626,9 +700,9 @@ double Context::compute(Feature f) {
     case Feature::kHistogramMode10:
       return histogram_mode(z, 10);
     case Feature::kOutlierIncludeP:
-      return outlier_include(z, 1.0, work_, work2_);
+      return outlier_include(z, 1.0, work_, sizes_, sizes2_);
     case Feature::kOutlierIncludeN:
-      return outlier_include(z, -1.0, work_, work2_);
+      return outlier_include(z, -1.0, work_, sizes_, sizes2_);
     case Feature::kF1ecac: {
       ensure_acf();
       const double th = 1.0 / std::exp(1.0);

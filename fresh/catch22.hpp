@@ -85,6 +85,7 @@ class Context {
   double mean_ = 0.0, std_ = 0.0;
   std::vector<double> z_, acf_, work_, work2_;
   std::vector<int> ints_;
+  std::vector<std::size_t> sizes_, sizes2_;
 };
 
 // ---- Building blocks (exposed for the unit tests) -------------------------------------------
