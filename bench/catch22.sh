@@ -26,7 +26,7 @@ NSER=${4:-1000}
 LEN=${5:-1000}
 FRESHET=$BUILD/freshet
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/freshet_bench_catch22.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+[ -n "${KEEP_WORK:-}" ] || trap 'rm -rf "$WORK"' EXIT
 PY=/usr/bin/python3
 
 [ -d "$SRC/C" ] || { echo "catch22.sh: $SRC/C not found (need a catch22 checkout)" >&2; exit 2; }
@@ -68,12 +68,11 @@ ref_run() {  # prints "wall_s compute_s"
   t1=$(now)
   awk -F', ' -v w="$(echo "$t1 - $t0" | bc)" 'NF == 3 { s += $3 } END { printf "%.3f %.3f\n", w, s / 1000 }' "$out"
 }
-freshet_run() {  # $1 = workers; prints wall_s
-  local t0 t1
-  t0=$(now)
-  "$FRESHET" extract "$WORK/series.csv" --features catch22 --workers "$1" --quiet --out "$WORK/freshet_$1.csv"
-  t1=$(now)
-  echo "$t1 - $t0" | bc
+freshet_run() {  # $1 = workers; prints "wall_s cpu_s" (cpu = user + sys, GNU time)
+  /usr/bin/time -f "%e %U %S" -o "$WORK/time_$1" \
+    "$FRESHET" extract "$WORK/series.csv" --features catch22 --workers "$1" --quiet \
+    --out "$WORK/freshet_$1.csv"
+  awk '{ printf "%.3f %.3f\n", $1, $2 + $3 }' "$WORK/time_$1"
 }
 
 best() { sort -g | head -1; }
@@ -85,17 +84,22 @@ for r in $(seq "$REPS"); do
 done
 REF_WALL=$(cut -d' ' -f1 "$WORK/ref.txt" | best)
 REF_COMP=$(cut -d' ' -f2 "$WORK/ref.txt" | best)
-F1=$(best < "$WORK/f1.txt")
-F2=$(best < "$WORK/f2.txt")
+F1=$(cut -d' ' -f1 "$WORK/f1.txt" | best)
+F1CPU=$(cut -d' ' -f2 "$WORK/f1.txt" | best)
+F2=$(cut -d' ' -f1 "$WORK/f2.txt" | best)
+F2CPU=$(cut -d' ' -f2 "$WORK/f2.txt" | best)
 echo "series: $NSER x $LEN points; best of $REPS interleaved runs; $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-48s %10s %14s\n' "side" "seconds" "ms per series"
 row() { printf '%-48s %10.3f %14.4f\n' "$1" "$2" "$(echo "$2 * 1000 / $NSER" | bc -l)"; }
 row "reference, feature time only (sum of its clock)" "$REF_COMP"
 row "reference, wall (one process per series)" "$REF_WALL"
-row "freshet --workers 0 (1 core), whole process" "$F1"
-row "freshet --workers 2 (2 threads), whole process" "$F2"
-printf 'freshet 1 core vs reference feature time: %.2fx faster\n' "$(echo "$REF_COMP / $F1" | bc -l)"
-printf 'freshet 2 threads vs 1 core: %.2fx (2.00 = linear)\n' "$(echo "$F1 / $F2" | bc -l)"
+row "freshet --workers 0 (serial), whole process, wall" "$F1"
+row "freshet --workers 0 (serial), whole process, CPU" "$F1CPU"
+row "freshet --workers 2 (2 threads), whole process, wall" "$F2"
+row "freshet --workers 2 (2 threads), whole process, CPU" "$F2CPU"
+printf 'reference feature CPU / freshet serial whole-process CPU: %.2fx\n' "$(echo "$REF_COMP / $F1CPU" | bc -l)"
+printf 'reference feature CPU / freshet serial whole-process wall: %.2fx\n' "$(echo "$REF_COMP / $F1" | bc -l)"
+printf 'freshet wall, serial / 2 threads: %.2fx (2.00 = linear)\n' "$(echo "$F1 / $F2" | bc -l)"
 
 # Values: the reference prints %.14f (14 digits after the point), so compare with that resolution.
 "$PY" - "$WORK" "$NSER" <<'PYEOF'
@@ -103,7 +107,9 @@ import sys, csv, math
 work, nser = sys.argv[1], int(sys.argv[2])
 ref = {}
 with open(f"{work}/ref_out") as f:
-    rows = [l.strip().split(", ") for l in f if l.count(",") == 2]
+    # The runner's stdin prompt has no newline and prefixes the first value of every series.
+    prompt = "Enter 0 for catch22 or 1 for catch24."
+    rows = [l.strip().split(prompt)[-1].split(", ") for l in f if l.count(",") == 2]
 k = 0
 for i in range(nser):
     for _ in range(22):
@@ -122,6 +128,7 @@ with open(f"{work}/freshet_0.csv") as f:
                 d = abs(a - b); ok = d <= 1e-12 * max(abs(a), abs(b)) + 1e-13
             worst[name] = max(worst.get(name, 0.0), d)
             bad += not ok
+            if not ok: print("  outside:", r["id"], name, repr(a), repr(b))
 print(f"values: {nser * 22} compared with the reference's %.14f output, {bad} outside "
       "1e-12 relative + 1e-13 absolute; largest absolute difference per feature:")
 for name in sorted(worst): print(f"  {name:45s} {worst[name]:.2e}")

@@ -170,10 +170,10 @@ void welch_rect(std::span<const double> z, std::vector<double>& s, std::vector<d
 // ---------------------------------------------------------------------------------- Equal-width
 // bins over [lo, hi]: bin of v, the last bin closed.
 inline int bin_of(double v, double lo, double width, int bins) {
-  int b = static_cast<int>((v - lo) / width);
-  if (b >= bins) b = bins - 1;
-  if (b < 0) b = 0;
-  return b;
+  const double q = (v - lo) / width;
+  if (!(q >= 0)) return 0;  // also NaN (zero width): never cast a NaN to int
+  if (q >= bins) return bins - 1;
+  return static_cast<int>(q);
 }
 
 // CO_HistogramAMI_even_2_5: automutual information of (z[t], z[t+2]) from a 5x5 joint histogram
@@ -293,7 +293,8 @@ double fluct_anal(std::span<const double> z, std::size_t lag, bool dfa, std::vec
   const std::size_t m = cs.size();
   constexpr int kNumTau = 50;
   const double lmin = std::log(5.0), lmax = std::log(static_cast<double>(n) / 2.0);
-  std::vector<std::size_t> taus;
+  thread_local std::vector<std::size_t> taus;
+  taus.clear();
   for (int k = 0; k < kNumTau; ++k) {
     const double l = lmin + k * (lmax - lmin) / (kNumTau - 1);
     const auto tau = static_cast<std::size_t>(std::lround(std::exp(l)));
@@ -301,25 +302,51 @@ double fluct_anal(std::span<const double> z, std::size_t lag, bool dfa, std::vec
   }
   const std::size_t ntt = taus.size();
   constexpr std::size_t kMinPoints = 6;
-  std::vector<double> logt(ntt), logf(ntt);
-  buf.resize(m);
-  std::vector<double> tt(m);
+  thread_local std::vector<double> logt, logf, tt;
+  logt.resize(ntt);
+  logf.resize(ntt);
+  tt.resize(m);
+  buf.resize(m);  // t - mean(t) for the current window size
   for (std::size_t i = 0; i < m; ++i) tt[i] = static_cast<double>(i + 1);
   for (std::size_t k = 0; k < ntt; ++k) {
     const std::size_t tau = taus[k];
     const std::size_t nbuf = m / tau;
+    const double dtau = static_cast<double>(tau);
+    // fit_line's arithmetic with the window's time terms (t = 1..tau) computed once per size.
+    double st = 0;
+    for (std::size_t i = 0; i < tau; ++i) st += tt[i];
+    const double mt = st / dtau;
+    double stt = 0;
+    for (std::size_t i = 0; i < tau; ++i) {
+      buf[i] = tt[i] - mt;
+      stt += buf[i] * buf[i];
+    }
     double f = 0.0;
     for (std::size_t w = 0; w < nbuf; ++w) {
       const double* seg = cs.data() + w * tau;
-      const Line line = fit_line(tt.data(), seg, tau);
-      double lo = std::numeric_limits<double>::infinity(), hi = -lo, ss = 0.0;
-      for (std::size_t i = 0; i < tau; ++i) {
-        const double r = seg[i] - (line.intercept + line.slope * tt[i]);
-        lo = std::min(lo, r);
-        hi = std::max(hi, r);
-        ss += r * r;
+      double sy = 0;
+      for (std::size_t i = 0; i < tau; ++i) sy += seg[i];
+      const double my = sy / dtau;
+      double sty = 0;
+      for (std::size_t i = 0; i < tau; ++i) sty += buf[i] * (seg[i] - my);
+      const double slope = sty / stt, intercept = my - slope * mt;
+      double fw;
+      if (dfa) {
+        double ss = 0.0;
+        for (std::size_t i = 0; i < tau; ++i) {
+          const double r = seg[i] - (intercept + slope * tt[i]);
+          ss += r * r;
+        }
+        fw = std::sqrt(ss / dtau);
+      } else {
+        double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+        for (std::size_t i = 0; i < tau; ++i) {
+          const double r = seg[i] - (intercept + slope * tt[i]);
+          lo = std::min(lo, r);
+          hi = std::max(hi, r);
+        }
+        fw = hi - lo;
       }
-      const double fw = dfa ? std::sqrt(ss / static_cast<double>(tau)) : hi - lo;
       f += fw * fw;
     }
     logt[k] = std::log(static_cast<double>(tau));
@@ -521,9 +548,10 @@ double embed2_expfit(std::span<const double> z, std::size_t tau, std::vector<dou
   const auto [mn, mx] = std::minmax_element(d.begin(), d.end());
   const double range = *mx - *mn;
   const double width = 3.5 * sd / std::cbrt(static_cast<double>(m));
-  const int bins = static_cast<int>(std::ceil(range / width));
   if (!(range > 1e-12 * l)) return 0.0;  // all distances equal: the reference reports 0
-  if (!(bins > 0)) return kNaN;
+  const double nbins = std::ceil(range / width);
+  if (!(nbins >= 1 && nbins <= 1e8)) return kNaN;
+  const int bins = static_cast<int>(nbins);
   std::vector<double> counts(static_cast<std::size_t>(bins), 0.0);
   const double step = range / bins;
   for (double v : d) counts[static_cast<std::size_t>(bin_of(v, *mn, step, bins))] += 1.0;
@@ -662,6 +690,8 @@ void Context::ensure_zscore() {
   mean_ = mean(x_);
   std_ = sample_std(x_, mean_);
   constant_ = !(std_ > 0);
+  // A spread beyond the double range (values near +-1.8e308) cannot be z-scored: no values.
+  unscalable_ = !std::isfinite(std_);
   z_.resize(x_.size());
   for (std::size_t i = 0; i < x_.size(); ++i) z_[i] = (x_[i] - mean_) / std_;
 }
@@ -687,6 +717,7 @@ double Context::compute(Feature f) {
   ensure_zscore();
   if (f == Feature::kMean) return mean_;
   if (f == Feature::kSpreadStd) return std_;
+  if (unscalable_) return kNaN;
   if (constant_) {
     if (f == Feature::kF1ecac || f == Feature::kFirstMinAc || f == Feature::kPeriodicityWang)
       return 0.0;

@@ -79,7 +79,7 @@ class Context {
 
   std::span<const double> x_;
   bool valid_ = false;  // length >= kMinLength and every value finite
-  bool have_z_ = false, constant_ = false, have_acf_ = false;
+  bool have_z_ = false, constant_ = false, unscalable_ = false, have_acf_ = false;
   bool have_first_zero_ = false;
   std::size_t first_zero_ = 0;
   double mean_ = 0.0, std_ = 0.0;
