@@ -95,8 +95,9 @@ double mean(std::span<const double> x);
 double sample_std(std::span<const double> x, double mean);
 
 // Autocorrelation at lags 0..n-1 of x (mean removed), normalised so acf[0] = 1: computed as the
-// inverse FFT of |FFT(x zero-padded to a power of two >= 2n)|^2, O(n log n). All NaN when x has
-// zero variance.
+// inverse FFT of |FFT(x zero-padded to a power of two >= 2n)|^2, O(n log n), with the reference's
+// value of pi (3.14159265359) in the twiddle factors, so the values are the reference's to
+// rounding (they differ from the exact ACF by ~1e-13). All NaN when x has zero variance.
 void autocorrelation(std::span<const double> x, std::vector<double>& acf);
 // First lag k >= 1 with acf[k] <= 0 (catch22's CO_FirstZero); acf.size() when there is none.
 std::size_t first_zero_crossing(std::span<const double> acf);

@@ -26,6 +26,8 @@ TEST_CASE("catch22 histogram_mode: centre of the fullest bin, tied bins averaged
 }
 
 TEST_CASE("catch22 autocorrelation by FFT equals the direct sums") {
+  // To 2e-12, not to rounding: the transform uses the reference's pi (3.14159265359, 2.1e-13
+  // low) in its twiddle factors, as the reference does, which moves the ACF by ~1e-13.
   std::mt19937_64 rng(7);
   std::normal_distribution<double> normal;
   for (std::size_t n : {10u, 33u, 64u, 150u, 1000u}) {
@@ -43,7 +45,7 @@ TEST_CASE("catch22 autocorrelation by FFT equals the direct sums") {
     c22::autocorrelation(x, acf);
     REQUIRE(acf.size() == n);
     CHECK(acf[0] == doctest::Approx(1.0).epsilon(1e-15));
-    for (std::size_t k = 0; k < n; ++k) CHECK(std::fabs(acf[k] - direct[k] / direct[0]) < 1e-13);
+    for (std::size_t k = 0; k < n; ++k) CHECK(std::fabs(acf[k] - direct[k] / direct[0]) < 2e-12);
   }
 }
 
