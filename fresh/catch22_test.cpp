@@ -195,3 +195,15 @@ TEST_CASE("catch22 Context: odd inputs give values or NaN, never a crash, the sa
     }
   }
 }
+
+TEST_CASE("catch22 feature names read back as settings (tsfresh's from_columns)") {
+  const std::vector<std::string> names = {"id", "dim_0__CO_f1ecac", "dim_1__DN_Spread_Std",
+                                          "dim_1__maximum"};
+  const std::vector<std::string> ignore = {"id"};
+  const Settings s = settings_from_feature_names(names, ignore);
+  REQUIRE(s.per_kind.count("dim_0") == 1);
+  CHECK(s.per_kind.at("dim_0").size() == 1);
+  CHECK(s.per_kind.at("dim_0").at("CO_f1ecac").is_null());
+  CHECK(s.per_kind.at("dim_1").size() == 2);
+  CHECK(s.per_kind.at("dim_1").count("DN_Spread_Std") == 1);
+}
