@@ -749,7 +749,7 @@ void Context::reset(std::span<const double> values) {
   valid_ = values.size() >= kMinLength;
   for (double v : values)
     if (!std::isfinite(v)) valid_ = false;
-  have_z_ = have_acf_ = have_first_zero_ = false;
+  have_z_ = have_acf_ = have_first_zero_ = have_welch_ = false;
 }
 
 void Context::ensure_zscore() {
@@ -820,20 +820,22 @@ double Context::compute(Feature f) {
     }
     case Feature::kWelchArea51:
     case Feature::kWelchCentroid: {
-      double dw = 0.0;
-      welch_rect(z, work_, work2_, dw);
-      const std::size_t nf = work_.size();
+      if (!have_welch_) {  // both features read the same spectrum
+        welch_rect(z, welch_, work2_, welch_dw_);
+        have_welch_ = true;
+      }
+      const std::size_t nf = welch_.size();
       if (f == Feature::kWelchArea51) {
         double s = 0.0;
-        for (std::size_t k = 0; k < nf / 5; ++k) s += work_[k];
-        return s * dw;
+        for (std::size_t k = 0; k < nf / 5; ++k) s += welch_[k];
+        return s * welch_dw_;
       }
       double total = 0.0;
-      for (double v : work_) total += v;
+      for (double v : welch_) total += v;
       double cs = 0.0;
       for (std::size_t k = 0; k < nf; ++k) {
-        cs += work_[k];
-        if (cs > total / 2.0) return static_cast<double>(k) * dw;
+        cs += welch_[k];
+        if (cs > total / 2.0) return static_cast<double>(k) * welch_dw_;
       }
       return kNaN;
     }

@@ -80,10 +80,11 @@ class Context {
   std::span<const double> x_;
   bool valid_ = false;  // length >= kMinLength and every value finite
   bool have_z_ = false, constant_ = false, unscalable_ = false, have_acf_ = false;
-  bool have_first_zero_ = false;
+  bool have_first_zero_ = false, have_welch_ = false;
   std::size_t first_zero_ = 0;
   double mean_ = 0.0, std_ = 0.0;
-  std::vector<double> z_, acf_, work_, work2_;
+  double welch_dw_ = 0.0;
+  std::vector<double> z_, acf_, welch_, work_, work2_;
   std::vector<int> ints_;
   std::vector<std::size_t> sizes_, sizes2_;
 };
