@@ -194,11 +194,10 @@ double outlier_include(std::span<const double> z, double sign, std::vector<doubl
   return median_of(mdrmd);
 }
 
-// ---- Spectrum
-// ------------------------------------------------------------------------------------ The Welch
-// estimate catch22 uses has a rectangular window as long as the series, so it is one periodogram of
-// the mean-removed series zero-padded to the next power of two, one-sided (interior bins doubled),
-// over angular frequency w = 2 pi f with S(w) = P(f) / (2 pi).
+// ---- Spectrum --------------------------------------------------------------------------------
+// The Welch estimate catch22 uses has a rectangular window as long as the series, so it is one
+// periodogram of the mean-removed series zero-padded to the next power of two, one-sided (interior
+// bins doubled), over angular frequency w = 2 pi f with S(w) = P(f) / (2 pi).
 void welch_rect(std::span<const double> z, std::vector<double>& s, std::vector<double>& buf,
                 double& dw) {
   const std::size_t n = z.size();
@@ -222,9 +221,8 @@ void welch_rect(std::span<const double> z, std::vector<double>& s, std::vector<d
   dw = pi2 / static_cast<double>(nfft);
 }
 
-// ---- Histograms
-// ---------------------------------------------------------------------------------- Equal-width
-// bins over [lo, hi]: bin of v, the last bin closed.
+// ---- Histograms ------------------------------------------------------------------------------
+// Equal-width bins over [lo, hi]: bin of v, the last bin closed.
 inline int bin_of(double v, double lo, double width, int bins) {
   const double q = (v - lo) / width;
   if (!(q >= 0)) return 0;  // also NaN (zero width): never cast a NaN to int
@@ -232,8 +230,9 @@ inline int bin_of(double v, double lo, double width, int bins) {
   return static_cast<int>(q);
 }
 
-// CO_HistogramAMI_even_2_5: automutual information of (z[t], z[t+2]) from a 5x5 joint histogram
-// with equal-width bins over the range of z.
+// CO_HistogramAMI_even_2_5: automutual information (nats) of (z[t], z[t+2]) from a 5x5 joint
+// histogram with equal-width bins over [min - 0.1, max + 0.1]; a value on an inner edge belongs
+// to the upper bin.
 double histogram_ami(std::span<const double> z, std::size_t tau, int bins) {
   const std::size_t n = z.size();
   if (n <= tau) return kNaN;
@@ -271,8 +270,7 @@ double histogram_ami(std::span<const double> z, std::size_t tau, int bins) {
   return ami;
 }
 
-// ---- Symbolic features
-// ---------------------------------------------------------------------------
+// ---- Symbolic features -----------------------------------------------------------------------
 // SB_MotifThree_quantile_hh: Shannon entropy (nats) of the pairs of consecutive symbols of the
 // 3-symbol quantile coarse-graining.
 double motif_three_hh(std::span<const int> s) {
@@ -308,10 +306,9 @@ double transition_sumdiagcov(std::span<const int> s) {
   return sum;
 }
 
-// ---- Least squares helpers
-// ----------------------------------------------------------------------- Straight line fit y = a +
-// b t by least squares over (t[i], y[i]); returns the residual sum of squares and writes the
-// residuals when `res` is non-null.
+// ---- Least squares helpers -------------------------------------------------------------------
+// Straight line y = intercept + slope t by least squares over (t[i], y[i]), from mean-centred
+// sums (the fluctuation analysis reuses this arithmetic with precomputed time terms).
 struct Line {
   double intercept, slope;
 };
@@ -332,11 +329,13 @@ Line fit_line(const double* t, const double* y, std::size_t n) {
 }
 
 // SC_FluctAnal(x, 2, method, 50, 1, lag, logi, prop_r1): fluctuation analysis of the cumulative
-// sum (sampled every `lag` points) over ~50 log-spaced window sizes tau in [5, N/2]: per tau the
+// sum of every `lag`-th point over ~50 log-spaced window sizes tau in [5, n/2] (n the original
+// length), rounded and de-duplicated: per tau the
 // non-overlapping windows are detrended by a straight line, each window's fluctuation is its
 // residual range (rsrange) or residual RMS (dfa), and F(tau) is their root mean square (q = 2).
-// The log-log curve is split in two where two straight-line fits leave the least squared error;
-// the feature is the share of the tau values in the first part.
+// The log-log curve is split in two (split points 6 .. ntau - 6, the second line starting at the
+// split point itself) where sqrt(SSE1) + sqrt(SSE2) of two straight-line fits is least (the first
+// such split); the feature is split / ntau, 0 when there are fewer than 12 sizes.
 double fluct_anal(std::span<const double> z, std::size_t lag, bool dfa, std::vector<double>& cs,
                   std::vector<double>& buf) {
   const std::size_t n = z.size();
@@ -440,9 +439,8 @@ double fluct_anal(std::span<const double> z, std::size_t lag, bool dfa, std::vec
   return static_cast<double>(best_sp) / static_cast<double>(ntt);
 }
 
-// ---- PD_PeriodicityWang
-// -------------------------------------------------------------------------- Cox-de Boor: the cubic
-// B-spline basis values at x for the knot vector `knots`.
+// ---- PD_PeriodicityWang ----------------------------------------------------------------------
+// Cox-de Boor: the cubic B-spline basis values at x for the knot vector `knots`.
 void bspline_basis(double x, const std::vector<double>& knots, int order, std::vector<double>& b) {
   const std::size_t nk = knots.size();
   const std::size_t nb = nk - static_cast<std::size_t>(order);
@@ -594,11 +592,11 @@ double periodicity_wang(std::span<const double> z, std::vector<double>& res,
   return 0.0;
 }
 
-// ---- CO_Embed2_Dist_tau_d_expfit_meandiff
-// -------------------------------------------------------- Distances between successive points of
-// the 2-d delay embedding (z[t], z[t+tau]), tau the first zero of the autocorrelation capped at
-// n/10; an exponential fitted by its mean; the mean absolute difference between the distances'
-// histogram density and the fitted density at the bin centres.
+// ---- CO_Embed2_Dist_tau_d_expfit_meandiff ----------------------------------------------------
+// Distances between successive points of the 2-d delay embedding (z[t], z[t+tau]), tau the first
+// zero of the autocorrelation capped at n/10; an exponential fitted by its mean; the mean absolute
+// difference between the distances' histogram as probabilities (count / m, Scott's rule for the
+// number of bins) and the fitted density at the bin centres.
 double embed2_expfit(std::span<const double> z, std::size_t tau, std::vector<double>& d) {
   const std::size_t n = z.size();
   if (static_cast<double>(tau) > static_cast<double>(n) / 10.0)
@@ -741,8 +739,7 @@ std::size_t longest_stretch(std::span<const int> bits, int value) {
   return best;
 }
 
-// ---- Context
-// ---------------------------------------------------------------------------------------
+// ---- Context ---------------------------------------------------------------------------------
 
 void Context::reset(std::span<const double> values) {
   x_ = values;
