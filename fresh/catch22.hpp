@@ -61,9 +61,10 @@ std::string_view short_name(Feature f);
 // Every feature, in featureList order.
 std::array<Feature, kNumFeatures> all_features();
 
-// Computes the features of one series, sharing the z-scored series, its autocorrelation and
-// other intermediates between features. Buffers keep their capacity across reset() calls, so a
-// Context reused for many series allocates nothing once grown.
+// Computes the features of one series, sharing the z-scored series, its autocorrelation, its
+// first zero crossing and its spectrum between features (each computed on first use). The
+// series-length buffers keep their capacity across reset() calls (only small per-feature vectors,
+// such as histogram bins, are allocated per call). Not thread-safe: one Context per thread.
 class Context {
  public:
   // Points at a new series (the values must outlive the calls up to the next reset).

@@ -207,3 +207,13 @@ TEST_CASE("catch22 feature names read back as settings (tsfresh's from_columns)"
   CHECK(s.per_kind.at("dim_1").size() == 2);
   CHECK(s.per_kind.at("dim_1").count("DN_Spread_Std") == 1);
 }
+
+TEST_CASE("catch22 per kind in kind_to_fc_parameters") {
+  const auto s = settings_from_json(
+      nlohmann::json::parse(
+          R"({"kind_to_fc_parameters": {"a": {"catch24": null}, "b": {"CO_trev_1_num": null}}})"),
+      "test.json");
+  CHECK(s.for_kind("a").size() == 24);
+  CHECK(s.for_kind("b").size() == 1);
+  CHECK(s.for_kind("c").empty());
+}
