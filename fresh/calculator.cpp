@@ -37,10 +37,10 @@ CalculatorRegistry& registry() {
 
 [[noreturn]] void bad_param(std::string_view key, std::string_view calculator, const char* want,
                             const Params& p) {
-  throw Error(Errc::kInvalidArgument,
-              "calculator '" + std::string(calculator) + "': parameter '" + std::string(key) +
-                  "' must be " + want + ", got " +
-                  (p.contains(key) ? p.at(std::string(key)).dump() : std::string("nothing")));
+  throw Error(Errc::kInvalidArgument, "calculator '" + std::string(calculator) + "': parameter '" +
+                                          std::string(key) + "' must be " + want + ", got " +
+                                          (p.contains(key) ? p.at(std::string(key)).dump()
+                                                           : std::string("nothing")));
 }
 
 }  // namespace

@@ -18,11 +18,12 @@
 
 #include <cstddef>
 #include <functional>
-#include <nlohmann/json.hpp>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "fresh/series.hpp"
 
@@ -38,8 +39,8 @@ using Params = nlohmann::json;
 using ComputeFn = std::function<void(const Series& series, std::span<double> out)>;
 
 struct Calculator {
-  std::string name;            // tsfresh's name, e.g. "fft_coefficient"
-  bool parameterless = false;  // tsfresh "simple" calculator without parameters
+  std::string name;              // tsfresh's name, e.g. "fft_coefficient"
+  bool parameterless = false;    // tsfresh "simple" calculator without parameters
   // tsfresh 0.21 ComprehensiveFCParameters()[name]: null when parameterless, else an array of
   // parameter objects in tsfresh's order.
   nlohmann::json comprehensive = nullptr;
