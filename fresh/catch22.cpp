@@ -909,7 +909,7 @@ double Context::compute(Feature f) {
       return s / static_cast<double>(n - 1);
     }
     case Feature::kAmiGaussianFmmi: {
-      ensure_acf();
+      // r is the Pearson correlation of the overlapping segments (their own means), not the ACF.
       const std::size_t tau = std::min<std::size_t>(
           40, static_cast<std::size_t>(std::ceil(static_cast<double>(n) / 2.0)));
       work_.resize(tau);
