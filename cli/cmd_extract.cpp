@@ -63,7 +63,8 @@ std::function<int()> setup_extract(CLI::App& app, const Common& common) {
   app.add_option("--out,-o", a->out, "features CSV to write (default: stdout)")
       ->type_name("FEATURES.csv");
   app.add_option("--features", a->features,
-                 "minimal | efficient | comprehensive | FILE.json (tsfresh-shaped settings)")
+                 "minimal | efficient | comprehensive | catch22 | catch24 | FILE.json "
+                 "(tsfresh-shaped settings)")
       ->capture_default_str();
   app.add_option("--from-columns", a->from_columns,
                  "compute only the features named in this CSV header or text file (one per line)")
@@ -101,7 +102,8 @@ std::function<int()> setup_extract(CLI::App& app, const Common& common) {
                                                                             : a->columns.column_id};
       settings = fresh::settings_from_columns_file(a->from_columns, ignore);
     } else if (a->features == "minimal" || a->features == "efficient" ||
-               a->features == "comprehensive") {
+               a->features == "comprehensive" || a->features == "catch22" ||
+               a->features == "catch24") {
       settings = fresh::preset_settings(a->features);
     } else {
       settings = fresh::settings_from_json_file(a->features);

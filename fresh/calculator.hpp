@@ -51,6 +51,10 @@ struct Calculator {
   // Needs timestamps in the sort column (tsfresh's `input_type = "pd.Series"` with a
   // DatetimeIndex: linear_trend_timewise). Skipped when the sort column is not a timestamp.
   bool needs_timestamps = false;
+  // The feature family: "tsfresh" (tsfresh's calculators, the only ones in the minimal /
+  // efficient / comprehensive presets), "catch22" (catch22's 22 features) or "catch24" (the two
+  // catch24 adds: DN_Mean, DN_Spread_Std). Presets "catch22" and "catch24" select by it.
+  std::string family = "tsfresh";
   // Validates the parameter sets (throws Error(kInvalidArgument) naming the calculator and the
   // parameter) and returns the function that computes them.
   std::function<ComputeFn(const std::vector<Params>& params)> prepare;
@@ -73,6 +77,7 @@ void register_trend_calculators();       // fresh/calc_trend.cpp: autocorrelatio
 void register_spectral_calculators();    // fresh/calc_spectral.cpp: fft, welch, cwt, ...
 void register_model_calculators();       // fresh/calc_models.cpp: ar, adf, pacf, friedrich, ...
 void register_entropy_calculators();     // fresh/calc_entropy.cpp: sample/approximate/... entropy
+void register_catch22_calculators();     // fresh/calc_catch22.cpp: catch22 / catch24 features
 
 // Helpers for prepare(): read a parameter or throw Error(kInvalidArgument) naming the calculator.
 double param_double(const Params& p, std::string_view key, std::string_view calculator);

@@ -139,7 +139,16 @@ FcParameters fc_from_json(Settings& s, const Json& doc, const std::string& where
     throw Error(Errc::kParse, where + ": expected an object of calculator names, got " +
                                   std::string(doc.type_name()));
   FcParameters out;
-  for (const auto& [name, value] : doc.items()) add_entry(s, out, name, value, where);
+  for (const auto& [name, value] : doc.items()) {
+    // "catch22": null / "catch24": null stand for every feature of that preset.
+    if ((name == "catch22" || name == "catch24") && !find_calculator(name)) {
+      if (!value.is_null())
+        throw Error(Errc::kParse, where + ": entry '" + name + "' takes null, got " + value.dump());
+      for (const auto& [feature, none] : preset_settings(name).all_kinds) out[feature] = none;
+      continue;
+    }
+    add_entry(s, out, name, value, where);
+  }
   return out;
 }
 
@@ -160,13 +169,22 @@ std::span<const std::string_view> tsfresh_calculator_names() {
 }
 
 Settings preset_settings(std::string_view name) {
+  if (name == "catch22" || name == "catch24") {
+    Settings s;
+    for (const Calculator* c : all_calculators())
+      if (c->family == "catch22" || (name == "catch24" && c->family == "catch24"))
+        s.all_kinds[c->name] = nullptr;
+    return s;
+  }
   if (name != "minimal" && name != "efficient" && name != "comprehensive")
-    throw Error(Errc::kInvalidArgument, "unknown feature preset '" + std::string(name) +
-                                            "' (choose minimal, efficient or comprehensive)");
+    throw Error(Errc::kInvalidArgument,
+                "unknown feature preset '" + std::string(name) +
+                    "' (choose minimal, efficient, comprehensive, catch22 or catch24)");
   Settings s;
   std::set<std::string, std::less<>> seen;
   for (const Calculator* c : all_calculators()) {
     if (c->name == "matrix_profile") continue;  // tsfresh drops it (no matrixprofile package)
+    if (c->family != "tsfresh") continue;       // catch22's features have their own presets
     seen.insert(c->name);
     if (name == "minimal" && !c->minimal) continue;
     if (name == "efficient" && c->high_comp_cost) continue;

@@ -39,12 +39,16 @@ struct Settings {
 // disables), sorted.
 std::span<const std::string_view> tsfresh_calculator_names();
 
-// "minimal", "efficient" or "comprehensive". Throws Error(kInvalidArgument) naming the choices.
+// "minimal", "efficient" or "comprehensive" (tsfresh's calculators only), "catch22" (catch22's 22
+// features) or "catch24" (those and DN_Mean, DN_Spread_Std). Throws Error(kInvalidArgument)
+// naming the choices.
 Settings preset_settings(std::string_view name);
 
 // From a JSON document: either {"<calculator>": null | [ {params}, ... ], ...} (one dict for every
 // kind) or {"default_fc_parameters": {...}, "kind_to_fc_parameters": {"<kind>": {...}}} (both
 // keys optional; with only kind_to_fc_parameters, unlisted kinds get nothing, as in tsfresh).
+// The keys "catch22" and "catch24" (value null) stand for every feature of that preset, so
+// {"catch22": null, "mean": null} is catch22 plus tsfresh's mean.
 // Throws Error(kParse) or Error(kInvalidArgument) naming `source`, the calculator and the entry;
 // an unknown calculator is Error(kNotFound).
 Settings settings_from_json(const nlohmann::json& doc, const std::string& source);
