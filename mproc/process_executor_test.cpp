@@ -524,6 +524,9 @@ TEST_CASE("processes: a control client that floods without reading costs only it
           while (!stop.load()) {
             if (fds.size() < 40) {
               const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+              // A tiny receive window: the endpoint's replies back up at once.
+              const int small = 2048;
+              ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
               sockaddr_in a{};
               a.sin_family = AF_INET;
               a.sin_port = htons(static_cast<std::uint16_t>(port));
