@@ -62,9 +62,9 @@ SharedInput read_shared(std::span<const std::byte> blob) {
   if (in.codes.size() != (in.classification ? in.n_rows : 0) ||
       in.target.size() != (in.classification ? 0 : in.n_rows))
     view.fail("target sections do not match " + std::to_string(in.n_rows) + " rows");
-  if (in.n_rows == 0 ? !in.features.empty()
-                     : in.features.size() % in.n_rows != 0 ||
-                           in.features.size() / in.n_rows != in.n_features)
+  if (in.n_rows == 0
+          ? !in.features.empty()
+          : in.features.size() % in.n_rows != 0 || in.features.size() / in.n_rows != in.n_features)
     view.fail("the feature section does not hold " + std::to_string(in.n_features) + " x " +
               std::to_string(in.n_rows) + " values");
   for (const std::int32_t code : in.codes)
@@ -347,37 +347,39 @@ RelevanceTable calculate_relevance_table(const Table& features, const Column& ta
   layout.add<double>(feature_columns.size() * n);
   std::vector<Bytes> results;
   {
-    const mproc::ScopedShare input(executor, kShareKey, layout.size(), [&](std::span<std::byte> out) {
-      layout.write_header(out);
-      const std::uint64_t meta[5] = {
-          classification ? 1u : 0u,
-          options.test_for_binary_target_real_feature == BinaryRealTest::kKolmogorovSmirnov ? 1u
-                                                                                            : 0u,
-          n, n_labels, feature_columns.size()};
-      std::ranges::copy(meta, layout.section<std::uint64_t>(out, kMeta).begin());
-      if (classification)
-        std::ranges::copy(codes, layout.section<std::int32_t>(out, kCodes).begin());
-      else
-        std::ranges::copy(target_values, layout.section<double>(out, kTarget).begin());
-      const auto values_out = layout.section<double>(out, kFeatures);
-      std::vector<double> values;
-      for (std::size_t f = 0; f < feature_columns.size(); ++f) {
-        const Column& col = features.column(feature_columns[f]);
-        values = col.to_f64();
-        for (std::size_t i = 0; i < n; ++i)
-          if (std::isnan(values[i])) {
-            const auto id = features.find_column(id_column);
-            throw Error(Errc::kInvalidArgument,
-                        "relevance: feature '" + col.name() + "' has a missing value (" +
-                            (id >= 0 ? std::string(id_column) + " " +
-                                           features.column(static_cast<std::size_t>(id))
-                                               .as_string(i)
-                                     : "row " + std::to_string(i + 1)) +
-                            "); impute the features first");
+    const mproc::ScopedShare input(
+        executor, kShareKey, layout.size(), [&](std::span<std::byte> out) {
+          layout.write_header(out);
+          const std::uint64_t meta[5] = {
+              classification ? 1u : 0u,
+              options.test_for_binary_target_real_feature == BinaryRealTest::kKolmogorovSmirnov
+                  ? 1u
+                  : 0u,
+              n, n_labels, feature_columns.size()};
+          std::ranges::copy(meta, layout.section<std::uint64_t>(out, kMeta).begin());
+          if (classification)
+            std::ranges::copy(codes, layout.section<std::int32_t>(out, kCodes).begin());
+          else
+            std::ranges::copy(target_values, layout.section<double>(out, kTarget).begin());
+          const auto values_out = layout.section<double>(out, kFeatures);
+          std::vector<double> values;
+          for (std::size_t f = 0; f < feature_columns.size(); ++f) {
+            const Column& col = features.column(feature_columns[f]);
+            values = col.to_f64();
+            for (std::size_t i = 0; i < n; ++i)
+              if (std::isnan(values[i])) {
+                const auto id = features.find_column(id_column);
+                throw Error(
+                    Errc::kInvalidArgument,
+                    "relevance: feature '" + col.name() + "' has a missing value (" +
+                        (id >= 0 ? std::string(id_column) + " " +
+                                       features.column(static_cast<std::size_t>(id)).as_string(i)
+                                 : "row " + std::to_string(i + 1)) +
+                        "); impute the features first");
+              }
+            std::ranges::copy(values, values_out.begin() + static_cast<std::ptrdiff_t>(f * n));
           }
-        std::ranges::copy(values, values_out.begin() + static_cast<std::ptrdiff_t>(f * n));
-      }
-    });
+        });
     results = executor.map(kTaskName, arguments);
   }
 

@@ -101,8 +101,7 @@ BlobView::BlobView(std::span<const std::byte> blob, std::string_view what)
     sections_.push_back({t, static_cast<std::size_t>(count), at});
     at += bytes;
   }
-  if (at != blob.size())
-    fail(std::to_string(blob.size() - at) + " bytes after the last section");
+  if (at != blob.size()) fail(std::to_string(blob.size() - at) + " bytes after the last section");
 }
 
 void BlobView::expect_sections(std::size_t n) const {

@@ -42,12 +42,18 @@ enum class BlobType : std::uint32_t { kU8 = 1, kI32 = 2, kU32 = 3, kU64 = 4, kF6
 
 template <class T>
 constexpr BlobType blob_type_of() {
-  if constexpr (std::is_same_v<T, std::uint8_t>) return BlobType::kU8;
-  else if constexpr (std::is_same_v<T, std::int32_t>) return BlobType::kI32;
-  else if constexpr (std::is_same_v<T, std::uint32_t>) return BlobType::kU32;
-  else if constexpr (std::is_same_v<T, std::uint64_t>) return BlobType::kU64;
-  else if constexpr (std::is_same_v<T, double>) return BlobType::kF64;
-  else static_assert(sizeof(T) == 0, "blob sections hold u8, i32, u32, u64 or f64");
+  if constexpr (std::is_same_v<T, std::uint8_t>)
+    return BlobType::kU8;
+  else if constexpr (std::is_same_v<T, std::int32_t>)
+    return BlobType::kI32;
+  else if constexpr (std::is_same_v<T, std::uint32_t>)
+    return BlobType::kU32;
+  else if constexpr (std::is_same_v<T, std::uint64_t>)
+    return BlobType::kU64;
+  else if constexpr (std::is_same_v<T, double>)
+    return BlobType::kF64;
+  else
+    static_assert(sizeof(T) == 0, "blob sections hold u8, i32, u32, u64 or f64");
 }
 
 class BlobLayout {

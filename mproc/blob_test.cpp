@@ -92,7 +92,8 @@ TEST_CASE("blob: truncated, extended and corrupted blobs are errors") {
   // An oversized element count in each section (the f64 one: 2^61 x 8 overflows 64 bits).
   for (std::size_t sec = 0; sec < 5; ++sec) {
     CAPTURE(sec);
-    for (std::uint64_t count : {std::uint64_t{1} << 61, std::uint64_t{1} << 32, std::uint64_t{999}}) {
+    for (std::uint64_t count :
+         {std::uint64_t{1} << 61, std::uint64_t{1} << 32, std::uint64_t{999}}) {
       b = s.blob;
       put_u64(b, 16 + 16 * sec + 8, count);
       CHECK_THROWS_AS(BlobView(b, "sample"), Error);

@@ -20,8 +20,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -494,8 +494,8 @@ class ProcessExecutor final : public Executor {
     if (stall_floor_ns_ <= 0) return;
     const auto now = Clock::now();
     const double window = stall_window_ns();
-    const auto sample_every = std::chrono::nanoseconds(static_cast<std::int64_t>(
-        std::clamp(window / 4, 10e6, 1e9)));
+    const auto sample_every =
+        std::chrono::nanoseconds(static_cast<std::int64_t>(std::clamp(window / 4, 10e6, 1e9)));
     for (std::size_t wi = 0; wi < workers_.size(); ++wi) {
       Worker& w = workers_[wi];
       if (!w.live || w.in_flight.empty() || now - w.sampled_at < sample_every) continue;
@@ -740,7 +740,7 @@ class ProcessExecutor final : public Executor {
   int n_;
   double stall_floor_ns_;
   double stall_factor_;
-  double slowest_task_ns_ = 0;  // the slowest task any worker reported (the stall window)
+  double slowest_task_ns_ = 0;      // the slowest task any worker reported (the stall window)
   std::unique_ptr<Executor> pool_;  // parallel_for's threads, started on first use
   Segment control_;
   ControlBlock* block_ = nullptr;

@@ -455,9 +455,10 @@ TEST_CASE("processes: an ignored SIGINT leaves the running job's segments alone"
         // A worker dies and is respawned: the new one maps the shared blob.
         const std::string marker = marker_path("sigint-ignored");
         ::unlink(marker.c_str());
-        const auto r = ex->map("test.proc.die_once",
-                               std::vector<Bytes>(4, codec::to_bytes(std::pair<std::string, std::int32_t>{
-                                                          marker, SIGKILL})));
+        const auto r =
+            ex->map("test.proc.die_once",
+                    std::vector<Bytes>(
+                        4, codec::to_bytes(std::pair<std::string, std::int32_t>{marker, SIGKILL})));
         ::unlink(marker.c_str());
         for (const auto& b : r)
           if (codec::from_bytes<std::int32_t>(b) != 42) return 2;
@@ -481,12 +482,12 @@ TEST_CASE("processes: a hung worker's chunks re-run elsewhere; it is killed and 
         for (std::int64_t i = 0; i < 12; ++i)
           args.push_back(codec::to_bytes(std::pair<std::string, std::int64_t>{marker, i}));
         const auto r = ex->map("test.proc.stop_once", args);  // one worker stops itself
-        if (::access(marker.c_str(), F_OK) != 0) return 1;     // someone really hung
+        if (::access(marker.c_str(), F_OK) != 0) return 1;    // someone really hung
         for (std::int64_t i = 0; i < 12; ++i)
           if (codec::from_bytes<std::int64_t>(r[static_cast<std::size_t>(i)]) != i) return 2;
         // The hung worker was replaced: both slots run tasks again.
-        const auto pids = peach_each<std::int32_t>(*ex, "test.proc.pid",
-                                                   std::vector<std::int32_t>(8, 30));
+        const auto pids =
+            peach_each<std::int32_t>(*ex, "test.proc.pid", std::vector<std::int32_t>(8, 30));
         if (std::set<std::int32_t>(pids.begin(), pids.end()).size() != 2) return 3;
         return 0;
       },
@@ -501,7 +502,8 @@ TEST_CASE("processes: the stall rule spares slow tasks that use the CPU" * docte
   auto ex = make_executor(
       {.workers = 2, .processes = true, .stall_floor_seconds = 0.3, .stall_factor = 0});
   const auto before = request_pids(*ex);
-  const auto r = peach_each<std::int32_t>(*ex, "test.proc.spin", std::vector<std::int32_t>(4, 1200));
+  const auto r =
+      peach_each<std::int32_t>(*ex, "test.proc.spin", std::vector<std::int32_t>(4, 1200));
   CHECK(r == std::vector<std::int32_t>(4, 1200));
   CHECK(request_pids(*ex) == before);
 }
@@ -516,8 +518,8 @@ TEST_CASE("processes: a control client that floods without reading costs only it
         auto ex = make_executor({.workers = 2, .port = port});
         std::atomic<bool> stop{false};
         std::thread flooder([&] {
-          Bytes hello = wire::encode_frame(wire::Type::kHello,
-                                           wire::encode(wire::Hello{1, 1, "status"}));
+          Bytes hello =
+              wire::encode_frame(wire::Type::kHello, wire::encode(wire::Hello{1, 1, "status"}));
           Bytes burst;
           for (int k = 0; k < 256; ++k) burst.insert(burst.end(), hello.begin(), hello.end());
           std::vector<int> fds;

@@ -171,7 +171,8 @@ std::uint64_t now_ns() {
               args = Segment();  // unmap the previous map's arguments first
               args = Segment::open_readonly(std::move(chunk.args_segment), chunk.args_size);
             }
-            const wire::ArgumentsView arguments(std::span<const std::byte>(args.data(), args.size()));
+            const wire::ArgumentsView arguments(
+                std::span<const std::byte>(args.data(), args.size()));
             if (chunk.end > arguments.size())
               throw Error(Errc::kInternal, "chunk [" + std::to_string(chunk.begin) + ", " +
                                                std::to_string(chunk.end) + ") outside the " +
@@ -309,10 +310,10 @@ bool serve_client(Client& c, const wire::Frame& frame, const ControlBlock& block
   switch (frame.type) {
     case wire::Type::kHello: {
       wire::decode_hello(frame.payload);  // malformed: Error, the caller answers ERROR
-      const wire::Welcome welcome{
-          wire::kVersion, "freshet mproc central pid " + std::to_string(block.central_pid) +
-                              "; protocol " + std::to_string(wire::kVersion) +
-                              "; remote workers not accepted yet (status only)"};
+      const wire::Welcome welcome{wire::kVersion,
+                                  "freshet mproc central pid " + std::to_string(block.central_pid) +
+                                      "; protocol " + std::to_string(wire::kVersion) +
+                                      "; remote workers not accepted yet (status only)"};
       return queue_frame(c, wire::Type::kWelcome, wire::encode(welcome));
     }
     case wire::Type::kStatusRequest:
@@ -392,8 +393,8 @@ bool serve_client(Client& c, const wire::Frame& frame, const ControlBlock& block
     if (listen_fd >= 0) fds.push_back({listen_fd, POLLIN, 0});
     const std::size_t first_client = fds.size();
     for (auto& c : clients) {
-      const short events = static_cast<short>((c.closing ? 0 : POLLIN) |
-                                              (c.out.size() > c.sent ? POLLOUT : 0));
+      const short events =
+          static_cast<short>((c.closing ? 0 : POLLIN) | (c.out.size() > c.sent ? POLLOUT : 0));
       fds.push_back({c.fd, events, 0});
     }
     const int rc = ::poll(fds.data(), fds.size(), clients.empty() ? -1 : 1000);

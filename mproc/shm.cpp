@@ -216,8 +216,7 @@ void install_cleanup_handlers() {
   for (int i = 0; i < kNumCleanupSignals; ++i) {
     g_installed[i] = false;
     if (::sigaction(kCleanupSignals[i], nullptr, &g_old[i]) != 0) continue;
-    const bool is_default =
-        !(g_old[i].sa_flags & SA_SIGINFO) && g_old[i].sa_handler == SIG_DFL;
+    const bool is_default = !(g_old[i].sa_flags & SA_SIGINFO) && g_old[i].sa_handler == SIG_DFL;
     if (!is_default) continue;  // ignored or the program's own: leave it alone
     g_installed[i] = ::sigaction(kCleanupSignals[i], &sa, nullptr) == 0;
   }

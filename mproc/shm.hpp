@@ -7,7 +7,8 @@
 //
 // Cleanup on every exit path: the owner unlinks a segment when it is released; names that are
 // live are kept in an async-signal-safe table, and handlers for SIGINT/SIGTERM/SIGHUP (when their
-// disposition was the default) unlink them before re-raising the signal; if the owner is killed outright (SIGKILL), its supervisor removes them.
+// disposition was the default) unlink them before re-raising the signal; if the owner is killed
+// outright (SIGKILL), its supervisor removes them.
 //
 // Thread-safety: Segment objects are not shared between threads; the tracking table is safe to
 // use from any thread and from signal handlers.

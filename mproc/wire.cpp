@@ -411,21 +411,20 @@ void encode_arguments(std::span<const Bytes> arguments, std::span<std::byte> out
 
 ArgumentsView::ArgumentsView(std::span<const std::byte> segment) : segment_(segment) {
   if (segment.size() < 16)
-    throw Error(Errc::kParse, "mproc wire: arguments segment of " +
-                                  std::to_string(segment.size()) + " bytes has no table");
+    throw Error(Errc::kParse, "mproc wire: arguments segment of " + std::to_string(segment.size()) +
+                                  " bytes has no table");
   std::memcpy(&n_, segment.data(), 8);
   // n + 1 offsets must fit after the count (division first: no overflow for a hostile n).
   if (n_ > (segment.size() - 8) / 8 - 1)
-    throw Error(Errc::kParse, "mproc wire: arguments segment of " +
-                                  std::to_string(segment.size()) + " bytes cannot hold " +
-                                  std::to_string(n_) + " arguments");
+    throw Error(Errc::kParse, "mproc wire: arguments segment of " + std::to_string(segment.size()) +
+                                  " bytes cannot hold " + std::to_string(n_) + " arguments");
   data_at_ = 8 + 8 * (static_cast<std::size_t>(n_) + 1);
 }
 
 std::span<const std::byte> ArgumentsView::operator[](std::uint64_t i) const {
   if (i >= n_)
-    throw Error(Errc::kParse, "mproc wire: argument " + std::to_string(i) + " of " +
-                                  std::to_string(n_));
+    throw Error(Errc::kParse,
+                "mproc wire: argument " + std::to_string(i) + " of " + std::to_string(n_));
   std::uint64_t b, e;
   std::memcpy(&b, segment_.data() + 8 + 8 * i, 8);
   std::memcpy(&e, segment_.data() + 8 + 8 * (i + 1), 8);

@@ -90,8 +90,7 @@ TEST_CASE("wire: truncated, extended or corrupted payloads are errors") {
   check_refuses_truncation_and_trailing(wire::encode(wire::Init{"p"}), wire::decode_init);
   check_refuses_truncation_and_trailing(wire::encode(wire::InitDone{true, ""}),
                                         wire::decode_init_done);
-  check_refuses_truncation_and_trailing(wire::encode(wire::Share{"k", "s", 1}),
-                                        wire::decode_share);
+  check_refuses_truncation_and_trailing(wire::encode(wire::Share{"k", "s", 1}), wire::decode_share);
   check_refuses_truncation_and_trailing(wire::encode(wire::Unshare{"k"}), wire::decode_unshare);
   const Bytes chunk = wire::encode(wire::Chunk{.task = "t", .args_segment = "a", .end = 4});
   check_refuses_truncation_and_trailing(chunk, wire::decode_chunk);
@@ -101,7 +100,9 @@ TEST_CASE("wire: truncated, extended or corrupted payloads are errors") {
   put_u64(hostile, 0, std::uint64_t{1} << 63);
   CHECK_THROWS_AS(wire::decode_init(hostile), Error);
   // An inverted range, an invalid flag, min above max.
-  CHECK_THROWS_AS(wire::decode_chunk(wire::encode(wire::Chunk{.task = "t", .args_segment = "a", .begin = 5, .end = 4})), Error);
+  CHECK_THROWS_AS(wire::decode_chunk(wire::encode(
+                      wire::Chunk{.task = "t", .args_segment = "a", .begin = 5, .end = 4})),
+                  Error);
   Bytes flag = wire::encode(wire::InitDone{true, ""});
   flag[0] = std::byte{7};
   CHECK_THROWS_AS(wire::decode_init_done(flag), Error);

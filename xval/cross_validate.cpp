@@ -251,8 +251,8 @@ class DatasetView {
     cols_ = meta[1];
     x_ = view.section<double>(1);
     y_ = view.section<double>(2);
-    if (y_.size() != rows_ || (rows_ == 0 ? !x_.empty()
-                                          : x_.size() % rows_ != 0 || x_.size() / rows_ != cols_))
+    if (y_.size() != rows_ ||
+        (rows_ == 0 ? !x_.empty() : x_.size() % rows_ != 0 || x_.size() / rows_ != cols_))
       view.fail("X and y do not hold " + std::to_string(rows_) + " x " + std::to_string(cols_) +
                 " values");
   }
