@@ -121,8 +121,10 @@ struct Worker {
 
 class CentralContext final : public TaskContext {
  public:
-  CentralContext(const std::map<std::string, Segment, std::less<>>& shares, Executor* pool)
-      : shares_(shares), pool_(pool) {}
+  // `executor`: the process executor, whose parallel_for starts its thread pool on first use
+  // (a one-item map that never loops starts no threads).
+  CentralContext(const std::map<std::string, Segment, std::less<>>& shares, Executor* executor)
+      : shares_(shares), executor_(executor) {}
   std::span<const std::byte> shared(std::string_view key) const override {
     auto it = shares_.find(key);
     if (it == shares_.end())
@@ -131,12 +133,12 @@ class CentralContext final : public TaskContext {
   }
   int worker() const override { return -1; }
   void parallel_for(std::size_t n, const std::function<void(std::size_t)>& body) const override {
-    pool_->parallel_for(n, body);
+    executor_->parallel_for(n, body);
   }
 
  private:
   const std::map<std::string, Segment, std::less<>>& shares_;
-  Executor* pool_;
+  Executor* executor_;
 };
 
 class ProcessExecutor final : public Executor {
@@ -394,7 +396,7 @@ class ProcessExecutor final : public Executor {
     const TaskFn* fn = Registry::global().find(task);
     const std::string where = "the central process (pid " + std::to_string(::getpid()) + ")";
     if (!fn) throw no_such_function(task, where);
-    CentralContext context(shares_, &pool());
+    CentralContext context(shares_, this);
     try {
       return (*fn)(context, argument);
     } catch (const std::exception& e) {
