@@ -11,6 +11,8 @@
 #include "core/bytes.hpp"
 #include "core/error.hpp"
 #include "fresh/names.hpp"
+#include "mproc/blob.hpp"
+#include "mproc/executor.hpp"
 #include "mproc/registry.hpp"
 
 namespace freshet::fresh {
@@ -93,88 +95,133 @@ void compile_plan(Plan& plan) {
     }
 }
 
-std::string plan_to_text(const Plan& plan) {
-  Json doc = Json::array();
+// The plan travels in binary, compiled once per process: the central process compiles it to
+// validate the settings and registers that compiled plan under its bytes (so in-process backends
+// never compile it again); a worker process decodes and compiles it at its first chunk and keeps
+// it for every later chunk. Layout (core/bytes.hpp encoding):
+//   u64 kinds, per kind: u64 calculators, per calculator: string name,
+//   u8[] parameter list as MessagePack (one entry per output; [null] when parameterless)
+Bytes plan_to_bytes(const Plan& plan) {
+  ByteWriter w;
+  w.put<std::uint64_t>(plan.kinds.size());
   for (const auto& kp : plan.kinds) {
-    Json k = Json::array();
-    for (const auto& cp : kp.calcs) k.push_back({cp.name, cp.params});
-    doc.push_back(k);
+    w.put<std::uint64_t>(kp.calcs.size());
+    for (const auto& cp : kp.calcs) {
+      w.put_string(cp.name);
+      const std::vector<std::uint8_t> packed = Json::to_msgpack(Json(cp.params));
+      w.put_span(std::span<const std::uint8_t>(packed));
+    }
   }
-  return doc.dump();
+  return std::move(w).take();
 }
 
-Plan plan_from_text(std::string_view text) {
-  const Json doc = Json::parse(text);
+// Throws Error(kParse) on a malformed plan (every length is checked by ByteReader), and as
+// compile_plan on an unknown calculator or bad parameters.
+Plan plan_from_bytes(std::span<const std::byte> blob) {
+  ByteReader r(blob);
   Plan plan;
-  for (const auto& k : doc) {
+  const auto kinds = r.get<std::uint64_t>();
+  for (std::uint64_t k = 0; k < kinds; ++k) {  // each kind consumes bytes: bounded by the blob
     KindPlan kp;
-    for (const auto& c : k) {
+    const auto calcs = r.get<std::uint64_t>();
+    for (std::uint64_t c = 0; c < calcs; ++c) {
       CalcPlan cp;
-      cp.name = c[0].get<std::string>();
-      for (const auto& p : c[1]) cp.params.push_back(p);
+      cp.name = r.get_string();
+      const std::vector<std::uint8_t> packed = r.get_vector<std::uint8_t>();
+      Json params;
+      try {
+        params = Json::from_msgpack(packed);
+      } catch (const Json::exception& e) {
+        throw Error(Errc::kParse, std::string("fresh.plan: parameters of '") + cp.name +
+                                      "' are not valid MessagePack: " + e.what());
+      }
+      if (!params.is_array() || params.empty())
+        throw Error(Errc::kParse, "fresh.plan: parameters of '" + cp.name + "' are not a list");
+      for (auto& p : params) cp.params.push_back(std::move(p));
       cp.first_out = kp.width;
       kp.width += cp.params.size();
       kp.calcs.push_back(std::move(cp));
     }
     plan.kinds.push_back(std::move(kp));
   }
+  if (!r.at_end()) throw Error(Errc::kParse, "fresh.plan: trailing bytes");
   compile_plan(plan);
   return plan;
 }
 
-// A worker compiles each plan once, then reuses it for every chunk.
+// Compiled plans of this process by their bytes (a worker sees few distinct plans).
+std::mutex g_plan_mutex;
+std::map<std::string, std::shared_ptr<const Plan>, std::less<>> g_plans;
+
+std::string_view as_text(std::span<const std::byte> bytes) {
+  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
+void remember_plan(std::span<const std::byte> bytes, std::shared_ptr<const Plan> plan) {
+  std::lock_guard lock(g_plan_mutex);
+  if (g_plans.size() > 8) g_plans.clear();
+  g_plans.insert_or_assign(std::string(as_text(bytes)), std::move(plan));
+}
+
 std::shared_ptr<const Plan> cached_plan(std::span<const std::byte> blob) {
-  static std::mutex mutex;
-  static std::map<std::string, std::shared_ptr<const Plan>, std::less<>> cache;
-  const std::string_view text(reinterpret_cast<const char*>(blob.data()), blob.size());
   {
-    std::lock_guard lock(mutex);
-    auto it = cache.find(text);
-    if (it != cache.end()) return it->second;
+    std::lock_guard lock(g_plan_mutex);
+    auto it = g_plans.find(as_text(blob));
+    if (it != g_plans.end()) return it->second;
   }
-  auto plan = std::make_shared<const Plan>(plan_from_text(text));
-  std::lock_guard lock(mutex);
-  if (cache.size() > 8) cache.clear();
-  cache.emplace(std::string(text), plan);
+  auto plan = std::make_shared<const Plan>(plan_from_bytes(blob));
+  remember_plan(blob, plan);
   return plan;
 }
 
-// ---- the series blob: header, kind index, offsets, values, times (all 8-byte words) ----
+// ---- the series blob (mproc/blob.hpp): written once in place, read in place ----
+//   0 u32 kind index per series | 1 u64 offsets (series + 1) | 2 f64 values | 3 f64 times
+enum SeriesSection : std::size_t { kKinds, kOffsets, kValues, kTimes, kSeriesSections };
 
-Bytes series_blob(const SeriesSet& data) {
-  const std::uint64_t n = data.num_series(), nv = data.values.size(), nt = data.times.size();
-  Bytes blob((3 + n + (n + 1)) * 8 + (nv + nt) * 8);
-  auto* w = reinterpret_cast<std::uint64_t*>(blob.data());
-  w[0] = n;
-  w[1] = nv;
-  w[2] = nt;
-  for (std::uint64_t s = 0; s < n; ++s) w[3 + s] = data.kind_index[s];
-  for (std::uint64_t s = 0; s <= n; ++s) w[3 + n + s] = data.offsets[s];
-  auto* d = reinterpret_cast<double*>(w + 3 + n + n + 1);
-  if (nv) std::memcpy(d, data.values.data(), nv * 8);
-  if (nt) std::memcpy(d + nv, data.times.data(), nt * 8);
-  return blob;
+mproc::BlobLayout series_layout(const SeriesSet& data) {
+  mproc::BlobLayout layout;
+  layout.add<std::uint32_t>(data.kind_index.size());
+  layout.add<std::uint64_t>(data.offsets.size());
+  layout.add<double>(data.values.size());
+  layout.add<double>(data.times.size());
+  return layout;
+}
+
+void write_series(const SeriesSet& data, const mproc::BlobLayout& layout,
+                  std::span<std::byte> out) {
+  layout.write_header(out);
+  std::ranges::copy(data.kind_index, layout.section<std::uint32_t>(out, kKinds).begin());
+  std::ranges::copy(data.offsets, layout.section<std::uint64_t>(out, kOffsets).begin());
+  std::ranges::copy(data.values, layout.section<double>(out, kValues).begin());
+  std::ranges::copy(data.times, layout.section<double>(out, kTimes).begin());
 }
 
 struct SeriesView {
-  std::uint64_t n = 0, nv = 0, nt = 0;
-  const std::uint64_t* kind = nullptr;
-  const std::uint64_t* offsets = nullptr;
-  const double* values = nullptr;
-  const double* times = nullptr;
+  std::span<const std::uint32_t> kind;
+  std::span<const std::uint64_t> offsets;
+  std::span<const double> values, times;
+  std::size_t n = 0;
 
   explicit SeriesView(std::span<const std::byte> blob) {
-    if (blob.size() < 24) throw Error(Errc::kParse, "fresh.extract_chunk: truncated series blob");
-    const auto* w = reinterpret_cast<const std::uint64_t*>(blob.data());
-    n = w[0];
-    nv = w[1];
-    nt = w[2];
-    if (blob.size() != (3 + 2 * n + 1 + nv + nt) * 8)
-      throw Error(Errc::kParse, "fresh.extract_chunk: series blob has the wrong size");
-    kind = w + 3;
-    offsets = w + 3 + n;
-    values = reinterpret_cast<const double*>(w + 3 + 2 * n + 1);
-    times = values + nv;
+    const mproc::BlobView view(blob, kSeriesKey);
+    view.expect_sections(kSeriesSections);
+    kind = view.section<std::uint32_t>(kKinds);
+    offsets = view.section<std::uint64_t>(kOffsets);
+    values = view.section<double>(kValues);
+    times = view.section<double>(kTimes);
+    n = kind.size();
+    // Offsets are checked where they are used (each chunk reads only its series).
+    if (offsets.size() != n + 1 || offsets[0] != 0 || offsets[n] != values.size())
+      view.fail("the offsets do not index the values");
+    if (!times.empty() && times.size() != values.size())
+      view.fail("times and values differ in length");
+  }
+  // Values [begin, end) of series s; Error(kParse) if its offsets are out of order.
+  std::pair<std::size_t, std::size_t> bounds(std::size_t s) const {
+    if (offsets[s] > offsets[s + 1] || offsets[s + 1] > values.size())
+      throw Error(Errc::kParse, std::string(kSeriesKey) + ": series " + std::to_string(s) +
+                                    " has offsets out of order");
+    return {offsets[s], offsets[s + 1]};
   }
 };
 
@@ -188,18 +235,23 @@ Bytes extract_chunk(const mproc::TaskContext& context, std::span<const std::byte
   const auto plan = cached_plan(context.shared(kPlanKey));
   if (end > view.n || begin > end)
     throw Error(Errc::kInvalidArgument, "fresh.extract_chunk: bad range");
+  for (std::uint64_t s = begin; s < end; ++s)
+    if (view.kind[s] >= plan->kinds.size())
+      throw Error(Errc::kParse, "fresh.extract_chunk: series " + std::to_string(s) + " has kind " +
+                                    std::to_string(view.kind[s]) + " of " +
+                                    std::to_string(plan->kinds.size()));
 
   ByteWriter out;
   std::vector<std::pair<std::uint64_t, std::string>> warnings;
   std::vector<double> values;
   Series series;
   for (std::uint64_t s = begin; s < end; ++s) {
-    const auto& kp = plan->kinds.at(view.kind[s]);
+    const auto& kp = plan->kinds[view.kind[s]];
     values.assign(kp.width, kNaN);
-    const std::size_t off = view.offsets[s], len = view.offsets[s + 1] - off;
-    series.reset(
-        std::span<const double>(view.values + off, len),
-        view.nt ? std::span<const double>(view.times + off, len) : std::span<const double>());
+    const auto [off, stop] = view.bounds(s);
+    const std::size_t len = stop - off;
+    series.reset(view.values.subspan(off, len),
+                 view.times.empty() ? std::span<const double>() : view.times.subspan(off, len));
     if (series.has_nan()) {
       warnings.emplace_back(s,
                             "the series contains NaN: every feature is NaN (tsfresh rejects "
@@ -247,8 +299,13 @@ std::vector<std::string> planned_feature_names(const std::vector<std::string>& k
 ExtractResult extract_features(const SeriesSet& data, const Settings& settings,
                                mproc::Executor& executor, const ExtractOptions& options) {
   // Validate and name everything before any series is read.
-  Plan plan = build_plan(data.kinds, settings, data.has_times());
-  compile_plan(plan);
+  // Compiled once here: this validates the settings, and in-process backends run this very plan.
+  const auto compiled = [&] {
+    Plan p = build_plan(data.kinds, settings, data.has_times());
+    compile_plan(p);
+    return std::make_shared<const Plan>(std::move(p));
+  }();
+  const Plan& plan = *compiled;
   struct Feature {
     std::string name;
     std::uint32_t kind;
@@ -293,17 +350,15 @@ ExtractResult extract_features(const SeriesSet& data, const Settings& settings,
 
   ExtractResult result;
   if (!arguments.empty()) {
-    const Bytes blob = series_blob(data);
-    const std::string plan_text = plan_to_text(plan);
-    executor.share(kSeriesKey, blob);
-    executor.share(kPlanKey, std::as_bytes(std::span<const char>(plan_text)));
-    struct Unshare {
-      mproc::Executor& e;
-      ~Unshare() {
-        e.unshare(kSeriesKey);
-        e.unshare(kPlanKey);
-      }
-    } unshare{executor};
+    // The series are written once, straight into their final place (the shared segment on the
+    // process backend): no staging blob.
+    const mproc::BlobLayout layout = series_layout(data);
+    const mproc::ScopedShare series_share(
+        executor, kSeriesKey, layout.size(),
+        [&](std::span<std::byte> out) { write_series(data, layout, out); });
+    const Bytes plan_bytes = plan_to_bytes(plan);
+    remember_plan(plan_bytes, compiled);
+    const mproc::ScopedShare plan_share(executor, kPlanKey, plan_bytes);
 
     const std::size_t batch =
         options.progress ? std::max<std::size_t>(

@@ -189,8 +189,12 @@ bool parse_iso8601(std::string_view s, double& seconds) {
   return true;
 }
 
-SeriesSet series_from_table(const Table& table, const InputOptions& options,
-                            const std::string& source) {
+namespace {
+
+// `owned`: the same table when the caller gives it up (read_series_csv): a float value column
+// of rows already in order then becomes the series' values without a copy.
+SeriesSet series_from_table_impl(const Table& table, Table* owned, const InputOptions& options,
+                                 const std::string& source) {
   const std::string id_name = options.column_id.empty() ? "id" : options.column_id;
   if (!table.has_column(id_name))
     throw Error(Errc::kNotFound,
@@ -266,7 +270,10 @@ SeriesSet series_from_table(const Table& table, const InputOptions& options,
     }
     const auto at = [&](std::size_t i) { return sorted ? i : order[i]; };
     if (sorted) {
-      out.values.assign(values.begin(), values.end());
+      if (owned && value_col.dtype() == DType::kFloat64)
+        out.values = std::move(owned->column_mut(value_name).f64_mut());  // `values` dangles now
+      else
+        out.values.assign(values.begin(), values.end());
       if (timestamps) out.times = std::move(keys);
     } else {
       out.values.resize(rows);
@@ -336,6 +343,13 @@ SeriesSet series_from_table(const Table& table, const InputOptions& options,
   return out;
 }
 
+}  // namespace
+
+SeriesSet series_from_table(const Table& table, const InputOptions& options,
+                            const std::string& source) {
+  return series_from_table_impl(table, nullptr, options, source);
+}
+
 SeriesSet read_series_csv(const std::string& path, const InputOptions& options,
                           const ParallelFor& parallel_for) {
   ReadCsvOptions csv;
@@ -344,8 +358,8 @@ SeriesSet read_series_csv(const std::string& path, const InputOptions& options,
   csv.types[kind] = ColumnType::kString;
   // A non-numeric value cell is then reported by the reader with its line and column.
   csv.types[options.column_value.empty() ? "value" : options.column_value] = ColumnType::kFloat64;
-  const Table table = read_csv(path, csv);
-  return series_from_table(table, options, path);
+  Table table = read_csv(path, csv);
+  return series_from_table_impl(table, &table, options, path);
 }
 
 }  // namespace freshet::fresh

@@ -13,6 +13,8 @@
 #include "core/format.hpp"
 #include "core/join.hpp"
 #include "fresh/stat_tests.hpp"
+#include "mproc/blob.hpp"
+#include "mproc/executor.hpp"
 #include "mproc/registry.hpp"
 
 namespace freshet::fresh {
@@ -22,38 +24,54 @@ constexpr const char* kTaskName = "fresh.relevance_chunk";
 constexpr const char* kShareKey = "fresh.relevance.input";
 
 // ---- the shared input ------------------------------------------------------------------------
-// Layout (host byte order, see core/bytes.hpp):
-//   u8 classification, u8 smir, u64 n_rows, u64 n_labels, u64 n_features,
-//   classification: n_rows x i32 label codes; regression: n_rows x f64 target,
-//   n_features x n_rows x f64 feature values (column-major).
+// A column blob (mproc/blob.hpp) of four sections:
+//   0 u64[5]  classification, smir, n_rows, n_labels, n_features
+//   1 i32     label codes (classification: n_rows; otherwise empty)
+//   2 f64     target (regression: n_rows; otherwise empty)
+//   3 f64     feature values, column-major (n_features x n_rows)
+// Read in place; every size and every label code is checked, so a corrupt blob is an Error.
+enum Section : std::size_t { kMeta, kCodes, kTarget, kFeatures, kSections };
+
 struct SharedInput {
   bool classification = true;
   bool smir = false;
   std::size_t n_rows = 0, n_labels = 0, n_features = 0;
-  std::vector<std::int32_t> codes;
-  std::vector<double> target;
-  const std::byte* features = nullptr;  // view into the blob
+  std::span<const std::int32_t> codes;
+  std::span<const double> target;
+  std::span<const double> features;
 
   void column(std::size_t f, std::vector<double>& out) const {
-    out.resize(n_rows);
-    std::memcpy(out.data(), features + f * n_rows * sizeof(double), n_rows * sizeof(double));
+    const auto col = features.subspan(f * n_rows, n_rows);
+    out.assign(col.begin(), col.end());
   }
 };
 
 SharedInput read_shared(std::span<const std::byte> blob) {
-  ByteReader r(blob);
+  const mproc::BlobView view(blob, kShareKey);
+  view.expect_sections(kSections);
+  const auto meta = view.section<std::uint64_t>(kMeta);
+  if (meta.size() != 5) view.fail("the header section holds " + std::to_string(meta.size()));
   SharedInput in;
-  in.classification = r.get<std::uint8_t>() != 0;
-  in.smir = r.get<std::uint8_t>() != 0;
-  in.n_rows = r.get<std::uint64_t>();
-  in.n_labels = r.get<std::uint64_t>();
-  in.n_features = r.get<std::uint64_t>();
-  if (in.classification)
-    in.codes = r.get_vector<std::int32_t>();
-  else
-    in.target = r.get_vector<double>();
-  const std::size_t header = blob.size() - in.n_features * in.n_rows * sizeof(double);
-  in.features = blob.data() + header;
+  in.classification = meta[0] != 0;
+  in.smir = meta[1] != 0;
+  in.n_rows = meta[2];
+  in.n_labels = meta[3];
+  in.n_features = meta[4];
+  in.codes = view.section<std::int32_t>(kCodes);
+  in.target = view.section<double>(kTarget);
+  in.features = view.section<double>(kFeatures);
+  if (in.codes.size() != (in.classification ? in.n_rows : 0) ||
+      in.target.size() != (in.classification ? 0 : in.n_rows))
+    view.fail("target sections do not match " + std::to_string(in.n_rows) + " rows");
+  if (in.n_rows == 0
+          ? !in.features.empty()
+          : in.features.size() % in.n_rows != 0 || in.features.size() / in.n_rows != in.n_features)
+    view.fail("the feature section does not hold " + std::to_string(in.n_features) + " x " +
+              std::to_string(in.n_rows) + " values");
+  for (const std::int32_t code : in.codes)
+    if (code < 0 || static_cast<std::size_t>(code) >= in.n_labels)
+      view.fail("label code " + std::to_string(code) + " outside 0.." +
+                std::to_string(in.n_labels));
   return in;
 }
 
@@ -312,38 +330,6 @@ RelevanceTable calculate_relevance_table(const Table& features, const Column& ta
   }
   const std::size_t n_labels = classification ? table.labels.size() : 1;
 
-  // the shared blob: header, target, features column-major
-  ByteWriter w;
-  w.put<std::uint8_t>(classification ? 1 : 0);
-  w.put<std::uint8_t>(
-      options.test_for_binary_target_real_feature == BinaryRealTest::kKolmogorovSmirnov ? 1 : 0);
-  w.put<std::uint64_t>(n);
-  w.put<std::uint64_t>(n_labels);
-  w.put<std::uint64_t>(feature_columns.size());
-  if (classification)
-    w.put_span(std::span<const std::int32_t>(codes));
-  else
-    w.put_span(std::span<const double>(target_values));
-  Bytes blob = std::move(w).take();
-  const std::size_t header = blob.size();
-  blob.resize(header + feature_columns.size() * n * sizeof(double));
-  std::vector<double> values;
-  for (std::size_t f = 0; f < feature_columns.size(); ++f) {
-    const Column& col = features.column(feature_columns[f]);
-    values = col.to_f64();
-    for (std::size_t i = 0; i < n; ++i)
-      if (std::isnan(values[i])) {
-        const auto id = features.find_column(id_column);
-        throw Error(Errc::kInvalidArgument,
-                    "relevance: feature '" + col.name() + "' has a missing value (" +
-                        (id >= 0 ? std::string(id_column) + " " +
-                                       features.column(static_cast<std::size_t>(id)).as_string(i)
-                                 : "row " + std::to_string(i + 1)) +
-                        "); impute the features first");
-      }
-    std::memcpy(blob.data() + header + f * n * sizeof(double), values.data(), n * sizeof(double));
-  }
-
   // tests, in chunks of columns
   const std::size_t chunk = std::max<std::size_t>(1, options.chunk_columns);
   std::vector<Bytes> arguments;
@@ -353,15 +339,50 @@ RelevanceTable calculate_relevance_table(const Table& features, const Column& ta
     a.put<std::uint64_t>(std::min(b + chunk, feature_columns.size()));
     arguments.push_back(std::move(a).take());
   }
-  executor.share(kShareKey, blob);
+
+  // The shared input, written once in its final place (the segment, on the process backend).
+  mproc::BlobLayout layout;
+  layout.add<std::uint64_t>(5);
+  layout.add<std::int32_t>(classification ? n : 0);
+  layout.add<double>(classification ? 0 : n);
+  layout.add<double>(feature_columns.size() * n);
   std::vector<Bytes> results;
-  try {
+  {
+    const mproc::ScopedShare input(
+        executor, kShareKey, layout.size(), [&](std::span<std::byte> out) {
+          layout.write_header(out);
+          const std::uint64_t meta[5] = {
+              classification ? 1u : 0u,
+              options.test_for_binary_target_real_feature == BinaryRealTest::kKolmogorovSmirnov
+                  ? 1u
+                  : 0u,
+              n, n_labels, feature_columns.size()};
+          std::ranges::copy(meta, layout.section<std::uint64_t>(out, kMeta).begin());
+          if (classification)
+            std::ranges::copy(codes, layout.section<std::int32_t>(out, kCodes).begin());
+          else
+            std::ranges::copy(target_values, layout.section<double>(out, kTarget).begin());
+          const auto values_out = layout.section<double>(out, kFeatures);
+          std::vector<double> values;
+          for (std::size_t f = 0; f < feature_columns.size(); ++f) {
+            const Column& col = features.column(feature_columns[f]);
+            values = col.to_f64();
+            for (std::size_t i = 0; i < n; ++i)
+              if (std::isnan(values[i])) {
+                const auto id = features.find_column(id_column);
+                throw Error(
+                    Errc::kInvalidArgument,
+                    "relevance: feature '" + col.name() + "' has a missing value (" +
+                        (id >= 0 ? std::string(id_column) + " " +
+                                       features.column(static_cast<std::size_t>(id)).as_string(i)
+                                 : "row " + std::to_string(i + 1)) +
+                        "); impute the features first");
+              }
+            std::ranges::copy(values, values_out.begin() + static_cast<std::ptrdiff_t>(f * n));
+          }
+        });
     results = executor.map(kTaskName, arguments);
-  } catch (...) {
-    executor.unshare(kShareKey);
-    throw;
   }
-  executor.unshare(kShareKey);
 
   std::vector<RelevanceRow> rows(feature_columns.size());
   {

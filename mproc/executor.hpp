@@ -76,13 +76,43 @@ class Executor {
   // In-process parallel loop for work that never leaves this process (it cannot cross a process
   // boundary: the body is a closure). body(i) is called once for each i in [0, n), in any order,
   // from any thread; the first exception by lowest i is rethrown. The process backend runs it on
-  // the calling thread. Prefer map() for anything that should scale past one process.
+  // its own thread pool in the central process. Prefer map() for anything that should scale
+  // past one process.
   virtual void parallel_for(std::size_t n, const std::function<void(std::size_t)>& body) = 0;
 
  private:
   // Buffers of the default share_with (backends that do not override it).
   std::vector<Bytes> owned_shares_;
 };
+
+// Publishes a blob for the lifetime of this object: share (or share_with) in the constructor,
+// unshare in the destructor, on every exit path. The one way callers publish map inputs:
+//
+//   mproc::ScopedShare input(executor, mproc::unique_share_key("xval.data"), layout.size(),
+//                            [&](std::span<std::byte> out) { /* write the blob in place */ });
+//   executor.map(task, arguments);  // tasks read context.shared(input.key())
+//
+// The executor must outlive the guard; the guard is used on the thread that drives map().
+class ScopedShare {
+ public:
+  // share(key, data): `data` must stay alive and unchanged while the guard lives.
+  ScopedShare(Executor& executor, std::string key, std::span<const std::byte> data);
+  // share_with(key, size, fill): the blob is written once, in its final place.
+  ScopedShare(Executor& executor, std::string key, std::size_t size,
+              const std::function<void(std::span<std::byte>)>& fill);
+  ~ScopedShare();  // unshare; never throws
+  ScopedShare(const ScopedShare&) = delete;
+  ScopedShare& operator=(const ScopedShare&) = delete;
+  const std::string& key() const { return key_; }
+
+ private:
+  Executor& executor_;
+  std::string key_;
+};
+
+// "<prefix>.<n>" with n unique in this process: for callers that may publish the same kind of
+// input for several concurrent or nested jobs on one executor.
+std::string unique_share_key(std::string_view prefix);
 
 struct ExecutorOptions {
   // -1: threads on all cores; 0: serial; N > 0: N threads, or N processes with a port.
@@ -96,6 +126,13 @@ struct ExecutorOptions {
   // Fork `workers` processes even without a port (no control endpoint): for tests, benchmarks
   // and programs that want processes but no listening socket.
   bool processes = false;
+  // Process backend, stall rule: a worker that holds chunks and has for longer than
+  //   max(stall_floor_seconds, stall_factor x the slowest task seen in this executor)
+  // returned no result, finished no task and used no CPU time is hung (stopped, deadlocked):
+  // its chunks re-run on other workers, and it is killed and replaced. A chunk stalled on
+  // three workers fails the map. stall_floor_seconds <= 0 turns the rule off.
+  double stall_floor_seconds = 10.0;
+  double stall_factor = 20.0;
 };
 
 // Builds the executor the options describe. Must be called before the program starts any thread
@@ -106,10 +143,14 @@ struct ExecutorOptions {
 // The process backend (workers > 0 with a port, or with `processes`): N forked workers; map()
 // ships arguments once per call through shared memory and hands out chunks of consecutive tasks
 // to whichever worker asks first (sizes adapt to measured task time); share() writes the blob
-// once into a named shared-memory segment that workers map read-only; a worker that dies is
-// respawned and its unfinished tasks re-run; parallel_for runs on the calling thread; a
+// once into a named shared-memory segment that workers map read-only; a worker that dies, or
+// stalls (ExecutorOptions::stall_floor_seconds), is replaced and its unfinished tasks re-run;
+// parallel_for runs on a thread pool of `workers` threads in this process (started on first
+// use, after the supervisor exists, so no fork ever happens with threads running); a
 // one-item map runs inline here (so init also loads the plug-in here). Segments are removed on
-// every exit path, including SIGINT/SIGTERM (handlers unlink, then re-raise) and SIGKILL (the
+// every exit path: orderly ends, SIGINT/SIGTERM/SIGHUP when their disposition at start was the
+// default (handlers unlink, then re-raise; a signal the program ignores or handles itself is
+// left alone, so an ignored SIGINT never removes a running job's data), and SIGKILL (the
 // supervisor removes them); the next start removes segments whose owner died.
 // See mproc/README.md and docs/mproc-protocol.md.
 std::unique_ptr<Executor> make_executor(const ExecutorOptions& options = {});

@@ -35,6 +35,29 @@ void Executor::share_with(std::string key, std::size_t size,
   share(std::move(key), owned_shares_.back());
 }
 
+ScopedShare::ScopedShare(Executor& executor, std::string key, std::span<const std::byte> data)
+    : executor_(executor), key_(std::move(key)) {
+  executor_.share(key_, data);
+}
+
+ScopedShare::ScopedShare(Executor& executor, std::string key, std::size_t size,
+                         const std::function<void(std::span<std::byte>)>& fill)
+    : executor_(executor), key_(std::move(key)) {
+  executor_.share_with(key_, size, fill);
+}
+
+ScopedShare::~ScopedShare() {
+  try {
+    executor_.unshare(key_);
+  } catch (...) {  // a destructor may run during unwinding: the first error is the one to report
+  }
+}
+
+std::string unique_share_key(std::string_view prefix) {
+  static std::atomic<std::uint64_t> counter{0};
+  return std::string(prefix) + "." + std::to_string(counter.fetch_add(1));
+}
+
 std::vector<std::pair<std::size_t, std::size_t>> split_ranges(std::size_t n, std::size_t parts) {
   std::vector<std::pair<std::size_t, std::size_t>> out;
   if (n == 0) return out;
@@ -110,9 +133,7 @@ inline void tsan_release(void*) {}
 
 const TaskFn& lookup(std::string_view task) {
   const TaskFn* fn = Registry::global().find(task);
-  if (!fn)
-    throw Error(Errc::kNotFound, "'" + std::string(task) + "': no such function on worker (pid " +
-                                     std::to_string(::getpid()) + "); load it with init first");
+  if (!fn) throw no_such_function(task, "worker (pid " + std::to_string(::getpid()) + ")");
   return *fn;
 }
 

@@ -21,8 +21,13 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <fstream>
 #include <map>
 #include <optional>
 
@@ -73,6 +78,29 @@ struct Range {
   int attempts = 0;
 };
 
+using Clock = std::chrono::steady_clock;
+
+// CPU time (user + system, in clock ticks) of a process from /proc/<pid>/stat; 0 if unreadable
+// (a process that is gone shows up as EOF on its socket anyway).
+std::uint64_t cpu_ticks(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!in || !std::getline(in, line)) return 0;
+  const auto close = line.rfind(')');
+  if (close == std::string::npos) return 0;
+  // After "pid (comm)": state is field 3, utime field 14, stime field 15.
+  const char* p = line.c_str() + close + 1;
+  std::uint64_t utime = 0, stime = 0;
+  for (int field = 3; field <= 15 && *p; ++field) {
+    while (*p == ' ') ++p;
+    char* end = nullptr;
+    if (field == 14) utime = std::strtoull(p, &end, 10);
+    if (field == 15) stime = std::strtoull(p, &end, 10);
+    while (*p && *p != ' ') ++p;
+  }
+  return utime + stime;
+}
+
 struct Worker {
   int fd = -1;
   pid_t pid = 0;
@@ -83,12 +111,20 @@ struct Worker {
   std::string ack_error;
   wire::FrameParser parser;
   std::map<std::uint64_t, Range> in_flight;  // chunk id -> range
+  // Stall detection (ExecutorOptions::stall_floor_seconds): the last time this worker showed
+  // progress while holding chunks, and what it showed then.
+  Clock::time_point progress_at{};
+  Clock::time_point sampled_at{};
+  std::uint64_t seen_tasks_done = 0;
+  std::uint64_t seen_cpu = 0;
 };
 
 class CentralContext final : public TaskContext {
  public:
-  explicit CentralContext(const std::map<std::string, Segment, std::less<>>& shares)
-      : shares_(shares) {}
+  // `executor`: the process executor, whose parallel_for starts its thread pool on first use
+  // (a one-item map that never loops starts no threads).
+  CentralContext(const std::map<std::string, Segment, std::less<>>& shares, Executor* executor)
+      : shares_(shares), executor_(executor) {}
   std::span<const std::byte> shared(std::string_view key) const override {
     auto it = shares_.find(key);
     if (it == shares_.end())
@@ -96,18 +132,28 @@ class CentralContext final : public TaskContext {
     return {it->second.data(), it->second.size()};
   }
   int worker() const override { return -1; }
+  void parallel_for(std::size_t n, const std::function<void(std::size_t)>& body) const override {
+    executor_->parallel_for(n, body);
+  }
 
  private:
   const std::map<std::string, Segment, std::less<>>& shares_;
+  Executor* executor_;
 };
 
 class ProcessExecutor final : public Executor {
  public:
-  explicit ProcessExecutor(const ExecutorOptions& options) : n_(options.workers) {
+  explicit ProcessExecutor(const ExecutorOptions& options)
+      : n_(options.workers),
+        stall_floor_ns_(options.stall_floor_seconds * 1e9),
+        stall_factor_(options.stall_factor) {
     if (n_ < 1 || n_ > kMaxWorkers)
       throw Error(Errc::kInvalidArgument, "--workers with --port must be in 1.." +
                                               std::to_string(kMaxWorkers) + ", got " +
                                               std::to_string(n_));
+    if (!(options.stall_factor >= 0) || std::isnan(options.stall_floor_seconds))
+      throw Error(Errc::kInvalidArgument,
+                  "ExecutorOptions: stall_factor must be >= 0 and stall_floor_seconds a number");
     remove_stale_segments();
     install_cleanup_handlers();
     try {
@@ -142,10 +188,9 @@ class ProcessExecutor final : public Executor {
   void unshare(std::string_view key) override {
     auto it = shares_.find(key);
     if (it == shares_.end()) return;
-    ByteWriter w;
-    w.put_string(key);
+    const Bytes m = wire::encode(wire::Unshare{std::string(key)});
     for (auto& worker : workers_)
-      if (worker.live) send(worker, wire::Type::kUnshare, w.bytes());
+      if (worker.live) send(worker, wire::Type::kUnshare, m);
     shares_.erase(it);
   }
 
@@ -207,6 +252,7 @@ class ProcessExecutor final : public Executor {
           send_chunk(static_cast<int>(wi), *range, j);
         }
       }
+      check_stalls();
       bool in_flight = false;
       for (auto& w : workers_) in_flight |= w.live && !w.in_flight.empty();
       if (j.done == n || (j.failure && !in_flight)) break;
@@ -218,7 +264,7 @@ class ProcessExecutor final : public Executor {
                    ")");
         break;
       }
-      pump(1000, &j);
+      pump(poll_ms(), &j);
     }
     block_->tasks_done.store(j.done);
     if (j.failure) throw Error(j.failure_code, j.failure_message);
@@ -226,8 +272,10 @@ class ProcessExecutor final : public Executor {
   }
 
   void parallel_for(std::size_t n, const std::function<void(std::size_t)>& body) override {
-    // Closures cannot cross a process boundary: this runs on the calling thread.
-    for (std::size_t i = 0; i < n; ++i) body(i);
+    // Closures cannot cross a process boundary: this runs on threads of this process (CSV
+    // parsing and formatting, say), started on first use. Threads here are safe: every worker
+    // is forked by the single-threaded supervisor, never by this process.
+    pool().parallel_for(n, body);
   }
 
  private:
@@ -279,7 +327,12 @@ class ProcessExecutor final : public Executor {
     }
     if (pid == 0) {
       ::close(pair[0]);
-      supervisor_main(pair[1], listen_fd, block_, central);
+      // Nothing may unwind from here into the copy of the program's stack this child inherited.
+      try {
+        supervisor_main(pair[1], listen_fd, block_, central);
+      } catch (...) {
+      }
+      ::_exit(2);
     }
     ::close(pair[1]);
     if (listen_fd >= 0) ::close(listen_fd);  // the supervisor serves the port
@@ -334,13 +387,16 @@ class ProcessExecutor final : public Executor {
     uninstall_cleanup_handlers();
   }
 
+  Executor& pool() {
+    if (!pool_) pool_ = make_thread_executor(n_);
+    return *pool_;
+  }
+
   Bytes run_inline(std::string_view task, const Bytes& argument) {
     const TaskFn* fn = Registry::global().find(task);
     const std::string where = "the central process (pid " + std::to_string(::getpid()) + ")";
-    if (!fn)
-      throw Error(Errc::kNotFound, "'" + std::string(task) + "': no such function on " + where +
-                                       "; load it with init (Executor::init / --plugin) first");
-    CentralContext context(shares_);
+    if (!fn) throw no_such_function(task, where);
+    CentralContext context(shares_, this);
     try {
       return (*fn)(context, argument);
     } catch (const std::exception& e) {
@@ -350,24 +406,11 @@ class ProcessExecutor final : public Executor {
   }
 
   void write_arguments(std::span<const Bytes> arguments) {
-    const std::size_t n = arguments.size();
-    std::size_t need = 8 + 8 * (n + 1);
-    for (const auto& a : arguments) need += a.size();
+    const std::size_t need = wire::arguments_size(arguments);
     if (!args_ || args_.size() < need)
       args_ = Segment::create(new_segment_name('a'),
                               std::max<std::size_t>({need, args_.size() * 2, 1 << 16}));
-    std::byte* base = args_.data();
-    const std::uint64_t count = n;
-    std::memcpy(base, &count, 8);
-    auto* offsets = reinterpret_cast<std::uint64_t*>(base + 8);
-    std::byte* data = base + 8 + 8 * (n + 1);
-    std::uint64_t off = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      offsets[i] = off;
-      if (!arguments[i].empty()) std::memcpy(data + off, arguments[i].data(), arguments[i].size());
-      off += arguments[i].size();
-    }
-    offsets[n] = off;
+    wire::encode_arguments(arguments, std::span<std::byte>(args_.data(), args_.size()));
   }
 
   std::optional<Range> next_range(Job& j) {
@@ -402,16 +445,16 @@ class ProcessExecutor final : public Executor {
   void send_chunk(int wi, const Range& r, Job& j) {
     Worker& w = workers_[static_cast<std::size_t>(wi)];
     const std::uint64_t id = ++chunk_id_;
-    ByteWriter m;
-    m.put<std::uint64_t>(j.id);
-    m.put<std::uint64_t>(id);
-    m.put_string(task_);
-    m.put_string(args_.name());
-    m.put<std::uint64_t>(args_.size());
-    m.put<std::uint64_t>(r.begin);
-    m.put<std::uint64_t>(r.end);
+    const Bytes m = wire::encode(wire::Chunk{.job = j.id,
+                                             .chunk = id,
+                                             .task = task_,
+                                             .args_segment = args_.name(),
+                                             .args_size = args_.size(),
+                                             .begin = r.begin,
+                                             .end = r.end});
+    if (w.in_flight.empty()) mark_progress(w, Clock::now());  // its stall clock starts now
     w.in_flight.emplace(id, r);  // before sending: a failed send requeues it
-    send(w, wire::Type::kChunk, m.bytes());
+    send(w, wire::Type::kChunk, m);
   }
 
   // Sends to a worker; a dead worker is handled (its chunks requeued, a respawn requested).
@@ -421,18 +464,66 @@ class ProcessExecutor final : public Executor {
   }
 
   void send_init(Worker& w, const std::string& path) {
-    ByteWriter m;
-    m.put_string(path);
     ++w.pending_acks;
-    send(w, wire::Type::kInit, m.bytes());
+    send(w, wire::Type::kInit, wire::encode(wire::Init{path}));
   }
 
   void send_share(Worker& w, std::string_view key, const Segment& segment) {
-    ByteWriter m;
-    m.put_string(key);
-    m.put_string(segment.name());
-    m.put<std::uint64_t>(segment.size());
-    send(w, wire::Type::kShare, m.bytes());
+    send(w, wire::Type::kShare,
+         wire::encode(wire::Share{std::string(key), segment.name(), segment.size()}));
+  }
+
+  // ---- the stall rule (ExecutorOptions::stall_floor_seconds) ----
+
+  double stall_window_ns() const {
+    return std::max(stall_floor_ns_, stall_factor_ * slowest_task_ns_);
+  }
+  int poll_ms() const {
+    if (stall_floor_ns_ <= 0) return 1000;
+    return static_cast<int>(std::clamp(stall_window_ns() / 4e6, 10.0, 1000.0));
+  }
+  void mark_progress(Worker& w, Clock::time_point now) {
+    const std::size_t wi = static_cast<std::size_t>(&w - workers_.data());
+    w.progress_at = now;
+    w.sampled_at = now;
+    w.seen_tasks_done = block_->slots[wi].tasks_done.load(std::memory_order_relaxed);
+    w.seen_cpu = UINT64_MAX;  // read at the next sample (not on every result: it costs a file read)
+  }
+
+  // A worker holding chunks that has shown no progress (no results, no finished task, no CPU
+  // time) for the stall window is hung: kill it through the supervisor and re-run its chunks.
+  void check_stalls() {
+    if (stall_floor_ns_ <= 0) return;
+    const auto now = Clock::now();
+    const double window = stall_window_ns();
+    const auto sample_every =
+        std::chrono::nanoseconds(static_cast<std::int64_t>(std::clamp(window / 4, 10e6, 1e9)));
+    for (std::size_t wi = 0; wi < workers_.size(); ++wi) {
+      Worker& w = workers_[wi];
+      if (!w.live || w.in_flight.empty() || now - w.sampled_at < sample_every) continue;
+      w.sampled_at = now;
+      const std::uint64_t tasks = block_->slots[wi].tasks_done.load(std::memory_order_relaxed);
+      const std::uint64_t cpu = cpu_ticks(w.pid);
+      if (tasks != w.seen_tasks_done || cpu != w.seen_cpu) {
+        w.progress_at = now;
+        w.seen_tasks_done = tasks;
+        w.seen_cpu = cpu;
+        continue;
+      }
+      const double idle = static_cast<double>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(now - w.progress_at).count());
+      if (idle <= window) continue;
+      if (supervisor_alive_) {
+        wire::SupervisorMessage kill{wire::SupervisorMessage::kKill, static_cast<int>(wi), w.pid,
+                                     0};
+        if (!wire::send_supervisor_message(sup_fd_, kill)) supervisor_alive_ = false;
+      }
+      char seconds[32];
+      std::snprintf(seconds, sizeof seconds, "%.1f", idle / 1e9);
+      worker_died(w, std::string("made no progress for ") + seconds +
+                         " s (stall window: max(stall_floor_seconds, stall_factor x slowest "
+                         "task)); it was killed");
+    }
   }
 
   void request_spawn(int slot) {
@@ -455,7 +546,9 @@ class ProcessExecutor final : public Executor {
     return "worker " + std::to_string(wi) + " (pid " + std::to_string(pid) + ")";
   }
 
-  void worker_died(Worker& w) {
+  // `stalled`: why the central process gave up on a live worker (the stall rule); empty when the
+  // worker died by itself.
+  void worker_died(Worker& w, const std::string& stalled = {}) {
     const std::size_t wi = static_cast<std::size_t>(&w - workers_.data());
     const std::int64_t current = block_->slots[wi].current_task.load();
     w.live = false;
@@ -472,14 +565,16 @@ class ProcessExecutor final : public Executor {
                                         ? static_cast<std::size_t>(current)
                                         : r.begin;
           // Collect the wait status for a useful message (the supervisor reaps at once).
-          wait_for_exit_status(pid, 500);
-          auto st = exit_status_.find(pid);
+          std::string what = stalled;
+          if (what.empty()) {
+            wait_for_exit_status(pid, 500);
+            auto st = exit_status_.find(pid);
+            what = st != exit_status_.end() ? wire::describe_wait_status(st->second) : "died";
+          }
           j.fail(index, Errc::kWorkerFailed,
                  "task '" + task_ + "' #" + std::to_string(index) + " failed on " +
-                     worker_name(wi, pid) + ": the worker " +
-                     (st != exit_status_.end() ? wire::describe_wait_status(st->second) : "died") +
-                     " while running it, " + std::to_string(kMaxAttempts) +
-                     " times on fresh workers; giving up");
+                     worker_name(wi, pid) + ": the worker " + what + " while running it, " +
+                     std::to_string(kMaxAttempts) + " times on fresh workers; giving up");
         } else {
           j.retry.push_front(r);
         }
@@ -576,51 +671,42 @@ class ProcessExecutor final : public Executor {
     if (first && fds[0].revents) read_supervisor();
   }
 
+  // Throws Error on a malformed frame: the caller treats the worker as dead.
   void handle_frame(std::size_t wi, const wire::Frame& f, Job* j) {
     Worker& w = workers_[wi];
-    ByteReader in(f.payload);
     if (f.type == wire::Type::kInitDone) {
-      const auto ok = in.get<std::uint8_t>();
-      const std::string message = in.get_string();
+      const wire::InitDone done = wire::decode_init_done(f.payload);
       if (w.pending_acks > 0) --w.pending_acks;
-      if (!ok && w.ack_error.empty())
-        w.ack_error = "plug-in failed to load on " + worker_name(wi, w.pid) + ": " + message;
+      if (!done.ok && w.ack_error.empty())
+        w.ack_error = "plug-in failed to load on " + worker_name(wi, w.pid) + ": " + done.message;
       return;
     }
-    if (f.type != wire::Type::kResults || f.payload.size() < sizeof(wire::ChunkResultHeader))
-      throw Error(Errc::kIo, "unexpected message from " + worker_name(wi, w.pid));
-    wire::ChunkResultHeader h;
-    std::memcpy(&h, f.payload.data(), sizeof h);
+    if (f.type != wire::Type::kResults)
+      throw Error(Errc::kIo, "unexpected " + wire::type_name(f.type) + " frame from " +
+                                 worker_name(wi, w.pid));
+    const wire::Results res = wire::decode_results(f.payload);
+    const wire::ResultsHeader& h = res.header;
+    mark_progress(w, Clock::now());
     auto it = w.in_flight.find(h.chunk);
-    if (!j || h.job != j->id || it == w.in_flight.end()) return;  // stale
+    // Stale: a chunk of an earlier job, or one this worker no longer holds (it was re-run
+    // elsewhere): its results, duplicates of what the re-run returns, are dropped.
+    if (!j || h.job != j->id || it == w.in_flight.end()) return;
     const Range r = it->second;
     w.in_flight.erase(it);
     w.futile_deaths = 0;
-    const std::byte* p = f.payload.data() + sizeof h;
-    const std::byte* end = f.payload.data() + f.payload.size();
     if (h.begin != r.begin || h.count > r.end - r.begin)
-      throw Error(Errc::kIo, "malformed results from " + worker_name(wi, w.pid));
-    for (std::uint64_t k = 0; k < h.count; ++k) {
-      std::uint64_t len;
-      if (end - p < 8) throw Error(Errc::kIo, "truncated results from " + worker_name(wi, w.pid));
-      std::memcpy(&len, p, 8);
-      p += 8;
-      if (static_cast<std::uint64_t>(end - p) < len)
-        throw Error(Errc::kIo, "truncated results from " + worker_name(wi, w.pid));
-      j->results[r.begin + k].assign(p, p + len);
-      p += len;
-    }
+      throw Error(Errc::kIo, "results for the wrong tasks from " + worker_name(wi, w.pid));
+    for (std::uint64_t k = 0; k < h.count; ++k)
+      j->results[r.begin + k].assign(res.results[k].begin(), res.results[k].end());
     j->done += h.count;
     block_->tasks_done.store(j->done, std::memory_order_relaxed);
+    slowest_task_ns_ = std::max(slowest_task_ns_, static_cast<double>(h.max_task_ns));
     if (h.count > 0) {
       const double est = static_cast<double>(h.elapsed_ns) / static_cast<double>(h.count);
       j->ns_per_task = j->ns_per_task < 0 ? est : 0.5 * (j->ns_per_task + est);
     }
     if (h.status == wire::kTaskFailed) {
-      std::uint32_t code = 0;
-      std::memcpy(&code, p, 4);
-      ByteReader rest(std::span<const std::byte>(p + 4, end));
-      const std::string message = rest.get_string();
+      const std::string& message = res.message;
       const std::size_t index = r.begin + h.count;
       if (h.missing_task)
         j->fail(index, Errc::kNotFound, message + " (task #" + std::to_string(index) + ")");
@@ -654,6 +740,10 @@ class ProcessExecutor final : public Executor {
   }
 
   int n_;
+  double stall_floor_ns_;
+  double stall_factor_;
+  double slowest_task_ns_ = 0;      // the slowest task any worker reported (the stall window)
+  std::unique_ptr<Executor> pool_;  // parallel_for's threads, started on first use
   Segment control_;
   ControlBlock* block_ = nullptr;
   Segment args_;

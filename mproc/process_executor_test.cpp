@@ -12,7 +12,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <numeric>
@@ -25,6 +27,7 @@
 #include "mproc/executor.hpp"
 #include "mproc/peach.hpp"
 #include "mproc/shm.hpp"
+#include "mproc/wire.hpp"
 
 using namespace freshet;
 using namespace freshet::mproc;
@@ -79,6 +82,27 @@ FRESHET_TASK("test.proc.pid", pid_of);
 FRESHET_TASK("test.proc.die_once", die_once);
 FRESHET_TASK("test.proc.always_die", always_die);
 FRESHET_TASK("test.proc.throw_at", throw_at);
+// Argument: (marker path, index). The first call that finds no marker creates it and stops its
+// own process (SIGSTOP: a hung worker, alive but making no progress); every call returns index.
+Bytes stop_once(const TaskContext&, std::span<const std::byte> argument) {
+  const auto [path, index] = codec::from_bytes<std::pair<std::string, std::int64_t>>(argument);
+  const int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    ::close(fd);
+    ::raise(SIGSTOP);
+  }
+  return codec::to_bytes(index);
+}
+// Busy on the CPU for the given milliseconds: slow, but making progress.
+Bytes spin(const TaskContext&, std::span<const std::byte> argument) {
+  const auto ms = codec::from_bytes<std::int32_t>(argument);
+  const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  volatile std::uint64_t x = 0;
+  while (std::chrono::steady_clock::now() < end) x = x + 1;
+  return codec::to_bytes(ms);
+}
+FRESHET_TASK("test.proc.stop_once", stop_once);
+FRESHET_TASK("test.proc.spin", spin);
 
 // ---- helpers ------------------------------------------------------------------------------------
 
@@ -140,10 +164,47 @@ std::set<pid_t> pids_from_status(const std::string& status) {
   return out;
 }
 
+// The pids of the workers that answer a few tiny tasks (sorted).
+std::set<std::int32_t> request_pids(Executor& ex) {
+  const auto pids = peach_each<std::int32_t>(ex, "test.proc.pid", std::vector<std::int32_t>(8, 20));
+  return {pids.begin(), pids.end()};
+}
+
 std::vector<Bytes> indices(std::size_t n) {
   std::vector<Bytes> args;
   for (std::uint64_t i = 0; i < n; ++i) args.push_back(codec::to_bytes(i));
   return args;
+}
+
+// Runs body in a forked child (a plain program: default SIGINT/SIGTERM, no test framework
+// handlers) and returns its exit status, or -1 if it did not finish within timeout_ms (it is
+// killed): a test of something that used to hang fails instead of hanging the suite.
+int run_in_child(const std::function<int()>& body, int timeout_ms) {
+  const pid_t child = ::fork();
+  if (child < 0) return -2;
+  if (child == 0) {
+    ::signal(SIGINT, SIG_DFL);
+    ::signal(SIGTERM, SIG_DFL);
+    int rc = 99;
+    try {
+      rc = body();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "child: %s\n", e.what());
+      rc = 98;
+    }
+    ::_exit(rc);
+  }
+  const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  int status = 0;
+  while (std::chrono::steady_clock::now() < end) {
+    const pid_t r = ::waitpid(child, &status, WNOHANG);
+    if (r == child) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ::kill(-child, SIGKILL);
+  ::kill(child, SIGKILL);
+  ::waitpid(child, &status, 0);
+  return -1;
 }
 
 std::string marker_path(const char* tag) {
@@ -329,7 +390,7 @@ TEST_CASE("processes: the control endpoint answers status and refuses bad frames
 
 TEST_CASE("processes: central killed or interrupted: workers exit, segments removed" *
           doctest::timeout(120)) {
-  for (int sig : {SIGKILL, SIGTERM, SIGINT}) {
+  for (int sig : {SIGKILL, SIGTERM, SIGINT, SIGHUP}) {
     CAPTURE(sig);
     const int port = free_port();
     int ready[2];
@@ -341,6 +402,7 @@ TEST_CASE("processes: central killed or interrupted: workers exit, segments remo
       // A plain program: no doctest crash handlers in the child.
       ::signal(SIGINT, SIG_DFL);
       ::signal(SIGTERM, SIG_DFL);
+      ::signal(SIGHUP, SIG_DFL);
       try {
         auto ex = make_executor({.workers = 2, .port = port});
         std::vector<std::byte> blob(1 << 20, std::byte{1});
@@ -371,6 +433,140 @@ TEST_CASE("processes: central killed or interrupted: workers exit, segments remo
     }));
     CHECK(wait_until([&] { return detail::count_segments_of(child) == 0; }));
   }
+}
+
+TEST_CASE("processes: an ignored SIGINT leaves the running job's segments alone" *
+          doctest::timeout(60)) {
+  // `freshet ... &` in a script runs with SIGINT ignored: a Ctrl-C in the terminal must neither
+  // stop the job nor remove its data (a respawned worker would then fail in shm_open).
+  const int rc = run_in_child(
+      [] {
+        ::signal(SIGINT, SIG_IGN);
+        Bytes salt(333, std::byte{5});
+        auto serial = make_executor({.workers = 0});
+        serial->share("salt", salt);
+        const auto expected = serial->map("test.proc.mix", indices(500));
+        auto ex = processes(2);
+        ex->share("salt", salt);
+        const std::size_t before = detail::count_segments_of(::getpid());
+        ::raise(SIGINT);  // ignored
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        if (detail::count_segments_of(::getpid()) != before) return 1;
+        // A worker dies and is respawned: the new one maps the shared blob.
+        const std::string marker = marker_path("sigint-ignored");
+        ::unlink(marker.c_str());
+        const auto r =
+            ex->map("test.proc.die_once",
+                    std::vector<Bytes>(
+                        4, codec::to_bytes(std::pair<std::string, std::int32_t>{marker, SIGKILL})));
+        ::unlink(marker.c_str());
+        for (const auto& b : r)
+          if (codec::from_bytes<std::int32_t>(b) != 42) return 2;
+        if (ex->map("test.proc.mix", indices(500)) != expected) return 3;
+        if (::signal(SIGINT, SIG_IGN) != SIG_IGN) return 4;  // our disposition untouched
+        return 0;
+      },
+      50000);
+  CHECK(rc == 0);
+}
+
+TEST_CASE("processes: a hung worker's chunks re-run elsewhere; it is killed and replaced" *
+          doctest::timeout(60)) {
+  const std::string marker = marker_path("stall");
+  ::unlink(marker.c_str());
+  const int rc = run_in_child(
+      [&] {
+        auto ex = make_executor(
+            {.workers = 2, .processes = true, .stall_floor_seconds = 0.5, .stall_factor = 20});
+        std::vector<Bytes> args;
+        for (std::int64_t i = 0; i < 12; ++i)
+          args.push_back(codec::to_bytes(std::pair<std::string, std::int64_t>{marker, i}));
+        const auto r = ex->map("test.proc.stop_once", args);  // one worker stops itself
+        if (::access(marker.c_str(), F_OK) != 0) return 1;    // someone really hung
+        for (std::int64_t i = 0; i < 12; ++i)
+          if (codec::from_bytes<std::int64_t>(r[static_cast<std::size_t>(i)]) != i) return 2;
+        // The hung worker was replaced: both slots run tasks again.
+        const auto pids =
+            peach_each<std::int32_t>(*ex, "test.proc.pid", std::vector<std::int32_t>(8, 30));
+        if (std::set<std::int32_t>(pids.begin(), pids.end()).size() != 2) return 3;
+        return 0;
+      },
+      40000);
+  ::unlink(marker.c_str());
+  CHECK(rc == 0);
+}
+
+TEST_CASE("processes: the stall rule spares slow tasks that use the CPU" * doctest::timeout(60)) {
+  // A window of 0.3 s, tasks of 1.2 s: each worker is silent far longer than the window, but
+  // its CPU time advances, so nothing is killed.
+  auto ex = make_executor(
+      {.workers = 2, .processes = true, .stall_floor_seconds = 0.3, .stall_factor = 0});
+  const auto before = request_pids(*ex);
+  const auto r =
+      peach_each<std::int32_t>(*ex, "test.proc.spin", std::vector<std::int32_t>(4, 1200));
+  CHECK(r == std::vector<std::int32_t>(4, 1200));
+  CHECK(request_pids(*ex) == before);
+}
+
+TEST_CASE("processes: a control client that floods without reading costs only its connection" *
+          doctest::timeout(90)) {
+  // HELLO after HELLO, never reading the WELCOMEs, on more connections than the endpoint keeps,
+  // for longer than any send timeout: the job must finish and status must still answer.
+  const int rc = run_in_child(
+      [] {
+        const int port = free_port();
+        auto ex = make_executor({.workers = 2, .port = port});
+        std::atomic<bool> stop{false};
+        std::thread flooder([&] {
+          Bytes hello =
+              wire::encode_frame(wire::Type::kHello, wire::encode(wire::Hello{1, 1, "status"}));
+          Bytes burst;
+          for (int k = 0; k < 256; ++k) burst.insert(burst.end(), hello.begin(), hello.end());
+          std::vector<int> fds;
+          while (!stop.load()) {
+            if (fds.size() < 40) {
+              const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+              // A tiny receive window: the endpoint's replies back up at once.
+              const int small = 2048;
+              ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+              sockaddr_in a{};
+              a.sin_family = AF_INET;
+              a.sin_port = htons(static_cast<std::uint16_t>(port));
+              a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+              ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+              fds.push_back(fd);
+            }
+            for (int& fd : fds) {
+              if (::send(fd, burst.data(), burst.size(), MSG_NOSIGNAL | MSG_DONTWAIT) < 0 &&
+                  errno != EAGAIN && errno != EWOULDBLOCK && errno != EINPROGRESS &&
+                  errno != ENOTCONN) {
+                ::close(fd);  // dropped by the endpoint: come back
+                fd = -1;
+              }
+            }
+            std::erase(fds, -1);
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+          }
+          for (int fd : fds) ::close(fd);
+        });
+        std::vector<Bytes> args(200, codec::to_bytes(std::int32_t{20}));  // ~2 s on 2 workers
+        int rc = 0;
+        try {
+          ex->map("test.proc.pid", args);
+          std::this_thread::sleep_for(std::chrono::seconds(2));  // past the old 2 s send timeout
+          ex->map("test.proc.pid", args);
+        } catch (const std::exception& e) {
+          std::fprintf(stderr, "map failed: %s\n", e.what());
+          rc = 1;
+        }
+        stop.store(true);
+        flooder.join();
+        if (rc) return rc;
+        if (request_status("127.0.0.1", port).find("workers 2\n") == std::string::npos) return 2;
+        return 0;
+      },
+      80000);
+  CHECK(rc == 0);
 }
 
 TEST_CASE("processes: segments of a dead earlier run are removed at start" * doctest::timeout(60)) {

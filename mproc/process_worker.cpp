@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -85,11 +86,6 @@ class WorkerContext final : public TaskContext {
   int slot_;
 };
 
-void append_u64(Bytes& out, std::uint64_t v) {
-  const auto* p = reinterpret_cast<const std::byte*>(&v);
-  out.insert(out.end(), p, p + 8);
-}
-
 std::uint64_t now_ns() {
   timespec ts;
   ::clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -119,7 +115,7 @@ std::uint64_t now_ns() {
   Segment args;
   WorkerContext context(shares, slot);
   wire::Frame frame;
-  Bytes out;
+  wire::ResultsWriter out;
   for (;;) {
     bool got = false;
     try {
@@ -129,130 +125,108 @@ std::uint64_t now_ns() {
     }
     if (!got) ::_exit(0);  // EOF: the central process is gone or shut us down
     try {
-      ByteReader in(frame.payload);
       switch (frame.type) {
         case wire::Type::kInit: {
-          const std::string path = in.get_string();
-          ByteWriter reply;
+          const wire::Init init = wire::decode_init(frame.payload);
+          wire::InitDone reply;
           try {
-            load_plugin(path);
-            reply.put<std::uint8_t>(1);
-            reply.put_string("");
+            load_plugin(init.plugin_path);
           } catch (const std::exception& e) {
-            reply.put<std::uint8_t>(0);
-            reply.put_string(e.what());
+            reply.ok = false;
+            reply.message = e.what();
           }
-          if (!wire::write_frame(fd, wire::Type::kInitDone, reply.bytes())) ::_exit(0);
+          if (!wire::write_frame(fd, wire::Type::kInitDone, wire::encode(reply))) ::_exit(0);
           break;
         }
         case wire::Type::kShare: {
-          std::string key = in.get_string();
-          std::string name = in.get_string();
-          const auto size = in.get<std::uint64_t>();
-          shares.erase(key);
+          wire::Share share = wire::decode_share(frame.payload);
+          shares.erase(share.key);
           // A mapping failure leaves the key absent: tasks that need it fail naming it.
           try {
-            shares.emplace(std::move(key), Segment::open_readonly(std::move(name), size));
+            shares.emplace(std::move(share.key),
+                           Segment::open_readonly(std::move(share.segment), share.size));
           } catch (const std::exception&) {
           }
           break;
         }
         case wire::Type::kUnshare: {
-          const std::string key = in.get_string();
-          if (auto it = shares.find(key); it != shares.end()) shares.erase(it);
+          const wire::Unshare unshare = wire::decode_unshare(frame.payload);
+          if (auto it = shares.find(unshare.key); it != shares.end()) shares.erase(it);
           break;
         }
         case wire::Type::kShutdown:
           ::_exit(0);
         case wire::Type::kChunk: {
-          wire::ChunkResultHeader h;
-          h.job = in.get<std::uint64_t>();
-          h.chunk = in.get<std::uint64_t>();
-          const std::string task = in.get_string();
-          std::string args_name = in.get_string();
-          const auto args_size = in.get<std::uint64_t>();
-          const auto begin = in.get<std::uint64_t>();
-          const auto end = in.get<std::uint64_t>();
-          h.begin = begin;
-          out.clear();
-          out.resize(sizeof(wire::FrameHeader) + sizeof h);
+          wire::Chunk chunk = wire::decode_chunk(frame.payload);
+          out.start(chunk.job, chunk.chunk, chunk.begin);
+          wire::ChunkStatus status = wire::kOk;
+          bool missing = false;
           std::uint32_t errc = 0;
           std::string message;
+          std::uint64_t max_task_ns = 0;
           me.state.store(kBusy);
           const std::uint64_t t0 = now_ns();
           try {
-            if (args.name() != args_name) {
+            if (args.name() != chunk.args_segment) {
               args = Segment();  // unmap the previous map's arguments first
-              args = Segment::open_readonly(std::move(args_name), args_size);
+              args = Segment::open_readonly(std::move(chunk.args_segment), chunk.args_size);
             }
-            const auto* base = args.data();
-            std::uint64_t n;
-            std::memcpy(&n, base, 8);
-            if (end > n || begin > end || 8 + 8 * (n + 1) > args.size())
-              throw Error(Errc::kInternal, "chunk [" + std::to_string(begin) + ", " +
-                                               std::to_string(end) + ") outside the " +
-                                               std::to_string(n) + " arguments");
-            const auto* offsets = reinterpret_cast<const std::uint64_t*>(base + 8);
-            const std::byte* data = base + 8 + 8 * (n + 1);
-            const TaskFn* fn = Registry::global().find(task);
+            const wire::ArgumentsView arguments(
+                std::span<const std::byte>(args.data(), args.size()));
+            if (chunk.end > arguments.size())
+              throw Error(Errc::kInternal, "chunk [" + std::to_string(chunk.begin) + ", " +
+                                               std::to_string(chunk.end) + ") outside the " +
+                                               std::to_string(arguments.size()) + " arguments");
+            const TaskFn* fn = Registry::global().find(chunk.task);
             if (!fn) {
-              h.status = wire::kTaskFailed;
-              h.missing_task = 1;
-              errc = static_cast<std::uint32_t>(Errc::kNotFound);
-              message = "'" + task + "': no such function on " + who +
-                        "; load it with init (Executor::init / --plugin) first";
+              status = wire::kTaskFailed;
+              missing = true;
+              const Error e = no_such_function(chunk.task, who);
+              errc = static_cast<std::uint32_t>(e.code());
+              message = e.what();
             } else {
-              for (std::uint64_t i = begin; i < end; ++i) {
-                if (block->cancel_job.load(std::memory_order_relaxed) == h.job) {
-                  h.status = wire::kCancelled;
+              for (std::uint64_t i = chunk.begin; i < chunk.end; ++i) {
+                if (block->cancel_job.load(std::memory_order_relaxed) == chunk.job) {
+                  status = wire::kCancelled;
                   break;
                 }
                 me.current_task.store(static_cast<std::int64_t>(i), std::memory_order_relaxed);
+                const std::uint64_t t_task = now_ns();
                 Bytes r;
                 try {
-                  r = (*fn)(context, std::span<const std::byte>(data + offsets[i],
-                                                                offsets[i + 1] - offsets[i]));
+                  r = (*fn)(context, arguments[i]);
                 } catch (const Error& e) {
-                  h.status = wire::kTaskFailed;
+                  status = wire::kTaskFailed;
                   errc = static_cast<std::uint32_t>(e.code());
                   message = e.what();
                   break;
                 } catch (const std::exception& e) {
-                  h.status = wire::kTaskFailed;
+                  status = wire::kTaskFailed;
                   errc = static_cast<std::uint32_t>(Errc::kWorkerFailed);
                   message = e.what();
                   break;
                 } catch (...) {
-                  h.status = wire::kTaskFailed;
+                  status = wire::kTaskFailed;
                   errc = static_cast<std::uint32_t>(Errc::kWorkerFailed);
                   message = "unknown exception";
                   break;
                 }
-                append_u64(out, r.size());
-                out.insert(out.end(), r.begin(), r.end());
-                ++h.count;
+                max_task_ns = std::max(max_task_ns, now_ns() - t_task);
+                out.add(r);
                 me.tasks_done.store(me.tasks_done.load(std::memory_order_relaxed) + 1,
                                     std::memory_order_relaxed);
               }
             }
           } catch (const std::exception& e) {
-            h.status = wire::kTaskFailed;
+            status = wire::kTaskFailed;
             errc = static_cast<std::uint32_t>(Errc::kWorkerFailed);
             message = e.what();
           }
-          h.elapsed_ns = now_ns() - t0;
           me.current_task.store(-1, std::memory_order_relaxed);
-          if (h.status == wire::kTaskFailed) {
-            const auto* p = reinterpret_cast<const std::byte*>(&errc);
-            out.insert(out.end(), p, p + 4);
-            append_u64(out, message.size());
-            const auto* m = reinterpret_cast<const std::byte*>(message.data());
-            out.insert(out.end(), m, m + message.size());
-          }
-          std::memcpy(out.data() + sizeof(wire::FrameHeader), &h, sizeof h);
+          out.finish(status, now_ns() - t0, max_task_ns, missing, errc, message);
           me.state.store(kIdle);
-          if (!wire::write_framed_buffer(fd, wire::Type::kResults, out)) ::_exit(0);
-          if (out.capacity() > (64u << 20)) Bytes().swap(out);  // do not hoard a huge buffer
+          if (!wire::write_framed_buffer(fd, wire::Type::kResults, out.buffer())) ::_exit(0);
+          if (out.buffer().capacity() > (64u << 20)) Bytes().swap(out.buffer());  // do not hoard
           break;
         }
         default:
@@ -278,42 +252,79 @@ void wake_handler(int sig) {
   errno = saved;
 }
 
+// Control clients. The supervisor must never block on one: a client that floods requests and
+// never reads the replies (or just connects and waits) may cost its own connection, never the
+// job. So sockets are non-blocking, replies are queued per connection and sent as the socket
+// accepts them, and a connection is dropped when its queue passes kMaxClientOutput, when it has
+// been open kClientDeadline, or when it breaks the protocol; at most kMaxClients are open (more
+// are accepted and closed at once, so the listen backlog never fills up).
+constexpr std::size_t kMaxClients = 32;
+constexpr std::size_t kMaxClientOutput = 64 * 1024;
+constexpr auto kClientDeadline = std::chrono::seconds(5);
+
 struct Client {
   int fd = -1;
   wire::FrameParser parser{wire::kMaxUnauthenticatedPayload};
+  Bytes out;             // frames not yet sent
+  std::size_t sent = 0;  // bytes of `out` already sent
+  bool closing = false;  // close once `out` is sent (after an answer that ends the session)
   std::chrono::steady_clock::time_point since;
 };
 
-void reply_error(int fd, Errc code, const std::string& message) {
-  ByteWriter w;
-  w.put<std::uint32_t>(static_cast<std::uint32_t>(code));
-  w.put_string(message);
-  wire::write_frame(fd, wire::Type::kError, w.bytes());
+// Queues a frame; false if the client has let too much pile up (drop it).
+bool queue_frame(Client& c, wire::Type type, std::span<const std::byte> payload) {
+  if (c.out.size() - c.sent + sizeof(wire::FrameHeader) + payload.size() > kMaxClientOutput)
+    return false;
+  const Bytes frame = wire::encode_frame(type, payload);
+  c.out.insert(c.out.end(), frame.begin(), frame.end());
+  return true;
 }
 
-// Handles one frame from a control client; returns false to close the connection.
-bool serve_client(int fd, const wire::Frame& frame, const ControlBlock& block) {
+// Sends what the socket takes now; false if the connection is broken.
+bool flush_client(Client& c) {
+  while (c.sent < c.out.size()) {
+    const ssize_t n =
+        ::send(c.fd, c.out.data() + c.sent, c.out.size() - c.sent, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      return false;
+    }
+    c.sent += static_cast<std::size_t>(n);
+  }
+  if (c.sent == c.out.size()) {
+    c.out.clear();
+    c.sent = 0;
+  }
+  return true;
+}
+
+bool queue_error(Client& c, Errc code, const std::string& message) {
+  c.closing = true;
+  return queue_frame(c, wire::Type::kError,
+                     wire::encode(wire::ErrorMessage{static_cast<std::uint32_t>(code), message}));
+}
+
+// Handles one frame from a control client; false to drop the connection at once.
+bool serve_client(Client& c, const wire::Frame& frame, const ControlBlock& block) {
   switch (frame.type) {
     case wire::Type::kHello: {
-      ByteWriter w;
-      w.put<std::uint16_t>(wire::kVersion);
-      w.put_string("freshet mproc central pid " + std::to_string(block.central_pid) +
-                   "; protocol " + std::to_string(wire::kVersion) +
-                   "; remote workers not accepted yet (status only)");
-      return wire::write_frame(fd, wire::Type::kWelcome, w.bytes());
+      wire::decode_hello(frame.payload);  // malformed: Error, the caller answers ERROR
+      const wire::Welcome welcome{wire::kVersion,
+                                  "freshet mproc central pid " + std::to_string(block.central_pid) +
+                                      "; protocol " + std::to_string(wire::kVersion) +
+                                      "; remote workers not accepted yet (status only)"};
+      return queue_frame(c, wire::Type::kWelcome, wire::encode(welcome));
     }
-    case wire::Type::kStatusRequest: {
-      ByteWriter w;
-      w.put_string(format_status(block));
-      wire::write_frame(fd, wire::Type::kStatusReply, w.bytes());
-      return false;  // one request per connection keeps the server trivially fair
-    }
+    case wire::Type::kStatusRequest:
+      c.closing = true;  // one request per connection keeps the server trivially fair
+      return queue_frame(c, wire::Type::kStatusReply,
+                         wire::encode(wire::StatusReply{format_status(block)}));
     default:
-      reply_error(fd, Errc::kInvalidArgument,
-                  "message type " + std::to_string(static_cast<int>(frame.type)) +
-                      " needs an authenticated worker session, which protocol " +
-                      std::to_string(wire::kVersion) + " does not offer yet");
-      return false;
+      return queue_error(c, Errc::kInvalidArgument,
+                         "message type " + std::to_string(static_cast<int>(frame.type)) +
+                             " needs an authenticated worker session, which protocol " +
+                             std::to_string(wire::kVersion) + " does not offer yet");
   }
 }
 
@@ -334,6 +345,8 @@ bool serve_client(int fd, const wire::Frame& frame, const ControlBlock& block) {
   sa.sa_flags = SA_RESTART;
   ::sigaction(SIGCHLD, &sa, nullptr);
   ::sigaction(SIGTERM, &sa, nullptr);
+  // The listening socket is non-blocking: the accept loop takes what is waiting and no more.
+  if (listen_fd >= 0) ::fcntl(listen_fd, F_SETFL, ::fcntl(listen_fd, F_GETFL) | O_NONBLOCK);
   const pid_t self = ::getpid();
   block->supervisor_pid = self;
   if (::getppid() != central_pid) g_terminate = 1;  // the central process died during fork
@@ -379,7 +392,11 @@ bool serve_client(int fd, const wire::Frame& frame, const ControlBlock& block) {
     fds.push_back({g_wake_pipe[0], POLLIN, 0});
     if (listen_fd >= 0) fds.push_back({listen_fd, POLLIN, 0});
     const std::size_t first_client = fds.size();
-    for (auto& c : clients) fds.push_back({c.fd, POLLIN, 0});
+    for (auto& c : clients) {
+      const short events =
+          static_cast<short>((c.closing ? 0 : POLLIN) | (c.out.size() > c.sent ? POLLOUT : 0));
+      fds.push_back({c.fd, events, 0});
+    }
     const int rc = ::poll(fds.data(), fds.size(), clients.empty() ? -1 : 1000);
     if (rc < 0 && errno != EINTR) shutdown(2);
     if (rc <= 0 && clients.empty()) continue;
@@ -402,6 +419,11 @@ bool serve_client(int fd, const wire::Frame& frame, const ControlBlock& block) {
       if (ignored_fd >= 0) ::close(ignored_fd);
       if (!ok) shutdown(0);  // the central process closed its end: stopped or died
       if (m.kind == wire::SupervisorMessage::kShutdown) orderly = true;
+      if (m.kind == wire::SupervisorMessage::kKill) {
+        // Only a child of ours still in that slot: a pid we reaped may belong to anyone now.
+        auto it = children.find(m.pid);
+        if (it != children.end() && it->second == m.slot) ::kill(m.pid, SIGKILL);
+      }
       if (m.kind == wire::SupervisorMessage::kSpawn && m.slot >= 0 && m.slot < kMaxWorkers) {
         int pair[2];
         if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) shutdown(2);
@@ -437,13 +459,14 @@ bool serve_client(int fd, const wire::Frame& frame, const ControlBlock& block) {
       }
     }
     if (listen_fd >= 0 && fds[2].revents) {
-      const int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
-      if (fd >= 0) {
-        // Replies are small: send them blocking (with a timeout) once a request is complete.
-        const int flags = ::fcntl(fd, F_GETFL);
-        ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
-        timeval tv{2, 0};
-        ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+      // Accept everything waiting; past kMaxClients a connection is closed at once.
+      for (int k = 0; k < 64; ++k) {
+        const int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (fd < 0) break;
+        if (clients.size() >= kMaxClients) {
+          ::close(fd);
+          continue;
+        }
         Client c;
         c.fd = fd;
         c.since = std::chrono::steady_clock::now();
@@ -455,18 +478,25 @@ bool serve_client(int fd, const wire::Frame& frame, const ControlBlock& block) {
     for (std::size_t i = 0; i < clients.size(); ++i) {
       Client& c = clients[i];
       bool open = true;
-      if (first_client + i < fds.size() && fds[first_client + i].revents) {
-        try {
+      // Nothing a client does may escape this loop: the worst it can cost is its connection.
+      try {
+        const short revents = first_client + i < fds.size() ? fds[first_client + i].revents : 0;
+        if ((revents & (POLLIN | POLLHUP | POLLERR)) && !c.closing) {
           open = c.parser.fill(c.fd);
-          wire::Frame f;
-          while (open && c.parser.next(f)) open = serve_client(c.fd, f, *block);
-        } catch (const std::exception& e) {
-          reply_error(c.fd, Errc::kInvalidArgument, e.what());
-          open = false;
+          try {
+            wire::Frame f;
+            while (open && !c.closing && c.parser.next(f)) open = serve_client(c, f, *block);
+          } catch (const Error& e) {
+            open = queue_error(c, Errc::kInvalidArgument, e.what());
+          }
         }
+        if (open) open = flush_client(c);
+        if (open && c.closing && c.out.empty()) open = false;  // answered: done
+      } catch (...) {
+        open = false;
       }
       // Before authentication a client gets a few seconds to say what it wants.
-      if (open && now - c.since > std::chrono::seconds(5)) open = false;
+      if (open && now - c.since > kClientDeadline) open = false;
       if (open)
         keep.push_back(std::move(c));
       else

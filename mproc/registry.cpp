@@ -37,4 +37,15 @@ const TaskFn* Registry::find(std::string_view name) const {
 
 std::vector<std::string> Registry::names() const { return impl().tasks.names(); }
 
+Error no_such_function(std::string_view task, std::string_view where) {
+  // Appended piece by piece: GCC 12 warns (-Wrestrict, a false positive) on "'" + string.
+  std::string message;
+  message += '\'';
+  message += task;
+  message += "': no such function on ";
+  message += where;
+  message += "; load it with init (Executor::init / --plugin) first";
+  return Error(Errc::kNotFound, message);
+}
+
 }  // namespace freshet::mproc

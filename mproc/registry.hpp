@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/bytes.hpp"
+#include "core/error.hpp"
 
 namespace freshet::mproc {
 
@@ -56,6 +57,11 @@ class Registry {
   struct Impl;
   Impl& impl() const;
 };
+
+// The error for a task name that is not registered where it should run (q's 'func), the same on
+// every backend: "'func': no such function on <where>; load it with init (Executor::init /
+// --plugin) first". `where` names the process, e.g. "worker 0 (pid 4244)".
+Error no_such_function(std::string_view task, std::string_view where);
 
 struct TaskRegistrar {
   TaskRegistrar(const char* name, TaskFn fn) { Registry::global().add(name, std::move(fn)); }

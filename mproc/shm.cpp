@@ -55,17 +55,29 @@ void unlink_tracked() noexcept {
     if (slot.state.load() == 2) ::shm_unlink(slot.name);
 }
 
+// The signals whose default action ends the process without a core dump and that a user or a
+// job controller sends to stop a program: on these the segments must go.
+constexpr int kCleanupSignals[] = {SIGINT, SIGTERM, SIGHUP};
+constexpr int kNumCleanupSignals = 3;
+
 std::mutex g_handler_mutex;
 int g_handler_refs = 0;
-struct sigaction g_old_int, g_old_term;
+struct sigaction g_old[kNumCleanupSignals];
+bool g_installed[kNumCleanupSignals] = {};
 
+// Installed only for signals whose disposition was SIG_DFL, i.e. signals that end the process:
+// an ignored signal (`freshet ... &` in a script ignores SIGINT) or one the program handles
+// itself does not end it, and removing the segments of a job that keeps running would break
+// its next worker ("shm_open: No such file or directory").
 void cleanup_handler(int sig) {
   unlink_tracked();
-  // Re-raise with the disposition that was there before us, so the exit status says "killed by
-  // SIGINT/SIGTERM" (or the program's own handler runs).
-  struct sigaction* old = sig == SIGINT ? &g_old_int : &g_old_term;
-  ::sigaction(sig, old, nullptr);
-  if (old->sa_handler == SIG_IGN) return;
+  // Re-raise with the default disposition so the exit status says "killed by SIGINT/SIGTERM".
+  // The signal is blocked while this handler runs, so it is delivered, and ends the process,
+  // as soon as the handler returns.
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  ::sigaction(sig, &dfl, nullptr);
   ::raise(sig);
 }
 
@@ -201,15 +213,21 @@ void install_cleanup_handlers() {
   sa.sa_handler = cleanup_handler;
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = 0;
-  ::sigaction(SIGINT, &sa, &g_old_int);
-  ::sigaction(SIGTERM, &sa, &g_old_term);
+  for (int i = 0; i < kNumCleanupSignals; ++i) {
+    g_installed[i] = false;
+    if (::sigaction(kCleanupSignals[i], nullptr, &g_old[i]) != 0) continue;
+    const bool is_default = !(g_old[i].sa_flags & SA_SIGINFO) && g_old[i].sa_handler == SIG_DFL;
+    if (!is_default) continue;  // ignored or the program's own: leave it alone
+    g_installed[i] = ::sigaction(kCleanupSignals[i], &sa, nullptr) == 0;
+  }
 }
 
 void uninstall_cleanup_handlers() {
   std::lock_guard lock(g_handler_mutex);
   if (g_handler_refs == 0 || --g_handler_refs > 0) return;
-  ::sigaction(SIGINT, &g_old_int, nullptr);
-  ::sigaction(SIGTERM, &g_old_term, nullptr);
+  for (int i = 0; i < kNumCleanupSignals; ++i)
+    if (g_installed[i]) ::sigaction(kCleanupSignals[i], &g_old[i], nullptr);
+  for (bool& b : g_installed) b = false;
 }
 
 }  // namespace freshet::mproc::detail

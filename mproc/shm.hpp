@@ -6,8 +6,9 @@
 // by the next run, and a supervisor can remove everything its central process owned.
 //
 // Cleanup on every exit path: the owner unlinks a segment when it is released; names that are
-// live are kept in an async-signal-safe table, and handlers for SIGINT/SIGTERM unlink them before
-// re-raising the signal; if the owner is killed outright (SIGKILL), its supervisor removes them.
+// live are kept in an async-signal-safe table, and handlers for SIGINT/SIGTERM/SIGHUP (when their
+// disposition was the default) unlink them before re-raising the signal; if the owner is killed
+// outright (SIGKILL), its supervisor removes them.
 //
 // Thread-safety: Segment objects are not shared between threads; the tracking table is safe to
 // use from any thread and from signal handlers.
@@ -60,8 +61,12 @@ std::size_t remove_segments_of(pid_t owner) noexcept;
 // Names of freshet segments present in /dev/shm now (for tests).
 std::size_t count_segments_of(pid_t owner) noexcept;
 
-// Installs SIGINT/SIGTERM handlers that unlink all tracked segments and re-raise the signal with
-// its previous disposition. Reference-counted; uninstall restores the previous handlers.
+// Installs SIGINT/SIGTERM/SIGHUP handlers that unlink all tracked segments and re-raise the
+// signal with the default disposition (the process ends "killed by SIGINT"). Only for signals
+// whose disposition is SIG_DFL at install time: an ignored signal, or one the program handles
+// itself, does not end the process, so it must not remove a running job's segments (if the
+// program then dies anyway, its supervisor removes them). Reference-counted; uninstall restores
+// what was there.
 void install_cleanup_handlers();
 void uninstall_cleanup_handlers();
 

@@ -14,6 +14,8 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/bytes.hpp"
 
@@ -28,23 +30,24 @@ inline constexpr std::uint64_t kMaxPayload = std::uint64_t{1} << 36;
 
 enum class Type : std::uint16_t {
   // Control endpoint (TCP).
-  kHello = 1,           // client -> central: u16 min_version, u16 max_version, string role
-  kWelcome = 2,         // central -> client: u16 version, string central description
+  kHello = 1,           // client -> central: Hello
+  kWelcome = 2,         // central -> client: Welcome
   kChallenge = 3,       // planned: 32-byte nonce + digest name (see docs/mproc-protocol.md)
   kResponse = 4,        // planned: HMAC-SHA256(key, version|digest|nonces)
   kStatusRequest = 10,  // client -> central: empty
-  kStatusReply = 11,    // central -> client: string, "key value" lines
-  kError = 12,          // either way: u32 errc, string message; the sender closes afterwards
+  kStatusReply = 11,    // central -> client: StatusReply
+  kError = 12,          // either way: ErrorMessage; the sender closes afterwards
   // Central -> worker.
-  kInit = 20,      // string plug-in path
-  kInitDone = 21,  // worker -> central: u8 ok, string message
-  kShare = 22,     // string key, string segment name, u64 size
-  kUnshare = 23,   // string key
-  kChunk = 30,    // u64 job, u64 chunk, string task, string args segment, u64 args size, u64 begin,
-                  // u64 end
-  kResults = 31,  // worker -> central: see ChunkResultHeader
+  kInit = 20,      // Init
+  kInitDone = 21,  // worker -> central: InitDone
+  kShare = 22,     // Share
+  kUnshare = 23,   // Unshare
+  kChunk = 30,     // Chunk
+  kResults = 31,   // worker -> central: ResultsHeader, results, error (ResultsWriter / Results)
   kShutdown = 40,  // empty: the worker exits
 };
+// "HELLO", "RESULTS", ... ("type 77" for an unknown value).
+std::string type_name(Type type);
 
 #pragma pack(push, 1)
 struct FrameHeader {
@@ -56,16 +59,18 @@ struct FrameHeader {
 static_assert(sizeof(FrameHeader) == 16);
 
 // Payload prefix of kResults; followed by `count` results (u64 length + bytes) for tasks
-// [begin, begin + count), then, if status != kOk, u32 errc + string message.
-struct ChunkResultHeader {
+// [begin, begin + count), then, if status == kTaskFailed, u32 errc + string message.
+struct ResultsHeader {
   std::uint64_t job = 0;
   std::uint64_t chunk = 0;
   std::uint64_t begin = 0;
   std::uint64_t count = 0;         // results that follow, all successful
   std::uint64_t elapsed_ns = 0;    // worker compute time for those tasks (drives chunk sizing)
+  std::uint64_t max_task_ns = 0;   // the slowest of them (drives the stall window)
   std::uint32_t status = 0;        // ChunkStatus
   std::uint32_t missing_task = 0;  // 1: the worker has no such task (q's 'func)
 };
+static_assert(sizeof(ResultsHeader) == 56);
 #pragma pack(pop)
 
 enum ChunkStatus : std::uint32_t { kOk = 0, kTaskFailed = 1, kCancelled = 2 };
@@ -73,6 +78,134 @@ enum ChunkStatus : std::uint32_t { kOk = 0, kTaskFailed = 1, kCancelled = 2 };
 struct Frame {
   Type type = Type::kError;
   Bytes payload;
+};
+
+// ---- Codecs -----------------------------------------------------------------------------------
+// Every frame's payload has an encode/decode pair here and nowhere else, so any transport (a
+// socketpair, TCP, an MPI message) can carry them: decode_* take a byte buffer received from
+// anywhere, check every length against what is left, reject trailing bytes, and throw
+// Error(kParse) naming the frame on anything malformed. Never UB, never an allocation larger
+// than the buffer.
+
+// Checks a 16-byte header read from the wire: magic, version, length <= max_payload. Throws
+// Error(kIo) (a peer that is not ours, or a length we refuse to allocate).
+FrameHeader decode_header(std::span<const std::byte> bytes, std::uint64_t max_payload);
+// Header + payload in one buffer (for transports that queue whole frames).
+Bytes encode_frame(Type type, std::span<const std::byte> payload);
+
+struct Hello {
+  std::uint16_t min_version = kVersion;
+  std::uint16_t max_version = kVersion;
+  std::string role;  // "status", "worker"
+};
+struct Welcome {
+  std::uint16_t version = kVersion;
+  std::string description;
+};
+struct ErrorMessage {
+  std::uint32_t errc = 0;  // freshet::Errc
+  std::string message;
+};
+struct StatusReply {
+  std::string text;
+};
+struct Init {
+  std::string plugin_path;
+};
+struct InitDone {
+  bool ok = true;
+  std::string message;
+};
+struct Share {
+  std::string key;
+  std::string segment;  // shared-memory segment name
+  std::uint64_t size = 0;
+};
+struct Unshare {
+  std::string key;
+};
+struct Chunk {
+  std::uint64_t job = 0;
+  std::uint64_t chunk = 0;
+  std::string task;
+  std::string args_segment;  // the map's arguments segment (see ArgumentsView)
+  std::uint64_t args_size = 0;
+  std::uint64_t begin = 0;  // tasks [begin, end) of the map
+  std::uint64_t end = 0;
+};
+
+Bytes encode(const Hello& m);
+Bytes encode(const Welcome& m);
+Bytes encode(const ErrorMessage& m);
+Bytes encode(const StatusReply& m);
+Bytes encode(const Init& m);
+Bytes encode(const InitDone& m);
+Bytes encode(const Share& m);
+Bytes encode(const Unshare& m);
+Bytes encode(const Chunk& m);
+
+Hello decode_hello(std::span<const std::byte> payload);
+Welcome decode_welcome(std::span<const std::byte> payload);
+ErrorMessage decode_error(std::span<const std::byte> payload);
+StatusReply decode_status_reply(std::span<const std::byte> payload);
+Init decode_init(std::span<const std::byte> payload);
+InitDone decode_init_done(std::span<const std::byte> payload);
+Share decode_share(std::span<const std::byte> payload);
+Unshare decode_unshare(std::span<const std::byte> payload);
+// Also checks begin <= end.
+Chunk decode_chunk(std::span<const std::byte> payload);
+
+// Builds a RESULTS frame in place, one result at a time (a chunk's results can be large: they are
+// written once, straight into the buffer that is sent). The buffer starts with room for the frame
+// header, so write_framed_buffer sends it without another copy.
+class ResultsWriter {
+ public:
+  // Starts a new frame (reusing the buffer's memory).
+  void start(std::uint64_t job, std::uint64_t chunk, std::uint64_t begin);
+  void add(std::span<const std::byte> result);
+  std::uint64_t count() const { return header_.count; }
+  // Completes the payload. `errc` and `message` are written only for kTaskFailed.
+  void finish(ChunkStatus status, std::uint64_t elapsed_ns, std::uint64_t max_task_ns,
+              bool missing_task = false, std::uint32_t errc = 0, std::string_view message = {});
+  // The frame: 16 bytes of header room, then the payload.
+  Bytes& buffer() { return buffer_; }
+  // The payload alone (tests, transports that frame themselves).
+  std::span<const std::byte> payload() const {
+    return std::span<const std::byte>(buffer_).subspan(sizeof(FrameHeader));
+  }
+
+ private:
+  Bytes buffer_;
+  ResultsHeader header_;
+};
+
+// A decoded RESULTS payload; `results` view the payload, which must outlive this.
+struct Results {
+  ResultsHeader header;
+  std::vector<std::span<const std::byte>> results;  // header.count of them
+  std::uint32_t errc = 0;                           // with status kTaskFailed
+  std::string message;
+};
+Results decode_results(std::span<const std::byte> payload);
+
+// The arguments of one map, written once into a shared-memory segment and read in place:
+//   u64 n, u64 offsets[n + 1], argument bytes (argument i is bytes[offsets[i], offsets[i+1])).
+// The segment may be larger than the encoding (it is reused by later, smaller maps).
+std::size_t arguments_size(std::span<const Bytes> arguments);
+// Writes the encoding into out (out.size() >= arguments_size(arguments)).
+void encode_arguments(std::span<const Bytes> arguments, std::span<std::byte> out);
+// Reads arguments in place. The constructor checks that the offsets table fits; operator[]
+// checks each argument's bounds, so a corrupt segment is an Error(kParse), never a wild read.
+class ArgumentsView {
+ public:
+  explicit ArgumentsView(std::span<const std::byte> segment);
+  std::uint64_t size() const { return n_; }
+  std::span<const std::byte> operator[](std::uint64_t i) const;
+
+ private:
+  std::span<const std::byte> segment_;
+  std::uint64_t n_ = 0;
+  std::size_t data_at_ = 0;
 };
 
 // Writes header + payload in full (retrying on EINTR and short writes). Returns false if the peer
@@ -106,7 +239,16 @@ class FrameParser {
 // Fixed-size messages between the central process and its supervisor (a SOCK_SEQPACKET pair).
 struct SupervisorMessage {
   // kShutdown: an orderly stop follows (EOF without it means the central process died).
-  enum Kind : std::int32_t { kSpawn = 1, kSpawned = 2, kExited = 3, kShutdown = 4 } kind = kSpawn;
+  // kKill: the central process found the worker in `slot` with `pid` stalled; the supervisor
+  // SIGKILLs it if that pid is still its child in that slot (no pid-reuse race: only the
+  // supervisor reaps).
+  enum Kind : std::int32_t {
+    kSpawn = 1,
+    kSpawned = 2,
+    kExited = 3,
+    kShutdown = 4,
+    kKill = 5
+  } kind = kSpawn;
   std::int32_t slot = -1;
   std::int32_t pid = 0;
   std::int32_t status = 0;  // wait status for kExited

@@ -1,5 +1,6 @@
 #include "xval/cross_validate.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -11,6 +12,8 @@
 #include "core/error.hpp"
 #include "ml/metrics.hpp"
 #include "ml/preprocess.hpp"
+#include "mproc/blob.hpp"
+#include "mproc/executor.hpp"
 #include "mproc/registry.hpp"
 
 namespace freshet::xval {
@@ -172,100 +175,104 @@ namespace {
 
 constexpr const char* kTaskName = "xval.fit_score";
 
-// Shared dataset blob: u64 rows, u64 cols, X column-major (rows*cols doubles), y (rows doubles).
-Bytes serialize_dataset(const Dataset& d) {
-  ByteWriter w;
-  const auto rows = static_cast<std::uint64_t>(d.X.rows());
-  const auto cols = static_cast<std::uint64_t>(d.X.cols());
-  w.put(rows);
-  w.put(cols);
-  w.put_span(std::span<const double>(d.X.data(), static_cast<std::size_t>(rows * cols)));
-  w.put_span(std::span<const double>(d.y));
-  return std::move(w).take();
+// The shared inputs are column blobs (mproc/blob.hpp), written once in place and read in place;
+// every size is checked on read.
+//   dataset: 0 u64[2] rows, cols | 1 f64 X column-major (rows x cols) | 2 f64 y (rows)
+//   folds:   0 u64 bounds[2 n + 1] | 1 u64 rows: split s trains on rows[bounds[2s], bounds[2s+1])
+//            and tests on rows[bounds[2s+1], bounds[2s+2])
+mproc::BlobLayout dataset_layout(const Dataset& d) {
+  mproc::BlobLayout layout;
+  layout.add<std::uint64_t>(2);
+  layout.add<double>(static_cast<std::size_t>(d.X.size()));
+  layout.add<double>(d.y.size());
+  return layout;
 }
 
-// Shared folds blob: u64 n_splits, u64 offsets[n_splits + 1] (byte offsets of each split from
-// the start of the split area), then per split: u64 n_train, u64 n_test, train rows, test rows.
-Bytes serialize_folds(const Folds& folds) {
-  ByteWriter body;
-  std::vector<std::uint64_t> offsets;
+void write_dataset(const Dataset& d, const mproc::BlobLayout& layout, std::span<std::byte> out) {
+  layout.write_header(out);
+  const std::uint64_t meta[2] = {static_cast<std::uint64_t>(d.X.rows()),
+                                 static_cast<std::uint64_t>(d.X.cols())};
+  std::ranges::copy(meta, layout.section<std::uint64_t>(out, 0).begin());
+  std::copy(d.X.data(), d.X.data() + d.X.size(), layout.section<double>(out, 1).begin());
+  std::ranges::copy(d.y, layout.section<double>(out, 2).begin());
+}
+
+mproc::BlobLayout folds_layout(const Folds& folds) {
+  std::size_t rows = 0;
+  for (const auto& s : folds) rows += s.train.size() + s.test.size();
+  mproc::BlobLayout layout;
+  layout.add<std::uint64_t>(2 * folds.size() + 1);
+  layout.add<std::uint64_t>(rows);
+  return layout;
+}
+
+void write_folds(const Folds& folds, const mproc::BlobLayout& layout, std::span<std::byte> out) {
+  layout.write_header(out);
+  const auto bounds = layout.section<std::uint64_t>(out, 0);
+  const auto rows = layout.section<std::uint64_t>(out, 1);
+  std::size_t at = 0, b = 0;
+  bounds[b++] = 0;
   for (const auto& s : folds) {
-    offsets.push_back(body.bytes().size());
-    body.put<std::uint64_t>(s.train.size());
-    body.put<std::uint64_t>(s.test.size());
-    for (auto r : s.train) body.put<std::uint64_t>(r);
-    for (auto r : s.test) body.put<std::uint64_t>(r);
+    for (const auto* part : {&s.train, &s.test}) {
+      for (auto r : *part) rows[at++] = r;
+      bounds[b++] = at;
+    }
   }
-  offsets.push_back(body.bytes().size());
-  ByteWriter w;
-  w.put<std::uint64_t>(folds.size());
-  for (auto o : offsets) w.put(o);
-  Bytes out = std::move(w).take();
-  const Bytes& b = body.bytes();
-  out.insert(out.end(), b.begin(), b.end());
-  return out;
-}
-
-std::uint64_t read_u64(std::span<const std::byte> data, std::size_t offset) {
-  if (offset + 8 > data.size()) throw Error(Errc::kParse, "xval: truncated shared blob");
-  std::uint64_t v;
-  std::memcpy(&v, data.data() + offset, 8);
-  return v;
 }
 
 // A read-only view of the shared dataset that gathers rows into Eigen matrices.
 class DatasetView {
  public:
-  explicit DatasetView(std::span<const std::byte> blob) : blob_(blob) {
-    rows_ = read_u64(blob, 0);
-    cols_ = read_u64(blob, 8);
-    const std::uint64_t nx = read_u64(blob, 16);
-    if (nx != rows_ * cols_) throw Error(Errc::kParse, "xval: corrupt shared dataset");
-    x_offset_ = 24;
-    const std::size_t y_len_at = x_offset_ + nx * 8;
-    if (read_u64(blob, y_len_at) != rows_)
-      throw Error(Errc::kParse, "xval: corrupt shared dataset");
-    y_offset_ = y_len_at + 8;
-    if (y_offset_ + rows_ * 8 > blob.size())
-      throw Error(Errc::kParse, "xval: truncated shared dataset");
+  explicit DatasetView(std::span<const std::byte> blob, const std::string& key) {
+    const mproc::BlobView view(blob, key);
+    view.expect_sections(3);
+    const auto meta = view.section<std::uint64_t>(0);
+    if (meta.size() != 2) view.fail("the header section holds " + std::to_string(meta.size()));
+    rows_ = meta[0];
+    cols_ = meta[1];
+    x_ = view.section<double>(1);
+    y_ = view.section<double>(2);
+    if (y_.size() != rows_ ||
+        (rows_ == 0 ? !x_.empty() : x_.size() % rows_ != 0 || x_.size() / rows_ != cols_))
+      view.fail("X and y do not hold " + std::to_string(rows_) + " x " + std::to_string(cols_) +
+                " values");
   }
+  // rows: each below rows() (the caller checks).
   void gather(std::span<const std::uint64_t> rows, Matrix& X, std::vector<double>& y) const {
     const auto n = static_cast<Eigen::Index>(rows.size());
     X.resize(n, static_cast<Eigen::Index>(cols_));
     y.resize(rows.size());
-    const std::byte* base = blob_.data();
     for (std::uint64_t c = 0; c < cols_; ++c) {
-      const std::byte* col = base + x_offset_ + c * rows_ * 8;
+      const double* col = x_.data() + c * rows_;
       double* out = X.data() + c * rows.size();
-      for (std::size_t i = 0; i < rows.size(); ++i) std::memcpy(out + i, col + rows[i] * 8, 8);
+      for (std::size_t i = 0; i < rows.size(); ++i) out[i] = col[rows[i]];
     }
-    for (std::size_t i = 0; i < rows.size(); ++i)
-      std::memcpy(&y[i], base + y_offset_ + rows[i] * 8, 8);
+    for (std::size_t i = 0; i < rows.size(); ++i) y[i] = y_[rows[i]];
   }
   std::uint64_t rows() const { return rows_; }
 
  private:
-  std::span<const std::byte> blob_;
   std::uint64_t rows_ = 0, cols_ = 0;
-  std::size_t x_offset_ = 0, y_offset_ = 0;
+  std::span<const double> x_, y_;
 };
 
 // Returns the (train, test) rows of split `index` from the folds blob.
-std::pair<std::vector<std::uint64_t>, std::vector<std::uint64_t>> read_split(
-    std::span<const std::byte> blob, std::uint64_t index) {
-  const std::uint64_t n = read_u64(blob, 0);
+std::pair<std::span<const std::uint64_t>, std::span<const std::uint64_t>> read_split(
+    std::span<const std::byte> blob, const std::string& key, std::uint64_t index) {
+  const mproc::BlobView view(blob, key);
+  view.expect_sections(2);
+  const auto bounds = view.section<std::uint64_t>(0);
+  const auto rows = view.section<std::uint64_t>(1);
+  if (bounds.empty() || bounds.size() % 2 == 0) view.fail("the bounds section is malformed");
+  const std::uint64_t n = bounds.size() / 2;
   if (index >= n)
     throw Error(Errc::kInvalidArgument,
                 "xval: split " + std::to_string(index) + " of " + std::to_string(n));
-  const std::size_t area = 8 + (n + 1) * 8;
-  const std::size_t at = area + read_u64(blob, 8 + index * 8);
-  const std::uint64_t n_train = read_u64(blob, at), n_test = read_u64(blob, at + 8);
-  if (at + 16 + (n_train + n_test) * 8 > blob.size())
-    throw Error(Errc::kParse, "xval: truncated shared folds");
-  std::vector<std::uint64_t> train(n_train), test(n_test);
-  if (n_train) std::memcpy(train.data(), blob.data() + at + 16, n_train * 8);
-  if (n_test) std::memcpy(test.data(), blob.data() + at + 16 + n_train * 8, n_test * 8);
-  return {std::move(train), std::move(test)};
+  const std::uint64_t b0 = bounds[2 * index], b1 = bounds[2 * index + 1],
+                      b2 = bounds[2 * index + 2];
+  if (b0 > b1 || b1 > b2 || b2 > rows.size())
+    view.fail("split " + std::to_string(index) + " bounds outside its rows");
+  return {rows.subspan(b0, b1 - b0), rows.subspan(b1, b2 - b1)};
 }
 
 // Argument: data key, folds key, the group's model specs, split, scorers. Result: per spec, the
@@ -284,8 +291,8 @@ Bytes fit_score_task(const mproc::TaskContext& context, std::span<const std::byt
   for (std::uint64_t i = 0; i < n_scorers; ++i) scorers.push_back(in.get_string());
   if (model_specs.empty()) throw Error(Errc::kInvalidArgument, "xval: a task without a model");
 
-  const DatasetView data(context.shared(data_key));
-  const auto [train, test] = read_split(context.shared(folds_key), split);
+  const DatasetView data(context.shared(data_key), data_key);
+  const auto [train, test] = read_split(context.shared(folds_key), folds_key, split);
   for (auto r : train)
     if (r >= data.rows()) throw Error(Errc::kInvalidArgument, "xval: fold row out of range");
   for (auto r : test)
@@ -337,30 +344,6 @@ Bytes fit_score_task(const mproc::TaskContext& context, std::span<const std::byt
 }
 
 FRESHET_TASK(kTaskName, fit_score_task);
-
-std::atomic<std::uint64_t> g_share_counter{0};
-
-// Shares a blob for the lifetime of the guard.
-class ShareGuard {
- public:
-  ShareGuard(mproc::Executor& executor, std::string key, const Bytes& data)
-      : executor_(executor), key_(std::move(key)) {
-    executor_.share(key_, data);
-  }
-  ~ShareGuard() {
-    try {
-      executor_.unshare(key_);
-    } catch (...) {
-    }
-  }
-  ShareGuard(const ShareGuard&) = delete;
-  ShareGuard& operator=(const ShareGuard&) = delete;
-  const std::string& key() const { return key_; }
-
- private:
-  mproc::Executor& executor_;
-  std::string key_;
-};
 
 }  // namespace
 
@@ -423,11 +406,15 @@ std::vector<FoldScores> evaluate(const Dataset& data, const Folds& folds,
                                                   " is out of range for " +
                                                   std::to_string(data.num_rows()) + " rows");
 
-  const std::uint64_t id = g_share_counter.fetch_add(1);
-  const Bytes data_blob = serialize_dataset(data);
-  const Bytes folds_blob = serialize_folds(folds);
-  ShareGuard data_share(executor, "xval.data." + std::to_string(id), data_blob);
-  ShareGuard folds_share(executor, "xval.folds." + std::to_string(id), folds_blob);
+  // Written once, in their final place (the shared segment, on the process backend).
+  const mproc::BlobLayout data_layout = dataset_layout(data);
+  const mproc::BlobLayout fold_layout = folds_layout(folds);
+  const mproc::ScopedShare data_share(
+      executor, mproc::unique_share_key("xval.data"), data_layout.size(),
+      [&](std::span<std::byte> out) { write_dataset(data, data_layout, out); });
+  const mproc::ScopedShare folds_share(
+      executor, mproc::unique_share_key("xval.folds"), fold_layout.size(),
+      [&](std::span<std::byte> out) { write_folds(folds, fold_layout, out); });
 
   const auto groups = group_by_path(models);
   std::vector<Bytes> args;
