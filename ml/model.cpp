@@ -53,6 +53,8 @@ void ensure_builtins() {
     register_bayes_models();
     register_neighbors_models();
     register_tree_models();
+    register_svm_models();
+    register_hgb_models();
   });
 }
 
