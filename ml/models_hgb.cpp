@@ -57,6 +57,7 @@ constexpr int kMissingBin = 255;  // sklearn: n_bins - 1 with n_bins = max_bins 
 constexpr double kAlmostInf = 1e300;
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kMinHessianToSplit = 1e-3;
+constexpr std::size_t kParallelWork = 1 << 16;  // see Grower::run
 using Bin = std::uint8_t;
 
 // ---- numpy's summation -------------------------------------------------------------------------
@@ -329,14 +330,20 @@ class Grower {
       }
     }
     if (pool_.size() <= pool_used_.size()) pool_.emplace_back();
-    pool_[pool_used_.size()].assign(d_ * 256, HistBin{});
+    // Contents are overwritten by histogram_brute / histogram_subtract; only the size matters.
+    auto& slot = pool_[pool_used_.size()];
+    if (slot.size() != d_ * 256) slot.assign(d_ * 256, HistBin{});
     pool_used_.push_back(true);
     return static_cast<int>(pool_used_.size() - 1);
   }
   void release(int h) { pool_used_[static_cast<std::size_t>(h)] = false; }
 
-  void run(std::size_t count, const std::function<void(std::size_t)>& body) const {
-    if (pf_ && count > 1) {
+  // Runs body(0..count-1) on the parallel loop when `work` (about one operation per unit) pays
+  // for a hand-off, else inline: small nodes would spend more on scheduling than on sums. The
+  // results are the same either way (each feature is one body call).
+  void run(std::size_t count, std::size_t work,
+           const std::function<void(std::size_t)>& body) const {
+    if (pf_ && count > 1 && work >= kParallelWork) {
       pf_(count, body);
     } else {
       for (std::size_t i = 0; i < count; ++i) body(i);
@@ -362,7 +369,7 @@ class Grower {
     }
     const float* og = root ? g_ : ordered_g_.data();
     const float* oh = root ? h_ : (h_ != nullptr ? ordered_h_.data() : nullptr);
-    run(d_, [&](std::size_t f) {
+    run(d_, m * d_, [&](std::size_t f) {
       HistBin* out = hist.data() + f * 256;
       const Bin* col = xb_.data() + f * n_;
       if (root) {
@@ -503,7 +510,8 @@ class Grower {
     Node& nd = nodes_[static_cast<std::size_t>(node)];
     const std::vector<HistBin>& hist = pool_[static_cast<std::size_t>(nd.hist)];
     splits_.assign(d_, SplitInfo{});
-    run(d_, [&](std::size_t f) { splits_[f] = feature_split(nd, hist.data() + f * 256, f); });
+    run(d_, d_ * 256,
+        [&](std::size_t f) { splits_[f] = feature_split(nd, hist.data() + f * 256, f); });
     std::size_t best = 0;
     for (std::size_t f = 1; f < d_; ++f)
       if (splits_[f].gain > splits_[best].gain) best = f;
