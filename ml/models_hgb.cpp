@@ -58,6 +58,7 @@ constexpr double kAlmostInf = 1e300;
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kMinHessianToSplit = 1e-3;
 constexpr std::size_t kParallelWork = 1 << 16;  // see Grower::run
+constexpr std::size_t kFeatureBlock = 4;        // features per histogram pass below the root
 using Bin = std::uint8_t;
 
 // ---- numpy's summation -------------------------------------------------------------------------
@@ -369,32 +370,86 @@ class Grower {
     }
     const float* og = root ? g_ : ordered_g_.data();
     const float* oh = root ? h_ : (h_ != nullptr ? ordered_h_.data() : nullptr);
-    run(d_, m * d_, [&](std::size_t f) {
-      HistBin* out = hist.data() + f * 256;
-      const Bin* col = xb_.data() + f * n_;
-      if (root) {
-        for (std::size_t i = 0; i < m; ++i) {
-          HistBin& b = out[col[i]];
-          b.g += static_cast<double>(og[i]);
-          if (oh != nullptr) b.h += static_cast<double>(oh[i]);
-          ++b.count;
+    const std::size_t blocks = (d_ + kFeatureBlock - 1) / kFeatureBlock;
+    if (root) {
+      // Every row in order: stream the block's columns.
+      run(blocks, m * d_, [&](std::size_t blk) {
+        const std::size_t f0 = blk * kFeatureBlock;
+        if (f0 + kFeatureBlock <= d_) {
+          histogram_block(hist.data(), f0, nullptr, m, og, oh);
+        } else {
+          for (std::size_t f = f0; f < d_; ++f) histogram_one(hist.data(), f, nullptr, m, og, oh);
         }
-      } else if (oh == nullptr) {
-        for (std::size_t i = 0; i < m; ++i) {
-          HistBin& b = out[col[idx[i]]];
-          b.g += static_cast<double>(og[i]);
-          ++b.count;
-        }
+      });
+      return hid;
+    }
+    // A subset of rows: kFeatureBlock features per pass over the samples, so the sample index
+    // and gradient loads are shared and the features' update chains run side by side. Every bin
+    // still receives the node's samples in order, so the sums are sklearn's.
+    run(blocks, m * d_, [&](std::size_t blk) {
+      const std::size_t f0 = blk * kFeatureBlock;
+      if (f0 + kFeatureBlock <= d_) {
+        histogram_block(hist.data(), f0, idx, m, og, oh);
       } else {
-        for (std::size_t i = 0; i < m; ++i) {
-          HistBin& b = out[col[idx[i]]];
-          b.g += static_cast<double>(og[i]);
-          b.h += static_cast<double>(oh[i]);
-          ++b.count;
-        }
+        for (std::size_t f = f0; f < d_; ++f) histogram_one(hist.data(), f, idx, m, og, oh);
       }
     });
     return hid;
+  }
+
+  void histogram_one(HistBin* hist, std::size_t f, const std::uint32_t* idx, std::size_t m,
+                     const float* og, const float* oh) const {
+    HistBin* out = hist + f * 256;
+    const Bin* col = xb_.data() + f * n_;
+    for (std::size_t i = 0; i < m; ++i) {
+      HistBin& b = out[col[idx != nullptr ? idx[i] : i]];
+      b.g += static_cast<double>(og[i]);
+      if (oh != nullptr) b.h += static_cast<double>(oh[i]);
+      ++b.count;
+    }
+  }
+
+  void histogram_block(HistBin* hist, std::size_t f0, const std::uint32_t* idx, std::size_t m,
+                       const float* og, const float* oh) const {
+    HistBin* out[kFeatureBlock];
+    const Bin* col[kFeatureBlock];
+    for (std::size_t k = 0; k < kFeatureBlock; ++k) {
+      out[k] = hist + (f0 + k) * 256;
+      col[k] = xb_.data() + (f0 + k) * n_;
+    }
+    if (idx == nullptr) {
+      accumulate_block(out, col, m, og, oh, [](std::size_t i) { return i; });
+    } else {
+      accumulate_block(out, col, m, og, oh, [idx](std::size_t i) { return idx[i]; });
+    }
+  }
+
+  // The inner loop of histogram_block: sample i of the node is training row row_of(i).
+  template <typename RowOf>
+  static void accumulate_block(HistBin* const* out, const Bin* const* col, std::size_t m,
+                               const float* og, const float* oh, RowOf row_of) {
+    if (oh == nullptr) {
+      for (std::size_t i = 0; i < m; ++i) {
+        const std::size_t s = row_of(i);
+        const double gi = og[i];
+        for (std::size_t k = 0; k < kFeatureBlock; ++k) {
+          HistBin& b = out[k][col[k][s]];
+          b.g += gi;
+          ++b.count;
+        }
+      }
+    } else {
+      for (std::size_t i = 0; i < m; ++i) {
+        const std::size_t s = row_of(i);
+        const double gi = og[i], hi = oh[i];
+        for (std::size_t k = 0; k < kFeatureBlock; ++k) {
+          HistBin& b = out[k][col[k][s]];
+          b.g += gi;
+          b.h += hi;
+          ++b.count;
+        }
+      }
+    }
   }
 
   // sklearn's compute_histograms_subtraction: parent minus sibling, bin by bin.
@@ -585,14 +640,17 @@ class Grower {
     tmp_.resize(m);
     std::size_t nl = 0, nr = 0;
     const auto split_bin = static_cast<Bin>(s.bin);
+    // Branch-free: every sample is written to both places, the counters advance on one side
+    // (idx[nl] with nl <= i is already read, so the in-place write is safe).
+    const bool missing_left = s.missing_left;
     for (std::size_t i = 0; i < m; ++i) {
-      const Bin b = col[idx[i]];
-      const bool left = (s.missing_left && b == kMissingBin) || b <= split_bin;
-      if (left) {
-        idx[nl++] = idx[i];
-      } else {
-        tmp_[nr++] = idx[i];
-      }
+      const std::uint32_t v = idx[i];
+      const Bin b = col[v];
+      const bool left = (missing_left && b == kMissingBin) || b <= split_bin;
+      idx[nl] = v;
+      tmp_[nr] = v;
+      nl += left ? 1 : 0;
+      nr += left ? 0 : 1;
     }
     std::copy(tmp_.begin(), tmp_.begin() + static_cast<std::ptrdiff_t>(nr), idx + nl);
     const int depth = nd.depth + 1;
