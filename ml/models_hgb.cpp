@@ -1108,12 +1108,14 @@ class HistGradientBoosting final : public Model {
     }
     const std::size_t K = baseline_.size();
     Matrix raw(X.rows(), static_cast<Eigen::Index>(K));
-    const Eigen::Index stride = X.outerStride();
+    // One row at a time, copied out of the column-major X so that every tree reads it from
+    // cache.
+    std::vector<double> row(n_features_);
     for (Eigen::Index i = 0; i < X.rows(); ++i) {
-      const double* row = X.data() + i;  // column-major: feature f at row[f * stride]
+      for (std::size_t f = 0; f < n_features_; ++f) row[f] = X(i, static_cast<Eigen::Index>(f));
       for (std::size_t c = 0; c < K; ++c) {
         double r = 0.0 + baseline_[c];
-        for (const auto& trees : predictors_) r += trees[c].predict_row(row, stride);
+        for (const auto& trees : predictors_) r += trees[c].predict_row(row.data(), 1);
         raw(i, static_cast<Eigen::Index>(c)) = r;
       }
     }
