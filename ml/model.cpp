@@ -36,6 +36,8 @@ void register_builtin_models() {
   register_bayes_models();
   register_neighbors_models();
   register_tree_models();
+  register_svm_models();
+  register_hgb_models();
 }
 
 // Built-ins register on first use, before any plug-in, so a plug-in that reuses a built-in name

@@ -137,7 +137,10 @@ void register_linear_models();     // ml/models_linear.cpp: linear, ridge, lasso
                                    // logistic
 void register_bayes_models();      // ml/models_bayes.cpp: gaussian_nb
 void register_neighbors_models();  // ml/models_neighbors.cpp: knn_classifier, knn_regressor
-void register_tree_models();       // ml/models_tree.cpp: decision trees, random forests
+void register_tree_models();       // ml/models_tree.cpp: decision trees, random forests,
+                                   // extra trees
+void register_svm_models();        // ml/models_svm.cpp: linear_svc, linear_svr, svc, svr
+void register_hgb_models();        // ml/models_hgb.cpp: hist_gradient_boosting_*
 
 // "ridge:alpha=0.5,fit_intercept=false" -> name and params. Throws Error(kParse) naming the
 // spec on malformed text.

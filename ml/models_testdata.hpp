@@ -7,7 +7,10 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "core/csv.hpp"
@@ -163,6 +166,46 @@ std::vector<double> cross_val(const std::string& spec, const Dataset& data,
     model->fit(take_rows(data.X, f.train), ytr, context);
     out.push_back(score(model->predict(take_rows(data.X, f.test)), take(data.y, f.test)));
   }
+  return out;
+}
+
+// Reference outputs of ml/make_reference_models.py (Debian's scikit-learn 1.2.1), committed under
+// tests/data/models.
+inline std::string models_data(const std::string& file) {
+  return std::string(FRESHET_SOURCE_DIR) + "/tests/data/models/" + file;
+}
+
+// One reference case: a model fitted with `params` on `dataset`; values[(index, output)].
+struct RefCase {
+  std::string dataset, model, params;
+  std::map<std::pair<long, long>, double> values;
+  // The freshet spec of the same model: "linear_svc:C=0.5,loss=hinge".
+  std::string spec() const { return params.empty() ? model : model + ":" + params; }
+  long rows() const {
+    long r = 0;
+    for (const auto& [key, v] : values) r = std::max(r, key.first + 1);
+    return r;
+  }
+};
+
+// Reads dataset,model,params,<index>,<output>,value rows, grouped by (dataset, model, params).
+inline std::vector<RefCase> read_reference(const std::string& file, const std::string& index,
+                                           const std::string& output,
+                                           const std::string& value = "value") {
+  const Table t = read_csv(models_data(file));
+  std::map<std::tuple<std::string, std::string, std::string>, RefCase> cases;
+  for (std::size_t i = 0; i < t.num_rows(); ++i) {
+    const auto key =
+        std::make_tuple(t.column("dataset").as_string(i), t.column("model").as_string(i),
+                        t.column("params").as_string(i));
+    RefCase& c = cases[key];
+    std::tie(c.dataset, c.model, c.params) = key;
+    const auto r = static_cast<long>(t.column(index).as_double(i));
+    const auto o = output.empty() ? 0L : static_cast<long>(t.column(output).as_double(i));
+    c.values[{r, o}] = t.column(value).as_double(i);
+  }
+  std::vector<RefCase> out;
+  for (auto& [k, c] : cases) out.push_back(std::move(c));
   return out;
 }
 

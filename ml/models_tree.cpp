@@ -1,6 +1,8 @@
 // Models: decision_tree_classifier, decision_tree_regressor, random_forest_classifier,
-// random_forest_regressor (sklearn.tree / sklearn.ensemble 1.2), on the CART engine of
-// ml/tree.hpp.
+// random_forest_regressor, extra_trees_classifier, extra_trees_regressor (sklearn.tree /
+// sklearn.ensemble 1.2), on the CART engine of ml/tree.hpp. Extra trees are forests whose trees
+// use sklearn's RandomSplitter (tree::TreeOptions::random_splits) and, by default, no bootstrap;
+// their seeding is the forests' below, so they are the trees sklearn grows.
 //
 // Forests follow sklearn's seeding so that a forest is the same one sklearn grows:
 // RandomState(random_state).randint(2^31 - 1) once per tree, in tree order, before any tree is
@@ -28,7 +30,8 @@ namespace freshet {
 
 namespace {
 
-enum class TreeKind { kTree, kForest };
+// kExtra: sklearn's ExtraTrees*, a forest of trees with random splits and no bootstrap by default.
+enum class TreeKind { kTree, kForest, kExtra };
 
 struct TreeModelSettings {
   std::string name;
@@ -55,12 +58,12 @@ class TreeModel final : public Model {
     min_samples_leaf_ = param_int(params, "min_samples_leaf", 1, m, 1, 0x7FFFFFFF);
     const auto mf = params.find("max_features");
     const std::string mf_default =
-        settings_.kind == TreeKind::kForest ? (settings_.classifier ? "sqrt" : "1.0") : "none";
+        settings_.kind != TreeKind::kTree ? (settings_.classifier ? "sqrt" : "1.0") : "none";
     max_features_ = tree::parse_max_features(mf == params.end() ? mf_default : mf->second, m);
     random_state_ = param_int(params, "random_state", 0, m, 0, 0xFFFFFFFFll);
-    if (settings_.kind == TreeKind::kForest) {
+    if (settings_.kind != TreeKind::kTree) {
       n_estimators_ = param_int(params, "n_estimators", 100, m, 1, 1000000);
-      bootstrap_ = param_bool(params, "bootstrap", true, m);
+      bootstrap_ = param_bool(params, "bootstrap", settings_.kind == TreeKind::kForest, m);
     }
   }
 
@@ -76,7 +79,7 @@ class TreeModel final : public Model {
     p["min_samples_leaf"] = param_text(min_samples_leaf_);
     p["max_features"] = max_features_.text();
     p["random_state"] = param_text(random_state_);
-    if (settings_.kind == TreeKind::kForest) {
+    if (settings_.kind != TreeKind::kTree) {
       p["n_estimators"] = param_text(n_estimators_);
       p["bootstrap"] = param_text(bootstrap_);
     }
@@ -116,6 +119,7 @@ class TreeModel final : public Model {
     opts.min_samples_leaf = min_samples_leaf_;
     opts.min_samples_split = std::max(min_samples_split_, 2 * min_samples_leaf_);
     opts.max_features = max_features_.resolve(d);
+    opts.random_splits = settings_.kind == TreeKind::kExtra;
 
     trees_.clear();
     if (settings_.kind == TreeKind::kTree) {
@@ -243,7 +247,7 @@ class TreeModel final : public Model {
 
 std::vector<ModelParamInfo> tree_params(bool classifier, TreeKind kind) {
   std::vector<ModelParamInfo> p;
-  if (kind == TreeKind::kForest) {
+  if (kind != TreeKind::kTree) {
     p.push_back({"n_estimators", "100", "number of trees"});
   }
   p.push_back({"criterion", classifier ? "gini" : "squared_error",
@@ -252,10 +256,11 @@ std::vector<ModelParamInfo> tree_params(bool classifier, TreeKind kind) {
   p.push_back({"max_depth", "none", "maximum depth of a tree (none: grow until leaves are pure)"});
   p.push_back({"min_samples_split", "2", "minimum samples (distinct rows) to split a node"});
   p.push_back({"min_samples_leaf", "1", "minimum samples (distinct rows) in each leaf"});
-  p.push_back({"max_features", kind == TreeKind::kForest ? (classifier ? "sqrt" : "1.0") : "none",
+  p.push_back({"max_features", kind != TreeKind::kTree ? (classifier ? "sqrt" : "1.0") : "none",
                "features drawn per split: none (all), sqrt, log2, a count or a fraction"});
-  if (kind == TreeKind::kForest) {
-    p.push_back({"bootstrap", "true", "fit each tree on a bootstrap sample (as counts)"});
+  if (kind != TreeKind::kTree) {
+    p.push_back({"bootstrap", kind == TreeKind::kForest ? "true" : "false",
+                 "fit each tree on a bootstrap sample (as counts)"});
   }
   p.push_back({"random_state", "0",
                "seed of numpy's RandomState as sklearn uses it (sklearn's default None is "
@@ -291,6 +296,14 @@ void register_tree_models() {
   register_tree_model("random_forest_regressor",
                       "sklearn.ensemble.RandomForestRegressor: bagged CART trees, mean prediction",
                       false, TreeKind::kForest);
+  register_tree_model("extra_trees_classifier",
+                      "sklearn.ensemble.ExtraTreesClassifier: trees with random thresholds, mean "
+                      "of probabilities",
+                      true, TreeKind::kExtra);
+  register_tree_model("extra_trees_regressor",
+                      "sklearn.ensemble.ExtraTreesRegressor: trees with random thresholds, mean "
+                      "prediction",
+                      false, TreeKind::kExtra);
 }
 
 }  // namespace freshet

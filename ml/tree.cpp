@@ -398,6 +398,7 @@ class Builder {
     const std::size_t min_leaf = static_cast<std::size_t>(opt_.min_samples_leaf);
     float* xf = xf_.data();
     int* s = samples_.data();
+    std::size_t last_feature = n_features_;  // random splitter: feature of the last partition
 
     // Fisher-Yates over the features, skipping known constants; at least one non-constant
     // feature is evaluated even past max_features.
@@ -413,6 +414,12 @@ class Builder {
       f_j += n_found_constants;
       current.feature = features_[f_j];
       const float* column = X_.col(static_cast<Eigen::Index>(current.feature)).data();
+      if (opt_.random_splits) {
+        last_feature = current.feature;
+        random_split_candidate(start, end, f_j, n_found_constants, n_total_constants, f_i, current,
+                               best, best_proxy);
+        continue;
+      }
       for (std::size_t p = start; p < end; ++p) xf[p] = column[s[p]];
       sort_samples(xf + start, s + start, end - start);
 
@@ -457,6 +464,9 @@ class Builder {
       const float* column = X_.col(static_cast<Eigen::Index>(best.feature)).data();
       std::size_t partition_end = end;
       std::size_t p = start;
+      // sklearn's random splitter re-partitions only when the last feature it drew is not the
+      // best one (partitioning twice would reorder the right side, and with it later sums).
+      if (opt_.random_splits && last_feature == best.feature) partition_end = start;
       while (p < partition_end) {
         if (static_cast<double>(column[s[p]]) <= best.threshold) {
           ++p;
@@ -481,6 +491,64 @@ class Builder {
         constant_features_.begin() + static_cast<std::ptrdiff_t>(n_known_constants));
     n_constant_features = n_total_constants;
     return best;
+  }
+
+  // sklearn's RandomSplitter for one drawn feature f_j: min and max over the node, a threshold
+  // drawn uniformly in [min, max) with the xorshift state (max itself maps to min), samples
+  // partitioned around it, and the split kept if it beats the best proxy so far. A constant
+  // feature is moved to the constants as the best splitter does.
+  void random_split_candidate(std::size_t start, std::size_t end, std::size_t f_j,
+                              std::size_t& n_found_constants, std::size_t& n_total_constants,
+                              std::size_t& f_i, SplitRecord& current, SplitRecord& best,
+                              double& best_proxy) {
+    const float* column = X_.col(static_cast<Eigen::Index>(current.feature)).data();
+    float* xf = xf_.data();
+    int* s = samples_.data();
+    float min_value = column[s[start]];
+    float max_value = min_value;
+    xf[start] = min_value;
+    for (std::size_t p = start + 1; p < end; ++p) {
+      const float v = column[s[p]];
+      xf[p] = v;
+      if (v < min_value) {
+        min_value = v;
+      } else if (v > max_value) {
+        max_value = v;
+      }
+    }
+    if (static_cast<double>(max_value) <= static_cast<double>(min_value) + kFeatureThreshold) {
+      std::swap(features_[f_j], features_[n_total_constants]);
+      ++n_found_constants;
+      ++n_total_constants;
+      return;
+    }
+    --f_i;
+    std::swap(features_[f_i], features_[f_j]);
+    const double lo = min_value, hi = max_value;
+    current.threshold =
+        (hi - lo) * static_cast<double>(our_rand_r(rand_state_)) / static_cast<double>(kRandRMax) +
+        lo;
+    if (current.threshold == hi) current.threshold = lo;
+    std::size_t p = start, partition_end = end;
+    while (p < partition_end) {
+      if (static_cast<double>(xf[p]) <= current.threshold) {
+        ++p;
+      } else {
+        --partition_end;
+        std::swap(xf[p], xf[partition_end]);
+        std::swap(s[p], s[partition_end]);
+      }
+    }
+    current.pos = partition_end;
+    const auto min_leaf = static_cast<std::size_t>(opt_.min_samples_leaf);
+    if (current.pos - start < min_leaf || end - current.pos < min_leaf) return;
+    reset();
+    update(current.pos);
+    const double proxy = proxy_impurity_improvement();
+    if (proxy > best_proxy) {
+      best_proxy = proxy;
+      best = current;
+    }
   }
 
   const FloatMatrix& X_;

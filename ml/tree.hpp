@@ -12,8 +12,9 @@
 //    sklearn's introsort (unstable; the order fixes the summation order of regression sums);
 //  * criterion sums are updated forward or backward from the split position exactly as sklearn's
 //    Criterion.update does, so float rounding is the same.
-// Not supported: max_leaf_nodes (best-first builder), min_impurity_decrease,
-// min_weight_fraction_leaf, splitter="random", missing values.
+// splitter="random" (TreeOptions::random_splits, extra trees) follows sklearn's RandomSplitter with
+// the same xorshift state. Not supported: max_leaf_nodes (best-first builder),
+// min_impurity_decrease, min_weight_fraction_leaf, missing values.
 //
 // Thread-safety: fit_tree is reentrant (all state is local); a fitted Tree is immutable.
 
@@ -63,6 +64,9 @@ struct TreeOptions {
   std::size_t max_features = 0;  // features drawn per node; 0 = all
   // Seed of the splitter's xorshift state (sklearn: RandomState(seed).randint(0, 0x7FFFFFFF)).
   std::uint32_t rand_r_seed = 1;
+  // sklearn's RandomSplitter (extra trees): per drawn feature one threshold uniform between the
+  // node's minimum and maximum, instead of the best of all cut points.
+  bool random_splits = false;
 };
 
 // Converts a seed the way sklearn's BaseDecisionTree.fit does before building.
