@@ -138,6 +138,11 @@ class StratifiedKFold(KFold):
 
 
 class GroupKFold(_Splitter):
+    """sklearn's GroupKFold. The group order is computed here with numpy itself: sklearn sorts
+    group sizes with numpy's unstable argsort, whose order among equal sizes depends on the
+    numpy build once there are more than 16 groups, which xval's C++ splitter (stable order)
+    reproduces only up to 16 groups. Assignment is then the same greedy rule."""
+
     _name = "group_kfold"
     _params = ("n_splits",)
 
@@ -147,7 +152,29 @@ class GroupKFold(_Splitter):
     def split(self, X, y=None, groups=None):
         if groups is None:
             raise ValueError("The 'groups' parameter should not be None.")
-        return super().split(X, y, groups)
+        n = _num_samples(X)
+        if self.n_splits > n:
+            raise ValueError("Cannot have number of splits n_splits={0} greater than the number "
+                             "of samples: n_samples={1}.".format(self.n_splits, n))
+        unique_groups, codes = np.unique(_labels(groups), return_inverse=True)
+        if len(codes) != n:
+            raise ValueError("groups has %d rows, X has %d" % (len(codes), n))
+        if self.n_splits > len(unique_groups):
+            raise ValueError("Cannot have number of splits n_splits=%d greater than the number "
+                             "of groups: %d." % (self.n_splits, len(unique_groups)))
+        sizes = np.bincount(codes)
+        order = np.argsort(sizes)[::-1]
+        per_fold = np.zeros(self.n_splits)
+        group_to_fold = np.zeros(len(unique_groups))
+        for index, weight in enumerate(sizes[order]):
+            lightest = np.argmin(per_fold)
+            per_fold[lightest] += weight
+            group_to_fold[order[index]] = lightest
+        fold_of_row = group_to_fold[codes]
+        rows = np.arange(n)
+        for f in range(self.n_splits):
+            test = fold_of_row == f
+            yield rows[~test], rows[test]
 
 
 class TimeSeriesSplit(_Splitter):
