@@ -42,8 +42,7 @@ Strided<T> view(const py::handle& obj, std::size_t n, const char* what,
                 std::vector<py::array>& keep) {
   py::array arr = py::array::ensure(obj);
   if (!arr) throw Error(Errc::kInvalidArgument, std::string(what) + ": expected an array");
-  if (!arr.dtype().is(py::dtype::of<T>()))
-    arr = py::array_t<T, py::array::forcecast>::ensure(arr);
+  if (!arr.dtype().is(py::dtype::of<T>())) arr = py::array_t<T, py::array::forcecast>::ensure(arr);
   if (arr.ndim() != 1 || static_cast<std::size_t>(arr.shape(0)) != n)
     throw Error(Errc::kInvalidArgument, std::string(what) + ": expected " + std::to_string(n) +
                                             " rows, got shape " + std::to_string(arr.shape(0)));

@@ -3,13 +3,14 @@
 // tsfresh's conventions; this module converts buffers and calls the C++ libraries with the GIL
 // released.
 
+#include "python/core_module.hpp"
+
 #include <pybind11/stl.h>
 
 #include <cstdint>
 #include <exception>
 
 #include "core/error.hpp"
-#include "python/core_module.hpp"
 
 namespace freshet::python {
 

@@ -47,7 +47,8 @@ py::tuple folds(const std::string& spec, std::size_t n_rows, const py::object& y
     result = splitter->split(data);
   }
   py::list out;
-  for (const auto& split : result) out.append(py::make_tuple(to_numpy(split.train), to_numpy(split.test)));
+  for (const auto& split : result)
+    out.append(py::make_tuple(to_numpy(split.train), to_numpy(split.test)));
   return py::make_tuple(out, warnings);
 }
 
@@ -57,8 +58,9 @@ void bind_splitters(py::module_& m) {
   m.def("folds", &folds, py::arg("spec"), py::arg("n_rows"), py::arg("y") = py::none(),
         py::arg("groups") = py::none(), py::arg("columns") = py::dict(),
         "(list of (train, test) int64 arrays, warnings) of a registered splitter");
-  m.def("splitter_spec", [](const std::string& spec) { return xval::make_splitter(spec)->spec(); },
-        "the full spec of a splitter (validates the parameters)");
+  m.def(
+      "splitter_spec", [](const std::string& spec) { return xval::make_splitter(spec)->spec(); },
+      "the full spec of a splitter (validates the parameters)");
 }
 
 }  // namespace freshet::python
