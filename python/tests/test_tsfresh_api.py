@@ -80,6 +80,17 @@ def test_long_wide_and_dict_inputs_agree_and_follow_tsfresh_order():
                                  default_fc_parameters=fc, n_jobs=0)
     pd.testing.assert_frame_equal(a, b)
     pd.testing.assert_frame_equal(a, c)
+    # Float64 value columns of one pandas block reach C++ as strided views of that block.
+    kinds = ["F_x", "F_y", "F_z", "T_x", "T_y", "T_z"]
+    rows = np.ascontiguousarray(wide[kinds].to_numpy(dtype=np.float64))  # C order: rows
+    wide_f = pd.DataFrame(rows, columns=kinds, copy=False)
+    wide_f.insert(0, "id", wide["id"].to_numpy())
+    wide_f.insert(1, "time", wide["time"].to_numpy())
+    assert wide_f["F_y"].to_numpy().strides == (6 * 8,)
+    assert np.shares_memory(wide_f["F_y"].to_numpy(), rows)
+    f = freshet.extract_features(wide_f, column_id="id", column_sort="time",
+                                 default_fc_parameters=fc)
+    pd.testing.assert_frame_equal(a, f)
     # tsfresh's column order: kinds in order, then the settings dict's order within a kind.
     per_kind = len(a.columns) // 6
     assert per_kind == 777
