@@ -11,7 +11,8 @@ Differences from tsfresh, by design: ``n_jobs`` counts threads, not processes (s
 any count); a series whose calculator cannot compute gives NaN for that feature (tsfresh aborts
 the whole call, e.g. on ``inf`` input); integer value columns are computed as float64 (tsfresh
 keeps int64, where e.g. ``abs_energy`` can overflow); ``chunksize``, ``distributor``,
-``profile`` and ``disable_progressbar`` are accepted and ignored.
+``profile`` and ``disable_progressbar`` are accepted and ignored; ``pivot=False`` gives
+tsfresh's (id, feature, value) tuples, ids in order.
 """
 
 import multiprocessing
@@ -185,6 +186,9 @@ def extract_features(timeseries_container, default_fc_parameters=None,
     result = pd.DataFrame(matrix, index=index, columns=pd.Index(names, dtype=object), copy=False)
     if impute_function is not None:
         impute_function(result)
+    if not pivot:
+        # tsfresh's unpivoted form: (id, feature name, value) tuples.
+        return [(i, n, v) for (i, n), v in result.stack(dropna=False).items()]
     return result
 
 

@@ -185,3 +185,19 @@ def test_bad_input_is_a_clear_error():
     X = golden.read_reference("RobotFailureLP1/features_comprehensive.csv")
     with pytest.raises(ValueError, match="must not contain NaN"):
         freshet.select_features(X, pd.Series(np.arange(88) % 2, index=X.index))
+
+
+def test_unpivoted_result_and_kind_to_fc_parameters():
+    df = pd.DataFrame({"id": [1, 1, 1, 2, 2, 2], "time": [2, 1, 0, 0, 1, 2],
+                       "a": [3.0, 2.0, 1.0, 4.0, 5.0, 7.0], "b": [1.0] * 6})
+    fc = {"mean": None, "quantile": [{"q": 0.5}]}
+    out = freshet.extract_features(df, column_id="id", column_sort="time",
+                                   default_fc_parameters=fc,
+                                   kind_to_fc_parameters={"b": {"length": None}}, pivot=False)
+    assert out == [(1, "a__mean", 2.0), (1, "a__quantile__q_0.5", 2.0), (1, "b__length", 3.0),
+                   (2, "a__mean", 16.0 / 3), (2, "a__quantile__q_0.5", 5.0),
+                   (2, "b__length", 3.0)]
+    last = freshet.extract_features(df, column_id="id", column_sort="time",
+                                    default_fc_parameters={"last_location_of_maximum": None})
+    # Rows are ordered by time within each id (id 1 is 1, 2, 3 in time order: maximum last).
+    assert list(last["a__last_location_of_maximum"]) == [1.0, 1.0]
