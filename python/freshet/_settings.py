@@ -118,24 +118,30 @@ def from_columns(columns, columns_to_ignore=None):
     return kind_to_fc_parameters
 
 
-def _to_jsonable(obj):
-    """Settings (dicts, UserDicts, tuples, numpy scalars) as plain JSON values."""
+def _json_default(obj):
+    """What json.dumps cannot write itself: settings objects and numpy scalars/arrays."""
     import numpy as np
 
-    if isinstance(obj, (dict, UserDict)):
-        return {str(k): _to_jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_to_jsonable(v) for v in obj]
+    if isinstance(obj, UserDict):
+        return dict(obj)
     if isinstance(obj, np.generic):
         return obj.item()
-    return obj
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    raise TypeError("fc_parameters: cannot use %r (%s) as a parameter value"
+                    % (obj, type(obj).__name__))
+
+
+def _dumps(obj, **kw):
+    # json's C encoder writes tuples as arrays (tsfresh's tuples -> freshet's JSON arrays).
+    return json.dumps(obj, default=_json_default, **kw)
 
 
 def settings_json(default_fc_parameters, kind_to_fc_parameters):
-    doc = {"default_fc_parameters": _to_jsonable(default_fc_parameters or {})}
+    doc = {"default_fc_parameters": default_fc_parameters or {}}
     if kind_to_fc_parameters:
-        doc["kind_to_fc_parameters"] = _to_jsonable(kind_to_fc_parameters)
-    return json.dumps(doc)
+        doc["kind_to_fc_parameters"] = {str(k): v for k, v in kind_to_fc_parameters.items()}
+    return _dumps(doc)
 
 
 _SUFFIXES = {}  # parameter-list JSON -> name suffixes
@@ -150,7 +156,7 @@ def feature_names(kind, fc_parameters):
         if not plist:
             names.append(base)
             continue
-        key = json.dumps(_to_jsonable(plist), sort_keys=True)
+        key = _dumps(plist)
         suffixes = _SUFFIXES.get(key)
         if suffixes is None:
             suffixes = _SUFFIXES.setdefault(key, _core.params_suffixes(key))
