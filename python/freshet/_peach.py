@@ -64,7 +64,7 @@ class _Worker:
         self.proc = subprocess.Popen([sys.executable, "-I", "-c", boot], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, close_fds=True)
         self.pid = self.proc.pid
-        self.funcs = set()
+        self.func = None  # the peach call whose function this worker holds
         self.busy = None  # (start, items) of the chunk in flight
 
     def name(self):
@@ -159,9 +159,22 @@ class Pool:
         pending = collections.deque((s, items[s:s + size]) for s in range(0, n, size))
         deaths = collections.Counter()
         results = [None] * n
+        try:
+            return self._run(func_bytes, fid, pending, deaths, results, func, items)
+        except BaseException:
+            # Interrupted (e.g. KeyboardInterrupt) with chunks in flight: their replies would
+            # be read by the next call, so replace the workers that were busy.
+            for w in self.workers:
+                if w.busy is not None:
+                    w.proc.kill()
+                    w.close()
+                    self._start(w.slot)
+            raise
+
+    def _run(self, func_bytes, fid, pending, deaths, results, func, items):
+        import cloudpickle
+
         failure = None  # (index, WorkerError)
-        for w in self.workers:
-            w.funcs.discard(fid)
         while True:
             if failure is None:
                 for w in self.workers:
@@ -170,9 +183,9 @@ class Pool:
                         w.busy = (start, chunk)
                         body = cloudpickle.dumps(chunk)
                         try:
-                            w.send(("run", id(fid), None if fid in w.funcs else func_bytes,
+                            w.send(("run", id(fid), None if w.func is fid else func_bytes,
                                     start, body))
-                            w.funcs.add(fid)
+                            w.func = fid
                         except (BrokenPipeError, OSError):
                             pass  # seen as EOF below
             busy = [w for w in self.workers if w.busy is not None]
@@ -206,7 +219,7 @@ class Pool:
                 if kind == "ok":
                     results[start:start + len(chunk)] = pickle.loads(reply[2])
                 elif kind == "funcerr":
-                    w.funcs.discard(fid)
+                    w.func = None
                     err = WorkerError(
                         "peach: %s cannot load the function %s (%s); load its code on every "
                         "worker with freshet.init(%s)" % (

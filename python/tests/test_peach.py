@@ -141,3 +141,26 @@ def test_a_killed_workers_items_re_run(tmp_path):
     with pytest.raises(freshet.WorkerError, match=r"items 0\.\.0 killed 3 workers.*signal 9"):
         freshet.peach(always, [1], workers=2)
     assert freshet.peach(lambda x: x + 1, [1, 2, 3]) == [2, 3, 4]
+
+
+def test_an_interrupted_call_leaves_the_pool_usable():
+    import time
+
+    def slow(x):
+        time.sleep(2)
+        return x
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    freshet.start(2)
+    old = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.5)
+        with pytest.raises(KeyboardInterrupt):
+            freshet.peach(slow, range(4))
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+    # The busy workers were replaced: no stale reply answers the next call.
+    assert freshet.peach(lambda x: -x, range(6)) == [0, -1, -2, -3, -4, -5]
