@@ -4,7 +4,6 @@ NaN/inf pattern exact; integer, boolean and count-ratio features exact; otherwis
 |a - b| <= rtol * max(|a|, |b|) + atol with rtol 1e-9, atol 1e-10; the README's exceptions for
 variation_coefficient, fft angles and partial_autocorrelation."""
 
-import math
 import os
 
 import numpy as np

@@ -5,7 +5,6 @@ The robot-failure test is tsfresh's documented quick-start workflow
 tsfresh` in place of tsfresh, checked cell by cell against shared/reference/tsfresh."""
 
 import os
-import warnings
 
 import numpy as np
 import pandas as pd
