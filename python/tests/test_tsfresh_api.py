@@ -200,3 +200,18 @@ def test_unpivoted_result_and_kind_to_fc_parameters():
                                     default_fc_parameters={"last_location_of_maximum": None})
     # Rows are ordered by time within each id (id 1 is 1, 2, 3 in time order: maximum last).
     assert list(last["a__last_location_of_maximum"]) == [1.0, 1.0]
+
+
+@pytest.mark.parametrize("name,series,settings", [
+    ("PickupGestureWiimoteZ", "data/PickupGestureWiimoteZ/series.csv", "Comprehensive"),
+    ("ItalyPowerDemand", "reference/tsfresh/ItalyPowerDemand/series_subset.csv", "Comprehensive"),
+    ("PLAID", "reference/tsfresh/PLAID/series_subset.csv", "Efficient"),
+])
+def test_more_datasets_equal_reference(name, series, settings):
+    # Unequal lengths (PickupGesture 29-361, PLAID 100-620), short series (ItalyPowerDemand 24).
+    df = pd.read_csv(os.path.join(golden.SHARED, series), dtype={"kind": str, "value": "float64"})
+    fc = getattr(freshet, settings + "FCParameters")()
+    X = freshet.extract_features(df, column_id="id", column_sort="time", column_kind="kind",
+                                 column_value="value", default_fc_parameters=fc, n_jobs=2)
+    label = "%s/features_%s.csv" % (name, settings.lower())
+    assert golden.compare_features(X, golden.read_reference(label), label) > 0
