@@ -15,6 +15,10 @@ packages=(
   libcli11-dev                      # the command line
   nlohmann-json3-dev                # settings and job files
   doctest-dev                       # unit tests
+  # the Python module (python/): Debian's /usr/bin/python3, pybind11, numpy/pandas, the tests'
+  # sklearn/pytest, peach's cloudpickle; joblib only for bench/python_peach.py
+  python3-dev pybind11-dev python3-pybind11 python3-numpy python3-pandas python3-cloudpickle
+  python3-pytest python3-sklearn python3-joblib
 )
 missing=()
 for p in "${packages[@]}"; do

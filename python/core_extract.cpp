@@ -1,0 +1,228 @@
+// Feature extraction from numpy buffers: the rows of one or more blocks go straight into the
+// engine's SeriesSet (one gather of the values, no CSV, no intermediate Table), then
+// fresh::extract_features runs on the thread executor with the GIL released.
+
+#include <pybind11/stl.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "fresh/extract.hpp"
+#include "fresh/names.hpp"
+#include "fresh/settings.hpp"
+#include "mproc/executor.hpp"
+#include "python/core_module.hpp"
+
+namespace freshet::python {
+namespace {
+
+// A strided 1-D view of a numpy buffer; the owning array is kept alive by the caller.
+template <class T>
+struct Strided {
+  const char* data = nullptr;
+  py::ssize_t stride = 0;
+  T operator[](std::size_t i) const {
+    T v;
+    std::memcpy(&v, data + static_cast<py::ssize_t>(i) * stride, sizeof(T));
+    return v;
+  }
+};
+
+// Views `obj` as T without copying when its dtype is already T (any strides); otherwise converts
+// once (e.g. int32 codes, integer values) into an array kept in `keep`.
+template <class T>
+Strided<T> view(const py::handle& obj, std::size_t n, const char* what,
+                std::vector<py::array>& keep) {
+  py::array arr = py::array::ensure(obj);
+  if (!arr) throw Error(Errc::kInvalidArgument, std::string(what) + ": expected an array");
+  if (!arr.dtype().is(py::dtype::of<T>())) arr = py::array_t<T, py::array::forcecast>::ensure(arr);
+  if (arr.ndim() != 1 || static_cast<std::size_t>(arr.shape(0)) != n)
+    throw Error(Errc::kInvalidArgument, std::string(what) + ": expected " + std::to_string(n) +
+                                            " rows, got shape " + std::to_string(arr.shape(0)));
+  keep.push_back(arr);
+  return {static_cast<const char*>(arr.data()), arr.strides(0)};
+}
+
+struct Block {
+  std::size_t n = 0;
+  Strided<std::int64_t> id;
+  bool kind_is_const = false;
+  std::int64_t kind_const = 0;
+  Strided<std::int64_t> kind;
+  Strided<double> value;
+  bool has_sort = false;
+  Strided<double> sort;
+};
+
+// Groups the rows of every block by (id code, kind) into a SeriesSet: series ordered by id code
+// then kind name (bytes), rows of a series in block order, then stable-sorted by the sort key
+// (equal keys keep input order). Ids are the codes 0..n_ids-1 (the Python side keeps the labels).
+fresh::SeriesSet build_series(const std::vector<Block>& blocks, std::size_t n_ids,
+                              const std::vector<std::string>& kinds, bool keep_times) {
+  const std::size_t nk = kinds.size();
+  std::vector<std::size_t> order(nk);
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return kinds[a] < kinds[b]; });
+  std::vector<std::uint32_t> rank(nk);
+  for (std::size_t r = 0; r < nk; ++r) rank[order[r]] = static_cast<std::uint32_t>(r);
+
+  auto slot_of = [&](const Block& b, std::size_t i) -> std::size_t {
+    const std::int64_t id = b.id[i];
+    const std::int64_t kind = b.kind_is_const ? b.kind_const : b.kind[i];
+    if (id < 0 || static_cast<std::uint64_t>(id) >= n_ids)
+      throw Error(Errc::kInvalidArgument, "id code " + std::to_string(id) + " out of range");
+    if (kind < 0 || static_cast<std::uint64_t>(kind) >= nk)
+      throw Error(Errc::kInvalidArgument, "kind code " + std::to_string(kind) + " out of range");
+    return static_cast<std::size_t>(id) * nk + rank[static_cast<std::size_t>(kind)];
+  };
+
+  std::vector<std::uint64_t> start(n_ids * nk + 1, 0);
+  bool any_sort = false;
+  for (const Block& b : blocks) {
+    any_sort = any_sort || b.has_sort;
+    for (std::size_t i = 0; i < b.n; ++i) ++start[slot_of(b, i) + 1];
+  }
+  fresh::SeriesSet set;
+  std::vector<std::int64_t> id_codes(n_ids);
+  std::iota(id_codes.begin(), id_codes.end(), std::int64_t{0});
+  set.ids = Column("id", std::move(id_codes));
+  for (std::size_t r = 0; r < nk; ++r) set.kinds.push_back(kinds[order[r]]);
+  set.offsets.push_back(0);
+  for (std::size_t slot = 0; slot < n_ids * nk; ++slot) {
+    if (start[slot + 1] == 0) continue;
+    set.id_index.push_back(static_cast<std::uint32_t>(slot / nk));
+    set.kind_index.push_back(static_cast<std::uint32_t>(slot % nk));
+    set.offsets.push_back(set.offsets.back() + start[slot + 1]);
+  }
+  for (std::size_t slot = 0; slot < n_ids * nk; ++slot) start[slot + 1] += start[slot];
+
+  const std::size_t total = start.back();
+  set.values.resize(total);
+  std::vector<double> keys(any_sort ? total : 0);
+  for (const Block& b : blocks) {
+    for (std::size_t i = 0; i < b.n; ++i) {
+      const std::uint64_t pos = start[slot_of(b, i)]++;
+      set.values[pos] = b.value[i];
+      if (any_sort) keys[pos] = b.has_sort ? b.sort[i] : 0.0;
+    }
+  }
+  if (any_sort) {
+    std::vector<std::size_t> perm;
+    std::vector<double> tmp;
+    for (std::size_t s = 0; s + 1 < set.offsets.size(); ++s) {
+      const std::size_t lo = set.offsets[s], hi = set.offsets[s + 1];
+      if (std::is_sorted(keys.begin() + lo, keys.begin() + hi)) continue;
+      perm.resize(hi - lo);
+      std::iota(perm.begin(), perm.end(), lo);
+      std::stable_sort(perm.begin(), perm.end(),
+                       [&](std::size_t a, std::size_t b) { return keys[a] < keys[b]; });
+      tmp.resize(hi - lo);
+      for (std::size_t k = 0; k < perm.size(); ++k) tmp[k] = set.values[perm[k]];
+      std::copy(tmp.begin(), tmp.end(), set.values.begin() + lo);
+      for (std::size_t k = 0; k < perm.size(); ++k) tmp[k] = keys[perm[k]];
+      std::copy(tmp.begin(), tmp.end(), keys.begin() + lo);
+    }
+    if (keep_times) set.times = std::move(keys);
+  }
+  return set;
+}
+
+py::tuple extract(const py::list& py_blocks, std::size_t n_ids,
+                  const std::vector<std::string>& kinds, const std::string& settings_json,
+                  int n_jobs, bool keep_times) {
+  std::vector<py::array> keep;
+  std::vector<Block> blocks;
+  for (const py::handle item : py_blocks) {
+    const auto t = item.cast<py::tuple>();
+    if (t.size() != 4)
+      throw Error(Errc::kInvalidArgument, "a block is (id codes, kind, values, sort or None)");
+    Block b;
+    py::array ids = py::array::ensure(t[0]);
+    if (!ids || ids.ndim() != 1) throw Error(Errc::kInvalidArgument, "id codes: expected 1-D");
+    b.n = static_cast<std::size_t>(ids.shape(0));
+    b.id = view<std::int64_t>(ids, b.n, "id codes", keep);
+    if (py::isinstance<py::int_>(t[1])) {
+      b.kind_is_const = true;
+      b.kind_const = t[1].cast<std::int64_t>();
+    } else {
+      b.kind = view<std::int64_t>(t[1], b.n, "kind codes", keep);
+    }
+    b.value = view<double>(t[2], b.n, "values", keep);
+    if (!t[3].is_none()) {
+      b.has_sort = true;
+      b.sort = view<double>(t[3], b.n, "sort keys", keep);
+    }
+    blocks.push_back(b);
+  }
+  const auto settings =
+      fresh::settings_from_json(nlohmann::json::parse(settings_json), "fc_parameters");
+
+  fresh::ExtractResult result;
+  {
+    py::gil_scoped_release release;
+    const fresh::SeriesSet set = build_series(blocks, n_ids, kinds, keep_times);
+    auto executor = mproc::make_executor({.workers = n_jobs <= 1 ? 0 : n_jobs});
+    result = fresh::extract_features(set, settings, *executor);
+  }
+  const Table& table = result.features;
+  const std::size_t rows = table.num_rows();
+  const std::size_t cols = table.num_columns() == 0 ? 0 : table.num_columns() - 1;
+  std::vector<std::string> names;
+  names.reserve(cols);
+  py::array_t<double, py::array::f_style> matrix(
+      {static_cast<py::ssize_t>(rows), static_cast<py::ssize_t>(cols)});
+  double* out = matrix.mutable_data();
+  for (std::size_t c = 0; c < cols; ++c) {
+    const Column& column = table.column(c + 1);
+    names.push_back(column.name());
+    const auto v = column.f64();
+    std::copy(v.begin(), v.end(), out + c * rows);
+  }
+  return py::make_tuple(names, matrix, result.warnings, settings.unavailable);
+}
+
+}  // namespace
+
+void bind_extract(py::module_& m) {
+  m.def("extract", &extract, py::arg("blocks"), py::arg("n_ids"), py::arg("kinds"),
+        py::arg("settings_json"), py::arg("n_jobs"), py::arg("keep_times"),
+        "(names, float64 matrix ids x features in F order, warnings, unavailable calculators)");
+  m.def(
+      "preset_json",
+      [](const std::string& name) {
+        return fresh::settings_to_json(fresh::preset_settings(name))["default_fc_parameters"]
+            .dump();
+      },
+      "tsfresh's Minimal/Efficient/ComprehensiveFCParameters as JSON (keys sorted)");
+  m.def(
+      "params_suffixes",
+      [](const std::string& params_list_json) {
+        std::vector<std::string> out;
+        for (const auto& p : nlohmann::json::parse(params_list_json))
+          out.push_back(fresh::params_suffix(p));
+        return out;
+      },
+      "the name suffix ('coeff_0__attr_\"real\"') of each parameter set of a JSON list");
+  m.def(
+      "parse_feature_name",
+      [](const std::string& name) {
+        const auto parsed = fresh::parse_feature_name(name);
+        return py::make_tuple(parsed.kind, parsed.calculator, parsed.params.dump());
+      },
+      "(kind, calculator, params JSON or 'null') of a tsfresh feature name");
+  m.def("calculator_names", [] {
+    std::vector<std::string> out;
+    for (const auto* c : fresh::all_calculators()) out.push_back(c->name);
+    return out;
+  });
+}
+
+}  // namespace freshet::python

@@ -1,0 +1,3 @@
+"""tsfresh.feature_selection: select_features."""
+
+from .._selection import select_features  # noqa: F401

@@ -1,0 +1,1 @@
+"""tsfresh.utilities: only dataframe_functions.impute and friends."""
