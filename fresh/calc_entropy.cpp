@@ -28,9 +28,7 @@ namespace {
 using detail::kNaN;
 using nlohmann::json;
 
-[[noreturn]] void bad(const std::string& calc, const std::string& what) {
-  throw Error(Errc::kInvalidArgument, "calculator '" + calc + "': " + what);
-}
+using detail::bad;
 
 bool all_finite(std::span<const double> x) {
   for (double v : x)

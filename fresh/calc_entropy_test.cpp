@@ -10,7 +10,7 @@
 #include <set>
 
 #include "core/error.hpp"
-#include "fresh/models_test_util.hpp"
+#include "fresh/test_series_util.hpp"
 
 namespace freshet::fresh {
 namespace {

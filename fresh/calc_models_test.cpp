@@ -12,8 +12,8 @@
 #include <random>
 
 #include "core/error.hpp"
-#include "fresh/models_ols.hpp"
-#include "fresh/models_test_util.hpp"
+#include "fresh/regression.hpp"
+#include "fresh/test_series_util.hpp"
 
 namespace freshet::fresh {
 namespace {

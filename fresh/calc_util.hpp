@@ -19,6 +19,11 @@ namespace freshet::fresh::detail {
 
 inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
+// Throws Error(kInvalidArgument) "calculator '<calc>': <what>" (prepare-time validation).
+[[noreturn]] inline void bad(const std::string& calc, const std::string& what) {
+  throw Error(Errc::kInvalidArgument, "calculator '" + calc + "': " + what);
+}
+
 // What a parameterless calculator is besides its name and function.
 struct SimpleFlags {
   bool minimal = false;  // in tsfresh's MinimalFCParameters

@@ -15,6 +15,7 @@ void register_builtin_calculators() {
   register_trend_calculators();
   register_spectral_calculators();
   register_model_calculators();
+  register_adf_calculators();
   register_entropy_calculators();
   register_catch22_calculators();
 }

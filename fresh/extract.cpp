@@ -43,9 +43,9 @@ struct Plan {
   std::vector<KindPlan> kinds;
 };
 
-// Resolves the settings for each kind into calculators and de-duplicated parameter sets.
-// Validates (prepare) only when `compile` is set... every caller compiles: prepare() is the
-// validation, and the compiled functions are what the task runs.
+// Resolves the settings for each kind into calculators and de-duplicated parameter sets. Does not
+// validate: compiling the plan (each calculator's prepare()) is the validation, and the compiled
+// functions are what the task runs.
 Plan build_plan(const std::vector<std::string>& kinds, const Settings& settings, bool has_times) {
   Plan plan;
   plan.kinds.resize(kinds.size());

@@ -12,6 +12,7 @@
 #include "core/error.hpp"
 #include "core/format.hpp"
 #include "core/join.hpp"
+#include "fresh/numpy.hpp"
 #include "fresh/stat_tests.hpp"
 #include "mproc/blob.hpp"
 #include "mproc/executor.hpp"
@@ -199,13 +200,10 @@ std::vector<char> fdr_reject(std::span<const double> p, double alpha, bool indep
 // Python's min(a, b): a unless b < a.
 double py_min(double a, double b) { return b < a ? b : a; }
 
-// numpy.quantile(v, q) with linear interpolation; v non-empty.
+// numpy.quantile(v, q) with linear interpolation (numpy's _lerp, fresh/numpy.hpp); v non-empty.
 double linear_quantile(std::vector<double> v, double q) {
   std::sort(v.begin(), v.end());
-  const double pos = q * static_cast<double>(v.size() - 1);
-  const auto lo = static_cast<std::size_t>(std::floor(pos));
-  const std::size_t hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (v[hi] - v[lo]) * (pos - static_cast<double>(lo));
+  return sorted_quantile(v, q);
 }
 
 std::string label_text(const Column& target, std::size_t row) { return target.as_string(row); }

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "fresh/numpy.hpp"
+
 namespace freshet::fresh {
 
 class Series {
@@ -89,13 +91,5 @@ class Series {
   mutable std::vector<double> scratch_[kScratchSlots];
   mutable std::vector<std::string> warnings_;
 };
-
-// numpy's pairwise summation (np.add.reduce on a contiguous float64 array): blocks of 8
-// accumulators below 128 elements, recursive halves above. Used wherever tsfresh calls np.sum /
-// np.mean, so sums match numpy bit for bit.
-double pairwise_sum(std::span<const double> values);
-
-// np.quantile's linear interpolation on an ascending array (no NaN check). NaN when empty.
-double sorted_quantile(std::span<const double> sorted, double q);
 
 }  // namespace freshet::fresh

@@ -8,19 +8,10 @@
 #include <numeric>
 
 #include "core/error.hpp"
+#include "fresh/numpy.hpp"
 
 namespace freshet::fresh {
 namespace {
-
-// scipy.special.ndtr (cephes): the standard normal CDF, accurate in both tails.
-double ndtr(double a) {
-  const double x = a * M_SQRT1_2;
-  const double z = std::abs(x);
-  if (z < M_SQRT1_2) return 0.5 + 0.5 * std::erf(x);
-  double y = 0.5 * std::erfc(z);
-  if (x > 0) y = 1.0 - y;
-  return y;
-}
 
 // 2 * norm.sf(|z|)
 double two_sided_normal_p(double z) { return 2.0 * ndtr(-std::abs(z)); }

@@ -6,7 +6,8 @@
 // Registration happens at static-initialisation time with FRESHET_TASK, so a forked worker (a
 // copy of the same binary) has every built-in task before its first job. Put the FRESHET_TASK
 // line in the same .cpp as a public function the program calls, or the static linker may drop
-// the object file and the task with it. Plug-ins add tasks at runtime (see mproc/plugin.hpp).
+// the object file and the task with it. Plug-ins add tasks at runtime
+// (Executor::init in mproc/executor.hpp loads them).
 //
 // Thread-safety: lookups are safe concurrently with each other; add() takes a lock.
 

@@ -1,4 +1,4 @@
-#include "fresh/models_ols.hpp"
+#include "fresh/regression.hpp"
 
 #include <Eigen/Eigenvalues>
 #include <Eigen/SVD>
