@@ -1,0 +1,256 @@
+// CLI tests of `freshet run`: a small job on the bundled sample gives the same bytes on every
+// backend and worker count; resumes after SIGKILL at random moments and after a torn journal tail
+// with byte-identical outputs; re-runs only an edited pipeline's tasks; --check and bad input
+// fail with one line naming the JSON pointer; the report holds every section (and renders in
+// headless Chromium when it is installed).
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <regex>
+
+#include "tests/run_command.hpp"
+
+using freshet::testing::run_command;
+using freshet::testing::slurp;
+using freshet::testing::TempDir;
+
+namespace {
+
+std::string exe() { return freshet::testing::freshet_exe(); }
+std::string sample(const std::string& name) {
+  return std::string(FRESHET_SOURCE_DIR) + "/data/sample/" + name;
+}
+
+// Two datasets (the sample's series, and a table made from them by the test), three pipelines
+// with grids, 3 outer folds.
+std::string job_text(const std::string& knn_grid = "[1, 5, 15]") {
+  return R"({
+  "name": "cli-test",
+  "seed": 1,
+  "datasets": [
+    {"id": "sample", "series": ")" +
+         sample("series.csv") + R"(", "labels": ")" + sample("labels.csv") + R"(",
+     "features": "minimal", "select": {"method": "fdr", "fdr_level": 0.05}},
+    {"id": "sample_k10", "series": ")" +
+         sample("series.csv") + R"(", "labels": ")" + sample("labels.csv") + R"(",
+     "features": "minimal", "select": {"method": "k_best", "k": 10}}
+  ],
+  "pipelines": [
+    {"id": "nb", "model": "gaussian_nb"},
+    {"id": "knn", "steps": ["standard_scaler"], "model": "knn_classifier",
+     "grid": {"n_neighbors": )" +
+         knn_grid + R"(}},
+    {"id": "tree", "model": "decision_tree_classifier", "grid": {"max_depth": [2, 4]}}
+  ],
+  "cv": "stratified_kfold:n_splits=3,shuffle=true,random_state=0",
+  "scoring": ["accuracy", "f1_macro"]
+})";
+}
+
+const std::vector<std::string> kDeterministic = {
+    "results.csv",     "summary.csv", "candidates.csv",   "selected_features.csv",
+    "predictions.csv", "report.html", "job.resolved.json"};
+
+std::string outputs(const std::string& dir) {
+  std::string all;
+  for (const auto& f : kDeterministic) all += "== " + f + "\n" + slurp(dir + "/" + f);
+  return all;
+}
+
+// Tasks run / reused, from the summary line.
+std::pair<int, int> counts(const std::string& out) {
+  std::smatch m;
+  if (!std::regex_search(out, m, std::regex(R"(\((\d+) run, (\d+) from the journal\))")))
+    return {-1, -1};
+  return {std::stoi(m[1]), std::stoi(m[2])};
+}
+
+}  // namespace
+
+TEST_CASE("freshet run: same bytes serial, 2 threads, 2 processes; every output written") {
+  TempDir dir;
+  dir.write("job.json", job_text());
+  const std::string job = dir.file("job.json");
+  const auto serial =
+      run_command(exe() + " run " + job + " --out " + dir.file("serial") + " --workers 0");
+  REQUIRE_MESSAGE(serial.status == 0, serial.err);
+  CHECK(counts(serial.out) == std::pair{36, 0});  // 2 datasets x (1 + 3 + 2) candidates x 3 folds
+  const auto threads =
+      run_command(exe() + " run " + job + " --out " + dir.file("threads") + " --workers 2");
+  REQUIRE_MESSAGE(threads.status == 0, threads.err);
+  const auto procs = run_command(exe() + " run " + job + " --out " + dir.file("procs") +
+                                 " --workers 2 --port 47631");
+  REQUIRE_MESSAGE(procs.status == 0, procs.err);
+  const std::string expected = outputs(dir.file("serial"));
+  CHECK(outputs(dir.file("threads")) == expected);
+  CHECK(outputs(dir.file("procs")) == expected);
+  for (const char* f : {"timings.csv", "cache"})
+    CHECK(std::filesystem::exists(dir.file(std::string("serial/") + f)));
+  // results.csv is tidy: one row per (dataset, pipeline, candidate, fold, metric).
+  const std::string results = slurp(dir.file("serial/results.csv"));
+  CHECK(results.rfind("dataset,pipeline,candidate,params,fold,metric,value\n", 0) == 0);
+  CHECK(std::count(results.begin(), results.end(), '\n') == 1 + 36 * 2);
+  CHECK(results.find("sample,knn,2,n_neighbors=15,2,f1_macro,") != std::string::npos);
+  // Scores differ between pipelines (the sample is not trivially separable).
+  const std::string summary = slurp(dir.file("serial/summary.csv"));
+  CHECK(summary.find(",accuracy,1,") == std::string::npos);
+  // The resolved job records the version and every default.
+  const std::string resolved = slurp(dir.file("serial/job.resolved.json"));
+  CHECK(resolved.find("\"freshet_version\"") != std::string::npos);
+  CHECK(resolved.find("\"inner_cv\": null") != std::string::npos);
+}
+
+TEST_CASE("freshet run resumes after SIGKILL at random moments with byte-identical outputs") {
+  TempDir dir;
+  dir.write("job.json", job_text());
+  const std::string job = dir.file("job.json");
+  const auto clean =
+      run_command(exe() + " run " + job + " --out " + dir.file("clean") + " --workers 2 -q");
+  REQUIRE_MESSAGE(clean.status == 0, clean.err);
+  std::mt19937 rng(12345);
+  int kills = 0, attempts = 0;
+  for (; attempts < 40; ++attempts) {
+    const double seconds = 0.05 + std::uniform_real_distribution<double>(0, 0.6)(rng);
+    const auto r =
+        run_command("timeout -s KILL " + std::to_string(seconds) + " " + exe() + " run " + job +
+                    " --out " + dir.file("killed") + " --workers 2 --batch 2 -q");
+    if (r.status == 0) break;
+    CHECK(r.status == 128 + 9);  // killed by timeout's SIGKILL, nothing else
+    ++kills;
+  }
+  MESSAGE(kills << " kills before the run finished");
+  CHECK(kills >= 2);
+  const auto last =
+      run_command(exe() + " run " + job + " --out " + dir.file("killed") + " --workers 2");
+  REQUIRE_MESSAGE(last.status == 0, last.err);
+  CHECK(counts(last.out) == std::pair{0, 36});
+  CHECK(outputs(dir.file("killed")) == outputs(dir.file("clean")));
+
+  // A torn tail (half a record) and a corrupt one: dropped with a warning, the tasks run again.
+  const std::string journal = dir.file("killed/journal.fjr");
+  const std::string bytes = slurp(journal);
+  std::ofstream(journal, std::ios::binary | std::ios::trunc) << bytes.substr(0, bytes.size() - 37);
+  const auto torn =
+      run_command(exe() + " run " + job + " --out " + dir.file("killed") + " --workers 2");
+  REQUIRE_MESSAGE(torn.status == 0, torn.err);
+  CHECK(torn.err.find("dropped") != std::string::npos);
+  CHECK(counts(torn.out) == std::pair{1, 35});
+  CHECK(outputs(dir.file("killed")) == outputs(dir.file("clean")));
+  std::string corrupt = slurp(journal);
+  corrupt[corrupt.size() - 5] ^= 0x11;
+  std::ofstream(journal, std::ios::binary | std::ios::trunc) << corrupt;
+  const auto bad =
+      run_command(exe() + " run " + job + " --out " + dir.file("killed") + " --workers 0");
+  REQUIRE_MESSAGE(bad.status == 0, bad.err);
+  CHECK(bad.err.find("bad checksum") != std::string::npos);
+  CHECK(counts(bad.out) == std::pair{1, 35});
+  CHECK(outputs(dir.file("killed")) == outputs(dir.file("clean")));
+}
+
+TEST_CASE("editing one pipeline re-runs only its tasks") {
+  TempDir dir;
+  dir.write("job.json", job_text());
+  const std::string job = dir.file("job.json");
+  const auto first =
+      run_command(exe() + " run " + job + " --out " + dir.file("out") + " --workers 2");
+  REQUIRE_MESSAGE(first.status == 0, first.err);
+  dir.write("job.json", job_text("[1, 5, 15, 25]"));  // one more knn candidate
+  const auto second =
+      run_command(exe() + " run " + job + " --out " + dir.file("out") + " --workers 2");
+  REQUIRE_MESSAGE(second.status == 0, second.err);
+  // Only the new candidate's tasks: 2 datasets x 3 folds.
+  CHECK(counts(second.out) == std::pair{6, 36});
+}
+
+TEST_CASE(
+    "freshet run --check and bad input: one line naming the pointer, exit 1, nothing written") {
+  TempDir dir;
+  std::string text = job_text();
+  text.replace(text.find("\"gaussian_nb\""), 13, "\"gaussian_nbb\"");
+  text.replace(text.find("\"max_depth\""), 11, "\"max_dept\"");
+  dir.write("job.json", text);
+  const auto check = run_command(exe() + " run --check " + dir.file("job.json"));
+  CHECK(check.status == 1);
+  CHECK(check.err.find("/pipelines/0/model: ") != std::string::npos);
+  CHECK(check.err.find("/pipelines/2/grid/max_dept: ") != std::string::npos);
+  const auto run = run_command(exe() + " run " + dir.file("job.json") + " --out " + dir.file("o"));
+  CHECK(run.status == 1);
+  CHECK(std::count(run.err.begin(), run.err.end(), '\n') == 1);
+  CHECK(run.err.find("/pipelines/0/model") != std::string::npos);
+  CHECK(!std::filesystem::exists(dir.file("o")));
+
+  dir.write("good.json", job_text());
+  const auto ok = run_command(exe() + " run --check " + dir.file("good.json"));
+  CHECK_MESSAGE(ok.status == 0, ok.err);
+  // An output folder that cannot be created.
+  dir.write("file", "x");
+  const auto unwritable =
+      run_command(exe() + " run " + dir.file("good.json") + " --out " + dir.file("file/out"));
+  CHECK(unwritable.status == 1);
+  CHECK(unwritable.err.find("file/out") != std::string::npos);
+  // A splitter with more folds than rows (240 series).
+  std::string many = job_text();
+  many.replace(many.find("n_splits=3"), 10, "n_splits=300");
+  dir.write("many.json", many);
+  const auto folds = run_command(exe() + " run --check " + dir.file("many.json"));
+  CHECK(folds.status == 1);
+  CHECK(folds.err.find("/cv: ") != std::string::npos);
+}
+
+TEST_CASE("freshet xval accepts a fresh_select step") {
+  TempDir dir;
+  const auto extract =
+      run_command(exe() + " extract " + sample("series.csv") +
+                  " --features minimal --impute --out " + dir.file("f.csv") + " -q");
+  REQUIRE_MESSAGE(extract.status == 0, extract.err);
+  const auto r =
+      run_command(exe() + " xval " + dir.file("f.csv") + " --labels " + sample("labels.csv") +
+                  " --model 'fresh_select:fdr=0.05>gaussian_nb' --cv stratified_kfold:n_splits=3");
+  CHECK_MESSAGE(r.status == 0, r.err);
+  CHECK(r.out.find("accuracy,") != std::string::npos);
+}
+
+TEST_CASE("the report holds every section and renders in headless Chromium") {
+  TempDir dir;
+  dir.write("job.json", job_text());
+  const auto r =
+      run_command(exe() + " run " + dir.file("job.json") + " --out " + dir.file("out") + " -q");
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  const std::string html = slurp(dir.file("out/report.html"));
+  CHECK(html.rfind("<!DOCTYPE html>", 0) == 0);
+  CHECK(html.find("</html>") != std::string::npos);
+  for (const std::string id :
+       {"summary", "across-datasets", "cd-diagram", "dataset-sample", "ranking-sample",
+        "folds-sample", "response-sample", "best-sample", "dataset-sample_k10",
+        "ranking-sample_k10", "folds-sample_k10", "response-sample_k10", "best-sample_k10"})
+    CHECK_MESSAGE(html.find("id=\"" + id + "\"") != std::string::npos, id);
+  CHECK(html.find("<script") == std::string::npos);  // self-contained, nothing to fetch
+  CHECK(html.find("http://") == html.find("http://www.w3.org/2000/svg"));
+  CHECK(html.find("https://") == std::string::npos);
+  // Every svg element is closed.
+  std::size_t open = 0, close = 0;
+  for (std::size_t at = 0; (at = html.find("<svg", at)) != std::string::npos; ++at) ++open;
+  for (std::size_t at = 0; (at = html.find("</svg>", at)) != std::string::npos; ++at) ++close;
+  CHECK(open >= 7);
+  CHECK(open == close);
+
+  if (!std::filesystem::exists("/usr/bin/chromium")) {
+    MESSAGE("no /usr/bin/chromium: the screenshot check is skipped");
+    return;
+  }
+  const std::string png = dir.file("report.png");
+  const auto shot = run_command(
+      "cd " + dir.path().string() +
+      " && timeout 120 /usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-quic "
+      "--no-first-run --disable-background-networking --disable-component-update --disable-sync "
+      "--user-data-dir=" +
+      dir.file("chrome-profile") + " --screenshot=" + png + " --window-size=1200,3000 file://" +
+      dir.file("out/report.html"));
+  REQUIRE_MESSAGE(std::filesystem::exists(png), shot.err);
+  const std::string bytes = slurp(png);
+  CHECK(bytes.substr(1, 3) == "PNG");
+  CHECK(bytes.size() > 50000);  // a blank 1200x3000 page compresses to a few KB
+}
