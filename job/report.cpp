@@ -239,8 +239,26 @@ std::string response_plot(const std::string& title, const std::vector<std::strin
     s += "<circle cx=\"" + px(xpos(k)) + "\" cy=\"" + px(y(m)) + "\" r=\"4\" fill=\"" +
          (order[k] == best ? "#e15759" : "#4e79a7") + "\"><title>" + html_escape(values[order[k]]) +
          ": " + short_num(m) + "</title></circle>\n";
-    const bool label = n <= 8 || k % ((n + 7) / 8) == 0;
-    if (label) s += text(xpos(k), height - bottom + 16, values[order[k]], "middle");
+    // Categorical axes label every value; numeric ones get their own ticks below.
+    if (!numeric) s += text(xpos(k), height - bottom + 16, values[order[k]], "middle");
+  }
+  if (numeric && n > 1) {
+    const double a = xs[order.front()], b = xs[order.back()];
+    const Scale sx{logx ? std::log10(a) : a, logx ? std::log10(b) : b, left + 12,
+                   width - right - 12};
+    std::vector<double> tx;
+    if (logx) {
+      for (double e = std::ceil(std::log10(a) - 1e-9); e <= std::log10(b) + 1e-9; e += 1)
+        tx.push_back(std::pow(10.0, e));
+    } else {
+      for (double t : ticks(a, b, 4))
+        if (t >= a - 1e-12 && t <= b + 1e-12) tx.push_back(t);
+    }
+    for (double t : tx) {
+      const double at = sx(logx ? std::log10(t) : t);
+      s += line(at, height - bottom, at, height - bottom + 4);
+      s += text(at, height - bottom + 16, short_num(t), "middle");
+    }
   }
   s += line(left, height - bottom, width - right, height - bottom);
   s += text((left + width - right) / 2, height - 8,
@@ -284,7 +302,7 @@ std::string confusion_plot(const std::vector<std::string>& labels,
 }
 
 std::string scatter_plot(const std::vector<double>& truth, const std::vector<double>& pred) {
-  const double size = 380, left = 60, bottom = 44, top = 14, right = 14;
+  const double size = 400, left = 60, bottom = 50, top = 14, right = 14;
   std::vector<double> all = truth;
   all.insert(all.end(), pred.begin(), pred.end());
   auto [lo, hi] = padded_range(all);
@@ -299,7 +317,7 @@ std::string scatter_plot(const std::vector<double>& truth, const std::vector<dou
     s += text(x(t), size - bottom + 16, short_num(t), "middle");
     s += text(left - 6, y(t) + 4, short_num(t), "end");
   }
-  s += line(x(lo), y(lo), x(hi), y(hi), "#999");
+  s += line(x(lo), y(lo), x(hi), y(hi), "#999");  // y = x
   for (std::size_t i = 0; i < truth.size(); ++i)
     s += "<circle cx=\"" + px(x(truth[i])) + "\" cy=\"" + px(y(pred[i])) +
          "\" r=\"2.6\" fill=\"#4e79a7\" fill-opacity=\"0.6\"/>\n";
