@@ -134,7 +134,16 @@ std::function<int()> setup_run(CLI::App& app, const Common& common) {
       warn(common, w);
     };
     auto executor = common.make_executor();
-    const job::RunResult r = job::run_job(spec, options, *executor);
+    const job::RunResult r = [&] {
+      try {
+        return job::run_job(spec, options, *executor);
+      } catch (const Error& e) {
+        // Everything a run reads comes from the job file and its data files: a bad value there
+        // is bad input (exit 1), not a malformed command line (exit 2).
+        if (e.code() == Errc::kInvalidArgument) throw Error(Errc::kParse, e.what());
+        throw;
+      }
+    }();
     bar.finish();
     if (!common.quiet)
       std::cout << r.tasks << " tasks (" << r.ran << " run, " << r.reused

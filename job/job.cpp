@@ -115,9 +115,10 @@ class Parser {
     if (!s) return {};
     fs::path path = *s;
     if (path.is_relative()) path = base_ / path;
+    path = path.lexically_normal();
     std::error_code ec;
     if (!fs::is_regular_file(path, ec)) issue(p + "/" + key, "file not found: " + path.string());
-    return path.lexically_normal().string();
+    return path.string();
   }
 
   fs::path base() const { return base_; }
@@ -663,7 +664,7 @@ JobSpec load_job(const std::string& path, const CheckOptions& options) {
     std::string msg = path + ": " + issues[0].line();
     if (issues.size() > 1)
       msg += " (and " + std::to_string(issues.size() - 1) + " more: freshet run --check)";
-    throw Error(Errc::kInvalidArgument, msg);
+    throw Error(Errc::kParse, msg);  // the job file's content is the input: not a usage error
   }
   return spec;
 }

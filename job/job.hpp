@@ -91,7 +91,7 @@ JobSpec parse_job(const std::string& path, std::vector<JobIssue>& issues,
 JobSpec parse_job_json(const nlohmann::json& doc, const std::string& path,
                        std::vector<JobIssue>& issues, const CheckOptions& options = {});
 
-// parse_job, throwing Error(kInvalidArgument) "JOB: POINTER: message" for the first issue (and
+// parse_job, throwing Error(kParse) "JOB: POINTER: message" for the first issue (and
 // saying how many more there are).
 JobSpec load_job(const std::string& path, const CheckOptions& options = {});
 

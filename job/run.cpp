@@ -330,9 +330,9 @@ struct LoadedDataset {
   Bytes blob;
 };
 
-std::string features_cache_path(const std::string& out, const DatasetSpec& d,
-                                const std::string& digest) {
-  return (fs::path(out) / "cache" / (d.id + "-" + digest + ".csv")).string();
+std::string features_cache_path(const std::string& out, const std::string& digest) {
+  // Named by digest only: datasets that differ only in their selection share one extraction.
+  return (fs::path(out) / "cache" / ("features-" + digest + ".csv")).string();
 }
 
 LoadedDataset load_dataset(const JobSpec& spec, std::size_t index, const std::string& out,
@@ -348,7 +348,7 @@ LoadedDataset load_dataset(const JobSpec& spec, std::size_t index, const std::st
   Table table;
   if (!d.series.empty()) {
     const SeriesInput in = read_series_input(d, p, executor);
-    const std::string cache = features_cache_path(out, d, L.digest);
+    const std::string cache = features_cache_path(out, L.digest);
     std::error_code ec;
     if (fs::is_regular_file(cache, ec)) {
       ReadCsvOptions ro;

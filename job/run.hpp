@@ -5,7 +5,8 @@
 //   RunResult r = run_job(spec, {.out = "runs/bench"}, executor);
 //
 // Plan: per dataset, features are extracted once (fresh, on the executor; cached in
-// OUT/cache/<dataset>-<digest>.csv so a resumed run does not extract again), imputed, and the
+// OUT/cache/features-<digest>.csv, so a resumed run, or a dataset that differs only in its
+// selection, does not extract again), imputed, and the
 // feature matrix, target and outer folds are serialized once and published with
 // Executor::share -- tasks read rows from that blob, nothing is copied per task. Every
 // (dataset, pipeline, candidate, outer fold) is one "job.fit_score" task; with inner_cv, every

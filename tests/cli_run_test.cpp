@@ -6,10 +6,13 @@
 
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 #include <regex>
+#include <sstream>
 
 #include "tests/run_command.hpp"
 
@@ -107,13 +110,18 @@ TEST_CASE("freshet run resumes after SIGKILL at random moments with byte-identic
   TempDir dir;
   dir.write("job.json", job_text());
   const std::string job = dir.file("job.json");
-  const auto clean =
-      run_command(exe() + " run " + job + " --out " + dir.file("clean") + " --workers 2 -q");
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto clean = run_command(exe() + " run " + job + " --out " + dir.file("clean") +
+                                 " --workers 2 --batch 2 -q");
+  const double clean_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   REQUIRE_MESSAGE(clean.status == 0, clean.err);
+  // Kill at random moments within an uninterrupted run's duration: during start-up, extraction,
+  // tasks, journal writes or the final outputs. Each attempt resumes from the last.
   std::mt19937 rng(12345);
   int kills = 0, attempts = 0;
-  for (; attempts < 40; ++attempts) {
-    const double seconds = 0.05 + std::uniform_real_distribution<double>(0, 0.6)(rng);
+  for (; attempts < 60; ++attempts) {
+    const double seconds = std::uniform_real_distribution<double>(0.1, 0.9)(rng) * clean_s;
     const auto r =
         run_command("timeout -s KILL " + std::to_string(seconds) + " " + exe() + " run " + job +
                     " --out " + dir.file("killed") + " --workers 2 --batch 2 -q");
@@ -253,4 +261,82 @@ TEST_CASE("the report holds every section and renders in headless Chromium") {
   const std::string bytes = slurp(png);
   CHECK(bytes.substr(1, 3) == "PNG");
   CHECK(bytes.size() > 50000);  // a blank 1200x3000 page compresses to a few KB
+}
+
+namespace {
+// sklearn's fold scores (../shared/reference/sklearn/cv_scores.csv) by (dataset, model, params,
+// splitter, metric) -> fold -> score.
+std::map<std::string, std::vector<double>> sklearn_scores() {
+  std::ifstream in(freshet::testing::shared_dir() + "/reference/sklearn/cv_scores.csv");
+  std::map<std::string, std::vector<double>> out;
+  std::string line;
+  std::getline(in, line);
+  while (std::getline(in, line)) {
+    std::vector<std::string> f;
+    std::stringstream ss(line);
+    for (std::string cell; std::getline(ss, cell, ',');) f.push_back(cell);
+    auto& v = out[f[0] + "|" + f[1] + "|" + f[2] + "|" + f[3] + "|" + f[4]];
+    v.resize(std::max<std::size_t>(v.size(), std::stoul(f[5]) + 1));
+    v[std::stoul(f[5])] = std::stod(f[6]);
+  }
+  return out;
+}
+// results.csv rows of one (pipeline, candidate, metric): fold -> value.
+std::vector<double> job_scores(const std::string& results, const std::string& prefix,
+                               const std::string& metric) {
+  std::vector<double> out;
+  std::stringstream ss(results);
+  for (std::string line; std::getline(ss, line);) {
+    if (line.rfind(prefix, 0) != 0) continue;
+    const auto last = line.rfind(',');
+    const auto before = line.rfind(',', last - 1);
+    if (line.substr(before + 1, last - before - 1) == metric)
+      out.push_back(std::stod(line.substr(last + 1)));
+  }
+  return out;
+}
+}  // namespace
+
+TEST_CASE("fold scores of deterministic models equal scikit-learn's on the same folds") {
+  const auto ref = sklearn_scores();
+  REQUIRE(!ref.empty());
+  TempDir dir;
+  const std::string data = freshet::testing::shared_dir() + "/data/";
+  dir.write("reg.json", R"({
+    "datasets": [{"id": "diabetes", "table": ")" +
+                            data + R"(diabetes/table.csv"}],
+    "pipelines": [{"id": "ols", "model": "linear_regression"},
+                  {"id": "ridge", "model": "ridge", "grid": {"alpha": [0.01, 1.0, 100]}}],
+    "cv": "kfold:n_splits=5", "scoring": ["r2", "neg_mean_squared_error"]})");
+  dir.write("clf.json", R"({
+    "datasets": [{"id": "wine", "table": ")" +
+                            data + R"(wine/table.csv"}],
+    "pipelines": [{"id": "nb", "model": "gaussian_nb"},
+                  {"id": "knn", "model": "knn_classifier", "grid": {"n_neighbors": [1, 5]}}],
+    "cv": "stratified_kfold:n_splits=5", "scoring": ["accuracy"]})");
+  for (const char* job : {"reg", "clf"}) {
+    const auto r =
+        run_command(exe() + " run " + dir.file(std::string(job) + ".json") + " -q --workers 2");
+    REQUIRE_MESSAGE(r.status == 0, r.err);
+  }
+  const std::string reg = slurp(dir.file("reg.out/results.csv"));
+  const std::string clf = slurp(dir.file("clf.out/results.csv"));
+  const auto compare = [&](const std::vector<double>& mine, const std::string& key) {
+    INFO(key);
+    REQUIRE(ref.count(key));
+    const auto& want = ref.at(key);
+    REQUIRE(mine.size() == want.size());
+    for (std::size_t f = 0; f < want.size(); ++f)
+      CHECK(std::abs(mine[f] - want[f]) <= 1e-8 * std::max(1.0, std::abs(want[f])));
+  };
+  for (const char* m : {"r2", "neg_mean_squared_error"}) {
+    compare(job_scores(reg, "diabetes,ols,0,,", m),
+            std::string("diabetes|LinearRegression|default|kfold5|") + m);
+    compare(job_scores(reg, "diabetes,ridge,1,alpha=1.0,", m),
+            std::string("diabetes|Ridge|alpha=1.0|kfold5|") + m);
+  }
+  compare(job_scores(clf, "wine,nb,0,,", "accuracy"),
+          "wine|GaussianNB|default|stratifiedkfold5|accuracy");
+  compare(job_scores(clf, "wine,knn,1,n_neighbors=5,", "accuracy"),
+          "wine|KNeighborsClassifier|n_neighbors=5|stratifiedkfold5|accuracy");
 }
