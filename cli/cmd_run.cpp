@@ -73,7 +73,11 @@ class ProgressBar {
                       duration(static_cast<double>(p.total - p.done) / rate).c_str());
         line += buf;
       }
-      if (!std::isnan(p.best)) line += "  best " + format_double(p.best) + " (" + p.best_what + ")";
+      if (!std::isnan(p.best)) {
+        char buf[48];
+        std::snprintf(buf, sizeof buf, "  best %.4f", p.best);
+        line += buf + (" (" + p.best_what + ")");
+      }
     }
     if (line.size() > 150) line.resize(150);
     std::fprintf(stderr, "\r%s\033[K", line.c_str());

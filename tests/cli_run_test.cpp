@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -116,17 +117,25 @@ TEST_CASE("freshet run resumes after SIGKILL at random moments with byte-identic
   const double clean_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   REQUIRE_MESSAGE(clean.status == 0, clean.err);
-  // Kill at random moments within an uninterrupted run's duration: during start-up, extraction,
-  // tasks, journal writes or the final outputs. Each attempt resumes from the last.
+  // Kill at random moments: during start-up, extraction, tasks, journal writes or the final
+  // outputs. Each attempt resumes from the last.
   std::mt19937 rng(12345);
   int kills = 0, attempts = 0;
   for (; attempts < 60; ++attempts) {
-    const double seconds = std::uniform_real_distribution<double>(0.1, 0.9)(rng) * clean_s;
-    const auto r =
-        run_command("timeout -s KILL " + std::to_string(seconds) + " " + exe() + " run " + job +
-                    " --out " + dir.file("killed") + " --workers 2 --batch 2 -q");
+    // Timeouts grow from a few percent of an uninterrupted run to more than all of it, with
+    // jitter, so kills land in every phase and the run still finishes.
+    const double seconds = clean_s * 0.06 * std::pow(1.3, attempts) *
+                           std::uniform_real_distribution<double>(0.5, 1.5)(rng);
+    // Mostly SIGKILL; every third attempt Ctrl-C (SIGINT), on threads or worker processes.
+    const bool interrupt = attempts % 3 == 2;
+    const std::string backend =
+        attempts % 2 ? " --workers 2 --port " + std::to_string(47640 + attempts) : " --workers 2";
+    const auto r = run_command(
+        std::string(interrupt ? "timeout --preserve-status -s INT " : "timeout -s KILL ") +
+        std::to_string(seconds) + " " + exe() + " run " + job + " --out " + dir.file("killed") +
+        backend + " --batch 2 -q");
     if (r.status == 0) break;
-    CHECK(r.status == 128 + 9);  // killed by timeout's SIGKILL, nothing else
+    CHECK(r.status == 128 + (interrupt ? 2 : 9));  // killed by timeout's signal, nothing else
     ++kills;
   }
   MESSAGE(kills << " kills before the run finished");
