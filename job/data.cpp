@@ -20,7 +20,7 @@ auto with_pointer(const std::string& pointer, F&& f) {
 }
 }  // namespace
 
-SeriesInput read_series_input(const DatasetSpec& d, const std::string& pointer,
+SeriesInput read_series_input(const JobDataset& d, const std::string& pointer,
                               mproc::Executor& executor) {
   SeriesInput in;
   fresh::InputOptions io;
@@ -62,8 +62,7 @@ SeriesInput read_series_input(const DatasetSpec& d, const std::string& pointer,
   return in;
 }
 
-Table read_table_input(const DatasetSpec& d, const std::string& pointer,
-                       mproc::Executor& executor) {
+Table read_table_input(const JobDataset& d, const std::string& pointer, mproc::Executor& executor) {
   return with_pointer(pointer + "/table", [&] {
     ReadCsvOptions ro;
     ro.required = {d.target};
@@ -74,7 +73,7 @@ Table read_table_input(const DatasetSpec& d, const std::string& pointer,
   });
 }
 
-std::string dataset_digest(const DatasetSpec& d) {
+std::string dataset_digest(const JobDataset& d) {
   ContentHash h;
   h.field("dataset-v1");
   for (const auto* path : {&d.series, &d.labels, &d.table})
@@ -88,7 +87,7 @@ std::string dataset_digest(const DatasetSpec& d) {
   return h.hex();
 }
 
-xval::Dataset table_dataset(const Table& table, const DatasetSpec& d, const std::string& pointer) {
+xval::Dataset table_dataset(const Table& table, const JobDataset& d, const std::string& pointer) {
   return with_pointer(pointer, [&] {
     xval::DatasetOptions o;
     o.target = d.target;

@@ -1,5 +1,5 @@
 #pragma once
-// Reading a job's datasets: the series + labels or the table a DatasetSpec names, with every
+// Reading a job's datasets: the series + labels or the table a JobDataset names, with every
 // error prefixed by the dataset's JSON pointer ("/datasets/1/labels: labels.csv: ...").
 // Thread-safety: pure functions of the files.
 
@@ -20,16 +20,16 @@ struct SeriesInput {
 };
 // `pointer` is the dataset's ("/datasets/0"). Throws Error naming pointer + file + line, or the
 // ids that miss a label.
-SeriesInput read_series_input(const DatasetSpec& d, const std::string& pointer,
+SeriesInput read_series_input(const JobDataset& d, const std::string& pointer,
                               mproc::Executor& executor);
 // The table of a table dataset.
-Table read_table_input(const DatasetSpec& d, const std::string& pointer, mproc::Executor& executor);
+Table read_table_input(const JobDataset& d, const std::string& pointer, mproc::Executor& executor);
 
 // Digest of everything a dataset's feature matrix depends on: the files' bytes, the columns, the
 // feature settings and imputation.
-std::string dataset_digest(const DatasetSpec& d);
+std::string dataset_digest(const JobDataset& d);
 
 // A table (features + target column named d.target) as a dataset for cross-validation.
-xval::Dataset table_dataset(const Table& table, const DatasetSpec& d, const std::string& pointer);
+xval::Dataset table_dataset(const Table& table, const JobDataset& d, const std::string& pointer);
 
 }  // namespace freshet::job

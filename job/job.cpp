@@ -201,7 +201,7 @@ void parse_dataset(Parser& P, const json& v, const std::string& p, const json& d
                  "impute", "select"}))
     return;
   const std::size_t before = P.count();
-  DatasetSpec d;
+  JobDataset d;
   json r = json::object();
   if (auto id = P.string(v, p, "id", true)) {
     if (!valid_id(*id))
@@ -319,7 +319,7 @@ void parse_pipeline(Parser& P, const json& v, const std::string& p, JobSpec& spe
                     std::set<std::string>& ids) {
   if (!P.object(v, p, {"id", "steps", "model", "grid", "random", "sobol", "n_iter"})) return;
   const std::size_t before = P.count();
-  PipelineSpec pl;
+  JobPipeline pl;
   json r = json::object();
   if (auto id = P.string(v, p, "id", true)) {
     if (!valid_id(*id))
@@ -609,7 +609,7 @@ JobSpec parse_job_json(const json& doc, const std::string& path, std::vector<Job
   if (options.check_data && P.count() == 0 && !spec.cv.empty()) {
     auto serial = mproc::make_executor({.workers = 0});
     for (std::size_t i = 0; i < spec.datasets.size(); ++i) {
-      const DatasetSpec& d = spec.datasets[i];
+      const JobDataset& d = spec.datasets[i];
       const std::string p = "/datasets/" + std::to_string(i);
       attempt(P, "/cv", [&] {
         Column target;

@@ -29,7 +29,7 @@ namespace freshet::job {
 // The freshet version recorded in outputs and task keys.
 const char* freshet_version();
 
-struct DatasetSpec {
+struct JobDataset {
   std::string id;
   // Either series (long/wide series CSV, extracted by fresh) + labels, or a table CSV.
   std::string series;
@@ -50,7 +50,11 @@ struct DatasetSpec {
   std::string select_step;
 };
 
-struct PipelineSpec {
+// The pipeline is kept as spec text and its candidates as parameter maps, built with xval's string
+// helpers (pipeline_spec, with_params, parameter_grid, sample_random/sobol) in job.cpp's
+// parse_pipeline and run.cpp's plan only, so a structured pipeline representation can replace
+// them there.
+struct JobPipeline {
   std::string id;
   std::string spec;  // steps and model, "standard_scaler>ridge" (xval::pipeline_spec)
   bool classifier = false;
@@ -64,8 +68,8 @@ struct JobSpec {
   std::string path;  // the job file
   std::string out;   // output folder ("" = <job file name without .json>.out beside it)
   std::uint32_t seed = 0;
-  std::vector<DatasetSpec> datasets;
-  std::vector<PipelineSpec> pipelines;
+  std::vector<JobDataset> datasets;
+  std::vector<JobPipeline> pipelines;
   std::string cv;        // outer splitter spec, resolved
   std::string inner_cv;  // "" = no nested search
   std::vector<std::string> scoring;

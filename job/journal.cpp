@@ -1,6 +1,7 @@
 #include "job/journal.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -52,6 +53,13 @@ Journal::Journal(std::string path, const std::function<void(const std::string&)>
     : path_(std::move(path)) {
   fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0) io_error(path_, "cannot open journal");
+  // One run per output folder: a second run appending to the same journal would interleave
+  // records. The lock goes away with the process, however it ends.
+  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd_);
+    fd_ = -1;
+    throw Error(Errc::kIo, path_ + ": another freshet run is using this output folder");
+  }
   std::string text;
   {
     char buf[1 << 16];
@@ -140,6 +148,7 @@ void Journal::compact(std::span<const std::string> keys) {
   ::close(fd_);
   fd_ = ::open(path_.c_str(), O_RDWR | O_APPEND | O_CLOEXEC);
   if (fd_ < 0) io_error(path_, "cannot reopen journal");
+  ::flock(fd_, LOCK_EX | LOCK_NB);  // the renamed file is a new inode: lock it again
   records_ = std::move(kept);
 }
 

@@ -11,7 +11,8 @@
 //
 // Later records for the same key replace earlier ones. compact() rewrites the journal atomically
 // with only the listed keys (stale keys of edited pipelines go away).
-// Not thread-safe: one Journal per file, used from the thread that drives the run.
+// Not thread-safe: one Journal per file, used from the thread that drives the run. The file is
+// locked (flock) while open: a second Journal on it, in any process, throws Error(kIo).
 
 #include <functional>
 #include <map>

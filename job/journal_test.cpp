@@ -44,7 +44,7 @@ TEST_CASE("content hashes separate fields and are stable") {
   CHECK(job::ContentHash().add("abc").hex().size() == 32);
 }
 
-TEST_CASE("journal records survive reopening; later records for a key win") {
+TEST_CASE("journal records survive reopening; later records for a key win; one run at a time") {
   TempDir dir;
   const std::string path = dir.file("j.fjr");
   std::vector<std::string> warnings;
@@ -56,16 +56,20 @@ TEST_CASE("journal records survive reopening; later records for a key win") {
     std::vector<std::pair<std::string, Bytes>> again = {{"a", bytes_of("two")}};
     j.append(again);
   }
-  job::Journal j(path, warn);
-  CHECK(warnings.empty());
-  CHECK(j.size() == 2);
-  CHECK(text_of(j.find("a")) == "two");
-  CHECK(text_of(j.find("b")) == "");
-  CHECK(j.find("c") == nullptr);
-  // compact keeps only the listed keys.
-  std::vector<std::string> keep = {"b"};
-  j.compact(keep);
-  CHECK(j.find("a") == nullptr);
+  {
+    job::Journal j(path, warn);
+    CHECK_THROWS_WITH_AS(job::Journal(path, warn), doctest::Contains("another freshet run"), Error);
+    CHECK(warnings.empty());
+    CHECK(j.size() == 2);
+    CHECK(text_of(j.find("a")) == "two");
+    CHECK(text_of(j.find("b")) == "");
+    CHECK(j.find("c") == nullptr);
+    // compact keeps only the listed keys, and the rewritten file stays locked.
+    std::vector<std::string> keep = {"b"};
+    j.compact(keep);
+    CHECK(j.find("a") == nullptr);
+    CHECK_THROWS_AS(job::Journal(path, warn), Error);
+  }
   job::Journal k(path, warn);
   CHECK(k.size() == 1);
 }

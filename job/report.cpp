@@ -527,7 +527,7 @@ std::string render_report(const JobResults& r) {
     h += "<div id=\"response-" + id + "\">\n<h3>Parameter response</h3>\n<div class=\"plots\">\n";
     bool any = false;
     for (std::size_t p = 0; p < P; ++p) {
-      const PipelineSpec& pl = spec.pipelines[p];
+      const JobPipeline& pl = spec.pipelines[p];
       if (pl.candidates.size() < 2) continue;
       // Mean first-scorer score per candidate: outer means, or inner means averaged over folds.
       std::vector<double> cand_mean(pl.candidates.size(), NAN);

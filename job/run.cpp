@@ -337,7 +337,7 @@ std::string features_cache_path(const std::string& out, const std::string& diges
 
 LoadedDataset load_dataset(const JobSpec& spec, std::size_t index, const std::string& out,
                            const RunOptions& options, mproc::Executor& executor) {
-  const DatasetSpec& d = spec.datasets[index];
+  const JobDataset& d = spec.datasets[index];
   const std::string p = "/datasets/" + std::to_string(index);
   LoadedDataset L;
   L.digest = dataset_digest(d);
@@ -428,7 +428,7 @@ LoadedDataset load_dataset(const JobSpec& spec, std::size_t index, const std::st
   return L;
 }
 
-std::string task_key(const JobSpec& spec, const LoadedDataset& L, const DatasetSpec& d,
+std::string task_key(const JobSpec& spec, const LoadedDataset& L, const JobDataset& d,
                      const std::vector<std::string>& candidates, std::size_t fold) {
   ContentHash h;
   h.field("job-task-v1").field(freshet_version()).field(L.digest).field(d.select_step);
@@ -479,7 +479,7 @@ RunResult run_job(const JobSpec& spec, const RunOptions& options, mproc::Executo
   for (std::size_t d = 0; d < loaded.size(); ++d) {
     const std::string data_key = "job.data." + std::to_string(d);
     for (std::size_t p = 0; p < spec.pipelines.size(); ++p) {
-      const PipelineSpec& pl = spec.pipelines[p];
+      const JobPipeline& pl = spec.pipelines[p];
       std::vector<std::vector<std::string>> groups;
       if (nested) {
         groups.emplace_back();
