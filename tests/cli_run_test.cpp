@@ -349,3 +349,52 @@ TEST_CASE("fold scores of deterministic models equal scikit-learn's on the same 
   compare(job_scores(clf, "wine,knn,1,n_neighbors=5,", "accuracy"),
           "wine|KNeighborsClassifier|n_neighbors=5|stratifiedkfold5|accuracy");
 }
+
+TEST_CASE("nested search: each outer fold's candidate is the best of its inner folds") {
+  TempDir dir;
+  const std::string data = freshet::testing::shared_dir() + "/data/";
+  dir.write("nested.json", R"({
+    "datasets": [{"id": "wine", "table": ")" +
+                               data + R"(wine/table.csv",
+                  "select": {"method": "k_best", "k": 6}}],
+    "pipelines": [{"id": "knn", "steps": ["standard_scaler"], "model": "knn_classifier",
+                   "grid": {"n_neighbors": [1, 3, 9, 27]}}],
+    "cv": "stratified_kfold:n_splits=4,shuffle=true,random_state=2",
+    "inner_cv": "stratified_kfold:n_splits=3", "scoring": ["accuracy"]})");
+  const auto serial = run_command(exe() + " run " + dir.file("nested.json") +
+                                  " -q --workers 0 --out " + dir.file("a"));
+  REQUIRE_MESSAGE(serial.status == 0, serial.err);
+  const auto procs = run_command(exe() + " run " + dir.file("nested.json") +
+                                 " -q --workers 2 --port 47701 --out " + dir.file("b"));
+  REQUIRE_MESSAGE(procs.status == 0, procs.err);
+  for (const char* f : {"results.csv", "inner_results.csv", "summary.csv", "report.html"})
+    CHECK(slurp(dir.file(std::string("a/") + f)) == slurp(dir.file(std::string("b/") + f)));
+  // inner_results.csv: dataset,pipeline,fold,candidate,params,inner_mean -> best per fold.
+  std::map<int, std::pair<double, std::string>> best;  // fold -> (inner mean, params)
+  std::stringstream inner(slurp(dir.file("a/inner_results.csv")));
+  std::string line;
+  std::getline(inner, line);
+  int rows = 0;
+  while (std::getline(inner, line)) {
+    std::vector<std::string> f;
+    std::stringstream ss(line);
+    for (std::string cell; std::getline(ss, cell, ',');) f.push_back(cell);
+    REQUIRE(f.size() == 6);
+    const int fold = std::stoi(f[2]);
+    const double mean = std::stod(f[5]);
+    if (!best.count(fold) || mean > best[fold].first) best[fold] = {mean, f[4]};
+    ++rows;
+  }
+  CHECK(rows == 4 * 4);
+  // results.csv: one row per outer fold, naming the inner winner's parameters.
+  const std::string results = slurp(dir.file("a/results.csv"));
+  for (const auto& [fold, b] : best) {
+    const std::string cell = "wine,knn,";
+    const std::string tail = b.second + "," + std::to_string(fold) + ",accuracy,";
+    CHECK_MESSAGE(results.find(tail) != std::string::npos,
+                  "fold " << fold << " should use " << b.second);
+    CHECK(results.find(cell) != std::string::npos);
+  }
+  CHECK(std::count(results.begin(), results.end(), '\n') == 1 + 4);
+  CHECK(slurp(dir.file("a/summary.csv")).find("wine,knn,nested,") != std::string::npos);
+}
