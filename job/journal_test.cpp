@@ -22,7 +22,7 @@ using freshet::testing::TempDir;
 namespace {
 Bytes bytes_of(const std::string& s) {
   Bytes b(s.size());
-  std::memcpy(b.data(), s.data(), s.size());
+  if (!s.empty()) std::memcpy(b.data(), s.data(), s.size());
   return b;
 }
 std::string text_of(const Bytes* b) {
