@@ -318,6 +318,7 @@ Bytes fit_score_task(const mproc::TaskContext& context, std::span<const std::byt
   return encode_outcome(o);
 }
 
+// In the same file as run_job(), which every program running jobs calls, so the linker keeps it.
 FRESHET_TASK(kTaskName, fit_score_task);
 
 // ---- loading datasets -----------------------------------------------------------------------
@@ -458,8 +459,6 @@ void prepare_out(const std::string& out) {
 }
 
 }  // namespace
-
-void register_job_tasks() {}
 
 RunResult run_job(const JobSpec& spec, const RunOptions& options, mproc::Executor& executor) {
   register_fresh_select();

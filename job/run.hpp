@@ -40,6 +40,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <limits>
 #include <string>
 
 #include "job/job.hpp"
@@ -75,8 +76,5 @@ struct RunResult {
 };
 
 RunResult run_job(const JobSpec& spec, const RunOptions& options, mproc::Executor& executor);
-
-// Registers the task (the linker keeps it because the program calls run_job()).
-void register_job_tasks();
 
 }  // namespace freshet::job
