@@ -53,9 +53,10 @@ struct Progress {
   std::size_t total = 0;
   std::size_t reused = 0;  // taken from the journal
   double seconds = 0;      // since tasks started
-  double best = 0;         // best mean of the first scorer over complete candidates (NaN: none)
-  std::string best_what;   // "dataset/pipeline#candidate"
-  std::string stage;       // "extract <dataset>", "tasks"
+  // Best mean of the first scorer over candidates whose folds are all done (NaN: none yet).
+  double best = std::numeric_limits<double>::quiet_NaN();
+  std::string best_what;  // "dataset/pipeline#candidate"
+  std::string stage;      // "extract <dataset>", "tasks"
 };
 
 struct RunOptions {
