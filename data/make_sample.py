@@ -9,12 +9,18 @@ of three classes, 80 each, two kinds (`accel`, `gyro`), lengths 96..160 (unequal
   class "drifting": a random walk with a trend
   class "bursty":   an AR(1) process with occasional spikes
 Values are rounded to 6 decimals, as a sensor would log them.
+
+To make models differ (a clean sample lets every model score 1.0), a second seeded stream then
+blurs the classes without changing the series' lengths (the first stream is consumed exactly as
+before): each series gets a random gain, offset and white noise of its own, and 15% of the
+labels are replaced by a random class (so no model can exceed ~0.9 accuracy).
 """
 import math
 import os
 import random
 
 rng = random.Random(20261122)
+blur = random.Random(20261202)
 CLASSES = ["steady", "drifting", "bursty"]
 here = os.path.dirname(os.path.abspath(__file__))
 out_dir = os.path.join(here, "sample")
@@ -51,8 +57,13 @@ for i in range(240):
     n = rng.randint(96, 160)
     labels.append((i, label))
     for kind in ("accel", "gyro"):
-        for t, v in enumerate(series(label, n)):
+        values = series(label, n)
+        gain, offset, noise = blur.uniform(0.3, 3.0), blur.gauss(0, 2), blur.uniform(0.8, 2.5)
+        for t, v in enumerate(values):
+            v = gain * v + offset + blur.gauss(0, noise)
             rows.append(f"{i},{t},{kind},{round(v, 6)!r}")
+    if blur.random() < 0.15:
+        labels[-1] = (i, blur.choice(CLASSES))
 
 with open(os.path.join(out_dir, "series.csv"), "w", newline="\n") as f:
     f.write("id,time,kind,value\n")

@@ -457,8 +457,9 @@ void Pipeline::fit(const MatrixRef& X, std::span<const double> y, const FitConte
     model_->fit(X, y, context);
     return;
   }
-  Matrix current = steps_.front()->fit_transform(X);
-  for (std::size_t i = 1; i < steps_.size(); ++i) current = steps_[i]->fit_transform(current);
+  Matrix current = steps_.front()->fit_transform_supervised(X, y);
+  for (std::size_t i = 1; i < steps_.size(); ++i)
+    current = steps_[i]->fit_transform_supervised(current, y);
   model_->fit(current, y, context);
 }
 
@@ -489,7 +490,7 @@ std::vector<std::unique_ptr<Model>> Pipeline::fit_variants(const MatrixRef& X,
     current = X;
     for (const auto& s : steps_) {
       steps.push_back(s->clone());
-      current = steps.back()->fit_transform(current);
+      current = steps.back()->fit_transform_supervised(current, y);
     }
     return steps;
   };

@@ -46,6 +46,13 @@ class Transformer {
     fit(X);
     return transform(X);
   }
+  // Supervised steps (job/'s fresh_select: relevance tests against the target) also learn from
+  // y, one value per row of X; Pipeline fits every step through this. The default ignores y.
+  virtual void fit_supervised(const MatrixRef& X, std::span<const double> y) { fit(X); }
+  Matrix fit_transform_supervised(const MatrixRef& X, std::span<const double> y) {
+    fit_supervised(X, y);
+    return transform(X);
+  }
   // For the columns transform() keeps: their indices in the fit input (ascending).
   virtual std::vector<std::size_t> kept_columns() const = 0;
   // A new, unfitted transformer with the same parameters.

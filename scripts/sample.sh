@@ -1,20 +1,17 @@
 #!/usr/bin/env bash
-# The README's main command: set up (apt + build), then run the main job on the bundled sample:
-#   1. extract tsfresh's `efficient` features from data/sample/series.csv, impute them and keep
-#      the relevant ones (tsfresh's extract_relevant_features, FDR 0.05);
-#   2. cross-validate a random forest on the relevant features (stratified 5-fold).
-# Outputs go to out/.
+# The README's main command: set up (apt + build), then run the main job on the bundled sample
+# (examples/jobs/sample.json, see docs/jobs.md): extract tsfresh's features from
+# data/sample/series.csv once per feature setting, select the relevant ones inside each training
+# fold (FDR 0.05, or the 20 best), and compare 4 pipelines with their grids over 5 stratified
+# folds. Outputs go to out/job/: results.csv, summary.csv, ..., report.html.
+# Run it again after an interruption: finished tasks are taken from out/job/journal.fjr.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Builds only the freshet binary: the tests are the test command's (scripts/test.sh).
 FRESHET_TARGETS="${FRESHET_TARGETS:-freshet}" bash scripts/setup.sh
-mkdir -p out
 freshet="${FRESHET_BUILD_DIR:-build}/freshet"
 set -x
-"$freshet" extract data/sample/series.csv --features efficient \
-  --select --labels data/sample/labels.csv --relevance-table out/relevance.csv \
-  --out out/relevant_features.csv
-"$freshet" xval out/relevant_features.csv --labels data/sample/labels.csv \
-  --model random_forest_classifier:n_estimators=100,random_state=0 \
-  --cv stratified_kfold:n_splits=5,shuffle=true,random_state=0 \
-  --scoring accuracy,f1_macro --out out/scores.csv
+"$freshet" run --check examples/jobs/sample.json
+"$freshet" run examples/jobs/sample.json
+set +x
+echo "report: out/job/report.html"
