@@ -7,6 +7,7 @@ bash scripts/setup.sh
 # is skipped without it).
 if ! dpkg-query -W -f='${Status}' chromium 2>/dev/null | grep -q "install ok installed"; then
   echo "test: installing chromium"
+  apt-get update -qq || true
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null ||
     echo "test: chromium not installed; the report screenshot test will be skipped"
 fi
