@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
   g++ cmake ninja-build pkg-config  # compiler and build
+  ccache                            # rebuilds (sanitizer builds, CI on a machine that built before)
   libeigen3-dev                     # matrices, solvers and FFT for models and calculators
   libtbb-dev                        # the thread backend of mproc
   libboost-dev                      # Boost.Math distributions, Boost.Interprocess shared memory
@@ -33,6 +34,9 @@ fi
 
 build_dir="${FRESHET_BUILD_DIR:-build}"
 # shellcheck disable=SC2086
-cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release ${FRESHET_CMAKE_ARGS:-} >/dev/null
+# ccache only caches compiler output: the same flags and sources give the same objects.
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" ${FRESHET_CMAKE_ARGS:-} >/dev/null
 # shellcheck disable=SC2086
 cmake --build "$build_dir" ${FRESHET_TARGETS:+--target $FRESHET_TARGETS}
