@@ -18,7 +18,7 @@ std::function<int()> setup_status(CLI::App& app, const Common&) {
       ->capture_default_str()
       ->check(int_range(1, 3600000));
   return [endpoint, timeout] {
-    const auto [host, port] = mproc::parse_endpoint(*endpoint);
+    const auto [host, port] = usage_check([&] { return mproc::parse_endpoint(*endpoint); });
     std::cout << mproc::request_status(host, port, *timeout);
     return 0;
   };

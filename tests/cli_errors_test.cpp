@@ -81,6 +81,7 @@ TEST_CASE("cli exit status: 2 for every command-line error, 1 for every input or
        "expected a whole number in [1, 1000000], found '1e11'"},
       {"status --connect 127.0.0.1:9 --timeout-ms 0", 2, "found 0"},
       {"info " + t + " --port 0", 2, "found 0"},
+      {"status --connect nonsense", 2, "nonsense"},
       {"extract " + x.f("s.csv") + " --out " + x.f("s.csv"), 2, "refusing to replace an input"},
       // 1: the command is fine; an input or the system is not.
       {"info " + x.f("missing.csv"), 1, "cannot open"},
