@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cli/command.hpp"
+#include "core/atomic_file.hpp"
 #include "core/csv.hpp"
 #include "core/error.hpp"
 #include "fresh/extract.hpp"
@@ -57,10 +58,10 @@ class ProgressBar {
 
 std::function<int()> setup_extract(CLI::App& app, const Common& common) {
   auto a = std::make_shared<ExtractArgs>();
-  app.add_option("SERIES", a->input, "series CSV (long: id,time,kind,value; or wide)")
+  app.add_option("SERIES", a->input, "series CSV (long: id,time,kind,value; or wide); '-': stdin")
       ->required()
       ->type_name("SERIES.csv");
-  app.add_option("--out,-o", a->out, "features CSV to write (default: stdout)")
+  app.add_option("--out,-o", a->out, "features CSV to write ('-' or none: stdout)")
       ->type_name("FEATURES.csv");
   app.add_option("--features", a->features,
                  "minimal | efficient | comprehensive | catch22 | catch24 | FILE.json "
@@ -69,11 +70,12 @@ std::function<int()> setup_extract(CLI::App& app, const Common& common) {
   app.add_option("--from-columns", a->from_columns,
                  "compute only the features named in this CSV header or text file (one per line)")
       ->type_name("FILE");
-  app.add_option("--column-id", a->columns.column_id, "id column (default: id)");
-  app.add_option("--column-sort", a->columns.column_sort,
+  app.add_option("--id-column,--column-id", a->columns.column_id, "id column (default: id)");
+  app.add_option("--sort-column,--column-sort", a->columns.column_sort,
                  "sort column (default: time if present; numbers or ISO-8601 time stamps)");
-  app.add_option("--column-kind", a->columns.column_kind, "kind column (default: kind if present)");
-  app.add_option("--column-value", a->columns.column_value,
+  app.add_option("--kind-column,--column-kind", a->columns.column_kind,
+                 "kind column (default: kind if present)");
+  app.add_option("--value-column,--column-value", a->columns.column_value,
                  "value column (default: value if present; without kind and value columns the "
                  "file is wide)");
   app.add_flag("--impute", a->impute, "replace NaN/inf per column as tsfresh's impute does");
@@ -85,7 +87,8 @@ std::function<int()> setup_extract(CLI::App& app, const Common& common) {
                      ->type_name("LABELS.csv");
   select->needs(labels);
   labels->needs(select);
-  app.add_option("--label-column", a->label_column, "with --select: label column of --labels")
+  app.add_option("--target,--label-column", a->label_column,
+                 "with --select: label column of --labels")
       ->capture_default_str();
   app.add_option("--fdr", a->fdr, "with --select: false discovery rate")
       ->capture_default_str()
@@ -96,6 +99,15 @@ std::function<int()> setup_extract(CLI::App& app, const Common& common) {
       ->type_name("FILE.csv");
   return [a, &common] {
     auto executor = common.make_executor();  // before anything starts a thread
+    // Every output opened (and so checked) before the work; none may replace an input.
+    Outputs outputs;
+    const std::size_t out = outputs.add(a->out.empty() ? "-" : a->out, "--out");
+    const std::size_t relevance_out =
+        a->relevance_table.empty() ? 0 : outputs.add(a->relevance_table, "--relevance-table");
+    outputs.refuse_input(a->input, "input");
+    outputs.refuse_input(a->labels, "--labels file");
+    outputs.refuse_input(a->from_columns, "--from-columns file");
+    outputs.refuse_input(a->features, "--features file");
     fresh::Settings settings;
     if (!a->from_columns.empty()) {
       const std::vector<std::string> ignore = {a->columns.column_id.empty() ? std::string("id")
@@ -106,6 +118,10 @@ std::function<int()> setup_extract(CLI::App& app, const Common& common) {
                a->features == "catch24") {
       settings = fresh::preset_settings(a->features);
     } else {
+      if (::access(a->features.c_str(), F_OK) != 0)
+        throw Error(Errc::kUsage, "--features '" + a->features +
+                                      "': neither a preset (minimal, efficient, comprehensive) nor "
+                                      "a settings file (see 'freshet calculators')");
       settings = fresh::settings_from_json_file(a->features);
     }
     if (!settings.unavailable.empty()) {
@@ -141,7 +157,7 @@ std::function<int()> setup_extract(CLI::App& app, const Common& common) {
       relevance.fdr_level = a->fdr;
       relevance.multiclass = a->multiclass;
       const std::string id = result.features.column(0).name();
-      if (id != "id") labels.column_mut("id").set_name(id);
+      if (id != "id") labels.rename_column("id", id);
       fresh::Selection selection = [&] {
         try {
           return fresh::select_relevant(result.features, labels, relevance, *executor,
@@ -151,7 +167,7 @@ std::function<int()> setup_extract(CLI::App& app, const Common& common) {
         }
       }();
       if (!a->relevance_table.empty())
-        write_csv(selection.relevance.to_table(), a->relevance_table);
+        outputs.write(relevance_out, format_csv(selection.relevance.to_table()));
       if (!common.quiet)
         std::cerr << "freshet: " << (selection.selected.num_columns() - 1) << " of "
                   << selection.relevance.rows.size() << " features relevant\n";
@@ -159,12 +175,8 @@ std::function<int()> setup_extract(CLI::App& app, const Common& common) {
     }
     WriteCsvOptions write;
     write.parallel_for = loop;
-    if (a->out.empty()) {
-      std::cout << format_csv(result.features, write);
-      std::cout.flush();
-    } else {
-      write_csv(result.features, a->out, write);
-    }
+    outputs.write(out, format_csv(result.features, write));
+    outputs.commit();
     return 0;
   };
 }

@@ -28,17 +28,20 @@ std::function<int()> setup_folds(CLI::App& app, const Common& common) {
   app.add_option("--cv", a->cv, "splitter SPEC, e.g. kfold:n_splits=5 (see 'freshet splitters')")
       ->required()
       ->type_name("SPEC");
-  app.add_option("--out", a->out, "output CSV (split,row,role); default: stdout")
+  app.add_option("--out", a->out, "output CSV (split,row,role); '-' or none: stdout")
       ->type_name("FOLDS.csv");
   app.add_option("--target", a->target, "target column (stratified splitters)")
       ->type_name("COLUMN");
   app.add_option("--groups", a->groups, "group column (group splitters)")->type_name("COLUMN");
   return [a, &common] {
-    const auto splitter = xval::make_splitter(a->cv);
+    const auto splitter = usage_check([&] { return xval::make_splitter(a->cv); });
     if (splitter->needs_target() && a->target.empty())
       throw Error(Errc::kUsage, "splitter '" + splitter->name() + "' needs --target COLUMN");
     if (splitter->needs_groups() && a->groups.empty())
       throw Error(Errc::kUsage, "splitter '" + splitter->name() + "' needs --groups COLUMN");
+    Outputs outputs;  // opened (and so checked) before the work; never an input
+    const std::size_t out = outputs.add(a->out.empty() ? "-" : a->out, "--out");
+    outputs.refuse_input(a->table, "input");
     const Table table = read_csv(a->table);
     std::optional<xval::Labels> y, groups;
     if (!a->target.empty()) y = xval::encode_labels(table.column(a->target));
@@ -48,11 +51,9 @@ std::function<int()> setup_folds(CLI::App& app, const Common& common) {
                          &warnings};
     const xval::Folds folds = splitter->split(data);
     for (const auto& w : warnings) warn(common, w);
-    const std::string text = xval::format_folds_csv(folds);
-    if (a->out.empty()) {
-      std::cout << text;
-    } else {
-      write_file_atomic(a->out, text);
+    outputs.write(out, xval::format_folds_csv(folds));
+    outputs.commit();
+    if (!a->out.empty() && a->out != "-") {
       if (!common.quiet)
         std::cerr << a->out << ": " << folds.size() << " splits of " << table.num_rows()
                   << " rows (" << splitter->spec() << ")\n";

@@ -2,6 +2,7 @@
 // and the preprocessing steps, with their parameters and defaults, from the registries.
 
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "cli/command.hpp"
 #include "core/error.hpp"
@@ -20,10 +21,40 @@ void print_params(const std::vector<ModelParamInfo>& params) {
 
 std::function<int()> setup_models(CLI::App& app, const Common& common) {
   auto name = std::make_shared<std::string>();
+  auto format = std::make_shared<std::string>("text");
   app.add_option("NAME", *name, "show only this model or preprocessing step")->type_name("NAME");
-  return [name, &common] {
+  add_format_option(app, *format);
+  return [name, format, &common] {
     // Loads the --plugin libraries, whose models register themselves.
     const auto executor = common.make_executor();
+    if (*format == "json") {
+      const auto params = [](const std::vector<ModelParamInfo>& ps) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const auto& p : ps)
+          out.push_back({{"name", p.name},
+                         {"default", p.default_value.empty() ? nlohmann::json(nullptr)
+                                                             : nlohmann::json(p.default_value)},
+                         {"description", p.description}});
+        return out;
+      };
+      nlohmann::json out = nlohmann::json::array();
+      for (const ModelInfo* m : all_models())
+        if (name->empty() || m->name == *name)
+          out.push_back({{"name", m->name},
+                         {"kind", m->classifier ? "classifier" : "regressor"},
+                         {"description", m->description},
+                         {"parameters", params(m->params)}});
+      for (const TransformerInfo* t : all_transformers())
+        if (name->empty() || t->name == *name)
+          out.push_back({{"name", t->name},
+                         {"kind", "preprocessing"},
+                         {"description", t->description},
+                         {"parameters", params(t->params)}});
+      if (out.empty())
+        throw Error(Errc::kUsage, "unknown model '" + *name + "' (see 'freshet models')");
+      std::cout << out.dump(2) << "\n";
+      return 0;
+    }
     bool found = false;
     for (const bool classifiers : {true, false}) {
       bool header = false;
@@ -58,7 +89,7 @@ std::function<int()> setup_models(CLI::App& app, const Common& common) {
       std::string known;
       for (const ModelInfo* m : all_models()) known += (known.empty() ? "" : ", ") + m->name;
       for (const TransformerInfo* t : all_transformers()) known += ", " + t->name;
-      throw Error(Errc::kNotFound, "unknown model '" + *name + "'; known: " + known);
+      throw Error(Errc::kUsage, "unknown model '" + *name + "'; known: " + known);
     }
     if (name->empty()) {
       std::cout << "SPEC: [STEP[:PARAM=VALUE,...]>]...MODEL[:PARAM=VALUE,...], e.g. "

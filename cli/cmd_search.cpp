@@ -7,6 +7,7 @@
 
 #include "cli/command.hpp"
 #include "cli/dataset_args.hpp"
+#include "core/atomic_file.hpp"
 #include "core/csv.hpp"
 #include "core/format.hpp"
 #include "xval/search.hpp"
@@ -46,7 +47,8 @@ std::function<int()> setup_search(CLI::App& app, const Common& common) {
   grid->excludes(random)->excludes(sobol);
   random->excludes(sobol);
   app.add_option("--n-iter", a->n_iter, "candidates for --random / --sobol (Sobol: a power of 2)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(int_range(1, 1000000));
   app.add_option("--random-state", a->random_state,
                  "seed for --random / --sobol choices and the hold-out shuffle")
       ->capture_default_str();
@@ -62,39 +64,55 @@ std::function<int()> setup_search(CLI::App& app, const Common& common) {
   return [a, &common] {
     if (a->grid.empty() && a->random.empty() && a->sobol.empty())
       throw Error(Errc::kUsage, "search needs --grid, --random or --sobol parameters");
+    auto executor = common.make_executor();  // loads --plugin models before they are named
     xval::SearchOptions opt;
-    opt.model = model_spec(*a);
+    opt.model = usage_check([&] { return model_spec(*a); });
     const auto splitter = make_splitter(*a, opt.model);
     opt.scoring = split_commas(a->scoring);
     opt.holdout = a->holdout;
     opt.holdout_shuffle = a->holdout_shuffle;
     opt.random_state = a->random_state;
     opt.refit = !a->no_refit;
-    if (!a->grid.empty()) {
-      xval::ParamGrid grid;
-      for (const auto& g : a->grid) grid.push_back(xval::parse_grid_param(g));
-      opt.candidates = xval::parameter_grid(grid);
-    } else {
-      std::vector<xval::ParamDistribution> space;
-      for (const auto& d : a->random.empty() ? a->sobol : a->random)
-        space.push_back(xval::parse_distribution(d));
-      opt.candidates = a->random.empty() ? xval::sample_sobol(space, a->n_iter, a->random_state)
-                                         : xval::sample_random(space, a->n_iter, a->random_state);
-      const std::size_t dropped = xval::drop_duplicates(opt.candidates);
-      if (dropped)
-        warn(common, "distinct parameter sets less than n - returning " +
-                         std::to_string(opt.candidates.size()) + " sets");
-    }
-    auto executor = common.make_executor();
+    usage_check([&] {
+      if (!a->grid.empty()) {
+        xval::ParamGrid grid;
+        for (const auto& g : a->grid) grid.push_back(xval::parse_grid_param(g));
+        opt.candidates = xval::parameter_grid(grid);
+      } else {
+        std::vector<xval::ParamDistribution> space;
+        for (const auto& d : a->random.empty() ? a->sobol : a->random)
+          space.push_back(xval::parse_distribution(d));
+        opt.candidates = a->random.empty() ? xval::sample_sobol(space, a->n_iter, a->random_state)
+                                           : xval::sample_random(space, a->n_iter, a->random_state);
+        const std::size_t dropped = xval::drop_duplicates(opt.candidates);
+        if (dropped)
+          warn(common, "distinct parameter sets less than n - returning " +
+                           std::to_string(opt.candidates.size()) + " sets");
+      }
+      std::vector<std::string> specs;
+      for (const auto& c : opt.candidates) specs.push_back(xval::with_params(opt.model, c));
+      check_models(specs, opt.scoring.empty()
+                              ? std::vector<std::string>{xval::default_scorer(opt.model)}
+                              : opt.scoring);
+    });
+    // Every output opened (and so checked) before the work; none may replace an input.
+    Outputs outputs;
+    const std::size_t out = a->out.empty() ? 0 : outputs.add(a->out, "--out");
+    const std::size_t best_out = a->best_out.empty() ? 0 : outputs.add(a->best_out, "--best-out");
+    outputs.refuse_input(a->table, "input");
+    outputs.refuse_input(a->labels, "--labels file");
+    if (!a->best_out.empty() && a->no_refit)
+      throw Error(Errc::kUsage, "--best-out needs the refit (drop --no-refit)");
     const xval::Dataset data = make_dataset(read_table(*a, *executor), *a, *splitter);
     std::vector<std::string> warnings;
     const xval::SearchResult r = xval::search(data, *splitter, opt, *executor, &warnings);
     for (const auto& w : warnings) warn(common, w);
-    if (!a->out.empty()) write_csv(xval::cv_results_table(r), a->out);
+    if (!a->out.empty()) outputs.write(out, format_csv(xval::cv_results_table(r)));
     if (!a->best_out.empty()) {
       if (!r.best_model) throw Error(Errc::kUsage, "--best-out needs the refit (drop --no-refit)");
-      write_csv(xval::best_estimator_table(r), a->best_out);
+      outputs.write(best_out, format_csv(xval::best_estimator_table(r)));
     }
+    outputs.commit();
     std::cout << r.candidates.size() << " candidates x " << r.n_splits << " splits on "
               << r.n_search_rows << " rows (" << splitter->spec() << ")\n";
     std::cout << "best: " << r.candidate_specs[r.best_index].to_string() << " (candidate "

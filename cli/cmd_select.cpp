@@ -1,10 +1,12 @@
 // `freshet select FEATURES.csv --labels LABELS.csv --out RELEVANT.csv`: FRESH feature selection
 // (tsfresh's select_features; KX's k-best / percentile selectors), see fresh/relevance.hpp.
 
+#include <cmath>
 #include <iostream>
 #include <optional>
 
 #include "cli/command.hpp"
+#include "core/atomic_file.hpp"
 #include "core/csv.hpp"
 #include "core/error.hpp"
 #include "core/format.hpp"
@@ -39,13 +41,13 @@ std::function<int()> setup_select(CLI::App& app, const Common& common) {
       ->required()
       ->type_name("LABELS.csv");
   app.add_option("--out", a->out,
-                 "output CSV: id + the selected features, in relevance-table order")
+                 "output CSV: id + the selected features, in relevance-table order ('-': stdout)")
       ->required()
       ->type_name("RELEVANT.csv");
   app.add_option("--relevance-table", a->relevance_table,
                  "also write tsfresh's relevance table (feature, type, p_value, relevant, ...)")
       ->type_name("FILE.csv");
-  app.add_option("--label-column", a->label_column, "label column of LABELS.csv")
+  app.add_option("--target,--label-column", a->label_column, "label column of LABELS.csv")
       ->capture_default_str()
       ->type_name("COLUMN");
   app.add_option("--id-column", a->id_column, "id column of both files")
@@ -68,7 +70,7 @@ std::function<int()> setup_select(CLI::App& app, const Common& common) {
   app.add_option("--n-significant", a->options.n_significant,
                  "with --multiclass: number of classes a feature must be relevant for")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber)
+      ->check(int_range(1, 1000000))
       ->type_name("K");
   app.add_option("--test-for-binary-target-real-feature", a->binary_real_test,
                  "mann (Mann-Whitney U) or smir (Kolmogorov-Smirnov)")
@@ -76,7 +78,7 @@ std::function<int()> setup_select(CLI::App& app, const Common& common) {
       ->check(CLI::IsMember({"mann", "smir"}));
   auto* k = app.add_option("--k-best", a->k_best,
                            "KX selector: keep the K features with the smallest p-values")
-                ->check(CLI::PositiveNumber)
+                ->check(int_range(1, 1000000000))
                 ->type_name("K");
   auto* q =
       app.add_option(
@@ -89,7 +91,16 @@ std::function<int()> setup_select(CLI::App& app, const Common& common) {
                "impute NaN/inf feature values first (tsfresh's impute: median / max / min, 0 for "
                "all-NaN columns); without it a NaN is an error");
   return [a, &common] {
+    if (a->options.multiclass && a->ml_task == "regression")
+      throw Error(Errc::kUsage, "--multiclass needs classification, not --ml-task regression");
     auto executor = common.make_executor();
+    // Every output opened (and so checked) before the work; none may replace an input.
+    Outputs outputs;
+    const std::size_t out = outputs.add(a->out, "--out");
+    const std::size_t relevance_out =
+        a->relevance_table.empty() ? 0 : outputs.add(a->relevance_table, "--relevance-table");
+    outputs.refuse_input(a->features, "input");
+    outputs.refuse_input(a->labels, "--labels file");
     fresh::RelevanceOptions options = a->options;
     options.ml_task = a->ml_task == "classification" ? fresh::MlTask::kClassification
                       : a->ml_task == "regression"   ? fresh::MlTask::kRegression
@@ -109,7 +120,24 @@ std::function<int()> setup_select(CLI::App& app, const Common& common) {
     feature_options.other_columns = ColumnType::kFloat64;
     feature_options.required = {a->id_column};
     Table features = read_csv(a->features, feature_options);
-    if (a->impute) fresh::impute_features(features, a->id_column);
+    if (a->impute) {
+      fresh::impute_features(features, a->id_column);
+    } else {
+      // Name the fix: 'freshet extract' keeps tsfresh's NaN/inf for undefined features (e.g. on
+      // short or constant series) unless --impute is given.
+      for (const auto& col : features.columns()) {
+        if (col.name() == a->id_column || col.dtype() != DType::kFloat64) continue;
+        const auto v = col.f64();
+        for (std::size_t r = 0; r < v.size(); ++r)
+          if (!std::isfinite(v[r]))
+            throw Error(Errc::kInvalidArgument,
+                        a->features + ": feature '" + escape_control(col.name()) + "' is " +
+                            format_double(v[r]) + " for id " +
+                            escape_control(features.column(a->id_column).as_string(r)) +
+                            "; add --impute (here, or to 'freshet extract') to replace NaN/inf "
+                            "as tsfresh's impute does");
+      }
+    }
     ReadCsvOptions label_options;
     label_options.required = {a->id_column, a->label_column};
     const Table labels = read_csv(a->labels, label_options);
@@ -122,8 +150,10 @@ std::function<int()> setup_select(CLI::App& app, const Common& common) {
         throw Error(e.code(), a->features + " / " + a->labels + ": " + e.what());
       }
     }();
-    write_csv(s.selected, a->out);
-    if (!a->relevance_table.empty()) write_csv(s.relevance.to_table(), a->relevance_table);
+    outputs.write(out, format_csv(s.selected));
+    if (!a->relevance_table.empty())
+      outputs.write(relevance_out, format_csv(s.relevance.to_table()));
+    outputs.commit();
     if (!common.quiet) {
       std::size_t constant = 0;
       for (const auto& row : s.relevance.rows)

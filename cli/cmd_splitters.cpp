@@ -1,6 +1,7 @@
 // `freshet splitters`: lists the registered splitters with their parameters and defaults.
 
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "cli/command.hpp"
 #include "xval/splitters.hpp"
@@ -9,7 +10,26 @@ namespace freshet::cli {
 namespace {
 
 std::function<int()> setup_splitters(CLI::App& app, const Common&) {
-  return [] {
+  auto format = std::make_shared<std::string>("text");
+  add_format_option(app, *format);
+  return [format] {
+    if (*format == "json") {
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& s : xval::all_splitters()) {
+        nlohmann::json params = nlohmann::json::array();
+        for (const auto& p : s.params)
+          params.push_back({{"name", p.name},
+                            {"default", p.default_value.empty() ? nlohmann::json(nullptr)
+                                                                : nlohmann::json(p.default_value)},
+                            {"description", p.description}});
+        out.push_back({{"name", s.name},
+                       {"family", s.family},
+                       {"description", s.description},
+                       {"parameters", params}});
+      }
+      std::cout << out.dump(2) << "\n";
+      return 0;
+    }
     std::string family;
     for (const auto& s : xval::all_splitters()) {
       if (s.family != family) {

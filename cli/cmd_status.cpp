@@ -15,9 +15,10 @@ std::function<int()> setup_status(CLI::App& app, const Common&) {
       ->required()
       ->type_name("HOST:PORT");
   app.add_option("--timeout-ms", *timeout, "give up after this many milliseconds")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(int_range(1, 3600000));
   return [endpoint, timeout] {
-    const auto [host, port] = mproc::parse_endpoint(*endpoint);
+    const auto [host, port] = usage_check([&] { return mproc::parse_endpoint(*endpoint); });
     std::cout << mproc::request_status(host, port, *timeout);
     return 0;
   };

@@ -7,6 +7,7 @@
 
 #include "cli/command.hpp"
 #include "cli/dataset_args.hpp"
+#include "core/atomic_file.hpp"
 #include "core/csv.hpp"
 #include "core/format.hpp"
 #include "xval/cross_validate.hpp"
@@ -26,11 +27,18 @@ std::function<int()> setup_xval(CLI::App& app, const Common& common) {
   app.add_option("--out", a->out, "scores CSV: split,metric,score,fit_seconds,score_seconds")
       ->type_name("SCORES.csv");
   return [a, &common] {
-    const std::string model = model_spec(*a);
+    auto executor = common.make_executor();  // loads --plugin models before they are named
+    const std::string model = usage_check([&] { return model_spec(*a); });
     const auto splitter = make_splitter(*a, model);
     std::vector<std::string> scoring = split_commas(a->scoring);
-    if (scoring.empty()) scoring.push_back(xval::default_scorer(model));
-    auto executor = common.make_executor();
+    usage_check([&] {
+      if (scoring.empty()) scoring.push_back(xval::default_scorer(model));
+      check_models({model}, scoring);
+    });
+    Outputs outputs;  // opened (and so checked) before the work; never an input
+    const std::size_t out = a->out.empty() ? 0 : outputs.add(a->out, "--out");
+    outputs.refuse_input(a->table, "input");
+    outputs.refuse_input(a->labels, "--labels file");
     const Table table = read_table(*a, *executor);
     const xval::Dataset data = make_dataset(table, *a, *splitter);
     std::vector<std::string> warnings;
@@ -50,14 +58,15 @@ std::function<int()> setup_xval(CLI::App& app, const Common& common) {
           fit.push_back(result.splits[s].fit_seconds);
           score_time.push_back(result.splits[s].score_seconds[m]);
         }
-      Table out;
-      out.add_column(Column("split", split));
-      out.add_column(Column("metric", metric));
-      out.add_column(Column("score", score));
-      out.add_column(Column("fit_seconds", fit));
-      out.add_column(Column("score_seconds", score_time));
-      write_csv(out, a->out);
+      Table scores;
+      scores.add_column(Column("split", split));
+      scores.add_column(Column("metric", metric));
+      scores.add_column(Column("score", score));
+      scores.add_column(Column("fit_seconds", fit));
+      scores.add_column(Column("score_seconds", score_time));
+      outputs.write(out, format_csv(scores));
     }
+    outputs.commit();
     std::cout << model << " on " << data.num_rows() << " rows x " << data.feature_names.size()
               << " features, " << result.splits.size() << " splits (" << splitter->spec() << ")\n";
     std::cout << "metric,mean,std\n";

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/error.hpp"
 #include "core/parallel.hpp"
 #include "mproc/executor.hpp"
 
@@ -69,6 +70,49 @@ inline std::vector<std::string> split_commas(const std::string& text) {
   }
   if (!item.empty()) out.push_back(item);
   return out;
+}
+
+// Runs `check`, a check of the command line alone (names of models, splitters, scorers, steps and
+// their parameters; flag combinations), before any input is read, and makes every Error it throws
+// a usage error: the exit status is then 2 (see main.cpp and the README's "Exit status").
+template <class Check>
+decltype(auto) usage_check(Check&& check) {
+  try {
+    return check();
+  } catch (const Error& e) {
+    if (e.code() == Errc::kUsage) throw;
+    throw Error(Errc::kUsage, e.what());
+  }
+}
+
+// A CLI11 check that an integer flag is in [lo, hi], with a message in plain numbers (CLI11's
+// PositiveNumber prints the largest double in full).
+inline CLI::Validator int_range(long long lo, long long hi) {
+  return CLI::Validator(
+      [lo, hi](std::string& text) -> std::string {
+        long long v = 0;
+        std::size_t used = 0;
+        try {
+          v = std::stoll(text, &used);
+        } catch (...) {
+          used = 0;
+        }
+        if (used != text.size() || used == 0)
+          return "expected a whole number in [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                 "], found '" + text + "'";
+        if (v < lo || v > hi)
+          return "expected a whole number in [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                 "], found " + text;
+        return {};
+      },
+      "INT in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+}
+
+// --format text|json for listings and `info`.
+inline void add_format_option(CLI::App& app, std::string& format) {
+  app.add_option("--format", format, "text (for people) or json (for programs)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"text", "json"}));
 }
 
 // Writes "freshet: warning: <message>" to stderr unless quiet.

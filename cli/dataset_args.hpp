@@ -10,6 +10,8 @@
 #include "core/csv.hpp"
 #include "core/error.hpp"
 #include "core/join.hpp"
+#include "ml/metrics.hpp"
+#include "ml/model.hpp"
 #include "xval/cross_validate.hpp"
 #include "xval/splitters.hpp"
 
@@ -85,17 +87,44 @@ inline std::string model_spec(const DatasetArgs& a) {
   return xval::pipeline_spec(xval::parse_step_list(a.preprocess), a.model);
 }
 
-// --cv, or sklearn's cv=5 default for the model; Error(kUsage) when it needs --groups.
+// --cv, or sklearn's cv=5 default for the model; Error(kUsage) for an unknown splitter or
+// parameter, or when it needs --groups.
 inline std::unique_ptr<xval::Splitter> make_splitter(const DatasetArgs& a,
                                                      const PipelineSpec& model) {
-  auto splitter = xval::make_splitter(a.cv.empty() ? xval::default_cv(model) : a.cv);
-  if (splitter->needs_groups() && a.groups.empty())
-    throw Error(Errc::kUsage, "splitter '" + splitter->name() + "' needs --groups COLUMN");
-  return splitter;
+  return usage_check([&] {
+    auto splitter = xval::make_splitter(a.cv.empty() ? xval::default_cv(model) : a.cv);
+    if (splitter->needs_groups() && a.groups.empty())
+      throw Error(Errc::kUsage, "splitter '" + splitter->name() + "' needs --groups COLUMN");
+    return splitter;
+  });
+}
+
+// Every model spec builds (known model and steps, known parameters with valid values) and every
+// scorer is known and fits the model (a classification scorer needs a classifier): checks of the
+// command line, so Error(kUsage) (call inside usage_check).
+inline void check_models(const std::vector<std::string>& specs,
+                         const std::vector<std::string>& scoring) {
+  for (const auto& s : scoring)
+    if (!find_scorer(s)) {
+      throw Error(Errc::kUsage, std::string(scorer_registry().unknown(s).what()) +
+                                    " (see 'freshet scorers')");
+    }
+  for (const auto& spec : specs) {
+    const auto model = make_model(spec);
+    for (const auto& s : scoring)
+      if (find_scorer(s)->classification && !model->is_classifier())
+        throw Error(Errc::kUsage, "scorer '" + s + "' needs a classifier, but model '" +
+                                      model->name() + "' is a regressor");
+  }
 }
 
 inline xval::Dataset make_dataset(const Table& table, const DatasetArgs& a,
                                   const xval::Splitter& splitter) {
+  for (const auto& name : splitter.columns())
+    if (!table.has_column(name))
+      throw Error(Errc::kNotFound, a.table + ": no column '" + name + "' for splitter '" +
+                                       splitter.spec() +
+                                       "' (columns are: " + list_names(table.column_names()) + ")");
   xval::DatasetOptions options;
   options.target = a.target;
   options.groups = a.groups;

@@ -1,10 +1,12 @@
-// freshet: time-series features (FRESH), cross-validation and batch model evaluation.
+// freshet: time-series features (FRESH), feature selection, cross-validation and search.
 // The one place that catches everything: one line on stderr, exit 2 for usage errors, 1 otherwise.
 
 #include <malloc.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 
 #include "cli/command.hpp"
@@ -31,7 +33,7 @@ std::vector<CommandInfo> commands() {
 }
 
 void warn(const Common& common, const std::string& message) {
-  if (!common.quiet) std::cerr << "freshet: warning: " << message << "\n";
+  if (!common.quiet) std::cerr << "freshet: warning: " << escape_control(message) << "\n";
 }
 
 namespace {
@@ -41,10 +43,13 @@ void add_common_options(CLI::App& app, Common& common) {
                  "parallel workers: -1 = threads on all cores (default), 0 = serial, N = N "
                  "threads, or N worker processes with --port")
       ->type_name("N");
+  // Without --port the executor runs threads; --port 0 would silently mean the same, so a given
+  // --port must name a real port.
   app.add_option("--port", common.executor.port,
-                 "fork --workers processes and listen on ADDRESS:PORT for status and remote "
-                 "workers")
-      ->type_name("PORT");
+                 "with --workers N: fork N worker processes on this machine (shared memory) and "
+                 "answer 'freshet status' on ADDRESS:PORT (1-65535)")
+      ->type_name("PORT")
+      ->check(int_range(1, 65535));
   app.add_option("--address", common.executor.address, "address of the control endpoint")
       ->type_name("ADDR")
       ->capture_default_str();
@@ -56,8 +61,8 @@ void add_common_options(CLI::App& app, Common& common) {
 
 int run(int argc, char** argv) {
   CLI::App app{
-      "freshet: time-series features (FRESH), cross-validation and batch model "
-      "evaluation, on threads, processes or a cluster",
+      "freshet: time-series features (FRESH), feature selection, cross-validation and "
+      "hyper-parameter search, on threads or forked worker processes",
       "freshet"};
   app.set_version_flag("--version", std::string("freshet ") + FRESHET_VERSION);
   app.require_subcommand(1);
@@ -90,7 +95,7 @@ int run(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     std::string what = e.what();
     std::replace(what.begin(), what.end(), '\n', ' ');
-    std::cerr << "freshet: error: " << what << " (see 'freshet --help')\n";
+    std::cerr << "freshet: error: " << escape_control(what) << " (see 'freshet --help')\n";
     return 2;
   }
   for (auto& [sub, fn] : runners)
@@ -101,23 +106,53 @@ int run(int argc, char** argv) {
 }  // namespace
 }  // namespace freshet::cli
 
+namespace {
+
+// One line on stderr, safe for the terminal (control characters from input cells escaped).
+void print_error(std::string what) {
+  std::replace(what.begin(), what.end(), '\n', ' ');
+  const std::string line = "freshet: error: " + freshet::escape_control(what) + "\n";
+  std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+// Every byte written to stdout (by std::cout or stdio) reached it: flush and check, so a full disk
+// or a closed pipe is an error, not a truncated output with exit status 0.
+bool stdout_ok() {
+  // errno is not cleared: a write that failed earlier (and set stdout's error flag) left its
+  // reason there, and later successful calls do not reset it.
+  std::cout.flush();
+  const int flushed = std::fflush(stdout);
+  const int err = errno;
+  const bool ok = !std::cout.fail() && flushed == 0 && !std::ferror(stdout);
+  if (!ok) print_error(std::string("stdout: write failed: ") + std::strerror(err ? err : EIO));
+  return ok;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   // Keep freed memory in the process instead of handing blocks over 128 KiB back to the kernel
   // and taking them again: glibc's default mmap/trim policy made model fits and feature chunks
   // that allocate a few hundred KiB per call spend a quarter of their time in page faults.
   ::mallopt(M_MMAP_THRESHOLD, 64 << 20);
   ::mallopt(M_TRIM_THRESHOLD, 256 << 20);
+  // Exit status: 0 success; 2 the command line is wrong (Errc::kUsage: an unknown command, flag,
+  // model, splitter, scorer, step or parameter, a value out of range, flags that conflict), found
+  // before any input is read; 1 everything else (unreadable or malformed inputs, missing or
+  // duplicate columns and ids, failed writes, failed workers). README "Exit status" says the same.
+  int status = 1;
   try {
-    return freshet::cli::run(argc, argv);
+    status = freshet::cli::run(argc, argv);
   } catch (const freshet::Error& e) {
-    std::string what = e.what();
-    std::replace(what.begin(), what.end(), '\n', ' ');
-    std::cerr << "freshet: error: " << what << "\n";
-    const bool usage =
-        e.code() == freshet::Errc::kUsage || e.code() == freshet::Errc::kInvalidArgument;
-    return usage ? 2 : 1;
+    print_error(e.what());
+    status = e.code() == freshet::Errc::kUsage ? 2 : 1;
+  } catch (const std::bad_alloc&) {
+    print_error("out of memory");
+    status = 1;
   } catch (const std::exception& e) {
-    std::cerr << "freshet: error: " << e.what() << "\n";
-    return 1;
+    print_error(e.what());
+    status = 1;
   }
+  if (!stdout_ok() && status == 0) status = 1;
+  return status;
 }

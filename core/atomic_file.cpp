@@ -1,94 +1,370 @@
 #include "core/atomic_file.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
 #include <cstring>
+#include <iostream>
+#include <mutex>
 
 #include "core/error.hpp"
 
 namespace freshet {
 
 namespace {
-std::string os_error(const std::string& path, const char* what) {
-  return path + ": " + what + ": " + std::strerror(errno);
+
+constexpr std::string_view kTmpMarker = ".freshet-tmp-";
+
+std::string os_error(const std::string& path, const char* what, int err = errno) {
+  return path + ": " + what + ": " + std::strerror(err);
 }
+
+std::string folder_of(const std::string& path) {
+  const auto slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+// "<pid>-<random>" suffix material: unique enough with O_EXCL retrying on a clash.
+std::string random_tag() {
+  static std::atomic<std::uint64_t> counter{0};
+  std::uint64_t x =
+      static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
+      (counter.fetch_add(1) * 0x9E3779B97F4A7C15ULL);
+  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  std::string tag;
+  for (int i = 0; i < 6; ++i) {
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    tag.push_back(kAlphabet[x % 36]);
+  }
+  return tag;
+}
+
+// Creates "<target>.freshet-tmp-<pid>-<random>" with O_EXCL and mode 0666 (the kernel applies
+// the umask). Returns the fd and sets tmp_path; -1 with errno on failure.
+int create_temp(const std::string& target, std::string& tmp_path) {
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    tmp_path = target + std::string(kTmpMarker) + std::to_string(::getpid()) + "-" + random_tag();
+    const int fd = ::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd >= 0 || errno != EEXIST) return fd;
+  }
+  errno = EEXIST;
+  return -1;
+}
+
+void write_all(int fd, std::string_view data, const std::string& name) {
+  const char* p = data.data();
+  std::size_t left = data.size();
+  while (left > 0) {
+    const ssize_t n = ::write(fd, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw Error(Errc::kIo, os_error(name, "write failed"));
+    }
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+}
+
+// The folders already cleaned of stale temporary files by this process.
+bool first_visit(const std::string& folder) {
+  static std::mutex mutex;
+  static std::vector<std::string> seen;
+  std::lock_guard lock(mutex);
+  for (const auto& f : seen)
+    if (f == folder) return false;
+  seen.push_back(folder);
+  return true;
+}
+
 }  // namespace
 
-AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
-  tmp_path_ = path_ + ".tmp." + std::to_string(::getpid()) + ".XXXXXX";
-  const int fd = ::mkstemp(tmp_path_.data());
-  if (fd < 0) throw Error(Errc::kIo, os_error(path_, "cannot create output"));
-  ::fchmod(fd, 0644);
-  file_ = ::fdopen(fd, "wb");
-  if (!file_) {
-    ::close(fd);
-    ::unlink(tmp_path_.c_str());
-    throw Error(Errc::kIo, os_error(path_, "cannot create output"));
+std::size_t Outputs::remove_stale_temp_files(const std::string& folder_in) {
+  const std::string folder = folder_in.empty() ? "." : folder_in;
+  DIR* dir = ::opendir(folder.c_str());
+  if (!dir) return 0;
+  std::size_t removed = 0;
+  const pid_t self = ::getpid();
+  while (dirent* e = ::readdir(dir)) {
+    const std::string_view name = e->d_name;
+    const auto at = name.rfind(kTmpMarker);
+    if (at == std::string_view::npos || at == 0) continue;
+    // "<pid>-<6 characters>" and nothing else after the marker.
+    const std::string_view rest = name.substr(at + kTmpMarker.size());
+    const auto dash = rest.find('-');
+    if (dash == std::string_view::npos || dash == 0 || rest.size() != dash + 7) continue;
+    pid_t pid = 0;
+    bool digits = true;
+    for (char c : rest.substr(0, dash)) {
+      if (c < '0' || c > '9' || pid > 100000000) {
+        digits = false;
+        break;
+      }
+      pid = pid * 10 + (c - '0');
+    }
+    if (!digits || pid <= 0 || pid == self) continue;
+    if (::kill(pid, 0) == 0 || errno != ESRCH) continue;  // alive, or not ours to judge
+    const std::string path = folder + "/" + std::string(name);
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    if (::unlink(path.c_str()) == 0) ++removed;
   }
+  ::closedir(dir);
+  return removed;
 }
 
-AtomicFile::~AtomicFile() {
-  if (file_) {
-    std::fclose(file_);
-    ::unlink(tmp_path_.c_str());
+std::size_t Outputs::add(const std::string& path, const std::string& what) {
+  if (committed_) throw Error(Errc::kInternal, "Outputs::add after commit");
+  if (path.empty()) throw Error(Errc::kInvalidArgument, what + ": empty path");
+  Output out;
+  out.path = path;
+  out.what = what;
+  if (path == "-") {
+    for (const auto& o : outputs_)
+      if (o.kind == Output::kStdout)
+        throw Error(Errc::kUsage, what + " and " + o.what + " both write to stdout ('-')");
+    out.kind = Output::kStdout;
+    outputs_.push_back(std::move(out));
+    return outputs_.size() - 1;
   }
+  // Follow links to the file they name (which may not exist yet): that file is replaced, the
+  // link stays.
+  std::string target = path;
+  struct stat st {};
+  bool exists = false;
+  for (int hops = 0;; ++hops) {
+    if (::lstat(target.c_str(), &st) != 0) {
+      if (errno != ENOENT) throw Error(Errc::kIo, os_error(path, "cannot create output"));
+      break;
+    }
+    if (!S_ISLNK(st.st_mode)) {
+      exists = true;
+      break;
+    }
+    if (hops >= 40) throw Error(Errc::kIo, os_error(path, "cannot create output", ELOOP));
+    std::string link(4096, '\0');
+    const ssize_t n = ::readlink(target.c_str(), link.data(), link.size());
+    if (n < 0) throw Error(Errc::kIo, os_error(path, "cannot create output"));
+    link.resize(static_cast<std::size_t>(n));
+    target = link.starts_with('/') ? link : folder_of(target) + "/" + link;
+  }
+  out.target = target;
+  if (exists && S_ISDIR(st.st_mode))
+    throw Error(Errc::kIo, os_error(path, "cannot create output", EISDIR));
+  if (exists && !S_ISREG(st.st_mode)) {
+    // A device, FIFO or socket: write through, as the shell's '>' does. (A FIFO's open waits
+    // for a reader.)
+    out.kind = Output::kStream;
+    out.fd = ::open(target.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
+    if (out.fd < 0) throw Error(Errc::kIo, os_error(path, "cannot open output"));
+    out.dev = st.st_rdev ? st.st_rdev : st.st_dev;
+    out.ino = st.st_ino;
+  } else {
+    out.kind = Output::kReplace;
+    out.existed = exists;
+    if (exists) {
+      out.dev = st.st_dev;
+      out.ino = st.st_ino;
+    }
+    for (const auto& o : outputs_)
+      if (o.kind == Output::kReplace &&
+          (o.target == target || (exists && o.existed && o.dev == out.dev && o.ino == out.ino)))
+        throw Error(Errc::kUsage,
+                    what + " '" + path + "' and " + o.what + " '" + o.path + "' name one file");
+    const std::string folder = folder_of(target);
+    if (first_visit(folder)) remove_stale_temp_files(folder);
+    out.fd = create_temp(target, out.tmp_path);
+    if (out.fd < 0) {
+      const int err = errno;
+      throw Error(Errc::kIo, path + ": cannot create output: " + std::strerror(err) +
+                                 (err == ENOENT ? " (no folder '" + folder + "')" : ""));
+    }
+    if (exists) {
+      // Keep the replaced file's owner and mode (an owner change needs privileges; without them
+      // the new file is the caller's, as any new file is). chown before chmod: it clears set-id
+      // bits.
+      if (::fchown(out.fd, st.st_uid, st.st_gid) != 0) {
+        // not permitted: the file becomes the caller's
+      }
+      ::fchmod(out.fd, st.st_mode & 07777);
+    }
+  }
+  outputs_.push_back(std::move(out));
+  return outputs_.size() - 1;
 }
 
-void AtomicFile::write(std::string_view data) {
-  if (data.empty()) return;
-  if (std::fwrite(data.data(), 1, data.size(), file_) != data.size())
-    throw Error(Errc::kIo, os_error(path_, "write failed"));
+void Outputs::refuse_input(const std::string& input, const std::string& what) const {
+  if (input.empty() || input == "-") return;
+  struct stat st {};
+  if (::stat(input.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return;
+  for (const auto& o : outputs_)
+    if (o.kind == Output::kReplace && o.existed && o.dev == st.st_dev && o.ino == st.st_ino)
+      throw Error(Errc::kUsage, o.what + " '" + o.path + "' is the " + what + " '" + input +
+                                    "': refusing to replace an input; write elsewhere");
 }
 
-void AtomicFile::commit() {
-  if (std::fflush(file_) != 0 || ::fsync(::fileno(file_)) != 0)
-    throw Error(Errc::kIo, os_error(path_, "write failed"));
-  std::FILE* f = file_;
-  file_ = nullptr;
-  if (std::fclose(f) != 0) {
-    ::unlink(tmp_path_.c_str());
-    throw Error(Errc::kIo, os_error(path_, "write failed"));
+void Outputs::write(std::size_t index, std::string_view data) {
+  Output& o = outputs_.at(index);
+  if (o.kind == Output::kReplace)
+    write_all(o.fd, data, o.path);
+  else
+    o.pending.append(data);
+}
+
+void Outputs::write(std::size_t index, std::string&& data) {
+  Output& o = outputs_.at(index);
+  if (o.kind != Output::kReplace && o.pending.empty())
+    o.pending = std::move(data);
+  else
+    write(index, std::string_view(data));
+}
+
+void Outputs::commit() {
+  if (committed_) throw Error(Errc::kInternal, "Outputs::commit twice");
+  // 1. Every temporary file complete and on disk.
+  for (auto& o : outputs_) {
+    if (o.kind != Output::kReplace) continue;
+    if (::fsync(o.fd) != 0) throw Error(Errc::kIo, os_error(o.path, "write failed"));
+    const int fd = o.fd;
+    o.fd = -1;
+    if (::close(fd) != 0) throw Error(Errc::kIo, os_error(o.path, "write failed"));
   }
-  if (::rename(tmp_path_.c_str(), path_.c_str()) != 0) {
-    const std::string msg = os_error(path_, "cannot rename output into place");
-    ::unlink(tmp_path_.c_str());
+  // 2. Streams (nothing can be taken back from them, so they go before any rename).
+  for (auto& o : outputs_) {
+    if (o.kind == Output::kStdout) {
+      std::cout.flush();
+      if (std::fflush(stdout) != 0) throw Error(Errc::kIo, os_error("stdout", "write failed"));
+      write_all(STDOUT_FILENO, o.pending, "stdout");
+    } else if (o.kind == Output::kStream) {
+      write_all(o.fd, o.pending, o.path);
+      const int fd = o.fd;
+      o.fd = -1;
+      if (::close(fd) != 0) throw Error(Errc::kIo, os_error(o.path, "write failed"));
+    }
+    o.pending = {};
+  }
+  // 3. Renames. With more than one file, each replaced file is kept under a second name (a hard
+  // link) until all renames succeeded, so a failed rename can put the earlier ones back.
+  std::size_t files = 0;
+  for (const auto& o : outputs_) files += o.kind == Output::kReplace;
+  std::vector<std::string> backups(outputs_.size());
+  if (files > 1) {
+    for (std::size_t i = 0; i < outputs_.size(); ++i) {
+      const Output& o = outputs_[i];
+      if (o.kind != Output::kReplace || !o.existed) continue;
+      std::string b = o.tmp_path + "-old";
+      if (::link(o.target.c_str(), b.c_str()) == 0) backups[i] = std::move(b);
+    }
+  }
+  std::size_t done = 0;
+  for (; done < outputs_.size(); ++done) {
+    Output& o = outputs_[done];
+    if (o.kind != Output::kReplace) continue;
+    if (::rename(o.tmp_path.c_str(), o.target.c_str()) != 0) break;
+    o.tmp_path.clear();
+  }
+  if (done < outputs_.size()) {
+    const std::string msg = os_error(outputs_[done].path, "cannot rename output into place");
+    for (std::size_t i = 0; i < done; ++i) {
+      const Output& o = outputs_[i];
+      if (o.kind != Output::kReplace) continue;
+      if (!backups[i].empty())
+        ::rename(backups[i].c_str(), o.target.c_str());
+      else if (!o.existed)
+        ::unlink(o.target.c_str());
+      backups[i].clear();
+    }
+    for (const auto& b : backups)
+      if (!b.empty()) ::unlink(b.c_str());
     throw Error(Errc::kIo, msg);
   }
+  for (const auto& b : backups)
+    if (!b.empty()) ::unlink(b.c_str());
+  committed_ = true;
 }
+
+void Outputs::discard() noexcept {
+  for (auto& o : outputs_) {
+    if (o.fd >= 0) ::close(o.fd);
+    o.fd = -1;
+    if (!o.tmp_path.empty()) ::unlink(o.tmp_path.c_str());
+    o.tmp_path.clear();
+  }
+}
+
+Outputs::~Outputs() { discard(); }
 
 void write_file_atomic(const std::string& path, std::string_view data) {
-  AtomicFile f(path);
-  f.write(data);
-  f.commit();
+  Outputs out;
+  const std::size_t i = out.add(path);
+  out.write(i, data);
+  out.commit();
 }
 
-std::string read_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+std::size_t max_stream_bytes() {
+  const long pages = ::sysconf(_SC_PHYS_PAGES);
+  const long page = ::sysconf(_SC_PAGESIZE);
+  std::size_t half = pages > 0 && page > 0
+                         ? static_cast<std::size_t>(pages) * static_cast<std::size_t>(page) / 2
+                         : std::size_t{1} << 30;
+  return std::max<std::size_t>(half, std::size_t{1} << 30);
+}
+
+std::string read_file(const std::string& path, bool text, std::size_t max_bytes) {
+  const bool stdin_input = path == "-";
+  const std::string name = stdin_input ? "stdin" : path;
+  const int fd = stdin_input ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw Error(Errc::kIo, os_error(path, "cannot open"));
-  struct stat st{};
-  if (::fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
-    ::close(fd);
-    errno = S_ISDIR(st.st_mode) ? EISDIR : errno;
-    throw Error(Errc::kIo, os_error(path, "cannot read"));
-  }
+  struct Closer {
+    int fd;
+    bool own;
+    ~Closer() {
+      if (own) ::close(fd);
+    }
+  } closer{fd, !stdin_input};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) throw Error(Errc::kIo, os_error(name, "cannot read"));
+  if (S_ISDIR(st.st_mode)) throw Error(Errc::kIo, os_error(name, "cannot read", EISDIR));
+  const bool regular = S_ISREG(st.st_mode);
+  if (max_bytes == 0) max_bytes = max_stream_bytes();
   std::string data;
-  data.resize(static_cast<std::size_t>(st.st_size));
+  if (regular) data.resize(static_cast<std::size_t>(st.st_size));
   std::size_t got = 0;
   for (;;) {
-    if (got == data.size()) data.resize(data.size() + 65536);  // files that grow or lie (pipes)
+    if (got == data.size()) {
+      if (!regular && got >= max_bytes)
+        throw Error(Errc::kParse, name + ": more than " + std::to_string(max_bytes >> 20) +
+                                      " MiB from a pipe or device; save it to a regular file");
+      data.resize(data.size() + 65536);  // files that grow, pipes and devices
+    }
     const ssize_t n = ::read(fd, data.data() + got, data.size() - got);
     if (n < 0) {
       if (errno == EINTR) continue;
-      ::close(fd);
-      throw Error(Errc::kIo, os_error(path, "cannot read"));
+      throw Error(Errc::kIo, os_error(name, "cannot read"));
     }
     if (n == 0) break;
+    if (text) {
+      const void* nul = std::memchr(data.data() + got, '\0', static_cast<std::size_t>(n));
+      if (nul)
+        throw Error(Errc::kParse,
+                    name + ": byte " +
+                        std::to_string(static_cast<const char*>(nul) - data.data() + 1) +
+                        ": expected text, found a NUL byte (binary data?)");
+    }
     got += static_cast<std::size_t>(n);
   }
-  ::close(fd);
   data.resize(got);
   return data;
 }

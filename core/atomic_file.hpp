@@ -1,37 +1,96 @@
 #pragma once
-// Writes a file so that readers see either the old file or the complete new one, never a torn
-// one: the data goes to a temporary file beside the target, which commit() flushes and renames
-// over the target. If commit() is never called (an exception, a crash), the temporary file is
-// removed by the destructor and the target is untouched.
+// A command's outputs, written so that readers see either the old files or all the complete new
+// ones, and reading inputs with a bound.
+//
+// Outputs::add(path) opens an output at once (before the computation, so a missing or read-only
+// folder is reported before any work is done), by what the path names:
+//   "-"                         standard output, written through;
+//   a character or block device, a FIFO (e.g. /dev/null, /dev/full, a named pipe)
+//                               written through, never replaced;
+//   a symbolic link             followed to the file it names (also when that file does not exist
+//                               yet), which is then treated as below: the link stays a link;
+//   a regular file, or nothing  written to a temporary file beside it, created with the process's
+//                               umask (0666 & ~umask) or, when it replaces a file, with that
+//                               file's mode (and owner, where the process may set it), and
+//                               renamed over it by commit();
+//   a directory                 Error(kIo).
+// commit() publishes all outputs or none: every temporary file is written and synced first, then
+// the streams are written, then the temporary files are renamed into place (a rename that fails
+// puts the files already renamed back). Without commit() (an exception), the destructor removes
+// the temporary files and the targets are untouched.
+//
+// Temporary files are named "<name>.freshet-tmp-<pid>-<random>". A run killed while writing leaves
+// one behind; the next Outputs::add into the same folder removes those of processes that no longer
+// exist (as mproc removes stale shared segments).
 
-#include <cstdio>
+#include <sys/types.h>
+
+#include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace freshet {
 
-class AtomicFile {
+class Outputs {
  public:
-  // Creates "<path>.tmp.<pid>.XXXXXX" beside path. Throws Error(kIo) naming path on failure.
-  explicit AtomicFile(std::string path);
-  AtomicFile(const AtomicFile&) = delete;
-  AtomicFile& operator=(const AtomicFile&) = delete;
-  ~AtomicFile();
+  Outputs() = default;
+  Outputs(const Outputs&) = delete;
+  Outputs& operator=(const Outputs&) = delete;
+  ~Outputs();
 
-  void write(std::string_view data);
-  // Flushes, fsyncs and renames onto the target. Throws Error(kIo) naming the path on failure.
+  // Opens the output `path` as described above and returns its index. `what` names it in messages
+  // (e.g. "--out"). Throws Error(kIo) "PATH: cannot create output: <reason>" when it cannot be
+  // opened, Error(kUsage) when it is the same file as an output added before.
+  std::size_t add(const std::string& path, const std::string& what = "output");
+  // Throws Error(kUsage) when an output replaces the file `input` names (the same file
+  // through any path or link); "-" and paths that do not exist are no input to protect.
+  void refuse_input(const std::string& input, const std::string& what = "input") const;
+
+  // Appends data to output `index`: written to its temporary file now, or kept for a stream
+  // until commit(). Throws Error(kIo) naming the path on a failed write.
+  void write(std::size_t index, std::string_view data);
+  void write(std::size_t index, std::string&& data);
+
+  // Publishes every output (see above). Throws Error(kIo) naming the path on failure; then no
+  // file target was replaced. Call once.
   void commit();
-  const std::string& path() const { return path_; }
+
+  std::size_t size() const { return outputs_.size(); }
+  const std::string& path(std::size_t index) const { return outputs_[index].path; }
+
+  // Removes the temporary files of dead processes in `folder` ("" = "."); returns how many.
+  static std::size_t remove_stale_temp_files(const std::string& folder);
 
  private:
-  std::string path_;
-  std::string tmp_path_;
-  std::FILE* file_ = nullptr;
+  struct Output {
+    std::string path;    // as given
+    std::string what;    // the flag, for messages
+    std::string target;  // after following links ("" for stdout)
+    enum Kind { kStdout, kStream, kReplace } kind = kReplace;
+    int fd = -1;
+    std::string tmp_path;  // kReplace
+    bool existed = false;  // kReplace: target was a file
+    dev_t dev = 0;         // the target file (kReplace and existed, or kStream)
+    ino_t ino = 0;
+    std::string pending;  // kStdout / kStream: data written at commit()
+  };
+  void discard() noexcept;
+  std::vector<Output> outputs_;
+  bool committed_ = false;
 };
 
-// Writes data to path atomically (AtomicFile + commit).
+// Writes data to path as one output (Outputs::add + write + commit).
 void write_file_atomic(const std::string& path, std::string_view data);
-// Reads the whole file. Throws Error(kIo) "PATH: cannot open: <reason>".
-std::string read_file(const std::string& path);
+
+// The most bytes read_file takes from a pipe, device or standard input: half of the machine's
+// physical memory (at least 1 GiB). Regular files are bounded by their size.
+std::size_t max_stream_bytes();
+
+// Reads the whole file; "-" reads standard input. Throws Error(kIo) "PATH: cannot open: <reason>",
+// and Error(kParse) when a pipe or device gives more than `max_bytes` (0 = max_stream_bytes()) or
+// when `text` is set and the data holds a NUL byte (binary data such as /dev/zero is then refused
+// at its first block instead of read without end).
+std::string read_file(const std::string& path, bool text = false, std::size_t max_bytes = 0);
 
 }  // namespace freshet

@@ -12,6 +12,7 @@
 #include <limits>
 #include <mutex>
 #include <optional>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "core/atomic_file.hpp"
@@ -26,21 +27,7 @@ namespace freshet {
 
 namespace {
 
-std::string quote_for_message(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s.substr(0, 60)) {
-    if (c == '\n')
-      out += "\\n";
-    else if (c == '\r')
-      out += "\\r";
-    else if (c == '"')
-      out += "\\\"";
-    else
-      out.push_back(c);
-  }
-  if (s.size() > 60) out += "...";
-  return out + "\"";
-}
+std::string quote_for_message(std::string_view s) { return quote_cell(s); }
 
 bool valid_utf8(std::string_view s) {
   std::size_t i = 0;
@@ -227,6 +214,8 @@ std::vector<std::string> parse_header(Tokenizer& tok, const std::string& source,
   if (!tok.start_row())
     throw Error(Errc::kParse, source + ":1:1: expected a header row, found an empty file");
   std::vector<std::string> names;
+  // Name -> 1-based column, hashed: a header of a million columns is checked in linear time.
+  std::unordered_map<std::string, std::size_t> seen;
   std::string_view field;
   bool more = true;
   while (more) {
@@ -242,11 +231,11 @@ std::vector<std::string> parse_header(Tokenizer& tok, const std::string& source,
                                     quote_for_message(field) + " (does the file lack a header?)");
     std::string name(field);
     if (name.empty()) name = "Unnamed: " + std::to_string(col - 1);  // as pandas names it
-    for (std::size_t k = 0; k < names.size(); ++k)
-      if (names[k] == name)
-        throw Error(Errc::kParse, source + ":1:" + std::to_string(col) +
-                                      ": duplicate column name " + quote_for_message(name) +
-                                      " (also column " + std::to_string(k + 1) + ")");
+    const auto [at, added] = seen.emplace(name, col);
+    if (!added)
+      throw Error(Errc::kParse, source + ":1:" + std::to_string(col) + ": duplicate column name " +
+                                    quote_for_message(name) + " (also column " +
+                                    std::to_string(at->second) + ")");
     names.push_back(std::move(name));
   }
   (void)delim;
@@ -280,10 +269,16 @@ std::size_t count_lines(std::string_view text) {
 // ChunkColumn); `guess` bounds the row count (for a column that turns from integers to floats).
 template <class Col>
 void parse_rows(Tokenizer& tok, const std::string& source, std::vector<Col>& cols,
-                std::size_t guess) {
+                std::size_t guess, RowLines::Breaks* breaks) {
   std::string_view field;
+  // A break wherever a row does not start on the line after the previous row's start (a blank
+  // line or a quoted line break came between): RowLines::line_of counts on from the last break.
+  std::size_t row = 0, previous_line = 0;
   while (tok.start_row()) {
     const std::size_t line = tok.row_line();
+    if (breaks && line != previous_line + 1) breaks->emplace_back(row, line);
+    previous_line = line;
+    ++row;
     std::size_t c = 0;
     bool more = true;
     while (more) {
@@ -326,6 +321,7 @@ void parse_rows(Tokenizer& tok, const std::string& source, std::vector<Col>& col
           }
           double d;
           const bool missing = is_missing_token(field);
+          if (b.requested == ColumnType::kIntegerOrText) throw RestartAsString{c};
           if (b.requested == ColumnType::kInt64) {
             throw Error(Errc::kParse, source + ":" + std::to_string(line) + ":" +
                                           std::to_string(c + 1) + ": column '" + b.name +
@@ -479,6 +475,7 @@ bool parse_chunked(std::string_view text, const Tokenizer& tok, const std::strin
   std::vector<std::vector<State>> states(n);
   std::vector<std::optional<std::size_t>> restart(n);
   std::vector<char> failed(n, 0);
+  std::vector<RowLines::Breaks> breaks(options.row_lines ? n : 0);
   options.parallel_for(n, [&](std::size_t i) {
     std::vector<ChunkColumn> part;
     part.reserve(cols.size());
@@ -488,7 +485,7 @@ bool parse_chunked(std::string_view text, const Tokenizer& tok, const std::strin
     Tokenizer chunk(text.substr(starts[i], starts[i + 1] - starts[i]), source, options.delimiter,
                     first_line[i]);
     try {
-      parse_rows(chunk, source, part, lines[i] + 1);
+      parse_rows(chunk, source, part, lines[i] + 1, options.row_lines ? &breaks[i] : nullptr);
     } catch (const RestartAsString& r) {
       restart[i] = r.column;
     } catch (...) {
@@ -502,7 +499,12 @@ bool parse_chunked(std::string_view text, const Tokenizer& tok, const std::strin
   for (std::size_t i = 0; i < n; ++i)
     if (failed[i]) return false;  // the one pass finds and reports the error
   std::size_t total = 0;
-  for (std::size_t r : rows) total += r;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (options.row_lines)
+      for (const auto& [row, line] : breaks[i])
+        options.row_lines->breaks.emplace_back(total + row, line);
+    total += rows[i];
+  }
   const bool gaps = total != capacity;
   // Numeric columns that some chunk made float: every chunk's rows become floats (integer
   // chunks converted in place, all columns in one pass over the chunks).
@@ -546,15 +548,12 @@ Table parse_once(std::string_view text, const std::string& source, const ReadCsv
                  const std::vector<bool>& force_string) {
   Tokenizer tok(text, source, options.delimiter);
   const auto names = parse_header(tok, source, options.delimiter);
+  if (options.row_lines) options.row_lines->breaks.clear();  // a restarted parse starts again
   for (const auto& req : options.required) {
-    bool found = false;
-    for (const auto& n : names) found = found || n == req;
-    if (!found) {
-      std::string have;
-      for (const auto& n : names) have += (have.empty() ? "" : ", ") + n;
-      throw Error(Errc::kNotFound,
-                  source + ": missing required column '" + req + "' (columns are: " + have + ")");
-    }
+    if (std::find(names.begin(), names.end(), req) == names.end())
+      throw Error(Errc::kNotFound, source + ": missing required column '" + escape_control(req) +
+                                       "' (columns are: " + escape_control(list_names(names)) +
+                                       ")");
   }
   std::vector<Builder> cols(names.size());
   for (std::size_t c = 0; c < names.size(); ++c) {
@@ -565,6 +564,7 @@ Table parse_once(std::string_view text, const std::string& source, const ReadCsv
     switch (cols[c].requested) {
       case ColumnType::kAuto:
       case ColumnType::kInt64:
+      case ColumnType::kIntegerOrText:
         cols[c].state = State::kInt;
         break;
       case ColumnType::kFloat64:
@@ -581,7 +581,7 @@ Table parse_once(std::string_view text, const std::string& source, const ReadCsv
   if (!parse_chunked(text, tok, source, options, cols)) {
     const std::size_t guess = count_lines(text) + 1;
     reserve_rows(cols, guess);
-    parse_rows(tok, source, cols, guess);
+    parse_rows(tok, source, cols, guess, options.row_lines ? &options.row_lines->breaks : nullptr);
   }
 
   Table table;
@@ -603,6 +603,15 @@ Table parse_once(std::string_view text, const std::string& source, const ReadCsv
 
 }  // namespace
 
+std::size_t RowLines::line_of(std::size_t row) const {
+  // The last break at or before the row; rows after it are on consecutive lines.
+  auto it = std::upper_bound(breaks.begin(), breaks.end(), row,
+                             [](std::size_t r, const auto& b) { return r < b.first; });
+  if (it == breaks.begin()) return row + 2;  // no breaks: the header on line 1, rows after it
+  --it;
+  return it->second + (row - it->first);
+}
+
 Table parse_csv(std::string_view text, const std::string& source, const ReadCsvOptions& options) {
   std::vector<bool> force_string;
   for (;;) {
@@ -621,18 +630,19 @@ Table parse_csv(std::string_view text, const std::string& source, const ReadCsvO
 }
 
 Table read_csv(const std::string& path, const ReadCsvOptions& options) {
+  if (path == "-") return parse_csv(read_file(path, true), "stdin", options);
   // Map the file rather than copy it: no zero-filled buffer, no second copy of a large input.
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw Error(Errc::kIo, path + ": cannot open: " + std::strerror(errno));
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
     ::close(fd);
-    return parse_csv(read_file(path), path, options);  // pipes, empty files, directories
+    return parse_csv(read_file(path, true), path, options);  // pipes, devices, empty files
   }
   const auto size = static_cast<std::size_t>(st.st_size);
   void* data = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
   ::close(fd);
-  if (data == MAP_FAILED) return parse_csv(read_file(path), path, options);
+  if (data == MAP_FAILED) return parse_csv(read_file(path, true), path, options);
   ::madvise(data, size, MADV_SEQUENTIAL);
   struct Unmap {
     void* p;

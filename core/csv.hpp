@@ -17,6 +17,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/parallel.hpp"
@@ -24,7 +25,20 @@
 
 namespace freshet {
 
-enum class ColumnType { kAuto, kFloat64, kInt64, kString };
+// kAuto infers int64, then float64, then text. kIntegerOrText is for ids: int64 when every cell is
+// an integer that fits, else text -- never float64, whose rounding would merge distinct ids such
+// as 1000000000000000000000000000001 and ...002.
+enum class ColumnType { kAuto, kFloat64, kInt64, kString, kIntegerOrText };
+
+// The file line each row of a parsed table starts on, for messages about a cell found wrong after
+// reading (rows are on consecutive lines except after blank lines and quoted line breaks; only
+// those breaks are stored).
+struct RowLines {
+  using Breaks = std::vector<std::pair<std::size_t, std::size_t>>;  // (row, line), row ascending
+  Breaks breaks;
+  // 1-based line of 0-based data row `row`.
+  std::size_t line_of(std::size_t row) const;
+};
 
 struct ReadCsvOptions {
   char delimiter = ',';
@@ -40,12 +54,16 @@ struct ReadCsvOptions {
   // `chunk_bytes` each -- the same table, faster.
   ParallelFor parallel_for = {};
   std::size_t chunk_bytes = std::size_t{1} << 17;  // 128 KiB; > 0
+  // Given, receives the rows' line numbers (RowLines).
+  RowLines* row_lines = nullptr;
 };
 
 // Parses CSV text. `source` names the input in error messages (usually the path).
 Table parse_csv(std::string_view text, const std::string& source,
                 const ReadCsvOptions& options = {});
-// Reads and parses a file. Throws Error(kIo) "PATH: cannot open: <reason>" when unreadable.
+// Reads and parses a file; "-" reads standard input (named "stdin" in messages). Throws
+// Error(kIo) "PATH: cannot open: <reason>" when unreadable; a pipe or device is read with the
+// bounds of read_file (atomic_file.hpp): binary data and endless streams are refused.
 Table read_csv(const std::string& path, const ReadCsvOptions& options = {});
 
 struct WriteCsvOptions {
@@ -56,7 +74,9 @@ struct WriteCsvOptions {
 
 // Renders the table as CSV text (header, then one line per row, "\n" line ends).
 std::string format_csv(const Table& table, const WriteCsvOptions& options = {});
-// Writes atomically: the target is replaced only when the whole file is written.
+// Writes one output atomically (see Outputs in atomic_file.hpp: "-" is stdout, devices and FIFOs
+// are written through, links followed): the target is replaced only when the whole file is
+// written.
 void write_csv(const Table& table, const std::string& path, const WriteCsvOptions& options = {});
 
 // Appends one field with minimal quoting.

@@ -12,8 +12,8 @@
 namespace freshet {
 
 enum class Errc {
-  kInvalidArgument,  // a bad option or parameter value; the CLI maps this to exit status 2
-  kUsage,            // a malformed command line; exit status 2
+  kInvalidArgument,  // a bad option or parameter value, or input the operation cannot take
+  kUsage,            // a malformed command line: the CLI's exit status 2 (every other code: 1)
   kNotFound,         // a missing file, column, id, function or registered name
   kParse,            // malformed input text (CSV, JSON, a spec string)
   kIo,               // the OS refused a read or a write
@@ -24,6 +24,15 @@ enum class Errc {
 
 // Name of the code, e.g. "parse".
 std::string_view errc_name(Errc code) noexcept;
+
+// `text` safe to print on a terminal and whole in a C string: control characters (bytes below
+// 0x20, DEL, NUL and the C1 controls U+0080..U+009F) become escapes ("\n", "\t", "\x1b",
+// "\u009b"); other bytes, UTF-8 included, are kept. Messages quote input cells through it, so a
+// cell cannot move the cursor, recolour the terminal or cut the message short.
+std::string escape_control(std::string_view text);
+// A cell quoted for a message: "\"" + escape_control(first 60 bytes) + "\"", '"' as \", and
+// "..." after a longer cell.
+std::string quote_cell(std::string_view cell);
 
 class Error : public std::runtime_error {
  public:

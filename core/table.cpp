@@ -9,9 +9,12 @@ namespace freshet {
 
 std::string_view dtype_name(DType type) noexcept {
   switch (type) {
-    case DType::kFloat64: return "float64";
-    case DType::kInt64: return "int64";
-    case DType::kString: return "string";
+    case DType::kFloat64:
+      return "float64";
+    case DType::kInt64:
+      return "int64";
+    case DType::kString:
+      return "string";
   }
   return "unknown";
 }
@@ -120,24 +123,32 @@ void Table::add_column(Column column) {
     throw Error(Errc::kInvalidArgument, "column '" + column.name() + "' has " +
                                             std::to_string(column.size()) + " rows, table has " +
                                             std::to_string(num_rows()));
+  index_.emplace(column.name(), columns_.size());
   columns_.push_back(std::move(column));
 }
 
 std::ptrdiff_t Table::find_column(std::string_view name) const {
-  for (std::size_t i = 0; i < columns_.size(); ++i)
-    if (columns_[i].name() == name) return static_cast<std::ptrdiff_t>(i);
-  return -1;
+  const auto it = index_.find(name);
+  if (it == index_.end()) return -1;
+  return static_cast<std::ptrdiff_t>(it->second);
 }
 
 bool Table::has_column(std::string_view name) const { return find_column(name) >= 0; }
 
+std::string list_names(std::span<const std::string> names, std::size_t limit) {
+  std::string out;
+  for (std::size_t i = 0; i < names.size() && i < limit; ++i) out += (i ? ", " : "") + names[i];
+  if (names.size() > limit) out += ", ... (" + std::to_string(names.size()) + " in all)";
+  return out;
+}
+
 const Column& Table::column(std::string_view name) const {
   const auto i = find_column(name);
   if (i < 0) {
-    std::string have;
-    for (const auto& c : columns_) have += (have.empty() ? "" : ", ") + c.name();
-    throw Error(Errc::kNotFound,
-                "missing column '" + std::string(name) + "' (columns are: " + have + ")");
+    const auto names = column_names();
+    throw Error(Errc::kNotFound, "missing column '" + std::string(name) + "' " +
+                                     (names.empty() ? std::string("(the table has no columns)")
+                                                    : "(columns are: " + list_names(names) + ")"));
   }
   return columns_[static_cast<std::size_t>(i)];
 }
@@ -148,12 +159,28 @@ Column& Table::column_mut(std::string_view name) {
 
 void Table::drop_column(std::string_view name) {
   const auto i = find_column(name);
-  if (i >= 0) columns_.erase(columns_.begin() + i);
+  if (i < 0) return;
+  columns_.erase(columns_.begin() + i);
+  index_.erase(index_.find(name));
+  for (auto& [n, at] : index_)
+    if (at > static_cast<std::size_t>(i)) --at;
+}
+
+void Table::rename_column(std::string_view from, const std::string& to) {
+  const auto i = find_column(from);
+  if (i < 0) column(from);  // throws, naming the columns
+  if (from == to) return;
+  if (has_column(to)) throw Error(Errc::kInvalidArgument, "duplicate column '" + to + "'");
+  index_.erase(index_.find(from));
+  columns_[static_cast<std::size_t>(i)].set_name(to);
+  index_.emplace(to, static_cast<std::size_t>(i));
 }
 
 Table Table::take(std::span<const std::size_t> rows) const {
   Table out;
+  out.columns_.reserve(columns_.size());
   for (const auto& c : columns_) out.columns_.push_back(c.take(rows));
+  out.index_ = index_;
   return out;
 }
 

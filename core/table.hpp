@@ -12,6 +12,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -22,8 +23,8 @@ std::string_view dtype_name(DType type) noexcept;
 
 class Column {
  public:
-  using Storage = std::variant<std::vector<double>, std::vector<std::int64_t>,
-                               std::vector<std::string>>;
+  using Storage =
+      std::variant<std::vector<double>, std::vector<std::int64_t>, std::vector<std::string>>;
 
   Column() = default;
   Column(std::string name, std::vector<double> values);
@@ -73,24 +74,39 @@ class Table {
   // Appends a column. Throws Error(kInvalidArgument) on a duplicate name or a length that differs
   // from num_rows() (when the table already has columns).
   void add_column(Column column);
-  // Throws Error(kNotFound) naming the column and listing the ones present.
+  // Throws Error(kNotFound) naming the column and listing (the first of) the ones present.
   const Column& column(std::string_view name) const;
+  // The column to change in place; rename it with rename_column, never through this reference
+  // (the table's name index would not see the new name).
   Column& column_mut(std::string_view name);
   const Column& column(std::size_t index) const { return columns_.at(index); }
   bool has_column(std::string_view name) const;
-  // Index of the column, or -1.
+  // Index of the column, or -1. Name look-ups are hashed: O(1), so tables of a million columns
+  // are built and searched in linear time.
   std::ptrdiff_t find_column(std::string_view name) const;
   void drop_column(std::string_view name);
+  // Throws Error(kNotFound) for a missing column, Error(kInvalidArgument) if `to` exists.
+  void rename_column(std::string_view from, const std::string& to);
 
   // New table with the listed rows in the listed order.
   Table take(std::span<const std::size_t> rows) const;
   // New table with the named columns in the given order.
   Table select(std::span<const std::string> names) const;
 
-  bool operator==(const Table& other) const = default;
+  bool operator==(const Table& other) const { return columns_ == other.columns_; }
 
  private:
+  struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
   std::vector<Column> columns_;
+  std::unordered_map<std::string, std::size_t, NameHash, std::equal_to<>> index_;  // name -> column
 };
+
+// "a, b, c" for a message: the first `limit` names, then "... (N in all)"; "" when there are none.
+std::string list_names(std::span<const std::string> names, std::size_t limit = 20);
 
 }  // namespace freshet

@@ -33,10 +33,27 @@ long long days_from_civil(long long y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<long long>(doe) - 719468;
 }
 
+// Where a cell is, for messages: "SOURCE:LINE:FIELD: column 'NAME'" when the rows' lines are
+// known (read from a file), else "SOURCE: row N: column 'NAME'" (N counts the header as row 1).
+struct CellPlace {
+  const Table& table;
+  const std::string& source;
+  const RowLines* lines;
+  std::string operator()(std::size_t row, const std::string& column) const {
+    const auto names = table.column_names();
+    const std::size_t field =
+        static_cast<std::size_t>(std::find(names.begin(), names.end(), column) - names.begin()) + 1;
+    const std::string where =
+        lines ? source + ":" + std::to_string(lines->line_of(row)) + ":" + std::to_string(field)
+              : source + ": row " + std::to_string(row + 2);
+    return where + ": column '" + escape_control(column) + "'";
+  }
+};
+
 void check_kind_name(const std::string& kind, const std::string& source) {
   if (kind.empty() || kind.find("__") != std::string::npos || kind.back() == '_')
     throw Error(Errc::kInvalidArgument,
-                source + ": kind '" + kind +
+                source + ": kind '" + escape_control(kind) +
                     "' cannot name features: kinds must be non-empty, must not contain '__' and "
                     "must not end with '_' (tsfresh's rule)");
 }
@@ -78,7 +95,7 @@ IdIndex index_ids(const std::string& name, std::span<const T> v) {
   return out;
 }
 
-IdIndex index_id_column(const Column& c, const std::string& source) {
+IdIndex index_id_column(const Column& c, const CellPlace& place) {
   switch (c.dtype()) {
     case DType::kInt64:
       return index_ids<std::int64_t>(c.name(), c.i64());
@@ -86,16 +103,15 @@ IdIndex index_id_column(const Column& c, const std::string& source) {
       const auto v = c.f64();
       for (std::size_t i = 0; i < v.size(); ++i)
         if (std::isnan(v[i]))
-          throw Error(Errc::kInvalidArgument, source + ": row " + std::to_string(i + 2) +
-                                                  ": column '" + c.name() + "': missing id");
+          throw Error(Errc::kInvalidArgument, place(i, c.name()) + ": missing id");
       return index_ids<double>(c.name(), v);
     }
     case DType::kString: {
       const auto v = c.str();
       for (std::size_t i = 0; i < v.size(); ++i)
-        if (v[i].empty())
-          throw Error(Errc::kInvalidArgument, source + ": row " + std::to_string(i + 2) +
-                                                  ": column '" + c.name() + "': missing id");
+        if (is_missing_token(v[i]))
+          throw Error(Errc::kInvalidArgument,
+                      place(i, c.name()) + ": missing id, found " + quote_cell(v[i]));
       return index_ids<std::string>(c.name(), v);
     }
   }
@@ -103,24 +119,32 @@ IdIndex index_id_column(const Column& c, const std::string& source) {
 }
 
 // Sort keys per row (NaN = missing, sorts last), and whether they are time stamps.
-std::vector<double> sort_keys(const Column& c, const std::string& source, bool& timestamps) {
+// A text column is all numbers or all time stamps, as its first cell is: the cell reported is the
+// first that is not (a column of numbers is text when one cell is bad, and that cell is the one
+// to fix).
+std::vector<double> sort_keys(const Column& c, const CellPlace& place, bool& timestamps) {
   timestamps = false;
   if (c.is_numeric()) return c.to_f64();
-  timestamps = true;
   const auto v = c.str();
-  std::vector<double> keys(v.size());
+  std::vector<double> keys(v.size(), NAN);
+  enum { kUnknown, kNumbers, kTimes } kind = kUnknown;
   for (std::size_t i = 0; i < v.size(); ++i) {
-    if (v[i].empty()) {
-      keys[i] = NAN;
+    if (is_missing_token(v[i])) continue;
+    if (kind != kTimes && parse_double(v[i], keys[i])) {
+      kind = kNumbers;
       continue;
     }
-    if (!parse_iso8601(v[i], keys[i]))
-      throw Error(Errc::kParse, source + ": row " + std::to_string(i + 2) + ": column '" +
-                                    c.name() +
-                                    "': expected a number or an ISO-8601 time stamp, "
-                                    "found \"" +
-                                    v[i] + "\"");
+    if (kind != kNumbers && parse_iso8601(v[i], keys[i])) {
+      kind = kTimes;
+      continue;
+    }
+    throw Error(Errc::kParse, place(i, c.name()) + ": expected " +
+                                  (kind == kNumbers ? "a number (as the cells above)"
+                                   : kind == kTimes ? "an ISO-8601 time stamp (as the cells above)"
+                                                    : "a number or an ISO-8601 time stamp") +
+                                  ", found " + quote_cell(v[i]));
   }
+  timestamps = kind == kTimes;
   return keys;
 }
 
@@ -130,13 +154,19 @@ bool key_less(double a, double b) {
   return a < b;
 }
 
-const Column& numeric_column(const Table& t, const std::string& name, const std::string& source) {
+// The column, which must be numeric; else the first cell that is not a number is reported.
+const Column& numeric_column(const Table& t, const std::string& name, const CellPlace& place) {
   const Column& c = t.column(name);
-  if (!c.is_numeric())
-    throw Error(Errc::kInvalidArgument, source + ": value column '" + name +
-                                            "' is not numeric (first cell \"" +
-                                            (c.size() ? c.as_string(0) : std::string()) + "\")");
-  return c;
+  if (c.is_numeric()) return c;
+  const auto v = c.str();
+  double x;
+  for (std::size_t i = 0; i < v.size(); ++i)
+    if (!is_missing_token(v[i]) && !parse_double(v[i], x))
+      throw Error(Errc::kInvalidArgument,
+                  place(i, name) + ": value column '" + escape_control(name) +
+                      "' is not numeric: expected a number, found " + quote_cell(v[i]));
+  throw Error(Errc::kInvalidArgument,
+              place.source + ": value column '" + name + "' is not numeric");
 }
 
 }  // namespace
@@ -194,7 +224,8 @@ namespace {
 // `owned`: the same table when the caller gives it up (read_series_csv): a float value column
 // of rows already in order then becomes the series' values without a copy.
 SeriesSet series_from_table_impl(const Table& table, Table* owned, const InputOptions& options,
-                                 const std::string& source) {
+                                 const std::string& source, const RowLines* lines) {
+  const CellPlace place{table, source, lines};
   const std::string id_name = options.column_id.empty() ? "id" : options.column_id;
   if (!table.has_column(id_name))
     throw Error(Errc::kNotFound,
@@ -216,10 +247,10 @@ SeriesSet series_from_table_impl(const Table& table, Table* owned, const InputOp
       throw Error(Errc::kInvalidArgument, source + ": column '" + id_name + "' used twice");
 
   const std::size_t rows = table.num_rows();
-  IdIndex idx = index_id_column(table.column(id_name), source);
+  IdIndex idx = index_id_column(table.column(id_name), place);
   bool timestamps = false;
   std::vector<double> keys;
-  if (!sort_name.empty()) keys = sort_keys(table.column(sort_name), source, timestamps);
+  if (!sort_name.empty()) keys = sort_keys(table.column(sort_name), place, timestamps);
 
   SeriesSet out;
   out.ids = std::move(idx.ids);
@@ -227,7 +258,7 @@ SeriesSet series_from_table_impl(const Table& table, Table* owned, const InputOp
 
   if (!value_name.empty()) {
     // Long layout.
-    const Column& value_col = numeric_column(table, value_name, source);
+    const Column& value_col = numeric_column(table, value_name, place);
     std::vector<double> converted;  // an integer value column as doubles
     if (value_col.dtype() != DType::kFloat64) converted = value_col.to_f64();
     const std::span<const double> values =
@@ -309,7 +340,7 @@ SeriesSet series_from_table_impl(const Table& table, Table* owned, const InputOp
   std::vector<std::vector<double>> cols;
   for (const auto& k : kind_cols) {
     check_kind_name(k, source);
-    cols.push_back(numeric_column(table, k, source).to_f64());
+    cols.push_back(numeric_column(table, k, place).to_f64());
   }
   out.kinds = kind_cols;
   std::vector<std::size_t> order(rows);
@@ -346,8 +377,8 @@ SeriesSet series_from_table_impl(const Table& table, Table* owned, const InputOp
 }  // namespace
 
 SeriesSet series_from_table(const Table& table, const InputOptions& options,
-                            const std::string& source) {
-  return series_from_table_impl(table, nullptr, options, source);
+                            const std::string& source, const RowLines* lines) {
+  return series_from_table_impl(table, nullptr, options, source, lines);
 }
 
 SeriesSet read_series_csv(const std::string& path, const InputOptions& options,
@@ -358,8 +389,12 @@ SeriesSet read_series_csv(const std::string& path, const InputOptions& options,
   csv.types[kind] = ColumnType::kString;
   // A non-numeric value cell is then reported by the reader with its line and column.
   csv.types[options.column_value.empty() ? "value" : options.column_value] = ColumnType::kFloat64;
+  // Ids are integers or text, never rounded floats that would merge distinct ids.
+  csv.types[options.column_id.empty() ? "id" : options.column_id] = ColumnType::kIntegerOrText;
+  RowLines lines;
+  csv.row_lines = &lines;
   Table table = read_csv(path, csv);
-  return series_from_table_impl(table, &table, options, path);
+  return series_from_table_impl(table, &table, options, path == "-" ? "stdin" : path, &lines);
 }
 
 }  // namespace freshet::fresh

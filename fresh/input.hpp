@@ -13,7 +13,9 @@
 // kept in file order without one. A sort column of text is read as ISO-8601 time stamps
 // ("2020-01-31", "2020-01-31T12:00:00.5", optional "Z" or "+hh:mm"); the seconds since the epoch
 // are kept as the series' times (linear_trend_timewise needs them).
-// Ids: int64 and float64 ids are ordered numerically, text ids by bytes.
+// Ids: int64 and float64 ids are ordered numerically, text ids by bytes. read_series_csv reads an
+// id column as int64 when every id is an integer that fits, else as text: ids are never rounded
+// to doubles (1000000000000000000000000000001 and ...002 stay two series).
 // Missing values: a NaN in the long layout stays in the series (the engine then reports the
 // series and gives it NaN features, as tsfresh refuses NaN input); an empty cell in the wide
 // layout means "no observation of this kind at this time" and is skipped.
@@ -24,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "core/csv.hpp"
 #include "core/parallel.hpp"
 #include "core/table.hpp"
 
@@ -53,10 +56,11 @@ struct SeriesSet {
 
 // Throws Error(kNotFound) for a missing column, Error(kInvalidArgument) for a value column that
 // is not numeric, a kind name tsfresh forbids (containing "__" or ending in "_"), an empty id,
-// Error(kParse) for a sort cell that is neither a number nor a time stamp. `source` names the
-// input in messages.
+// Error(kParse) for a sort cell that is neither a number nor a time stamp (or not of the kind of
+// the column's first cell). `source` names the input in messages; with `lines` (from the CSV
+// reader) a bad cell is named by its file line and field, else by its data row.
 SeriesSet series_from_table(const Table& table, const InputOptions& options,
-                            const std::string& source);
+                            const std::string& source, const RowLines* lines = nullptr);
 // Reads a CSV file (kind column read as text) and calls series_from_table.
 // `parallel_for` as ReadCsvOptions::parallel_for (the CLI passes its executor's loop).
 SeriesSet read_series_csv(const std::string& path, const InputOptions& options = {},

@@ -139,11 +139,10 @@ TEST_CASE("cli select: errors are one line naming the problem") {
   };
   // "@name" stands for the file `name` in the temporary directory
   const Case cases[] = {
-      {"@f.csv --labels @y.csv", 2,
-       "feature 'a' has a missing value (id 2); impute the features first"},
+      {"@f.csv --labels @y.csv", 1, "feature 'a' is nan for id 2; add --impute"},
       {"@f.csv --impute --labels @y_missing.csv", 1, "no label for feature id(s) 3"},
       {"@f.csv --impute --labels @y_extra.csv", 1, "no feature row for labelled id(s) 5"},
-      {"@f.csv --impute --labels @y_const.csv", 2, "the target has only one distinct value"},
+      {"@f.csv --impute --labels @y_const.csv", 1, "the target has only one distinct value"},
       {"@f.csv --impute --labels @y.csv --label-column nope", 1, "nope"},
       {"@f.csv --impute --labels @y.csv --ml-task regression --multiclass", 2, "multiclass"},
       {"@f.csv --impute --labels @y.csv --ml-task sideways", 2, "sideways"},

@@ -388,6 +388,14 @@ std::vector<FoldScores> evaluate(const Dataset& data, const Folds& folds,
   for (const auto& s : scoring) scorer_registry().get(s);  // throws for an unknown scorer
   for (const auto& m : models) {
     const auto model = m.make();  // validates names and parameters
+    // A text target is label-encoded for classifiers; a regressor would fit the codes as numbers
+    // (scikit-learn raises "could not convert string to float"). Checked here, where every model
+    // meets the data, so it holds for every regressor, plug-ins included.
+    if (!data.class_names.empty() && !model->is_classifier())
+      throw Error(Errc::kInvalidArgument,
+                  "target column '" + data.target_name + "' holds text (e.g. " +
+                      quote_cell(data.class_names.front()) + "), but model '" + model->name() +
+                      "' is a regressor: it needs a numeric target");
     for (const auto& s : scoring) {
       const ScorerInfo* info = find_scorer(s);
       if (info->classification && !model->is_classifier())
