@@ -2,9 +2,12 @@
 // writes them, the same bytes on serial, threads and worker processes, one-line errors.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <string>
+#include <vector>
 
 #include "core/csv.hpp"
+#include "core/format.hpp"
 #include "run_command.hpp"
 
 using namespace freshet;
@@ -51,8 +54,54 @@ TEST_CASE("cli extract --roll: bad specs are one-line usage errors") {
        {"rolling_direction=0", "max_timeshift=-3", "size=3", "min_timeshift"}) {
     const auto r = run_command(freshet_exe() + " extract " + kSubset + " --roll " + spec);
     CHECK_MESSAGE(r.status == 2, spec << ": " << r.err);
-    CHECK(r.err.find("--roll") != std::string::npos || r.err.find("roll:") != std::string::npos);
+    const bool named =
+        r.err.find("--roll") != std::string::npos || r.err.find("roll:") != std::string::npos;
+    CHECK_MESSAGE(named, r.err);
     CHECK(r.err.find('\n') == r.err.size() - 1);
     CHECK(r.out.empty());
   }
+}
+
+TEST_CASE("cli frame: features of the previous values, the next value as target") {
+  // x_t = sin(0.3 t) * 10 at times 100..139: the target of row (1, t) is x_t, and its features are
+  // those of the rolled window of the 4 points before t, i.e. `extract --roll max_timeshift=3`'s
+  // row (1, t - 1).
+  TempDir dir;
+  std::string text = "id,time,value\n";
+  std::vector<std::string> x;
+  for (int t = 0; t < 40; ++t) {
+    x.push_back(format_double(std::sin(0.3 * t) * 10));
+    text += "1," + std::to_string(100 + t) + "," + x.back() + "\n";
+  }
+  dir.write("x.csv", text);
+  auto r = run_command(freshet_exe() + " frame " + dir.file("x.csv") +
+                       " --max-timeshift 4 --features efficient --workers 0 --out " +
+                       dir.file("f.csv") + " --target-out " + dir.file("y.csv"));
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  r = run_command(freshet_exe() + " extract " + dir.file("x.csv") +
+                  " --roll max_timeshift=3 --features efficient --workers 0 --quiet --out " +
+                  dir.file("rolled.csv"));
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  ReadCsvOptions o;
+  o.types["id"] = ColumnType::kString;
+  o.other_columns = ColumnType::kString;  // compare the written text
+  const Table f = read_csv(dir.file("f.csv"), o), y = read_csv(dir.file("y.csv"), o);
+  const Table rolled = read_csv(dir.file("rolled.csv"), o);
+  REQUIRE(f.num_rows() == 39);  // targets at times 101..139
+  REQUIRE(y.num_rows() == 39);
+  REQUIRE(rolled.num_rows() == 40);
+  REQUIRE(f.column_names() == rolled.column_names());
+  for (std::size_t i = 0; i < 39; ++i) {
+    CHECK(f.column(0).as_string(i) == "(1, " + std::to_string(101 + i) + ")");
+    CHECK(y.column("id").as_string(i) == f.column(0).as_string(i));
+    CHECK(y.column("y").as_string(i) == x[i + 1]);
+    for (std::size_t c = 1; c < f.num_columns(); ++c)
+      if (f.column(c).as_string(i) != rolled.column(c).as_string(i)) {
+        FAIL_CHECK(f.column(c).name() << " row " << i);
+        break;
+      }
+  }
+  r = run_command(freshet_exe() + " frame " + dir.file("x.csv") + " --out " + dir.file("a.csv") +
+                  " --target-out " + dir.file("b.csv") + " --target-shift 0");
+  CHECK(r.status == 2);
 }
