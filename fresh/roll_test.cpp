@@ -81,6 +81,9 @@ TEST_CASE("roll: kinds share window ids; rows by id then time, numerically") {
   // Rows by id then time, and within a row kind a before kind b.
   CHECK(describe(data, w) ==
         "(1, 9):[1.0] (1, 10):[1.0,2.0] (1, 10):[5.0] (1, 11):[1.0,2.0,3.0] (1, 11):[5.0,6.0]");
+  // The wide layout gives the same windows (an empty cell: no observation of that kind).
+  const auto wide = from_csv("id,time,a,b\n1,9,1,\n1,10,2,5\n1,11,3,6\n");
+  CHECK(describe(wide, roll_windows(wide, {})) == describe(data, w));
   // Kind b has 2 points: with the longest series (3) setting the shifts t = 1, 2, 3, its
   // windows end at its points 1 and 2 and are named after their own times.
   CHECK(w.ids.size() == 3);
