@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include "cli/command.hpp"
 #include "core/atomic_file.hpp"
@@ -12,6 +13,7 @@
 #include "fresh/extract.hpp"
 #include "fresh/impute.hpp"
 #include "fresh/relevance.hpp"
+#include "fresh/roll.hpp"
 
 namespace freshet::cli {
 namespace {
@@ -30,6 +32,8 @@ struct ExtractArgs {
   std::string relevance_table;
   double fdr = 0.05;
   bool multiclass = false;
+  // --roll: tsfresh's roll_time_series before extraction (fresh/roll.hpp).
+  std::string roll;
 };
 
 constexpr std::size_t kMaxWarningsShown = 5;
@@ -78,6 +82,10 @@ std::function<int()> setup_extract(CLI::App& app, const Common& common) {
   app.add_option("--value-column,--column-value", a->columns.column_value,
                  "value column (default: value if present; without kind and value columns the "
                  "file is wide)");
+  app.add_option("--roll", a->roll,
+                 "extract every rolling window as tsfresh's roll_time_series cuts them: "
+                 "max_timeshift=M,min_timeshift=m,rolling_direction=d (any subset)")
+      ->type_name("SPEC");
   app.add_flag("--impute", a->impute, "replace NaN/inf per column as tsfresh's impute does");
   auto* select =
       app.add_flag("--select", a->select,
@@ -129,6 +137,11 @@ std::function<int()> setup_extract(CLI::App& app, const Common& common) {
       for (const auto& n : settings.unavailable) list += (list.empty() ? "" : ", ") + n;
       warn(common, "not available in this build, left out: " + list);
     }
+    std::optional<fresh::RollOptions> roll;
+    if (!a->roll.empty()) {
+      roll = fresh::parse_roll_options(a->roll);
+      a->columns.keep_sort_keys = true;  // windows are named after their sort value
+    }
     const ParallelFor loop = executor_loop(*executor);
     const fresh::SeriesSet data = fresh::read_series_csv(a->input, a->columns, loop);
     Table labels;
@@ -144,7 +157,9 @@ std::function<int()> setup_extract(CLI::App& app, const Common& common) {
       bar = std::make_unique<ProgressBar>();
       options.progress = [&bar](std::size_t done, std::size_t total) { bar->update(done, total); };
     }
-    fresh::ExtractResult result = fresh::extract_features(data, settings, *executor, options);
+    fresh::ExtractResult result =
+        roll ? fresh::extract_rolled(data, *roll, settings, *executor, options)
+             : fresh::extract_features(data, settings, *executor, options);
     for (std::size_t i = 0; i < result.warnings.size() && i < kMaxWarningsShown; ++i)
       warn(common, result.warnings[i]);
     if (result.warnings.size() > kMaxWarningsShown)

@@ -175,30 +175,44 @@ std::shared_ptr<const Plan> cached_plan(std::span<const std::byte> blob) {
 }
 
 // ---- the series blob (mproc/blob.hpp): written once in place, read in place ----
-//   0 u32 kind index per series | 1 u64 offsets (series + 1) | 2 f64 values | 3 f64 times
-enum SeriesSection : std::size_t { kKinds, kOffsets, kValues, kTimes, kSeriesSections };
+//   0 u32 kind index per series | 1 u64 first point per series | 2 u64 end (one past the last
+//   point) per series | 3 f64 values | 4 f64 times
+// A series is a view [begin, end) of the values: plain series tile them, rolled windows
+// (fresh/roll.hpp) overlap and share them, and neither copies a point.
+enum SeriesSection : std::size_t { kKinds, kBegins, kEnds, kValues, kTimes, kSeriesSections };
 
-mproc::BlobLayout series_layout(const SeriesSet& data) {
+// The series the engine extracts: views into data's values, each giving one output row.
+struct SeriesIndex {
+  const SeriesSet& data;
+  const Column& ids;
+  std::span<const std::uint32_t> id_index, kind_index;
+  std::span<const std::uint64_t> begin, end;
+  std::size_t size() const { return begin.size(); }
+};
+
+mproc::BlobLayout series_layout(const SeriesIndex& index) {
   mproc::BlobLayout layout;
-  layout.add<std::uint32_t>(data.kind_index.size());
-  layout.add<std::uint64_t>(data.offsets.size());
-  layout.add<double>(data.values.size());
-  layout.add<double>(data.times.size());
+  layout.add<std::uint32_t>(index.kind_index.size());
+  layout.add<std::uint64_t>(index.begin.size());
+  layout.add<std::uint64_t>(index.end.size());
+  layout.add<double>(index.data.values.size());
+  layout.add<double>(index.data.times.size());
   return layout;
 }
 
-void write_series(const SeriesSet& data, const mproc::BlobLayout& layout,
+void write_series(const SeriesIndex& index, const mproc::BlobLayout& layout,
                   std::span<std::byte> out) {
   layout.write_header(out);
-  std::ranges::copy(data.kind_index, layout.section<std::uint32_t>(out, kKinds).begin());
-  std::ranges::copy(data.offsets, layout.section<std::uint64_t>(out, kOffsets).begin());
-  std::ranges::copy(data.values, layout.section<double>(out, kValues).begin());
-  std::ranges::copy(data.times, layout.section<double>(out, kTimes).begin());
+  std::ranges::copy(index.kind_index, layout.section<std::uint32_t>(out, kKinds).begin());
+  std::ranges::copy(index.begin, layout.section<std::uint64_t>(out, kBegins).begin());
+  std::ranges::copy(index.end, layout.section<std::uint64_t>(out, kEnds).begin());
+  std::ranges::copy(index.data.values, layout.section<double>(out, kValues).begin());
+  std::ranges::copy(index.data.times, layout.section<double>(out, kTimes).begin());
 }
 
 struct SeriesView {
   std::span<const std::uint32_t> kind;
-  std::span<const std::uint64_t> offsets;
+  std::span<const std::uint64_t> begins, ends;
   std::span<const double> values, times;
   std::size_t n = 0;
 
@@ -206,22 +220,22 @@ struct SeriesView {
     const mproc::BlobView view(blob, kSeriesKey);
     view.expect_sections(kSeriesSections);
     kind = view.section<std::uint32_t>(kKinds);
-    offsets = view.section<std::uint64_t>(kOffsets);
+    begins = view.section<std::uint64_t>(kBegins);
+    ends = view.section<std::uint64_t>(kEnds);
     values = view.section<double>(kValues);
     times = view.section<double>(kTimes);
     n = kind.size();
-    // Offsets are checked where they are used (each chunk reads only its series).
-    if (offsets.size() != n + 1 || offsets[0] != 0 || offsets[n] != values.size())
-      view.fail("the offsets do not index the values");
+    // Bounds are checked where they are used (each chunk reads only its series).
+    if (begins.size() != n || ends.size() != n) view.fail("the bounds do not match the series");
     if (!times.empty() && times.size() != values.size())
       view.fail("times and values differ in length");
   }
-  // Values [begin, end) of series s; Error(kParse) if its offsets are out of order.
+  // Values [begin, end) of series s; Error(kParse) if its bounds are out of order.
   std::pair<std::size_t, std::size_t> bounds(std::size_t s) const {
-    if (offsets[s] > offsets[s + 1] || offsets[s + 1] > values.size())
+    if (begins[s] > ends[s] || ends[s] > values.size())
       throw Error(Errc::kParse, std::string(kSeriesKey) + ": series " + std::to_string(s) +
-                                    " has offsets out of order");
-    return {offsets[s], offsets[s + 1]};
+                                    " has bounds out of order");
+    return {begins[s], ends[s]};
   }
 };
 
@@ -296,8 +310,11 @@ std::vector<std::string> planned_feature_names(const std::vector<std::string>& k
   return names;
 }
 
-ExtractResult extract_features(const SeriesSet& data, const Settings& settings,
-                               mproc::Executor& executor, const ExtractOptions& options) {
+namespace {
+
+ExtractResult extract_index(const SeriesIndex& index, const Settings& settings,
+                            mproc::Executor& executor, const ExtractOptions& options) {
+  const SeriesSet& data = index.data;
   // Validate and name everything before any series is read.
   // Compiled once here: this validates the settings, and in-process backends run this very plan.
   const auto compiled = [&] {
@@ -326,18 +343,18 @@ ExtractResult extract_features(const SeriesSet& data, const Settings& settings,
   for (std::size_t c = 0; c < features.size(); ++c)
     column_of[features[c].kind][features[c].local] = c;
 
-  const std::size_t n_ids = data.ids.size();
+  const std::size_t n_ids = index.ids.size();
   std::vector<std::vector<double>> columns(features.size(), std::vector<double>(n_ids, kNaN));
 
   // Chunks by data size only.
   std::vector<Bytes> arguments;
   std::vector<std::pair<std::size_t, std::size_t>> ranges;
-  const std::size_t n = data.num_series();
+  const std::size_t n = index.size();
   for (std::size_t s = 0; s < n;) {
     std::size_t e = s, points = 0;
     while (e < n && (e == s || (points < options.chunk_points &&
                                 e - s < std::max<std::size_t>(1, options.max_chunk_series)))) {
-      points += data.offsets[e + 1] - data.offsets[e];
+      points += index.end[e] - index.begin[e];
       ++e;
     }
     ByteWriter w;
@@ -352,10 +369,10 @@ ExtractResult extract_features(const SeriesSet& data, const Settings& settings,
   if (!arguments.empty()) {
     // The series are written once, straight into their final place (the shared segment on the
     // process backend): no staging blob.
-    const mproc::BlobLayout layout = series_layout(data);
+    const mproc::BlobLayout layout = series_layout(index);
     const mproc::ScopedShare series_share(
         executor, kSeriesKey, layout.size(),
-        [&](std::span<std::byte> out) { write_series(data, layout, out); });
+        [&](std::span<std::byte> out) { write_series(index, layout, out); });
     const Bytes plan_bytes = plan_to_bytes(plan);
     remember_plan(plan_bytes, compiled);
     const mproc::ScopedShare plan_share(executor, kPlanKey, plan_bytes);
@@ -373,8 +390,8 @@ ExtractResult extract_features(const SeriesSet& data, const Settings& settings,
         const auto [s0, s1] = ranges[b + i];
         for (std::size_t s = s0; s < s1; ++s) {
           const auto vals = r.get_vector<double>();
-          const auto k = data.kind_index[s];
-          const auto id = data.id_index[s];
+          const auto k = index.kind_index[s];
+          const auto id = index.id_index[s];
           if (vals.size() != column_of[k].size())
             throw Error(Errc::kInternal, "fresh.extract_chunk returned the wrong width");
           for (std::size_t j = 0; j < vals.size(); ++j) columns[column_of[k][j]][id] = vals[j];
@@ -383,8 +400,9 @@ ExtractResult extract_features(const SeriesSet& data, const Settings& settings,
         for (std::uint64_t w = 0; w < nw; ++w) {
           const auto s = r.get<std::uint64_t>();
           const std::string msg = r.get_string();
-          result.warnings.push_back("id " + id_text(data.ids, data.id_index[s]) + ", kind '" +
-                                    data.kinds[data.kind_index[s]] + "': " + msg);
+          if (s >= n) throw Error(Errc::kInternal, "fresh.extract_chunk: warning for no series");
+          result.warnings.push_back("id " + id_text(index.ids, index.id_index[s]) + ", kind '" +
+                                    data.kinds[index.kind_index[s]] + "': " + msg);
         }
         done_series += s1 - s0;
       }
@@ -392,10 +410,42 @@ ExtractResult extract_features(const SeriesSet& data, const Settings& settings,
     }
   }
 
-  result.features.add_column(data.ids);
+  result.features.add_column(index.ids);
   for (std::size_t c = 0; c < features.size(); ++c)
     result.features.add_column(Column(features[c].name, std::move(columns[c])));
   return result;
+}
+
+}  // namespace
+
+ExtractResult extract_features(const SeriesSet& data, const Settings& settings,
+                               mproc::Executor& executor, const ExtractOptions& options) {
+  const std::size_t n = data.num_series();
+  if ((n > 0 && data.offsets.size() != n + 1) || data.kind_index.size() != n)
+    throw Error(Errc::kInvalidArgument, "extract_features: the SeriesSet's index is inconsistent");
+  std::vector<std::uint64_t> begin(n), end(n);
+  for (std::size_t s = 0; s < n; ++s) {
+    begin[s] = data.offsets[s];
+    end[s] = data.offsets[s + 1];
+  }
+  return extract_index({data, data.ids, data.id_index, data.kind_index, begin, end}, settings,
+                       executor, options);
+}
+
+ExtractResult extract_features(const SeriesSet& data, const SeriesWindows& windows,
+                               const Settings& settings, mproc::Executor& executor,
+                               const ExtractOptions& options) {
+  const std::size_t n = windows.begin.size();
+  if (windows.end.size() != n || windows.id_index.size() != n || windows.kind_index.size() != n)
+    throw Error(Errc::kInvalidArgument, "extract_features: the windows' arrays differ in length");
+  for (std::size_t w = 0; w < n; ++w)
+    if (windows.begin[w] > windows.end[w] || windows.end[w] > data.values.size() ||
+        windows.id_index[w] >= windows.ids.size() || windows.kind_index[w] >= data.kinds.size())
+      throw Error(Errc::kInvalidArgument,
+                  "extract_features: window " + std::to_string(w) + " is out of range");
+  return extract_index(
+      {data, windows.ids, windows.id_index, windows.kind_index, windows.begin, windows.end},
+      settings, executor, options);
 }
 
 }  // namespace freshet::fresh

@@ -58,4 +58,23 @@ std::vector<std::string> planned_feature_names(const std::vector<std::string>& k
 ExtractResult extract_features(const SeriesSet& data, const Settings& settings,
                                mproc::Executor& executor, const ExtractOptions& options = {});
 
+// Windows over a SeriesSet's points, each extracted as a series of its own (rolling windows:
+// fresh/roll.hpp builds them). Window w is the points [begin[w], end[w]) of data.values (and
+// data.times), of kind data.kinds[kind_index[w]], and fills output row id_index[w] of `ids`.
+// Windows may overlap: a window is a view, no point is copied. Every window is computed from
+// scratch on its view, so its features equal those of the same points extracted as a series.
+struct SeriesWindows {
+  Column ids;  // the output rows' ids, in output order
+  std::vector<std::uint32_t> id_index;
+  std::vector<std::uint32_t> kind_index;
+  std::vector<std::uint64_t> begin, end;
+  std::size_t size() const { return begin.size(); }
+};
+
+// As extract_features above, one row per entry of windows.ids (NaN where no window of a kind
+// gives that row). Throws Error(kInvalidArgument) if a window is out of range.
+ExtractResult extract_features(const SeriesSet& data, const SeriesWindows& windows,
+                               const Settings& settings, mproc::Executor& executor,
+                               const ExtractOptions& options = {});
+
 }  // namespace freshet::fresh

@@ -254,6 +254,11 @@ SeriesSet series_from_table_impl(const Table& table, Table* owned, const InputOp
 
   SeriesSet out;
   out.ids = std::move(idx.ids);
+  const bool keep_keys = options.keep_sort_keys && !keys.empty();
+  if (keep_keys)
+    out.sort_key_type = timestamps                                         ? SortKeyType::kTimestamp
+                        : table.column(sort_name).dtype() == DType::kInt64 ? SortKeyType::kInteger
+                                                                           : SortKeyType::kFloat;
   const auto& row_id = idx.row_id;
 
   if (!value_name.empty()) {
@@ -305,6 +310,7 @@ SeriesSet series_from_table_impl(const Table& table, Table* owned, const InputOp
         out.values = std::move(owned->column_mut(value_name).f64_mut());  // `values` dangles now
       else
         out.values.assign(values.begin(), values.end());
+      if (keep_keys) out.sort_keys = keys;
       if (timestamps) out.times = std::move(keys);
     } else {
       out.values.resize(rows);
@@ -312,6 +318,10 @@ SeriesSet series_from_table_impl(const Table& table, Table* owned, const InputOp
       if (timestamps) {
         out.times.resize(rows);
         for (std::size_t i = 0; i < rows; ++i) out.times[i] = keys[order[i]];
+      }
+      if (keep_keys) {
+        out.sort_keys.resize(rows);
+        for (std::size_t i = 0; i < rows; ++i) out.sort_keys[i] = keys[order[i]];
       }
     }
     out.offsets.push_back(0);
@@ -363,6 +373,7 @@ SeriesSet series_from_table_impl(const Table& table, Table* owned, const InputOp
         if (std::isnan(v)) continue;  // no observation of this kind at this time
         out.values.push_back(v);
         if (timestamps) out.times.push_back(keys[order[i]]);
+        if (keep_keys) out.sort_keys.push_back(keys[order[i]]);
       }
       if (out.values.size() == before) continue;
       out.id_index.push_back(row_id[order[begin]]);

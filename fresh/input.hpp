@@ -37,7 +37,13 @@ struct InputOptions {
   std::string column_sort = "";   // "" = "time" if present, else none
   std::string column_kind = "";   // "" = "kind" if present
   std::string column_value = "";  // "" = "value" if present
+  // Keep every point's sort value in SeriesSet::sort_keys (rolling windows are named after it,
+  // fresh/roll.hpp). Off by default: plain extraction does not need it.
+  bool keep_sort_keys = false;
 };
+
+// What the sort column held (how a rolled window's time label is written).
+enum class SortKeyType { kNone, kInteger, kFloat, kTimestamp };
 
 // Every (id, kind) series, laid out contiguously: series s has id ids[id_index[s]], kind
 // kinds[kind_index[s]] and values values[offsets[s] .. offsets[s+1]). Series are ordered by id
@@ -50,6 +56,10 @@ struct SeriesSet {
   std::vector<std::uint64_t> offsets;  // size = number of series + 1
   std::vector<double> values;
   std::vector<double> times;
+  // With InputOptions::keep_sort_keys and a sort column: each point's sort value (parallel to
+  // values; seconds since the epoch for time stamps). Empty otherwise.
+  std::vector<double> sort_keys;
+  SortKeyType sort_key_type = SortKeyType::kNone;
   bool has_times() const { return !times.empty(); }
   std::size_t num_series() const { return id_index.size(); }
 };

@@ -1,0 +1,95 @@
+// `freshet frame SERIES.csv`: tsfresh's make_forecasting_frame + extract_features: features of
+// the previous values of every point, and that point's value as the target (fresh/roll.hpp).
+#include "cli/command.hpp"
+#include "core/csv.hpp"
+#include "core/error.hpp"
+#include "fresh/impute.hpp"
+#include "fresh/roll.hpp"
+
+namespace freshet::cli {
+namespace {
+
+struct FrameArgs {
+  std::string input;
+  std::string out;
+  std::string target_out;
+  std::string features = "efficient";
+  fresh::InputOptions columns;
+  std::int64_t max_timeshift = 0;  // 0 = the whole past
+  std::int64_t min_timeshift = 0;
+  std::int64_t target_shift = 1;
+  bool impute = false;
+};
+
+std::function<int()> setup_frame(CLI::App& app, const Common& common) {
+  auto a = std::make_shared<FrameArgs>();
+  app.add_option("SERIES", a->input, "series CSV of one kind (long: id,time,value; or wide)")
+      ->required()
+      ->type_name("SERIES.csv");
+  app.add_option("--out,-o", a->out, "features CSV to write, one row per target")
+      ->required()
+      ->type_name("FEATURES.csv");
+  app.add_option("--target-out", a->target_out,
+                 "labels CSV to write (id,y: the value to predict), usable as --labels")
+      ->required()
+      ->type_name("TARGETS.csv");
+  app.add_option("--features", a->features,
+                 "minimal | efficient | comprehensive | catch22 | catch24 | FILE.json")
+      ->capture_default_str();
+  app.add_option("--max-timeshift", a->max_timeshift,
+                 "features from at most this many previous values (default: all of them)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--min-timeshift", a->min_timeshift,
+                 "drop targets with fewer previous values than this")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--target-shift", a->target_shift,
+                 "the target lies this many points after the window's last point")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--column-id", a->columns.column_id, "id column (default: id)");
+  app.add_option("--column-sort", a->columns.column_sort, "sort column (default: time if present)");
+  app.add_option("--column-value", a->columns.column_value, "value column (default: value)");
+  app.add_flag("--impute", a->impute, "replace NaN/inf per column as tsfresh's impute does");
+  return [a, &common] {
+    auto executor = common.make_executor();  // before anything starts a thread
+    const fresh::Settings settings =
+        (a->features == "minimal" || a->features == "efficient" || a->features == "comprehensive" ||
+         a->features == "catch22" || a->features == "catch24")
+            ? fresh::preset_settings(a->features)
+            : fresh::settings_from_json_file(a->features);
+    fresh::ForecastOptions options;
+    if (a->max_timeshift > 0) options.max_timeshift = a->max_timeshift;
+    options.min_timeshift = a->min_timeshift;
+    options.target_shift = a->target_shift;
+    a->columns.keep_sort_keys = true;
+    const ParallelFor loop = executor_loop(*executor);
+    const fresh::SeriesSet data = fresh::read_series_csv(a->input, a->columns, loop);
+    fresh::ForecastResult result = [&] {
+      try {
+        return fresh::extract_forecasting(data, options, settings, *executor);
+      } catch (const Error& e) {
+        throw Error(e.code(), a->input + ": " + e.what());
+      }
+    }();
+    if (!result.extracted.warnings.empty())
+      warn(common, result.extracted.warnings.front() +
+                       (result.extracted.warnings.size() > 1
+                            ? " (and " + std::to_string(result.extracted.warnings.size() - 1) +
+                                  " more series warnings)"
+                            : std::string()));
+    if (a->impute) fresh::impute_features(result.extracted.features, "id");
+    WriteCsvOptions write;
+    write.parallel_for = loop;
+    write_csv(result.extracted.features, a->out, write);
+    write_csv(result.targets, a->target_out, write);
+    return 0;
+  };
+}
+
+FRESHET_COMMAND("frame",
+                "tsfresh's make_forecasting_frame: features of the previous values, next value "
+                "as target",
+                setup_frame, 11);
+
+}  // namespace
+}  // namespace freshet::cli

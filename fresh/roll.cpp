@@ -1,0 +1,327 @@
+#include "fresh/roll.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <numeric>
+#include <tuple>
+
+#include "core/error.hpp"
+#include "core/format.hpp"
+
+namespace freshet::fresh {
+
+namespace {
+
+// The civil date of a day count since 1970-01-01 (H. Hinnant's algorithm).
+void civil_from_days(long long z, long long& y, unsigned& m, unsigned& d) {
+  z += 719468;
+  const long long era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  y = static_cast<long long>(yoe) + era * 400 + (m <= 2);
+}
+
+// pandas' repr of a naive Timestamp: Timestamp('2020-01-31 12:00:00'), microseconds when set.
+std::string timestamp_repr(double seconds) {
+  const double whole = std::floor(seconds);
+  const auto micros = static_cast<long long>(std::llround((seconds - whole) * 1e6));
+  const auto s = static_cast<long long>(whole);
+  long long days = s / 86400, rem = s % 86400;
+  if (rem < 0) rem += 86400, --days;
+  long long y;
+  unsigned m, d;
+  civil_from_days(days, y, m, d);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "Timestamp('%04lld-%02u-%02u %02lld:%02lld:%02lld", y, m, d,
+                rem / 3600, rem / 60 % 60, rem % 60);
+  std::string out = buf;
+  if (micros > 0) {
+    std::snprintf(buf, sizeof buf, ".%06lld", micros);
+    out += buf;
+  }
+  return out + "')";
+}
+
+std::string id_repr(const Column& ids, std::size_t i) {
+  switch (ids.dtype()) {
+    case DType::kInt64:
+      return std::to_string(ids.i64()[i]);
+    case DType::kFloat64:
+      return format_double(ids.f64()[i]);
+    case DType::kString:
+      return python_str_repr(ids.str()[i]);
+  }
+  throw Error(Errc::kInternal, "unknown column type");
+}
+
+std::string label_repr(SortKeyType type, double v) {
+  switch (type) {
+    case SortKeyType::kNone:
+    case SortKeyType::kInteger:
+      return std::to_string(static_cast<long long>(v));
+    case SortKeyType::kFloat:
+      return format_double(v);
+    case SortKeyType::kTimestamp:
+      return timestamp_repr(v);
+  }
+  throw Error(Errc::kInternal, "unknown sort key type");
+}
+
+std::int64_t parse_key_value(std::string_view key, std::string_view value) {
+  std::int64_t v = 0;
+  if (!parse_int64(value, v))
+    throw Error(Errc::kInvalidArgument, "--roll: " + std::string(key) +
+                                            ": expected an integer, got \"" + std::string(value) +
+                                            "\"");
+  return v;
+}
+
+}  // namespace
+
+std::string python_str_repr(std::string_view text) {
+  const bool has_single = text.find('\'') != std::string_view::npos;
+  const bool has_double = text.find('"') != std::string_view::npos;
+  const char q = has_single && !has_double ? '"' : '\'';
+  std::string out(1, q);
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == q) {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (u < 0x20 || u == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", u);
+      out += buf;
+    } else {
+      out += c;  // UTF-8 bytes of printable characters pass through, as Python prints them
+    }
+  }
+  out += q;
+  return out;
+}
+
+void validate_roll_options(const RollOptions& options) {
+  if (options.rolling_direction == 0)
+    throw Error(Errc::kInvalidArgument, "roll: rolling_direction 0 is not possible (tsfresh)");
+  if (options.max_timeshift && *options.max_timeshift <= 0)
+    throw Error(Errc::kInvalidArgument, "roll: max_timeshift must be positive, got " +
+                                            std::to_string(*options.max_timeshift));
+  if (options.min_timeshift < 0)
+    throw Error(Errc::kInvalidArgument, "roll: min_timeshift must be zero or positive, got " +
+                                            std::to_string(options.min_timeshift));
+}
+
+RollOptions parse_roll_options(std::string_view spec) {
+  RollOptions options;
+  std::size_t pos = 0;
+  while (pos <= spec.size()) {
+    const std::size_t comma = std::min(spec.find(',', pos), spec.size());
+    const std::string_view item = spec.substr(pos, comma - pos);
+    pos = comma + 1;
+    if (item.empty()) {
+      if (comma == spec.size()) break;
+      continue;
+    }
+    const std::size_t eq = item.find('=');
+    if (eq == std::string_view::npos)
+      throw Error(Errc::kInvalidArgument,
+                  "--roll: expected KEY=VALUE, got \"" + std::string(item) + "\"");
+    const std::string_view key = item.substr(0, eq), value = item.substr(eq + 1);
+    if (key == "max_timeshift")
+      options.max_timeshift = parse_key_value(key, value);
+    else if (key == "min_timeshift")
+      options.min_timeshift = parse_key_value(key, value);
+    else if (key == "rolling_direction")
+      options.rolling_direction = parse_key_value(key, value);
+    else
+      throw Error(Errc::kInvalidArgument,
+                  "--roll: unknown key \"" + std::string(key) +
+                      "\" (expected max_timeshift, min_timeshift or rolling_direction)");
+  }
+  validate_roll_options(options);
+  return options;
+}
+
+SeriesWindows roll_windows(const SeriesSet& data, const RollOptions& options) {
+  validate_roll_options(options);
+  const std::size_t n = data.num_series();
+  if (data.values.size() <= 1)
+    throw Error(Errc::kInvalidArgument,
+                "roll: the input has " + std::to_string(data.values.size()) +
+                    " points; rolling needs at least two (as tsfresh's roll_time_series)");
+  const bool keyed = data.sort_key_type != SortKeyType::kNone;
+  if (keyed && data.sort_keys.size() != data.values.size())
+    throw Error(Errc::kInvalidArgument, "roll: the sort values do not parallel the series' values");
+  if (keyed)
+    for (std::size_t i = 0; i < data.sort_keys.size(); ++i)
+      if (std::isnan(data.sort_keys[i]))
+        throw Error(Errc::kInvalidArgument,
+                    "roll: the sort column has a missing value (tsfresh's roll_time_series "
+                    "refuses NaN in the sort column)");
+
+  // tsfresh's prediction_steps: the longest (id, kind) series. Shifts are aligned to it.
+  std::int64_t steps = 0;
+  for (std::size_t s = 0; s < n; ++s)
+    steps = std::max<std::int64_t>(
+        steps, static_cast<std::int64_t>(data.offsets[s + 1] - data.offsets[s]));
+  const std::int64_t max_shift = options.max_timeshift.value_or(steps);
+  const std::int64_t amount =
+      options.rolling_direction > 0 ? options.rolling_direction : -options.rolling_direction;
+  std::vector<std::int64_t> shifts;  // tsfresh's timeshift values t, ascending
+  if (options.rolling_direction > 0) {
+    for (std::int64_t t = steps; t > 0; t -= amount) shifts.push_back(t);
+    std::reverse(shifts.begin(), shifts.end());
+  } else {
+    for (std::int64_t t = 1; t <= steps; t += amount) shifts.push_back(t);
+  }
+
+  struct Cut {
+    std::uint32_t id;    // old id index
+    double label;        // v of the tuple id
+    std::uint32_t kind;  // kind index
+    std::uint64_t begin, end;
+  };
+  std::vector<Cut> cuts;
+  for (std::size_t s = 0; s < n; ++s) {
+    const std::uint64_t off = data.offsets[s];
+    const auto len = static_cast<std::int64_t>(data.offsets[s + 1] - off);
+    for (const std::int64_t t : shifts) {
+      if (t > len) break;  // shifts ascend: a series shorter than t gives nothing from here on
+      std::int64_t from, until;
+      if (options.rolling_direction > 0) {
+        until = t;
+        from = std::max<std::int64_t>(t - max_shift - 1, 0);
+      } else {
+        from = t - 1;
+        until = std::min<std::int64_t>(from + max_shift + 1, len);
+      }
+      if (until - from < options.min_timeshift + 1) continue;
+      const std::uint64_t label_at = off + static_cast<std::uint64_t>(t - 1);
+      cuts.push_back({data.id_index[s],
+                      keyed ? data.sort_keys[label_at] : static_cast<double>(t - 1),
+                      data.kind_index[s], off + static_cast<std::uint64_t>(from),
+                      off + static_cast<std::uint64_t>(until)});
+    }
+  }
+  // Rows: distinct (old id, label), by old id then label (tsfresh's tuple order).
+  std::stable_sort(cuts.begin(), cuts.end(), [](const Cut& a, const Cut& b) {
+    return std::tie(a.id, a.label, a.kind) < std::tie(b.id, b.label, b.kind);
+  });
+  if (cuts.size() > std::numeric_limits<std::uint32_t>::max())
+    throw Error(Errc::kInvalidArgument, "roll: more than 2^32 windows");
+
+  SeriesWindows out;
+  std::vector<std::string> ids;
+  out.id_index.reserve(cuts.size());
+  out.kind_index.reserve(cuts.size());
+  out.begin.reserve(cuts.size());
+  out.end.reserve(cuts.size());
+  for (std::size_t w = 0; w < cuts.size(); ++w) {
+    const Cut& c = cuts[w];
+    if (w > 0 && c.id == cuts[w - 1].id && c.label == cuts[w - 1].label &&
+        c.kind == cuts[w - 1].kind)
+      throw Error(Errc::kInvalidArgument,
+                  "roll: id " + data.ids.as_string(c.id) + ", kind '" + data.kinds[c.kind] +
+                      "': two windows are named after the same sort value " +
+                      label_repr(data.sort_key_type, c.label) +
+                      " (the sort column repeats a value; tsfresh would merge them)");
+    if (w == 0 || c.id != cuts[w - 1].id || c.label != cuts[w - 1].label)
+      ids.push_back("(" + id_repr(data.ids, c.id) + ", " +
+                    label_repr(keyed ? data.sort_key_type : SortKeyType::kNone, c.label) + ")");
+    out.id_index.push_back(static_cast<std::uint32_t>(ids.size() - 1));
+    out.kind_index.push_back(c.kind);
+    out.begin.push_back(c.begin);
+    out.end.push_back(c.end);
+  }
+  out.ids = Column("id", std::move(ids));
+  return out;
+}
+
+ExtractResult extract_rolled(const SeriesSet& data, const RollOptions& options,
+                             const Settings& settings, mproc::Executor& executor,
+                             const ExtractOptions& extract) {
+  const SeriesWindows windows = roll_windows(data, options);
+  return extract_features(data, windows, settings, executor, extract);
+}
+
+ForecastWindows forecasting_windows(const SeriesSet& data, const ForecastOptions& options) {
+  if (data.kinds.size() > 1)
+    throw Error(Errc::kInvalidArgument, "forecasting frame: the input has " +
+                                            std::to_string(data.kinds.size()) + " kinds ('" +
+                                            data.kinds[0] + "', '" + data.kinds[1] +
+                                            "', ...); the target must come from one kind");
+  if (options.max_timeshift && *options.max_timeshift <= 0)
+    throw Error(Errc::kInvalidArgument, "forecasting frame: max_timeshift must be positive, got " +
+                                            std::to_string(*options.max_timeshift));
+  if (options.min_timeshift < 0)
+    throw Error(Errc::kInvalidArgument,
+                "forecasting frame: min_timeshift must be zero or positive, got " +
+                    std::to_string(options.min_timeshift));
+  if (options.target_shift < 1)
+    throw Error(Errc::kInvalidArgument, "forecasting frame: target_shift must be at least 1, got " +
+                                            std::to_string(options.target_shift));
+  const bool keyed = data.sort_key_type != SortKeyType::kNone;
+  if (keyed && data.sort_keys.size() != data.values.size())
+    throw Error(Errc::kInvalidArgument,
+                "forecasting frame: the sort values do not parallel the series' values");
+  const std::int64_t min_len = std::max<std::int64_t>(options.min_timeshift, 1);
+
+  ForecastWindows out;
+  std::vector<std::string> ids;
+  std::vector<double> y;
+  for (std::size_t s = 0; s < data.num_series(); ++s) {
+    const std::uint64_t off = data.offsets[s];
+    const auto len = static_cast<std::int64_t>(data.offsets[s + 1] - off);
+    double last_label = -std::numeric_limits<double>::infinity();
+    for (std::int64_t t = options.target_shift; t < len; ++t) {
+      const std::int64_t until = t - options.target_shift + 1;
+      const std::int64_t from =
+          options.max_timeshift ? std::max<std::int64_t>(until - *options.max_timeshift, 0) : 0;
+      if (until - from < min_len) continue;
+      const std::uint64_t at = off + static_cast<std::uint64_t>(t);
+      const double label = keyed ? data.sort_keys[at] : static_cast<double>(t);
+      if (std::isnan(label) || !(label > last_label))
+        throw Error(Errc::kInvalidArgument,
+                    "forecasting frame: id " + data.ids.as_string(data.id_index[s]) +
+                        ": the sort column has a missing or repeated value");
+      last_label = label;
+      ids.push_back("(" + id_repr(data.ids, data.id_index[s]) + ", " +
+                    label_repr(keyed ? data.sort_key_type : SortKeyType::kNone, label) + ")");
+      out.windows.id_index.push_back(static_cast<std::uint32_t>(ids.size() - 1));
+      out.windows.kind_index.push_back(data.kind_index[s]);
+      out.windows.begin.push_back(off + static_cast<std::uint64_t>(from));
+      out.windows.end.push_back(off + static_cast<std::uint64_t>(until));
+      y.push_back(data.values[at]);
+    }
+  }
+  out.windows.ids = Column("id", ids);
+  out.targets.add_column(Column("id", std::move(ids)));
+  out.targets.add_column(Column("y", std::move(y)));
+  return out;
+}
+
+ForecastResult extract_forecasting(const SeriesSet& data, const ForecastOptions& options,
+                                   const Settings& settings, mproc::Executor& executor,
+                                   const ExtractOptions& extract) {
+  ForecastWindows w = forecasting_windows(data, options);
+  ForecastResult out;
+  out.extracted = extract_features(data, w.windows, settings, executor, extract);
+  out.targets = std::move(w.targets);
+  return out;
+}
+
+}  // namespace freshet::fresh

@@ -1,0 +1,107 @@
+// `freshet extract --roll`: tsfresh's rolled extraction end to end: the window ids as pandas
+// writes them, the same bytes on serial, threads and worker processes, one-line errors.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "core/csv.hpp"
+#include "core/format.hpp"
+#include "run_command.hpp"
+
+using namespace freshet;
+using namespace freshet::testing;
+
+namespace {
+
+const std::string kSubset = shared_dir() + "/reference/tsfresh_rolling/GunPoint/series_subset.csv";
+
+std::string extract(const TempDir& dir, const std::string& name, const std::string& flags) {
+  const auto r = run_command("timeout 300 " + freshet_exe() + " extract " + kSubset +
+                             " --features minimal --roll max_timeshift=20,min_timeshift=5 --quiet "
+                             "--out " +
+                             dir.file(name) + " " + flags);
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  return slurp(dir.file(name));
+}
+
+}  // namespace
+
+TEST_CASE("cli extract --roll: tsfresh's window ids; same bytes serial, threads, processes") {
+  TempDir dir;
+  const std::string serial = extract(dir, "serial.csv", "--workers 0");
+  ReadCsvOptions o;
+  o.types["id"] = ColumnType::kString;
+  const Table t = parse_csv(serial, "serial.csv", o);
+  // 5 GunPoint ids of 150 points, windows ending at points 5..149 (min_timeshift 5).
+  REQUIRE(t.num_rows() == 5 * 145);
+  CHECK(t.column(0).name() == "id");
+  CHECK(t.column(0).as_string(0) == "(0, 5)");
+  CHECK(t.column(0).as_string(144) == "(0, 149)");
+  CHECK(t.column(0).as_string(145) == "(1, 5)");
+  CHECK(serial.find("\n\"(0, 5)\",") != std::string::npos);  // quoted: the id holds a comma
+  CHECK(t.column("value__length").as_string(0) == "6.0");
+  CHECK(t.column("value__length").as_string(100) == "21.0");
+
+  CHECK(extract(dir, "threads.csv", "--workers 2") == serial);
+  const std::string port = std::to_string(43000 + ::getpid() % 20000);
+  CHECK(extract(dir, "procs.csv", "--workers 2 --port " + port) == serial);
+}
+
+TEST_CASE("cli extract --roll: bad specs are one-line usage errors") {
+  for (const std::string spec :
+       {"rolling_direction=0", "max_timeshift=-3", "size=3", "min_timeshift"}) {
+    const auto r = run_command(freshet_exe() + " extract " + kSubset + " --roll " + spec);
+    CHECK_MESSAGE(r.status == 2, spec << ": " << r.err);
+    const bool named =
+        r.err.find("--roll") != std::string::npos || r.err.find("roll:") != std::string::npos;
+    CHECK_MESSAGE(named, r.err);
+    CHECK(r.err.find('\n') == r.err.size() - 1);
+    CHECK(r.out.empty());
+  }
+}
+
+TEST_CASE("cli frame: features of the previous values, the next value as target") {
+  // x_t = sin(0.3 t) * 10 at times 100..139: the target of row (1, t) is x_t, and its features are
+  // those of the rolled window of the 4 points before t, i.e. `extract --roll max_timeshift=3`'s
+  // row (1, t - 1).
+  TempDir dir;
+  std::string text = "id,time,value\n";
+  std::vector<std::string> x;
+  for (int t = 0; t < 40; ++t) {
+    x.push_back(format_double(std::sin(0.3 * t) * 10));
+    text += "1," + std::to_string(100 + t) + "," + x.back() + "\n";
+  }
+  dir.write("x.csv", text);
+  auto r = run_command(freshet_exe() + " frame " + dir.file("x.csv") +
+                       " --max-timeshift 4 --features efficient --workers 0 --out " +
+                       dir.file("f.csv") + " --target-out " + dir.file("y.csv"));
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  r = run_command(freshet_exe() + " extract " + dir.file("x.csv") +
+                  " --roll max_timeshift=3 --features efficient --workers 0 --quiet --out " +
+                  dir.file("rolled.csv"));
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  ReadCsvOptions o;
+  o.types["id"] = ColumnType::kString;
+  o.other_columns = ColumnType::kString;  // compare the written text
+  const Table f = read_csv(dir.file("f.csv"), o), y = read_csv(dir.file("y.csv"), o);
+  const Table rolled = read_csv(dir.file("rolled.csv"), o);
+  REQUIRE(f.num_rows() == 39);  // targets at times 101..139
+  REQUIRE(y.num_rows() == 39);
+  REQUIRE(rolled.num_rows() == 40);
+  REQUIRE(f.column_names() == rolled.column_names());
+  for (std::size_t i = 0; i < 39; ++i) {
+    CHECK(f.column(0).as_string(i) == "(1, " + std::to_string(101 + i) + ")");
+    CHECK(y.column("id").as_string(i) == f.column(0).as_string(i));
+    CHECK(y.column("y").as_string(i) == x[i + 1]);
+    for (std::size_t c = 1; c < f.num_columns(); ++c)
+      if (f.column(c).as_string(i) != rolled.column(c).as_string(i)) {
+        FAIL_CHECK(f.column(c).name() << " row " << i);
+        break;
+      }
+  }
+  r = run_command(freshet_exe() + " frame " + dir.file("x.csv") + " --out " + dir.file("a.csv") +
+                  " --target-out " + dir.file("b.csv") + " --target-shift 0");
+  CHECK(r.status == 2);
+}
