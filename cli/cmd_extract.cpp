@@ -139,7 +139,7 @@ std::function<int()> setup_extract(CLI::App& app, const Common& common) {
     }
     std::optional<fresh::RollOptions> roll;
     if (!a->roll.empty()) {
-      roll = fresh::parse_roll_options(a->roll);
+      roll = usage_check([&] { return fresh::parse_roll_options(a->roll); });
       a->columns.keep_sort_keys = true;  // windows are named after their sort value
     }
     const ParallelFor loop = executor_loop(*executor);

@@ -90,7 +90,7 @@ std::function<int()> setup_search(CLI::App& app, const Common& common) {
                            std::to_string(opt.candidates.size()) + " sets");
       }
       std::vector<std::string> specs;
-      for (const auto& c : opt.candidates) specs.push_back(xval::with_params(opt.model, c));
+      for (const auto& c : opt.candidates) specs.push_back(opt.model.with_params(c).to_string());
       check_models(specs, opt.scoring.empty()
                               ? std::vector<std::string>{xval::default_scorer(opt.model)}
                               : opt.scoring);

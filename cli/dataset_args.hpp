@@ -106,8 +106,8 @@ inline void check_models(const std::vector<std::string>& specs,
                          const std::vector<std::string>& scoring) {
   for (const auto& s : scoring)
     if (!find_scorer(s)) {
-      throw Error(Errc::kUsage, std::string(scorer_registry().unknown(s).what()) +
-                                    " (see 'freshet scorers')");
+      throw Error(Errc::kUsage,
+                  std::string(scorer_registry().unknown(s).what()) + " (see 'freshet scorers')");
     }
   for (const auto& spec : specs) {
     const auto model = make_model(spec);

@@ -160,8 +160,9 @@ Column& Table::column_mut(std::string_view name) {
 void Table::drop_column(std::string_view name) {
   const auto i = find_column(name);
   if (i < 0) return;
-  columns_.erase(columns_.begin() + i);
+  // Unindex first: `name` may view the column's own name (drop_column(t.column(0).name())).
   index_.erase(index_.find(name));
+  columns_.erase(columns_.begin() + i);
   for (auto& [n, at] : index_)
     if (at > static_cast<std::size_t>(i)) --at;
 }
