@@ -20,6 +20,7 @@ _LAZY = {
     "ComprehensiveFCParameters": "._settings", "EfficientFCParameters": "._settings",
     "MinimalFCParameters": "._settings", "from_columns": "._settings",
     "impute": ".utilities.dataframe_functions",
+    "run": "._job", "JobError": "._job",
 }
 _SUBMODULES = {"feature_extraction", "feature_selection", "model_selection", "utilities"}
 
