@@ -72,7 +72,8 @@ std::function<int()> setup_extract(CLI::App& app, const Common& common) {
                  "(tsfresh-shaped settings)")
       ->capture_default_str();
   app.add_option("--from-columns", a->from_columns,
-                 "compute only the features named in this CSV header or text file (one per line)")
+                 "compute only the features named in this CSV header (a .csv file) or text file "
+                 "(one name per line; also standard input, -)")
       ->type_name("FILE");
   app.add_option("--id-column,--column-id", a->columns.column_id, "id column (default: id)");
   app.add_option("--sort-column,--column-sort", a->columns.column_sort,
@@ -116,6 +117,8 @@ std::function<int()> setup_extract(CLI::App& app, const Common& common) {
     outputs.refuse_input(a->labels, "--labels file");
     outputs.refuse_input(a->from_columns, "--from-columns file");
     outputs.refuse_input(a->features, "--features file");
+    if (a->input == "-" && (a->features == "-" || a->from_columns == "-"))
+      throw Error(Errc::kUsage, "only one input can be standard input ('-')");
     fresh::Settings settings;
     if (!a->from_columns.empty()) {
       const std::vector<std::string> ignore = {a->columns.column_id.empty() ? std::string("id")
@@ -126,10 +129,11 @@ std::function<int()> setup_extract(CLI::App& app, const Common& common) {
                a->features == "catch24") {
       settings = fresh::preset_settings(a->features);
     } else {
-      if (::access(a->features.c_str(), F_OK) != 0)
+      if (a->features != "-" && ::access(a->features.c_str(), F_OK) != 0)
         throw Error(Errc::kUsage, "--features '" + a->features +
-                                      "': neither a preset (minimal, efficient, comprehensive) nor "
-                                      "a settings file (see 'freshet calculators')");
+                                      "': neither a preset (minimal, efficient, comprehensive, "
+                                      "catch22, catch24) nor a settings file (see 'freshet "
+                                      "calculators')");
       settings = fresh::settings_from_json_file(a->features);
     }
     if (!settings.unavailable.empty()) {

@@ -5,6 +5,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/atomic_file.hpp"
 #include "core/csv.hpp"
 #include "core/error.hpp"
 #include "fresh/names.hpp"
@@ -227,17 +228,21 @@ Settings settings_from_json(const Json& doc, const std::string& source) {
 }
 
 Settings settings_from_json_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error(Errc::kIo, path + ": cannot open the feature settings file");
-  std::stringstream buffer;
-  buffer << in.rdbuf();
+  // "-" is standard input; pipes and devices are read with read_file's bound.
+  const std::string name = path == "-" ? "stdin" : path;
+  std::string text;
+  try {
+    text = read_file(path, true);
+  } catch (const Error& e) {
+    throw Error(e.code(), std::string(e.what()) + " (the feature settings file)");
+  }
   Json doc;
   try {
-    doc = Json::parse(buffer.str());
+    doc = Json::parse(text);
   } catch (const Json::parse_error& e) {
-    throw Error(Errc::kParse, path + ": not valid JSON: " + e.what());
+    throw Error(Errc::kParse, name + ": not valid JSON: " + e.what());
   }
-  return settings_from_json(doc, path);
+  return settings_from_json(doc, name);
 }
 
 Settings settings_from_feature_names(std::span<const std::string> names,
@@ -270,8 +275,13 @@ Settings settings_from_feature_names(std::span<const std::string> names,
 }
 
 Settings settings_from_columns_file(const std::string& path, std::span<const std::string> ignore) {
-  std::ifstream in(path);
-  if (!in) throw Error(Errc::kIo, path + ": cannot open the feature names file");
+  std::string text;
+  try {
+    text = read_file(path, true);  // "-" is standard input
+  } catch (const Error& e) {
+    throw Error(e.code(), std::string(e.what()) + " (the feature names file)");
+  }
+  std::istringstream in(text);
   std::vector<std::string> names;
   const bool csv = path.size() >= 4 && path.compare(path.size() - 4, 4, ".csv") == 0;
   std::string line;

@@ -303,3 +303,36 @@ TEST_CASE("cli help is truthful: no remote workers, no cluster, status listed") 
   CHECK(extract.out.find("remote") == std::string::npos);
   CHECK(extract.out.find("answer 'freshet status'") != std::string::npos);
 }
+
+TEST_CASE("cli '-' for the feature settings and the feature names file; one stdin at most") {
+  TempDir dir;
+  std::string s = "id,time,value\n";
+  for (int id = 1; id <= 4; ++id)
+    for (int k = 0; k < 6; ++k)
+      s += std::to_string(id) + "," + std::to_string(k) + "," + std::to_string(id * k % 7) + "\n";
+  dir.write("s.csv", s);
+  dir.write("settings.json", R"({"maximum": null, "quantile": [{"q": 0.5}]})");
+  const std::string series = q(dir.file("s.csv"));
+  const auto from_file =
+      run_command(fx("extract -q " + series + " --features " + q(dir.file("settings.json"))));
+  const auto from_stdin = run_command("cat " + q(dir.file("settings.json")) + " | " +
+                                      fx("extract -q " + series + " --features -"));
+  REQUIRE(from_file.status == 0);
+  INFO(from_stdin.err);
+  CHECK(from_stdin.status == 0);
+  CHECK(from_stdin.out == from_file.out);
+  CHECK(from_file.out.find("value__maximum") != std::string::npos);
+  // The feature names of that output, one per line on stdin, compute the same columns (a CSV
+  // header is recognised by a file's .csv name; standard input is read as a list of names).
+  dir.write("features.csv", from_file.out);
+  const auto names =
+      run_command("head -1 " + q(dir.file("features.csv")) + " | tr , '\\n' | tail -n +2 | " +
+                  fx("extract -q " + series + " --from-columns -"));
+  INFO(names.err);
+  CHECK(names.status == 0);
+  CHECK(names.out == from_file.out);
+  // Two inputs cannot both be standard input.
+  const auto both = run_command("cat " + series + " | " + fx("extract -q - --features -"));
+  CHECK(both.status == 2);
+  CHECK(both.err.find("only one input can be standard input") != std::string::npos);
+}
