@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "core/csv.hpp"
+#include "core/table.hpp"
 #include "ml/model.hpp"
 #include "ml/preprocess.hpp"
-#include "core/table.hpp"
 
 using namespace freshet;
 

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "core/csv.hpp"
-#include "ml/model.hpp"
 #include "core/table.hpp"
+#include "ml/model.hpp"
 #include "mproc/executor.hpp"
 
 using namespace freshet;

@@ -23,22 +23,20 @@ using Bytes = std::vector<std::byte>;
 class ByteWriter {
  public:
   template <class T>
-    requires std::is_trivially_copyable_v<T>
+  requires std::is_trivially_copyable_v<T>
   void put(const T& value) {
     const auto* p = reinterpret_cast<const std::byte*>(&value);
     buffer_.insert(buffer_.end(), p, p + sizeof(T));
   }
   // Length-prefixed (uint64) array of trivially copyable values.
   template <class T>
-    requires std::is_trivially_copyable_v<T>
+  requires std::is_trivially_copyable_v<T>
   void put_span(std::span<const T> values) {
     put<std::uint64_t>(values.size());
     const auto* p = reinterpret_cast<const std::byte*>(values.data());
     buffer_.insert(buffer_.end(), p, p + values.size_bytes());
   }
-  void put_string(std::string_view s) {
-    put_span(std::span<const char>(s.data(), s.size()));
-  }
+  void put_string(std::string_view s) { put_span(std::span<const char>(s.data(), s.size())); }
   Bytes take() && { return std::move(buffer_); }
   const Bytes& bytes() const { return buffer_; }
 
@@ -52,8 +50,7 @@ class ByteReader {
   explicit ByteReader(std::span<const std::byte> data) : data_(data) {}
 
   template <class T>
-    requires std::is_trivially_copyable_v<T>
-  T get() {
+  requires std::is_trivially_copyable_v<T> T get() {
     need(sizeof(T));
     T value;
     std::memcpy(&value, data_.data() + pos_, sizeof(T));
@@ -61,8 +58,7 @@ class ByteReader {
     return value;
   }
   template <class T>
-    requires std::is_trivially_copyable_v<T>
-  std::vector<T> get_vector() {
+  requires std::is_trivially_copyable_v<T> std::vector<T> get_vector() {
     const auto n = get<std::uint64_t>();
     if (n > (data_.size() - pos_) / (sizeof(T) ? sizeof(T) : 1)) fail(n * sizeof(T));
     std::vector<T> out(n);

@@ -18,6 +18,8 @@ namespace {
 using testing::check_golden;
 using testing::kRef;
 using testing::kShared;
+using testing::naive_apen;
+using testing::naive_sample_entropy;
 
 const std::vector<std::string> kEntropy = {"sample_entropy", "approximate_entropy",
                                            "lempel_ziv_complexity", "permutation_entropy",
@@ -86,41 +88,6 @@ std::vector<double> make_series(std::size_t n, unsigned seed, bool integers) {
     v = integers ? std::floor(4 * u) : walk;
   }
   return x;
-}
-
-// The plain definitions (all template pairs), for comparison with the band sweep.
-double naive_sample_entropy(const std::vector<double>& x, double tol) {
-  auto count = [&](std::size_t m) {
-    long long c = 0;
-    const std::size_t T = x.size() + 1 - m;
-    for (std::size_t i = 0; i < T; ++i)
-      for (std::size_t j = 0; j < T; ++j) {
-        if (i == j) continue;
-        bool ok = true;
-        for (std::size_t k = 0; k < m; ++k) ok = ok && std::fabs(x[i + k] - x[j + k]) <= tol;
-        c += ok;
-      }
-    return c;
-  };
-  return -std::log(static_cast<double>(count(3)) / static_cast<double>(count(2)));
-}
-
-double naive_apen(const std::vector<double>& x, std::size_t m, double r) {
-  auto phi = [&](std::size_t mm) {
-    const std::size_t T = x.size() - mm + 1;
-    double s = 0;
-    for (std::size_t i = 0; i < T; ++i) {
-      long long c = 0;
-      for (std::size_t j = 0; j < T; ++j) {
-        double d = 0;
-        for (std::size_t k = 0; k < mm; ++k) d = std::max(d, std::fabs(x[i + k] - x[j + k]));
-        c += d <= r;
-      }
-      s += std::log(static_cast<double>(c) / static_cast<double>(T));
-    }
-    return s / static_cast<double>(T);
-  };
-  return std::fabs(phi(m) - phi(m + 1));
 }
 
 double np_std(const std::vector<double>& x) {

@@ -1,7 +1,8 @@
 #pragma once
 // fresh's statsmodels/numpy regressions (feature-calculator kernels, not ml/'s estimators): small
 // dense least-squares routines that reproduce what tsfresh's model-based calculators call
-// (internal to fresh/): statsmodels OLS(method="pinv"), numpy lstsq / polyfit, numpy roots. All functions are pure and thread-safe; none throws.
+// (internal to fresh/): statsmodels OLS(method="pinv"), numpy lstsq / polyfit, numpy roots. All
+// functions are pure and thread-safe; none throws.
 
 #include <Eigen/Dense>
 #include <span>

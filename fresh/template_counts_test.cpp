@@ -13,6 +13,7 @@
 
 #include "fresh/calculator.hpp"
 #include "fresh/series.hpp"
+#include "fresh/test_series_util.hpp"
 
 namespace freshet::fresh {
 namespace {
@@ -130,43 +131,6 @@ TEST_CASE("count_template_neighbours: fewer templates than the series allows") {
   CHECK(got == all_pairs(x, 3, 250, tols));
 }
 
-double naive_sample_entropy(const std::vector<double>& x) {
-  const double tol = 0.2 * np_std(x);
-  auto pairs = [&](std::size_t m) {
-    long long c = 0;
-    const std::size_t T = x.size() + 1 - m;
-    for (std::size_t i = 0; i < T; ++i)
-      for (std::size_t j = 0; j < T; ++j) {
-        if (i == j) continue;
-        bool ok = true;
-        for (std::size_t k = 0; k < m; ++k) ok = ok && std::fabs(x[i + k] - x[j + k]) <= tol;
-        c += ok;
-      }
-    return c;
-  };
-  return -std::log(static_cast<double>(pairs(3)) / static_cast<double>(pairs(2)));
-}
-
-// tsfresh's _phi with np.sum's pairwise order replaced by a plain sum: compared with a relative
-// tolerance, while the tree and band counts are compared exactly above.
-double naive_apen(const std::vector<double>& x, std::size_t m, double r) {
-  auto phi = [&](std::size_t mm) {
-    const std::size_t T = x.size() - mm + 1;
-    double s = 0;
-    for (std::size_t i = 0; i < T; ++i) {
-      long long c = 0;
-      for (std::size_t j = 0; j < T; ++j) {
-        double d = 0;
-        for (std::size_t k = 0; k < mm; ++k) d = std::max(d, std::fabs(x[i + k] - x[j + k]));
-        c += d <= r;
-      }
-      s += std::log(static_cast<double>(c) / static_cast<double>(T));
-    }
-    return s / static_cast<double>(T);
-  };
-  return std::fabs(phi(m) - phi(m + 1));
-}
-
 // approximate_entropy from counts as the calculator forms it (numpy's pairwise np.sum of the logs
 // in template order): equal counts must give equal bits.
 double apen_from_counts(std::size_t N, std::size_t m, std::span<const std::uint32_t> c1,
@@ -210,7 +174,9 @@ TEST_CASE("sample_entropy and approximate_entropy: long series bit-identical to 
         for (auto c : c3) A += c - 1;
         const double want = -std::log(static_cast<double>(A) / static_cast<double>(B));
         CHECK_MESSAGE((se_out == want || (std::isnan(se_out) && std::isnan(want))), n);
-        if (n < 1000) CHECK(se_out == doctest::Approx(naive_sample_entropy(x)).epsilon(1e-14));
+        if (n < 1000)
+          CHECK(se_out ==
+                doctest::Approx(testing::naive_sample_entropy(x, 0.2 * np_std(x))).epsilon(1e-14));
       }
       std::vector<double> ap_out(ap_params.size());
       ap_fn(s, ap_out);
@@ -226,7 +192,8 @@ TEST_CASE("sample_entropy and approximate_entropy: long series bit-identical to 
           const double got = ap_out[(m == 2 ? 0 : K) + k];
           CHECK_MESSAGE(got == want, "n ", n, " m ", m, " r ", rs[k]);
           if (n < 1000)
-            CHECK(got == doctest::Approx(naive_apen(x, m, tols[k])).epsilon(1e-12).scale(1e-13));
+            CHECK(got ==
+                  doctest::Approx(testing::naive_apen(x, m, tols[k])).epsilon(1e-12).scale(1e-13));
         }
       }
     }

@@ -134,4 +134,40 @@ inline GoldenStats check_golden(const std::string& series_path, const std::strin
   return stats;
 }
 
+// The plain definitions (all template pairs; ApEn's phi as a plain sum): what the entropy
+// calculators' fast counts are compared with (calc_entropy_test, template_counts_test).
+inline double naive_sample_entropy(const std::vector<double>& x, double tol) {
+  auto count = [&](std::size_t m) {
+    long long c = 0;
+    const std::size_t T = x.size() + 1 - m;
+    for (std::size_t i = 0; i < T; ++i)
+      for (std::size_t j = 0; j < T; ++j) {
+        if (i == j) continue;
+        bool ok = true;
+        for (std::size_t k = 0; k < m; ++k) ok = ok && std::fabs(x[i + k] - x[j + k]) <= tol;
+        c += ok;
+      }
+    return c;
+  };
+  return -std::log(static_cast<double>(count(3)) / static_cast<double>(count(2)));
+}
+
+inline double naive_apen(const std::vector<double>& x, std::size_t m, double r) {
+  auto phi = [&](std::size_t mm) {
+    const std::size_t T = x.size() - mm + 1;
+    double s = 0;
+    for (std::size_t i = 0; i < T; ++i) {
+      long long c = 0;
+      for (std::size_t j = 0; j < T; ++j) {
+        double d = 0;
+        for (std::size_t k = 0; k < mm; ++k) d = std::max(d, std::fabs(x[i + k] - x[j + k]));
+        c += d <= r;
+      }
+      s += std::log(static_cast<double>(c) / static_cast<double>(T));
+    }
+    return s / static_cast<double>(T);
+  };
+  return std::fabs(phi(m) - phi(m + 1));
+}
+
 }  // namespace freshet::fresh::testing

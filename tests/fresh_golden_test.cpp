@@ -86,21 +86,8 @@ std::size_t compare(const Table& ours, const Table& ref, const std::string& labe
     const auto p = fresh::parse_feature_name(name);
     const auto a_col = ours.column(name).to_f64();
     const auto b_col = ref.column(name).to_f64();
-    // variation_coefficient: only where |mean| > 1e-6 * std (README exceptions table).
-    std::vector<double> means, stds, fft_abs, absmax, len;
-    if (p.calculator == "variation_coefficient") {
-      means = ref.column(p.kind + "__mean").to_f64();
-      stds = ref.column(p.kind + "__standard_deviation").to_f64();
-    }
-    const bool angle = p.calculator == "fft_coefficient" && p.params.is_object() &&
-                       p.params.value("attr", "") == "angle";
-    if (angle) {
-      auto q = p.params;
-      q["attr"] = "abs";
-      fft_abs = ref.column(fresh::feature_name(p.kind, "fft_coefficient", q)).to_f64();
-      absmax = ref.column(p.kind + "__absolute_maximum").to_f64();
-      len = ref.column(p.kind + "__length").to_f64();
-    }
+    const auto [means, stds, angle, fft_abs, absmax, len] =
+        freshet::testing::exception_columns(ref, p);
     for (std::size_t i = 0; i < rows.size(); ++i) {
       const double a = a_col[rows[i]], b = b_col[i];
       bool ok;

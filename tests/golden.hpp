@@ -4,6 +4,10 @@
 
 #include <set>
 #include <string>
+#include <vector>
+
+#include "core/table.hpp"
+#include "fresh/names.hpp"
 
 namespace freshet::testing {
 
@@ -39,6 +43,33 @@ inline bool exact_calculator(const std::string& c) {
       "percentage_of_reoccurring_datapoints_to_all_datapoints",
       "ratio_value_number_to_time_series_length"};
   return exact.count(c) > 0;
+}
+
+// The reference columns the README's exceptions read for one feature: variation_coefficient is
+// compared only where |mean| > 1e-6 * std; an fft angle is free where its bin's magnitude is
+// below rounding noise (|X_k| < 1e-9 * n * max|x|).
+struct ExceptionColumns {
+  std::vector<double> means, stds;           // variation_coefficient's mean and std (else empty)
+  bool angle = false;                        // an fft_coefficient angle
+  std::vector<double> fft_abs, absmax, len;  // the angle's |X_k|, max|x| and n
+};
+
+inline ExceptionColumns exception_columns(const Table& ref, const fresh::ParsedFeatureName& p) {
+  ExceptionColumns e;
+  if (p.calculator == "variation_coefficient") {
+    e.means = ref.column(p.kind + "__mean").to_f64();
+    e.stds = ref.column(p.kind + "__standard_deviation").to_f64();
+  }
+  e.angle = p.calculator == "fft_coefficient" && p.params.is_object() &&
+            p.params.value("attr", "") == "angle";
+  if (e.angle) {
+    auto q = p.params;
+    q["attr"] = "abs";
+    e.fft_abs = ref.column(fresh::feature_name(p.kind, "fft_coefficient", q)).to_f64();
+    e.absmax = ref.column(p.kind + "__absolute_maximum").to_f64();
+    e.len = ref.column(p.kind + "__length").to_f64();
+  }
+  return e;
 }
 
 }  // namespace freshet::testing
