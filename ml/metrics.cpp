@@ -671,8 +671,8 @@ const std::vector<ScorerInfo>& all_scorers() {
 const Registry<ScorerInfo>& scorer_registry() {
   // sklearn's scorers are a fixed table (a scorer is code in this file, not a plug-in): the
   // registry gives them the lookup, listing and error every other registry has.
-  static const Registry<ScorerInfo> instance("scorer", [] {
-    for (const auto& e : entries()) const_cast<Registry<ScorerInfo>&>(instance).add(e.info);
+  static Registry<ScorerInfo> instance("scorer", [] {
+    for (const auto& e : entries()) instance.add(e.info);
   });
   return instance;
 }

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <mutex>
 #include <numeric>
 
 #include "core/error.hpp"
@@ -445,9 +444,7 @@ const std::vector<SplitterInfo>& all_splitters() {
 // Lookups and the unknown-name error go through the one registry shape; all_splitters() keeps
 // the listing order users see (sklearn's, KX's, then freshet's).
 const Registry<SplitterInfo>& splitter_registry() {
-  static Registry<SplitterInfo> instance("splitter");
-  static std::once_flag once;
-  std::call_once(once, [] {
+  static Registry<SplitterInfo> instance("splitter", [] {
     for (const auto& info : all_splitters()) instance.add(info);
   });
   return instance;
