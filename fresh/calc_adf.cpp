@@ -95,22 +95,6 @@ bool has_nonzero_constant_column(std::span<const double> x, std::span<const doub
   return false;
 }
 
-// sum((y - X[:, :k] b)^2) with numpy's arithmetic: each fitted value a sequential dot product
-// (dgemv on a row-major matrix), the squares added pairwise (np.sum).
-double residual_ssr(const Eigen::MatrixXd& X, Eigen::Index k, const Eigen::VectorXd& b,
-                    const Eigen::VectorXd& y, std::vector<double>& resid) {
-  const Eigen::Index n = X.rows();
-  // Fitted values per row in the order of a row-wise dot (j ascending), 8 rows at a time.
-  double* fit = resid.data();
-  detail::weighted_term_sums(X.data(), X.outerStride(), b.data(), static_cast<std::size_t>(k),
-                             static_cast<std::size_t>(n), fit);
-  for (Eigen::Index i = 0; i < n; ++i) {
-    const double r = y(i) - fit[i];
-    fit[i] = r * r;
-  }
-  return pairwise_sum(std::span<const double>(resid.data(), static_cast<std::size_t>(n)));
-}
-
 double info_criterion(AutoLag method, double ssr, double nobs, double rank) {
   const double nobs2 = nobs / 2.0;
   const double llf = -nobs2 * std::log(2 * M_PI) - nobs2 * std::log(ssr / nobs) - nobs2;
@@ -175,6 +159,16 @@ struct AdfCandidates {
   }
 };
 
+// statsmodels' design of the candidate with c lagged differences: fullRHS[:, :startlag + c], the
+// constant first (when adfuller adds one), then the level and the lags, zero columns included.
+Eigen::MatrixXd statsmodels_design(const AdfDesign& d, const AdfCandidates& k, std::size_t c) {
+  const Eigen::Index lagged = 1 + static_cast<Eigen::Index>(c);
+  Eigen::MatrixXd X(d.lagged.rows(), k.c0 + lagged);
+  if (k.add_const) X.col(0).setOnes();
+  X.rightCols(lagged) = d.lagged.leftCols(lagged);
+  return X;
+}
+
 // Python's min((ic, cols)): NaN never compares smaller, ties keep the smaller lag.
 std::size_t best_candidate(const std::vector<double>& ic) {
   std::size_t best = 0;
@@ -201,7 +195,6 @@ long long adf_lag_by_qr(const AdfDesign& d, const AdfCandidates& k, AutoLag auto
   Eigen::HouseholderQR<Eigen::MatrixXd> qr(A);
   const Eigen::MatrixXd& R = qr.matrixQR();
   const TriangleInverse t = invert_triangle(R, p);
-  const Eigen::VectorXd qty = R.col(p).head(p);  // Q^T y
   const std::vector<double> tail = tail_ssr(R, p);
   const double yy = d.y.squaredNorm();
   const std::size_t n_cand = k.count();
@@ -220,7 +213,7 @@ long long adf_lag_by_qr(const AdfDesign& d, const AdfCandidates& k, AutoLag auto
       ssr = tail[ku];
       rank[c] = static_cast<double>(kc);
     } else {
-      const detail::OlsResult f = detail::ols_pinv(A.leftCols(kc), d.y);
+      const detail::OlsResult f = detail::ols_pinv_svd(statsmodels_design(d, k, c), d.y);
       if (!f.ok) return -1;
       ssr = f.ssr;
       rank[c] = static_cast<double>(f.rank);
@@ -229,21 +222,21 @@ long long adf_lag_by_qr(const AdfDesign& d, const AdfCandidates& k, AutoLag auto
     ic[c] = info_criterion(autolag, ssr, static_cast<double>(nobs), rank[c]);
   }
   // The tail sums agree with explicit residuals to rounding (an information criterion moves by
-  // about nobs * 1e-13), but statsmodels forms the residuals and sums their squares pairwise,
-  // and exact ties between candidates (integer data often has them) must stay ties. So every
-  // candidate within a wide margin of the best, or with a near-exact fit, is re-scored that way
-  // (parameters from the R block, residuals explicitly): the choice is then the one explicit
-  // residuals of every candidate would give.
+  // about nobs * 1e-13), but statsmodels fits every candidate by pinv and sums its residuals'
+  // squares pairwise, and near-ties between candidates (exact ties on integer data, near-exact
+  // fits whose residuals are rounding noise) are decided by those very roundings. So every
+  // candidate within a wide margin of the best, or with a near-exact fit, is re-scored the way
+  // statsmodels computes it (its design, zero columns included, LAPACK's SVD, the products in
+  // BLAS's order): the choice is then statsmodels' own.
   const double margin = 1e-7 * static_cast<double>(nobs);
   const double best_ic = ic[best_candidate(ic)];
-  std::vector<double> resid(static_cast<std::size_t>(nobs));
   for (std::size_t c = 0; c < n_cand; ++c) {
     if (explicit_ssr[c]) continue;
     const Eigen::Index kc = k.fitted(c);
     if (!(ic[c] <= best_ic + margin) && tail[static_cast<std::size_t>(kc)] > 1e-12 * yy) continue;
-    const Eigen::VectorXd b = t.inv.topLeftCorner(kc, kc) * qty.head(kc);
-    ic[c] = info_criterion(autolag, residual_ssr(A, kc, b, d.y, resid), static_cast<double>(nobs),
-                           rank[c]);
+    const detail::OlsResult f = detail::ols_pinv_svd(statsmodels_design(d, k, c), d.y);
+    if (!f.ok) return -1;
+    ic[c] = info_criterion(autolag, f.ssr, static_cast<double>(nobs), static_cast<double>(f.rank));
   }
   return static_cast<long long>(best_candidate(ic));
 }
@@ -407,7 +400,7 @@ AdfResult adfuller(std::span<const double> x, std::span<const double> dx, AutoLa
   const detail::OlsResult f = detail::ols_pinv(X, d.y);
   if (!f.ok) return res;
   const double df_resid = static_cast<double>(X.rows()) - static_cast<double>(f.rank);
-  const double scale = f.ssr / df_resid;
+  const double scale = f.ssr_dot / df_resid;  // RegressionResults.scale: np.dot
   const double bse = std::sqrt(f.ncov_diag(0) * scale);
   res.teststat = f.params(0) / bse;
   res.pvalue = mackinnonp_c(res.teststat);

@@ -1,10 +1,9 @@
 #include "fresh/regression.hpp"
 
-#include <Eigen/Eigenvalues>
-#include <Eigen/SVD>
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "fresh/calc_util.hpp"
 #include "fresh/series.hpp"
@@ -16,52 +15,120 @@ namespace {
 // (detail::kNaN from fresh/calc_util.hpp)
 constexpr double kEps = std::numeric_limits<double>::epsilon();
 // Above this (Frobenius) condition estimate the QR shortcut is not trusted to agree with
-// statsmodels' SVD-based pinv to 1e-9; the SVD path is taken instead.
-constexpr double kQrConditionLimit = 1e7;
+// statsmodels' SVD-based pinv: two backward-stable solvers differ by about condition x eps
+// relative, so 1e5 keeps QR answers within ~1e-11 of the peer's (the tolerance is 1e-9); the
+// SVD route, which reproduces the peer's bits, is taken above it.
+constexpr double kQrConditionLimit = 1e5;
 
-// sum((y - X b)^2): fitted values as sequential dot products, squares added pairwise (np.sum).
-double residual_ssr(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, const Eigen::VectorXd& b) {
+// sum((y - X b)^2) both ways statsmodels adds it: pairwise (np.sum(resid**2), the likelihood and
+// so the information criteria) and in index order (np.dot(resid, resid): RegressionResults.ssr
+// and the scale behind standard errors). Fitted values are sequential dot products (dgemv).
+void residual_ssr(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, OlsResult& r) {
   thread_local std::vector<double> sq;
   const Eigen::Index n = X.rows(), k = X.cols();
   sq.resize(static_cast<std::size_t>(n));
   // Fitted values per row in the order of a sequential dot (j ascending), 8 rows at a time.
-  weighted_term_sums(X.data(), X.outerStride(), b.data(), static_cast<std::size_t>(k),
+  weighted_term_sums(X.data(), X.outerStride(), r.params.data(), static_cast<std::size_t>(k),
                      static_cast<std::size_t>(n), sq.data());
+  double dot = 0.0;
   for (Eigen::Index i = 0; i < n; ++i) {
-    const double r = y(i) - sq[static_cast<std::size_t>(i)];
-    sq[static_cast<std::size_t>(i)] = r * r;
+    const double e = y(i) - sq[static_cast<std::size_t>(i)];
+    sq[static_cast<std::size_t>(i)] = e * e;
+    dot += e * e;
   }
-  return pairwise_sum(sq);
+  r.ssr = pairwise_sum(sq);
+  r.ssr_dot = dot;
 }
 
+// Reference LAPACK (Debian's liblapack3: the library numpy and statsmodels call on the machines
+// the references were made on). Calling the same routines with the same arguments, workspace sizes
+// included, gives the peer's factorisations bit for bit; that matters here because on
+// ill-conditioned inputs (short series near 1e9) two correct SVDs differ by condition x eps,
+// which is more than the 1e-9 tolerance.
+extern "C" {
+void dgesdd_(const char* jobz, const int* m, const int* n, double* a, const int* lda, double* s,
+             double* u, const int* ldu, double* vt, const int* ldvt, double* work, const int* lwork,
+             int* iwork, int* info, std::size_t jobz_len);
+void dgelsd_(const int* m, const int* n, const int* nrhs, double* a, const int* lda, double* b,
+             const int* ldb, double* s, const double* rcond, int* rank, double* work,
+             const int* lwork, int* iwork, int* info);
+void dgeev_(const char* jobvl, const char* jobvr, const int* n, double* a, const int* lda,
+            double* wr, double* wi, double* vl, const int* ldvl, double* vr, const int* ldvr,
+            double* work, const int* lwork, int* info, std::size_t jobvl_len,
+            std::size_t jobvr_len);
+}
+
+// A workspace size as numpy reads it from a LAPACK size query (truncated to an integer, at
+// least 1).
+int work_count(double query) { return std::max(1, static_cast<int>(query)); }
+
+// numpy.linalg.svd(A, full_matrices=False): dgesdd with jobz 'S' and the queried workspace.
+// A is m x n (column-major, as numpy copies it); U is m x k, VT is k x n, k = min(m, n).
+bool svd_thin(const Eigen::MatrixXd& X, Eigen::MatrixXd& U, Eigen::VectorXd& s,
+              Eigen::MatrixXd& VT) {
+  const int m = static_cast<int>(X.rows()), n = static_cast<int>(X.cols());
+  const int k = std::min(m, n);
+  Eigen::MatrixXd A = X;
+  U.resize(m, k);
+  s.resize(k);
+  VT.resize(k, n);
+  const int lda = std::max(m, 1), ldu = std::max(m, 1), ldvt = std::max(k, 1);
+  std::vector<int> iwork(static_cast<std::size_t>(8 * std::max(k, 1)));
+  int info = 0, lwork = -1;
+  double query = 0.0;
+  dgesdd_("S", &m, &n, A.data(), &lda, s.data(), U.data(), &ldu, VT.data(), &ldvt, &query, &lwork,
+          iwork.data(), &info, 1);
+  if (info != 0) return false;
+  lwork = work_count(query);
+  std::vector<double> work(static_cast<std::size_t>(lwork));
+  dgesdd_("S", &m, &n, A.data(), &lda, s.data(), U.data(), &ldu, VT.data(), &ldvt, work.data(),
+          &lwork, iwork.data(), &info, 1);
+  return info == 0;
+}
+
+// statsmodels OLS.fit(method="pinv") step by step: pinv_extended (numpy's SVD, singular values
+// above 1e-15 * max inverted), pinv = V diag(1/s) U^T, params = pinv y, the normalized covariance
+// pinv pinv^T, and the rank np.linalg.matrix_rank(np.diag(s)) gives. Every product is a dot
+// product summed in index order, as reference BLAS's dgemm/dgemv/dsyrk sum it.
 OlsResult ols_svd(const Eigen::MatrixXd& X, const Eigen::VectorXd& y) {
   OlsResult r;
-  const Eigen::Index k = X.cols();
-  Eigen::JacobiSVD<Eigen::MatrixXd> svd(X, Eigen::ComputeThinU | Eigen::ComputeThinV);
-  if (svd.info() != Eigen::Success) return r;
-  const Eigen::VectorXd& s = svd.singularValues();
+  const Eigen::Index m = X.rows(), n = X.cols();
+  Eigen::MatrixXd U, VT;
+  Eigen::VectorXd s;
+  if (!svd_thin(X, U, s, VT)) return r;
   const Eigen::Index ns = s.size();
-  const double smax = ns > 0 ? s(0) : 0.0;
-  // statsmodels: pinv_extended(rcond=1e-15) and np.linalg.matrix_rank(np.diag(s)) (tolerance
-  // smax * len(s) * eps). Singular values that do not count for the rank are dropped from the
-  // pseudo-inverse too (statsmodels keeps those above 1e-15 * smax): in that band the values are
-  // rounding noise either way, and this keeps params, rank and ssr consistent (a constant series
-  // then gets the exact minimum-norm AR fit instead of noise).
+  const double smax = ns > 0 ? s.maxCoeff() : 0.0;
+  const double cutoff = 1e-15 * smax;
   const double rank_tol = smax * static_cast<double>(ns) * kEps;
-  const double cutoff = std::max(1e-15 * smax, rank_tol);
   Eigen::VectorXd sinv(ns);
   r.rank = 0;
   for (Eigen::Index i = 0; i < ns; ++i) {
     sinv(i) = s(i) > cutoff ? 1.0 / s(i) : 0.0;
     if (s(i) > rank_tol) ++r.rank;
   }
-  const Eigen::MatrixXd& V = svd.matrixV();
-  Eigen::VectorXd uty = svd.matrixU().transpose() * y;
-  r.params = V * (sinv.cwiseProduct(uty));
-  r.ncov_diag.resize(k);
-  for (Eigen::Index i = 0; i < k; ++i)
-    r.ncov_diag(i) = (V.row(i).transpose().cwiseProduct(sinv)).squaredNorm();
-  r.ssr = residual_ssr(X, y, r.params);
+  // np.multiply(s[:, None], U^T): the scaled rows, rounded before the product with V.
+  Eigen::MatrixXd SUt(ns, m);
+  for (Eigen::Index kk = 0; kk < ns; ++kk)
+    for (Eigen::Index j = 0; j < m; ++j) SUt(kk, j) = sinv(kk) * U(j, kk);
+  Eigen::MatrixXd P(n, m);  // pinv = V (S^-1 U^T)
+  for (Eigen::Index i = 0; i < n; ++i)
+    for (Eigen::Index j = 0; j < m; ++j) {
+      double acc = 0.0;
+      for (Eigen::Index kk = 0; kk < ns; ++kk) acc += VT(kk, i) * SUt(kk, j);
+      P(i, j) = acc;
+    }
+  r.params.resize(n);
+  r.ncov_diag.resize(n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    double acc = 0.0, sq = 0.0;
+    for (Eigen::Index j = 0; j < m; ++j) {
+      acc += P(i, j) * y(j);
+      sq += P(i, j) * P(i, j);
+    }
+    r.params(i) = acc;
+    r.ncov_diag(i) = sq;
+  }
+  residual_ssr(X, y, r);
   r.ok = true;
   return r;
 }
@@ -72,34 +139,10 @@ OlsResult ols_pinv(const Eigen::MatrixXd& X, const Eigen::VectorXd& y) {
   if (!X.allFinite() || !y.allFinite()) return {};
   const Eigen::Index n = X.rows(), k = X.cols();
   if (k == 0 || n == 0) return {};
-  // An all-zero column takes no part in the pinv solution (its parameter and covariance are 0,
-  // the rank and the residuals do not change): fit without it, so the QR path stays usable.
-  std::vector<Eigen::Index> nonzero;
+  // An all-zero column is solved as statsmodels solves it (the SVD of the whole X): the QR
+  // shortcut needs a regular R.
   for (Eigen::Index j = 0; j < k; ++j)
-    if (!X.col(j).isZero(0.0)) nonzero.push_back(j);
-  if (static_cast<Eigen::Index>(nonzero.size()) < k) {
-    OlsResult r;
-    r.params = Eigen::VectorXd::Zero(k);
-    r.ncov_diag = Eigen::VectorXd::Zero(k);
-    if (nonzero.empty()) {
-      r.ssr = y.squaredNorm();
-      r.ok = true;
-      return r;
-    }
-    Eigen::MatrixXd Xn(n, static_cast<Eigen::Index>(nonzero.size()));
-    for (std::size_t j = 0; j < nonzero.size(); ++j)
-      Xn.col(static_cast<Eigen::Index>(j)) = X.col(nonzero[j]);
-    const OlsResult sub = ols_pinv(Xn, y);
-    if (!sub.ok) return sub;
-    for (std::size_t j = 0; j < nonzero.size(); ++j) {
-      r.params(nonzero[j]) = sub.params(static_cast<Eigen::Index>(j));
-      r.ncov_diag(nonzero[j]) = sub.ncov_diag(static_cast<Eigen::Index>(j));
-    }
-    r.ssr = sub.ssr;
-    r.rank = sub.rank;
-    r.ok = true;
-    return r;
-  }
+    if (X.col(j).isZero(0.0)) return ols_svd(X, y);
   if (n >= k) {
     Eigen::HouseholderQR<Eigen::MatrixXd> qr(X);
     const Eigen::MatrixXd& QR = qr.matrixQR();
@@ -115,9 +158,12 @@ OlsResult ols_pinv(const Eigen::MatrixXd& X, const Eigen::VectorXd& y) {
         Eigen::VectorXd qty = qr.householderQ().transpose() * y;
         r.params = Rinv * qty.head(k);
         r.ncov_diag = Rinv.rowwise().squaredNorm();
-        r.ssr = residual_ssr(X, y, r.params);
+        residual_ssr(X, y, r);
         r.rank = k;
         r.ok = true;
+        // A near-exact fit: its residuals (and everything scaled by them, such as a t statistic)
+        // are rounding noise, which only the peer's own route reproduces.
+        if (!(r.ssr_dot > 1e-24 * y.squaredNorm())) return ols_svd(X, y);
         return r;
       }
     }
@@ -125,16 +171,35 @@ OlsResult ols_pinv(const Eigen::MatrixXd& X, const Eigen::VectorXd& y) {
   return ols_svd(X, y);
 }
 
+OlsResult ols_pinv_svd(const Eigen::MatrixXd& X, const Eigen::VectorXd& y) {
+  if (!X.allFinite() || !y.allFinite() || X.cols() == 0 || X.rows() == 0) return {};
+  return ols_svd(X, y);
+}
+
 bool lstsq_min_norm(const Eigen::MatrixXd& A, const Eigen::VectorXd& b, double rcond,
                     Eigen::VectorXd& solution) {
   if (!A.allFinite() || !b.allFinite()) return false;
-  Eigen::JacobiSVD<Eigen::MatrixXd> svd(A, Eigen::ComputeThinU | Eigen::ComputeThinV);
-  if (svd.info() != Eigen::Success) return false;
-  const Eigen::VectorXd& s = svd.singularValues();
-  const double cutoff = s.size() > 0 ? rcond * s(0) : 0.0;
-  Eigen::VectorXd uty = svd.matrixU().transpose() * b;
-  for (Eigen::Index i = 0; i < s.size(); ++i) uty(i) = s(i) > cutoff ? uty(i) / s(i) : 0.0;
-  solution = svd.matrixV() * uty;
+  // numpy.linalg.lstsq: dgelsd on copies of A and b (b padded to max(m, n) rows), with the
+  // queried workspace.
+  const int m = static_cast<int>(A.rows()), n = static_cast<int>(A.cols()), nrhs = 1;
+  const int lda = std::max(1, m), ldb = std::max({1, m, n});
+  Eigen::MatrixXd a = A;
+  std::vector<double> bb(static_cast<std::size_t>(ldb), 0.0);
+  for (int i = 0; i < m; ++i) bb[static_cast<std::size_t>(i)] = b(i);
+  std::vector<double> s(static_cast<std::size_t>(std::max(1, std::min(m, n))));
+  int rank = 0, info = 0, lwork = -1, iwork_query = 0;
+  double query = 0.0;
+  dgelsd_(&m, &n, &nrhs, a.data(), &lda, bb.data(), &ldb, s.data(), &rcond, &rank, &query, &lwork,
+          &iwork_query, &info);
+  if (info != 0) return false;
+  lwork = work_count(query);
+  std::vector<double> work(static_cast<std::size_t>(lwork));
+  std::vector<int> iwork(static_cast<std::size_t>(std::max(1, iwork_query)));
+  dgelsd_(&m, &n, &nrhs, a.data(), &lda, bb.data(), &ldb, s.data(), &rcond, &rank, work.data(),
+          &lwork, iwork.data(), &info);
+  if (info != 0) return false;
+  solution.resize(n);
+  for (int i = 0; i < n; ++i) solution(i) = bb[static_cast<std::size_t>(i)];
   return true;
 }
 
@@ -187,10 +252,21 @@ double max_real_root(std::span<const double> p) {
     for (Eigen::Index j = 0; j < N - 1; ++j)
       A(0, j) = -p[first + 1 + static_cast<std::size_t>(j)] / p[first];
     if (!A.allFinite()) return kNaN;
-    Eigen::EigenSolver<Eigen::MatrixXd> es(A, /*computeEigenvectors=*/false);
-    if (es.info() != Eigen::Success) return kNaN;
-    for (Eigen::Index i = 0; i < es.eigenvalues().size(); ++i) {
-      best = std::max(best, es.eigenvalues()(i).real());
+    // numpy.linalg.eigvals: dgeev without eigenvectors, with the queried workspace.
+    const int nn = static_cast<int>(N - 1), lda = std::max(1, nn), one = 1;
+    std::vector<double> wr(static_cast<std::size_t>(nn)), wi(static_cast<std::size_t>(nn));
+    double query = 0.0, dummy = 0.0;
+    int info = 0, lwork = -1;
+    dgeev_("N", "N", &nn, A.data(), &lda, wr.data(), wi.data(), &dummy, &one, &dummy, &one, &query,
+           &lwork, &info, 1, 1);
+    if (info != 0) return kNaN;
+    lwork = work_count(query);
+    std::vector<double> work(static_cast<std::size_t>(lwork));
+    dgeev_("N", "N", &nn, A.data(), &lda, wr.data(), wi.data(), &dummy, &one, &dummy, &one,
+           work.data(), &lwork, &info, 1, 1);
+    if (info != 0) return kNaN;  // numpy raises LinAlgError: eigenvalues did not converge
+    for (double v : wr) {
+      best = std::max(best, v);
       any = true;
     }
   }

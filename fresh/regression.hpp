@@ -13,16 +13,24 @@ namespace freshet::fresh::detail {
 // statsmodels OLS(y, X).fit() (method "pinv"): the minimum-norm least-squares solution with
 // singular values below 1e-15 * max dropped, the rank as np.linalg.matrix_rank counts it on
 // those singular values, the residual sum of squares and the diagonal of the normalized
-// covariance pinv(X) pinv(X)^T. A well-conditioned X (estimated condition < 1e7) is solved by
-// Householder QR (same values up to rounding, much cheaper); anything else goes through the SVD.
+// covariance pinv(X) pinv(X)^T. A well-conditioned X (estimated condition < 1e5) is solved by
+// Householder QR (same values up to rounding, much cheaper); anything else goes through
+// ols_pinv_svd's route on X without its all-zero columns.
 struct OlsResult {
   bool ok = false;  // false when X or y holds a non-finite value or the SVD failed
   Eigen::VectorXd params;
   Eigen::VectorXd ncov_diag;
-  double ssr = 0.0;
+  double ssr = 0.0;      // residual sum of squares added pairwise (np.sum: the likelihood)
+  double ssr_dot = 0.0;  // the same added in index order (np.dot: results.ssr, the scale)
   Eigen::Index rank = 0;
 };
 OlsResult ols_pinv(const Eigen::MatrixXd& X, const Eigen::VectorXd& y);
+
+// The same fit always the way statsmodels computes it (LAPACK's dgesdd as numpy.linalg.svd calls
+// it, pinv_extended, products summed in reference BLAS's order; no QR shortcut, zero columns
+// kept): bit for bit what statsmodels returns on the same LAPACK. For fits whose result is decided
+// by rounding (near-exact fits, near-ties between candidates).
+OlsResult ols_pinv_svd(const Eigen::MatrixXd& X, const Eigen::VectorXd& y);
 
 // numpy.linalg.lstsq(A, b, rcond): minimum-norm solution, singular values <= rcond * max treated
 // as zero. Returns false when A or b is not finite.

@@ -11,6 +11,7 @@ packages=(
   g++ cmake ninja-build pkg-config  # compiler and build
   ccache                            # rebuilds (sanitizer builds, CI on a machine that built before)
   libeigen3-dev                     # matrices, solvers and FFT for models and calculators
+  liblapack-dev                     # reference LAPACK: the SVD/least squares/eigenvalues numpy calls
   libtbb-dev                        # the thread backend of mproc
   libboost-dev                      # Boost.Math distributions, Boost.Interprocess shared memory
   libcli11-dev                      # the command line

@@ -26,30 +26,15 @@ const std::string kRef = kShared + "/reference/tsfresh";
 
 using freshet::testing::exact_calculator;
 
-// Degenerate inputs where tsfresh's answer comes from a singular least-squares system solved by
-// pinv, or from an AIC tie (research/tsfresh.md section 10.4): a different, correct algorithm
-// cannot reproduce that garbage, so these (series, calculator) cells of the edge-case file are
-// skipped and counted.
-bool degenerate_edge_cell(const std::string& label, const std::string& id,
-                          const std::string& calc) {
-  static const std::set<std::string> series = {"const10_zero", "const10_one", "const10_3.5",
-                                               "const1000_2",  "ramp20",      "alt_pm1_20"};
-  static const std::set<std::string> calcs = {"ar_coefficient", "augmented_dickey_fuller",
-                                              "friedrich_coefficients", "max_langevin_fixed_point"};
-  return label.rfind("edge_cases", 0) == 0 && series.count(id) && calcs.count(calc);
-}
-
 // Open discrepancies in calculators owned by other files, as of the last run: (label, calculator)
 // -> cells allowed to differ. Each is reported with WARN so it stays visible; any other
 // difference, or more cells than listed, fails. Remove an entry when its owner fixes it.
 const std::map<std::pair<std::string, std::string>, std::size_t>& known_open() {
-  static const std::map<std::pair<std::string, std::string>, std::size_t> open = {
-      // statsmodels adfuller(autolag="AIC") on length-15 integer series: a different lag wins
-      // the AIC comparison (ties/near-ties); owner: fresh/calc_models.cpp.
-      {{"RobotFailureLP1/features_comprehensive.csv", "augmented_dickey_fuller"}, 4},
-      // teststat ~1e16 on a near-degenerate regression (ints_0_1_m1_30): unstable in tsfresh too.
-      {{"edge_cases", "augmented_dickey_fuller"}, 2},
-  };
+  // None today: the least-squares calculators follow statsmodels' and numpy's LAPACK route
+  // (fresh/regression.cpp), which also settled the AIC near-ties of augmented_dickey_fuller on
+  // RobotFailureLP1 and the degenerate edge cases (constant, ramp, alternating series) that
+  // used to be skipped.
+  static const std::map<std::pair<std::string, std::string>, std::size_t> open = {};
   return open;
 }
 
@@ -80,7 +65,7 @@ std::size_t compare(const Table& ours, const Table& ref, const std::string& labe
   for (const auto& n : ours_names) CHECK_MESSAGE(ref_names.count(n), label << ": extra " << n);
 
   std::map<std::string, Mismatch> bad;
-  std::size_t compared = 0, skipped = 0;
+  std::size_t compared = 0;
   for (const auto& name : ref_names) {
     if (!ours_names.count(name)) continue;
     const auto p = fresh::parse_feature_name(name);
@@ -91,10 +76,6 @@ std::size_t compare(const Table& ours, const Table& ref, const std::string& labe
     for (std::size_t i = 0; i < rows.size(); ++i) {
       const double a = a_col[rows[i]], b = b_col[i];
       bool ok;
-      if (degenerate_edge_cell(label, ref.column(0).as_string(i), p.calculator)) {
-        ++skipped;
-        continue;
-      }
       if (std::isnan(a) || std::isnan(b) || std::isinf(a) || std::isinf(b)) {
         ok = (std::isnan(a) && std::isnan(b)) || a == b;
       } else if (exact_calculator(p.calculator)) {
@@ -121,7 +102,6 @@ std::size_t compare(const Table& ours, const Table& ref, const std::string& labe
       }
     }
   }
-  if (skipped) MESSAGE(label << ": " << skipped << " degenerate model cells skipped");
   for (const auto& [calc, m] : bad) {
     auto it = known_open().find({label, calc});
     if (it != known_open().end() && m.count <= it->second) {
@@ -218,4 +198,19 @@ TEST_CASE("golden tsfresh: edge cases, inf row per calculator, NaN row isolated"
   bool named = false;
   for (const auto& w : result.warnings) named |= w.find("with_nan_10") != std::string::npos;
   CHECK(named);
+}
+
+// Short series near 1e9 (tests/data/illcond, made by fresh/make_reference_illcond.py): the
+// least-squares calculators' design matrices are ill-conditioned there, so two correct solvers
+// differ by more than the tolerance. freshet follows tsfresh's route (LAPACK's dgesdd, dgelsd and
+// dgeev, products summed in BLAS's order), and every cell must be within the usual tolerance.
+TEST_CASE("golden tsfresh: ill-conditioned short series near 1e9 (least-squares calculators)") {
+  const std::string dir = FRESHET_SOURCE_DIR "/tests/data/illcond";
+  const Table ours =
+      extract(dir + "/series.csv", fresh::settings_from_json_file(dir + "/settings.json"));
+  const Table ref = read_ref(dir + "/features.csv");
+  const std::size_t n = compare(ours, ref, "illcond");
+  MESSAGE("illcond: " << n << " values compared");
+  CHECK(n == (ref.num_columns() - 1) * ref.num_rows());
+  CHECK(ours.num_rows() == ref.num_rows());
 }
