@@ -31,6 +31,11 @@ struct WorkerSlot {
   std::atomic<std::uint64_t> tasks_done{0};
   std::atomic<std::uint64_t> respawns{0};
   std::atomic<std::int64_t> current_task{-1};
+  // Remote workers (written by the central process): 1 for a slot held by a remote worker, and
+  // its peer address (cosmetic: the status reply may read it mid-write).
+  std::atomic<std::int32_t> remote{0};
+  std::atomic<std::int32_t> threads{1};
+  char host[64] = {};
 };
 static_assert(std::atomic<std::uint64_t>::is_always_lock_free,
               "atomics must work across processes");
@@ -57,7 +62,11 @@ struct ControlBlock {
 std::string format_status(const ControlBlock& block);
 
 // Runs the supervisor in a freshly forked child; never returns.
+// `key`: the job's secret (empty: no key; remote workers are refused and status needs no
+// authentication). With a key, a client must pass the mutual handshake (docs/mproc-protocol.md
+// §4) before anything else; an authenticated remote worker's socket is handed to the central
+// process (SupervisorMessage::kJoined).
 [[noreturn]] void supervisor_main(int central_sock, int listen_fd, ControlBlock* block,
-                                  pid_t central_pid);
+                                  pid_t central_pid, const std::string& key);
 
 }  // namespace freshet::mproc::detail

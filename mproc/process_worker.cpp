@@ -2,7 +2,10 @@
 // Both are single-threaded and end with _exit: they are forks of the program and must never run
 // its static destructors or flush its stdio buffers.
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -19,6 +22,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "mproc/auth.hpp"
 #include "mproc/local_executor.hpp"
 #include "mproc/process_internal.hpp"
 #include "mproc/registry.hpp"
@@ -44,10 +48,17 @@ std::string format_status(const ControlBlock& b) {
   for (int i = 0; i < b.workers && i < kMaxWorkers; ++i) {
     const auto& w = b.slots[i];
     const int st = w.state.load();
+    std::string where;
+    if (w.remote.load()) {
+      char host[sizeof w.host + 1] = {};
+      std::memcpy(host, w.host, sizeof w.host);
+      where = std::string(" remote ") + (host[0] ? host : "?") + " threads " +
+              std::to_string(w.threads.load());
+    }
     line("worker", std::to_string(i) + " pid " + std::to_string(w.pid.load()) + " state " +
                        (st >= 0 && st <= 4 ? kStates[st] : "?") + " tasks_done " +
                        std::to_string(w.tasks_done.load()) + " respawns " +
-                       std::to_string(w.respawns.load()));
+                       std::to_string(w.respawns.load()) + where);
   }
   char task[sizeof b.task + 1] = {};
   std::memcpy(task, b.task, sizeof b.task);
@@ -269,6 +280,12 @@ struct Client {
   std::size_t sent = 0;  // bytes of `out` already sent
   bool closing = false;  // close once `out` is sent (after an answer that ends the session)
   std::chrono::steady_clock::time_point since;
+  std::string peer;  // "address:port", for the log
+  // The handshake (docs/mproc-protocol.md §4), when the job has a key.
+  enum Stage { kStart, kChallenged, kProved, kAuthenticated } stage = kStart;
+  std::string role;
+  auth::Nonce central_nonce{};
+  bool hand_off = false;  // an authenticated worker: give the socket to the central process
 };
 
 // Queues a frame; false if the client has let too much pile up (drop it).
@@ -305,33 +322,116 @@ bool queue_error(Client& c, Errc code, const std::string& message) {
                      wire::encode(wire::ErrorMessage{static_cast<std::uint32_t>(code), message}));
 }
 
-// Handles one frame from a control client; false to drop the connection at once.
-bool serve_client(Client& c, const wire::Frame& frame, const ControlBlock& block) {
+void log_refusal(const Client& c, const std::string& why) {
+  const std::string line =
+      "freshet: warning: mproc: refused " + (c.peer.empty() ? "?" : c.peer) + ": " + why + "\n";
+  [[maybe_unused]] auto n = ::write(2, line.data(), line.size());
+}
+
+// Handles one frame from a control client; false to drop the connection at once. With a key,
+// nothing but the handshake is served before the client has proved it: HELLO, CHALLENGE (ours),
+// RESPONSE + CHALLENGE (theirs), RESPONSE (ours) + WELCOME.
+bool serve_client(Client& c, const wire::Frame& frame, const ControlBlock& block,
+                  const std::string& key) {
+  const bool keyed = !key.empty();
   switch (frame.type) {
     case wire::Type::kHello: {
-      wire::decode_hello(frame.payload);  // malformed: Error, the caller answers ERROR
+      if (c.stage != Client::kStart) return queue_error(c, Errc::kInvalidArgument, "HELLO twice");
+      const wire::Hello hello = wire::decode_hello(frame.payload);  // malformed: ERROR
+      if (hello.min_version > wire::kVersion || hello.max_version < wire::kVersion)
+        return queue_error(c, Errc::kInvalidArgument,
+                           "protocol versions " + std::to_string(hello.min_version) + ".." +
+                               std::to_string(hello.max_version) +
+                               " offered; this central speaks " + std::to_string(wire::kVersion));
+      if (hello.byte_order != wire::kByteOrderProbe || hello.word_size != wire::kWordSize) {
+        log_refusal(c, "byte order or word size differs from this machine's");
+        return queue_error(c, Errc::kInvalidArgument,
+                           "byte order or word size differs from the central process's (" +
+                               std::to_string(wire::kWordSize * 8) + "-bit little-endian)");
+      }
+      c.role = hello.role;
+      if (hello.role != "worker" && hello.role != "status")
+        return queue_error(c, Errc::kInvalidArgument, "unknown role '" + hello.role + "'");
+      if (!keyed) {
+        if (hello.role == "worker") {
+          log_refusal(c, "a remote worker, but this job has no --key-file");
+          return queue_error(c, Errc::kInvalidArgument,
+                             "this job takes no remote workers: start it with --key-file");
+        }
+        c.stage = Client::kAuthenticated;  // status without a key: nothing to prove
+        const wire::Welcome welcome{
+            wire::kVersion, "freshet mproc central pid " + std::to_string(block.central_pid) +
+                                "; protocol " + std::to_string(wire::kVersion)};
+        return queue_frame(c, wire::Type::kWelcome, wire::encode(welcome));
+      }
+      c.central_nonce = auth::new_nonce();
+      c.stage = Client::kChallenged;
+      wire::Challenge challenge;
+      challenge.nonce = c.central_nonce;
+      return queue_frame(c, wire::Type::kChallenge, wire::encode(challenge));
+    }
+    case wire::Type::kResponse: {
+      if (c.stage != Client::kChallenged)
+        return queue_error(c, Errc::kInvalidArgument, "RESPONSE before CHALLENGE");
+      const wire::Response response = wire::decode_response(frame.payload);
+      const auth::Digest expected = auth::client_proof(key, c.role, c.central_nonce);
+      if (!auth::equal_constant_time(expected, response.mac)) {
+        log_refusal(c, "wrong key (its " + c.role + " proof does not match)");
+        return queue_error(c, Errc::kInvalidArgument,
+                           "authentication failed: the key does not match the job's");
+      }
+      c.stage = Client::kProved;
+      return true;
+    }
+    case wire::Type::kChallenge: {
+      if (c.stage != Client::kProved)
+        return queue_error(c, Errc::kInvalidArgument, "CHALLENGE before a valid RESPONSE");
+      const wire::Challenge challenge = wire::decode_challenge(frame.payload);
+      if (challenge.digest != "sha256")
+        return queue_error(c, Errc::kInvalidArgument, "digest '" + challenge.digest + "'");
+      wire::Response ours;
+      ours.mac = auth::central_proof(key, challenge.nonce, c.central_nonce);
+      c.stage = Client::kAuthenticated;
       const wire::Welcome welcome{wire::kVersion,
                                   "freshet mproc central pid " + std::to_string(block.central_pid) +
-                                      "; protocol " + std::to_string(wire::kVersion) +
-                                      "; remote workers not accepted yet (status only)"};
-      return queue_frame(c, wire::Type::kWelcome, wire::encode(welcome));
+                                      "; protocol " + std::to_string(wire::kVersion)};
+      if (!queue_frame(c, wire::Type::kResponse, wire::encode(ours)) ||
+          !queue_frame(c, wire::Type::kWelcome, wire::encode(welcome)))
+        return false;
+      if (c.role == "worker") {
+        c.hand_off = true;  // once the WELCOME is out, the central process takes the socket
+        c.closing = true;   // read nothing more here
+      }
+      return true;
     }
     case wire::Type::kStatusRequest:
+      if (keyed && c.stage != Client::kAuthenticated)
+        return queue_error(c, Errc::kInvalidArgument,
+                           "this job has a key: authenticate (HELLO, CHALLENGE, RESPONSE) first");
       c.closing = true;  // one request per connection keeps the server trivially fair
       return queue_frame(c, wire::Type::kStatusReply,
                          wire::encode(wire::StatusReply{format_status(block)}));
     default:
       return queue_error(c, Errc::kInvalidArgument,
                          "message type " + std::to_string(static_cast<int>(frame.type)) +
-                             " needs an authenticated worker session, which protocol " +
-                             std::to_string(wire::kVersion) + " does not offer yet");
+                             " is not served to an unauthenticated client");
   }
+}
+
+std::string peer_name(int fd) {
+  sockaddr_in a{};
+  socklen_t len = sizeof a;
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0 || a.sin_family != AF_INET)
+    return "?";
+  char text[INET_ADDRSTRLEN] = {};
+  ::inet_ntop(AF_INET, &a.sin_addr, text, sizeof text);
+  return std::string(text) + ":" + std::to_string(ntohs(a.sin_port));
 }
 
 }  // namespace
 
 [[noreturn]] void supervisor_main(int central_sock, int listen_fd, ControlBlock* block,
-                                  pid_t central_pid) {
+                                  pid_t central_pid, const std::string& key) {
   // If the central process dies we get SIGTERM (and EOF on central_sock): clean up after it.
   ::prctl(PR_SET_PDEATHSIG, SIGTERM);
   for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGQUIT, SIGUSR1, SIGUSR2})
@@ -470,6 +570,7 @@ bool serve_client(Client& c, const wire::Frame& frame, const ControlBlock& block
         Client c;
         c.fd = fd;
         c.since = std::chrono::steady_clock::now();
+        c.peer = peer_name(fd);
         clients.push_back(std::move(c));
       }
     }
@@ -485,22 +586,44 @@ bool serve_client(Client& c, const wire::Frame& frame, const ControlBlock& block
           open = c.parser.fill(c.fd);
           try {
             wire::Frame f;
-            while (open && !c.closing && c.parser.next(f)) open = serve_client(c, f, *block);
+            while (open && !c.closing && c.parser.next(f)) open = serve_client(c, f, *block, key);
           } catch (const Error& e) {
             open = queue_error(c, Errc::kInvalidArgument, e.what());
           }
         }
         if (open) open = flush_client(c);
+        if (open && c.hand_off && c.out.empty()) {
+          // Authenticated and welcomed: the central process serves this worker from now on
+          // (blocking socket, no delay for small frames). Our copy of the socket goes.
+          ::fcntl(c.fd, F_SETFL, ::fcntl(c.fd, F_GETFL) & ~O_NONBLOCK);
+          const int one = 1;
+          ::setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+          wire::SupervisorMessage joined{wire::SupervisorMessage::kJoined, -1, 0, 0};
+          wire::send_supervisor_message(central_sock, joined, c.fd);
+          open = false;
+        }
         if (open && c.closing && c.out.empty()) open = false;  // answered: done
       } catch (...) {
         open = false;
       }
       // Before authentication a client gets a few seconds to say what it wants.
-      if (open && now - c.since > kClientDeadline) open = false;
-      if (open)
+      if (open && now - c.since > kClientDeadline) {
+        if (!key.empty() && c.stage != Client::kAuthenticated)
+          log_refusal(c, "no complete handshake within 5 s");
+        open = false;
+      }
+      if (open) {
         keep.push_back(std::move(c));
-      else
+      } else {
+        // Read what the client already sent before closing: closing with unread bytes makes
+        // the kernel send a reset, which can destroy the ERROR frame the client has not read yet.
+        // Never on a socket handed to the central process: the bytes are its worker's frames.
+        char sink[512];
+        for (int k = 0; !c.hand_off && k < 8 && ::recv(c.fd, sink, sizeof sink, MSG_DONTWAIT) > 0;
+             ++k) {
+        }
         ::close(c.fd);
+      }
     }
     clients.swap(keep);
   }

@@ -13,6 +13,7 @@ packages=(
   libeigen3-dev                     # matrices, solvers and FFT for models and calculators
   libtbb-dev                        # the thread backend of mproc
   libboost-dev                      # Boost.Math distributions, Boost.Interprocess shared memory
+  libssl-dev                        # OpenSSL libcrypto: remote workers' HMAC-SHA256 handshake
   libcli11-dev                      # the command line
   nlohmann-json3-dev                # settings and job files
   doctest-dev                       # unit tests
