@@ -216,6 +216,42 @@ TEST_CASE("remote: plug-ins travel by name and hash; a worker without a matching
   CHECK(read_stats(dir.path + "/good").first == 4);
 }
 
+TEST_CASE("remote: a remote worker leaves cleanly when the central process dies" *
+          doctest::timeout(120)) {
+  TempDir dir;
+  const std::string key = dir.path + "/job.key";
+  auth::write_key_file(key);
+  const int port = free_port();
+  const pid_t worker = start_worker(port, key, dir.path + "/w");
+  const pid_t central = ::fork();
+  if (central == 0) {
+    try {
+      auto ex = make_executor({.workers = 0, .port = port, .key_file = key, .wait_workers = 1});
+      peach_each<std::int32_t>(*ex, "test.proc.pid", std::vector<std::int32_t>(2000, 20));
+    } catch (...) {
+    }
+    ::_exit(0);
+  }
+  // Wait until the worker is running tasks of the job, then kill the central process outright.
+  const std::string secret = auth::load_key_file(key);
+  bool running = false;
+  for (int k = 0; k < 1000 && !running; ++k) {
+    try {
+      const std::string st = request_status("127.0.0.1", port, 2000, secret);
+      running =
+          st.find("running 1\n") != std::string::npos && st.find(" remote ") != std::string::npos;
+    } catch (const std::exception&) {
+    }
+    if (!running) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK(running);
+  ::kill(central, SIGKILL);
+  int status = 0;
+  ::waitpid(central, &status, 0);
+  CHECK(wait_exit(worker) == 0);  // EOF: the job is over; not an error for the worker
+  CHECK(read_stats(dir.path + "/w").first > 0);
+}
+
 TEST_CASE("remote: a wrong key is refused with one clear error" * doctest::timeout(60)) {
   TempDir dir;
   const std::string key = dir.path + "/job.key", wrong = dir.path + "/wrong.key";
