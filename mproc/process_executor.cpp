@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -256,6 +257,12 @@ class ProcessExecutor final : public Executor {
     block_->tasks_done.store(0);
     std::memset(block_->task, 0, sizeof block_->task);
     std::memcpy(block_->task, task.data(), std::min(task.size(), sizeof block_->task - 1));
+    {
+      timespec ts;
+      ::clock_gettime(CLOCK_MONOTONIC, &ts);
+      block_->job_started_ns.store(static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ull +
+                                   static_cast<std::uint64_t>(ts.tv_nsec));
+    }
     block_->running.store(1);
 
     Job j;

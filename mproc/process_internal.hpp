@@ -15,6 +15,7 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace freshet::mproc::detail {
 
@@ -54,12 +55,16 @@ struct ControlBlock {
   std::atomic<std::uint64_t> tasks_total{0};
   std::atomic<std::uint64_t> tasks_done{0};
   std::atomic<std::uint64_t> jobs_done{0};
-  char task[96] = {};  // name of the current map's task
+  std::atomic<std::uint64_t> job_started_ns{0};  // CLOCK_MONOTONIC at the current map's start
+  char task[96] = {};                            // name of the current map's task
   WorkerSlot slots[kMaxWorkers];
 };
 
 // Renders the control block as the status reply ("key value" lines; docs/mproc-protocol.md).
 std::string format_status(const ControlBlock& block);
+// The same as an HTML page that reloads itself every 2 s (GET / on the port), with the last
+// refused connections (`errors`, newest last). Every string from outside is HTML-escaped.
+std::string format_status_html(const ControlBlock& block, const std::vector<std::string>& errors);
 
 // Runs the supervisor in a freshly forked child; never returns.
 // `key`: the job's secret (empty: no key; remote workers are refused and status needs no

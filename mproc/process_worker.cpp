@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <vector>
@@ -70,7 +71,99 @@ std::string format_status(const ControlBlock& b) {
   line("tasks_done", std::to_string(done));
   line("tasks_pending", std::to_string(b.running.load() && total > done ? total - done : 0));
   line("jobs_done", std::to_string(b.jobs_done.load()));
+  // Throughput and ETA of the running map, from its start time and the tasks done so far.
+  if (b.running.load() && b.job_started_ns.load() > 0) {
+    timespec ts;
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    const double now = static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
+    const double elapsed =
+        std::max(0.0, (now - static_cast<double>(b.job_started_ns.load())) / 1e9);
+    const double rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0;
+    char text[64];
+    std::snprintf(text, sizeof text, "%.3f", elapsed);
+    line("elapsed_s", text);
+    std::snprintf(text, sizeof text, "%.1f", rate);
+    line("tasks_per_s", text);
+    if (rate > 0 && total > done) {
+      std::snprintf(text, sizeof text, "%.1f", static_cast<double>(total - done) / rate);
+      line("eta_s", text);
+    }
+  }
   return s;
+}
+
+namespace {
+std::string html_escape(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += static_cast<unsigned char>(c) < 0x20 ? '?' : c;
+    }
+  }
+  return out;
+}
+}  // namespace
+
+std::string format_status_html(const ControlBlock& b, const std::vector<std::string>& errors) {
+  // One source of truth: the text reply, laid out as tables.
+  const std::string text = format_status(b);
+  std::string workers, job;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const std::size_t end = text.find('\n', at);
+    const std::string row = text.substr(at, end - at);
+    at = end == std::string::npos ? text.size() : end + 1;
+    const std::size_t space = row.find(' ');
+    if (space == std::string::npos) continue;
+    const std::string key = row.substr(0, space), value = row.substr(space + 1);
+    if (key == "worker") {
+      // "I pid P state S tasks_done D respawns R[ remote HOST threads T]"
+      const std::size_t remote = value.find(" remote ");
+      const std::string head = value.substr(0, remote);
+      const std::string where = remote == std::string::npos ? "local" : value.substr(remote + 1);
+      std::string cells;
+      std::size_t p = 0;
+      int field = 0;
+      while (p < head.size()) {
+        std::size_t q = head.find(' ', p);
+        if (q == std::string::npos) q = head.size();
+        if (field % 2 == 0) cells += "<td>" + html_escape(head.substr(p, q - p)) + "</td>";
+        p = q + 1;
+        ++field;
+      }
+      workers += "<tr>" + cells + "<td>" + html_escape(where) + "</td></tr>\n";
+    } else {
+      job += "<tr><th>" + html_escape(key) + "</th><td>" + html_escape(value) + "</td></tr>\n";
+    }
+  }
+  std::string errs;
+  for (const auto& e : errors) errs += "<li>" + html_escape(e) + "</li>\n";
+  return "<!doctype html>\n<html><head><meta charset=\"utf-8\">"
+         "<meta http-equiv=\"refresh\" content=\"2\"><title>freshet status</title>"
+         "<style>body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse}"
+         "td,th{border:1px solid #ccc;padding:2px 8px;text-align:left}</style></head><body>\n"
+         "<h1>freshet job</h1>\n<table id=\"job\">\n" +
+         job +
+         "</table>\n<h2>workers</h2>\n<table id=\"workers\"><tr><th>slot</th><th>pid</th>"
+         "<th>state</th><th>tasks done</th><th>respawns</th><th>where</th></tr>\n" +
+         workers + "</table>\n<h2>last refused connections</h2>\n<ul id=\"errors\">\n" + errs +
+         "</ul>\n</body></html>\n";
 }
 
 namespace {
@@ -286,7 +379,11 @@ struct Client {
   std::string role;
   auth::Nonce central_nonce{};
   bool hand_off = false;  // an authenticated worker: give the socket to the central process
+  // The port also answers HTTP GET (the status page): decided by the first 4 bytes.
+  enum Proto { kUnknown, kFrames, kHttp } proto = kUnknown;
+  std::string http_in;  // the request so far (at most kMaxHttpRequest bytes)
 };
+constexpr std::size_t kMaxHttpRequest = 4096;
 
 // Queues a frame; false if the client has let too much pile up (drop it).
 bool queue_frame(Client& c, wire::Type type, std::span<const std::byte> payload) {
@@ -322,10 +419,74 @@ bool queue_error(Client& c, Errc code, const std::string& message) {
                      wire::encode(wire::ErrorMessage{static_cast<std::uint32_t>(code), message}));
 }
 
+// The last refusals, for the status page (the supervisor is single-threaded).
+std::vector<std::string> g_refusals;
+
 void log_refusal(const Client& c, const std::string& why) {
-  const std::string line =
-      "freshet: warning: mproc: refused " + (c.peer.empty() ? "?" : c.peer) + ": " + why + "\n";
+  const std::string what = "refused " + (c.peer.empty() ? "?" : c.peer) + ": " + why;
+  const std::string line = "freshet: warning: mproc: " + what + "\n";
   [[maybe_unused]] auto n = ::write(2, line.data(), line.size());
+  g_refusals.push_back(what);
+  if (g_refusals.size() > 10) g_refusals.erase(g_refusals.begin());
+}
+
+bool is_loopback_peer(int fd) {
+  sockaddr_in a{};
+  socklen_t len = sizeof a;
+  return ::getpeername(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0 && a.sin_family == AF_INET &&
+         (ntohl(a.sin_addr.s_addr) >> 24) == 127;
+}
+
+std::span<const std::byte> bytes_of(std::string_view s) {
+  return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
+}
+
+// Reads an HTTP request and queues the answer: the status page for GET / from loopback, or from
+// anywhere with "Authorization: Bearer <the key in hex>" when the job has a key; 403 otherwise.
+// False to drop the connection at once.
+bool serve_http(Client& c, const ControlBlock& block, const std::string& key) {
+  char buf[1024];
+  for (;;) {
+    const ssize_t n = ::recv(c.fd, buf, sizeof buf, MSG_DONTWAIT);
+    if (n == 0) return false;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      return false;
+    }
+    c.http_in.append(buf, static_cast<std::size_t>(n));
+    if (c.http_in.size() > kMaxHttpRequest) return false;
+  }
+  const std::size_t end = c.http_in.find("\r\n\r\n");
+  if (end == std::string::npos) return true;  // wait for the rest (within the 5 s deadline)
+  c.closing = true;
+  auto respond = [&](const std::string& status, const std::string& type, const std::string& body) {
+    const std::string head = "HTTP/1.0 " + status + "\r\nContent-Type: " + type +
+                             "\r\nContent-Length: " + std::to_string(body.size()) +
+                             "\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n";
+    const auto h = bytes_of(head), b = bytes_of(body);
+    c.out.insert(c.out.end(), h.begin(), h.end());
+    c.out.insert(c.out.end(), b.begin(), b.end());
+    return true;
+  };
+  const std::string request_line = c.http_in.substr(0, c.http_in.find("\r\n"));
+  const bool root = request_line.rfind("GET / ", 0) == 0 || request_line.rfind("GET /?", 0) == 0;
+  bool allowed = is_loopback_peer(c.fd);
+  if (!allowed && !key.empty()) {
+    const std::string header = "\r\nAuthorization: Bearer ";
+    const std::size_t h = c.http_in.find(header);
+    if (h != std::string::npos && h < end) {
+      const std::size_t v = h + header.size();
+      const std::string presented = c.http_in.substr(v, c.http_in.find("\r\n", v) - v);
+      allowed = auth::equal_constant_time(bytes_of(presented), bytes_of(auth::hex(bytes_of(key))));
+    }
+  }
+  if (!allowed) {
+    log_refusal(c, "status page requested from outside loopback without the key");
+    return respond("403 Forbidden", "text/plain", "forbidden: loopback only, or present the key\n");
+  }
+  if (!root) return respond("404 Not Found", "text/plain", "not found: the status page is /\n");
+  return respond("200 OK", "text/html; charset=utf-8", format_status_html(block, g_refusals));
 }
 
 // Handles one frame from a control client; false to drop the connection at once. With a key,
@@ -582,7 +743,20 @@ std::string peer_name(int fd) {
       // Nothing a client does may escape this loop: the worst it can cost is its connection.
       try {
         const short revents = first_client + i < fds.size() ? fds[first_client + i].revents : 0;
-        if ((revents & (POLLIN | POLLHUP | POLLERR)) && !c.closing) {
+        const bool readable = (revents & (POLLIN | POLLHUP | POLLERR)) && !c.closing;
+        if (readable && c.proto == Client::kUnknown) {
+          char head[4];
+          const ssize_t n = ::recv(c.fd, head, sizeof head, MSG_PEEK | MSG_DONTWAIT);
+          if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+            open = false;
+          else if (n == 4)
+            c.proto = std::memcmp(head, "GET ", 4) == 0 ? Client::kHttp : Client::kFrames;
+          else if (n > 0 && std::memcmp(head, "GET ", static_cast<std::size_t>(n)) != 0)
+            c.proto = Client::kFrames;
+        }
+        if (open && readable && c.proto == Client::kHttp) {
+          open = serve_http(c, *block, key);
+        } else if (open && readable && c.proto == Client::kFrames) {
           open = c.parser.fill(c.fd);
           try {
             wire::Frame f;

@@ -252,6 +252,43 @@ TEST_CASE("remote: a remote worker leaves cleanly when the central process dies"
   CHECK(read_stats(dir.path + "/w").first > 0);
 }
 
+TEST_CASE("remote: the port answers GET / with a status page that refreshes itself" *
+          doctest::timeout(60)) {
+  auto get = [](int port, const std::string& request) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<std::uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    timeval tv{10, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    REQUIRE(::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+            static_cast<ssize_t>(request.size()));
+    std::string reply;
+    char buf[4096];
+    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) reply.append(buf, n);
+    ::close(fd);
+    return reply;
+  };
+  TempDir dir;
+  const std::string key = dir.path + "/job.key";
+  auth::write_key_file(key);
+  const int port = free_port();
+  auto ex = make_executor({.workers = 2, .port = port, .key_file = key});
+  const std::string page = get(port, "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n");
+  CHECK(page.rfind("HTTP/1.0 200 OK\r\n", 0) == 0);
+  CHECK(page.find("<meta http-equiv=\"refresh\"") != std::string::npos);
+  CHECK(page.find("<td>1</td><td>") != std::string::npos);  // worker slot 1 and its pid
+  CHECK(page.find("<th>central_pid</th><td>" + std::to_string(::getpid()) + "</td>") !=
+        std::string::npos);
+  CHECK(get(port, "GET /nothing HTTP/1.0\r\n\r\n").rfind("HTTP/1.0 404", 0) == 0);
+  // A request that never ends is dropped by the deadline, and the job is unharmed.
+  CHECK(get(port, "GET / HTTP/1.0\r\n").empty());
+  CHECK(ex->map("test.proc.pid", std::vector<Bytes>(4, codec::to_bytes(std::int32_t{1}))).size() ==
+        4);
+}
+
 TEST_CASE("remote: a wrong key is refused with one clear error" * doctest::timeout(60)) {
   TempDir dir;
   const std::string key = dir.path + "/job.key", wrong = dir.path + "/wrong.key";
