@@ -31,6 +31,7 @@ using namespace freshet;
 using freshet::testing::run_command;
 using freshet::testing::slurp;
 using freshet::testing::TempDir;
+namespace wire = freshet::mproc::wire;
 
 namespace {
 
