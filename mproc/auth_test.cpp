@@ -46,7 +46,7 @@ TEST_CASE("auth: HMAC-SHA256 and SHA-256 match the published test vectors") {
   CHECK(streamed.finish() == auth::sha256(bytes_of("abc")));
 }
 
-TEST_CASE("auth: the two proofs differ by side, role and nonce; comparison is exact") {
+TEST_CASE("auth: the two proofs differ by side, role and nonce, comparison is exact") {
   const std::string key(32, 'k');
   const auth::Nonce a = auth::new_nonce(), b = auth::new_nonce();
   CHECK(a != b);

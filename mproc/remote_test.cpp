@@ -114,7 +114,7 @@ Bytes make_salt() {
 
 }  // namespace
 
-TEST_CASE("remote: 1 local + 2 remote workers give the serial bytes; each blob arrives once" *
+TEST_CASE("remote: 1 local + 2 remote workers give the serial bytes, each blob arrives once" *
           doctest::timeout(120)) {
   TempDir dir;
   const std::string key = dir.path + "/job.key";
@@ -156,7 +156,7 @@ TEST_CASE("remote: 1 local + 2 remote workers give the serial bytes; each blob a
   CHECK(bytes_b == static_cast<long>(salt.size()));
 }
 
-TEST_CASE("remote: remote workers only; a SIGKILLed one and a stopped one change nothing" *
+TEST_CASE("remote: remote workers only, a SIGKILLed one and a stopped one change nothing" *
           doctest::timeout(120)) {
   TempDir dir;
   const std::string key = dir.path + "/job.key";
@@ -192,7 +192,7 @@ TEST_CASE("remote: remote workers only; a SIGKILLed one and a stopped one change
   CHECK(wait_exit(c) == 0);
 }
 
-TEST_CASE("remote: plug-ins travel by name and hash; a worker without a matching copy leaves" *
+TEST_CASE("remote: plug-ins travel by name and hash, a worker without a matching copy leaves" *
           doctest::timeout(120)) {
   TempDir dir;
   const std::string key = dir.path + "/job.key";

@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -167,7 +168,7 @@ wire::Frame read_frame(int fd) {
 }  // namespace
 
 TEST_CASE(
-    "mproc remote: keygen writes a 0600 key; a key others can read, or a short one, is "
+    "mproc remote: keygen writes a 0600 key, a key others can read, or a short one, is "
     "refused" *
     doctest::timeout(60)) {
   TempDir dir;
@@ -202,7 +203,7 @@ TEST_CASE(
 
 TEST_CASE(
     "mproc remote: 2 local + 2 remote workers give the serial bytes for extract and "
-    "search; a SIGKILLed remote worker changes nothing" *
+    "search, a SIGKILLed remote worker changes nothing" *
     doctest::timeout(600)) {
   TempDir dir;
   const std::string key = keygen(dir, "job.key");
@@ -414,4 +415,42 @@ TEST_CASE(
   const std::string log = slurp(dir.file("c.err"));
   CHECK(log.find("refused 127.0.0.1:") != std::string::npos);
   CHECK(log.find("wrong key") != std::string::npos);
+}
+
+TEST_CASE("mproc remote: the status page loads in headless Chromium while a job runs" *
+          doctest::timeout(300)) {
+  if (!std::filesystem::exists("/usr/bin/chromium")) {
+    MESSAGE("no /usr/bin/chromium: the status page check is skipped");
+    return;
+  }
+  TempDir dir;
+  const std::string key = keygen(dir, "job.key");
+  const int port = free_port();
+  dir.write("series.csv", make_series(40, 100));
+  // The job waits for a remote worker that never comes: the page is served meanwhile.
+  Proc central = spawn({"extract", dir.file("series.csv"), "--features", "efficient", "-q", "--out",
+                        dir.file("out.csv"), "--workers", "2", "--port", std::to_string(port),
+                        "--key-file", key, "--wait-workers", "1", "--wait-timeout", "60"},
+                       dir.file("c.out"), dir.file("c.err"));
+  const std::string secret = mproc::auth::load_key_file(key);
+  for (int k = 0; k < 500; ++k) {  // until the port answers
+    try {
+      mproc::request_status("127.0.0.1", port, 1000, secret);
+      break;
+    } catch (const std::exception&) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  const auto dom = run_command(
+      "timeout 120 /usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-quic "
+      "--no-first-run --disable-background-networking --disable-component-update --disable-sync "
+      "--user-data-dir=" +
+      dir.file("chrome-profile") + " --dump-dom http://127.0.0.1:" + std::to_string(port) + "/");
+  ::kill(central.pid, SIGTERM);
+  wait_for(central.pid, 30);
+  INFO(dom.err);
+  CHECK(dom.out.find("<table id=\"workers\">") != std::string::npos);
+  CHECK(dom.out.find("<th>central_pid</th><td>" + std::to_string(central.pid) + "</td>") !=
+        std::string::npos);
+  CHECK(dom.out.find("http-equiv=\"refresh\"") != std::string::npos);
 }
