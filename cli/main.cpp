@@ -53,6 +53,20 @@ void add_common_options(CLI::App& app, Common& common) {
   app.add_option("--address", common.executor.address, "address of the control endpoint")
       ->type_name("ADDR")
       ->capture_default_str();
+  app.add_option("--key-file", common.executor.key_file,
+                 "with --port: remote workers (freshet worker --connect) that prove this key may "
+                 "join; status requests must prove it too (mode 0600; freshet keygen)")
+      ->type_name("FILE");
+  app.add_option("--wait-workers", common.executor.wait_workers,
+                 "with --port and --key-file: start once N remote workers joined (local "
+                 "--workers may then be 0)")
+      ->type_name("N")
+      ->check(int_range(0, 256));
+  app.add_option("--wait-timeout", common.executor.wait_timeout_seconds,
+                 "seconds to wait for --wait-workers (and for any worker when none is left)")
+      ->type_name("S")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 86400.0));
   app.add_option("--plugin", common.executor.plugins,
                  "plug-in shared library to load on every worker (repeatable)")
       ->type_name("LIB.so");

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "core/error.hpp"
+#include "mproc/remote.hpp"
 #include "mproc/wire.hpp"
 
 namespace freshet::mproc {
@@ -41,7 +42,8 @@ struct Fd {
 
 }  // namespace
 
-std::string request_status(const std::string& host, int port, int timeout_ms) {
+std::string request_status(const std::string& host, int port, int timeout_ms,
+                           const std::string& key) {
   const std::string where = host + ":" + std::to_string(port);
   addrinfo hints{};
   hints.ai_family = AF_INET;
@@ -71,6 +73,11 @@ std::string request_status(const std::string& host, int port, int timeout_ms) {
   timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
   ::setsockopt(sock.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   ::setsockopt(sock.fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  if (!key.empty()) {
+    authenticate_client(sock.fd, key, "status", where);
+    ::setsockopt(sock.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ::setsockopt(sock.fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  }
   if (!wire::write_frame(sock.fd, wire::Type::kStatusRequest, {}))
     throw Error(Errc::kIo, where + " closed the connection");
   wire::Frame reply;

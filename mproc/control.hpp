@@ -12,7 +12,10 @@ namespace freshet::mproc {
 // worker, job, task, running, tasks_total, tasks_done, tasks_pending, jobs_done).
 // Throws Error(kIo) if nothing answers within timeout_ms or the peer is not a freshet endpoint,
 // Error(kInvalidArgument) if host is not an IPv4 address or a resolvable name.
-std::string request_status(const std::string& host, int port, int timeout_ms = 5000);
+// With a `key` (the job's secret), authenticates first (docs/mproc-protocol.md §4); a job started
+// with --key-file answers nothing else.
+std::string request_status(const std::string& host, int port, int timeout_ms = 5000,
+                           const std::string& key = {});
 
 // Parses "HOST:PORT" (as `freshet status --connect` takes it). Throws Error(kInvalidArgument).
 std::pair<std::string, int> parse_endpoint(const std::string& text);

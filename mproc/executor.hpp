@@ -133,6 +133,20 @@ struct ExecutorOptions {
   // three workers fails the map. stall_floor_seconds <= 0 turns the rule off.
   double stall_floor_seconds = 10.0;
   double stall_factor = 20.0;
+  // Remote workers (`freshet worker --connect`, docs/mproc-protocol.md §4). A file holding the
+  // job's secret (`freshet keygen FILE`; mode 0600, >= 32 bytes): with a port and a key,
+  // authenticated remote workers may join and leave at any time, and status requests must
+  // authenticate too. Without a key remote workers are refused, and an address other than
+  // loopback is refused. Remote workers get each shared blob once (by content hash), chunk
+  // arguments inline, plug-ins by name and SHA-256 (loaded from their own --plugin-dir); the
+  // stall rule above also drops a remote worker whose heartbeats show no progress.
+  std::string key_file = {};
+  // make_executor returns once this many remote workers have joined, or throws
+  // Error(kWorkerFailed) after wait_timeout_seconds. With a port and wait_workers > 0, workers
+  // may be 0 (no local worker processes). A map that finds no worker at all waits as long for
+  // one to join before failing.
+  int wait_workers = 0;
+  double wait_timeout_seconds = 60.0;
 };
 
 // Builds the executor the options describe. Must be called before the program starts any thread

@@ -341,11 +341,27 @@ std::unique_ptr<Executor> make_executor(const ExecutorOptions& options) {
     throw Error(Errc::kInvalidArgument,
                 "--port must be in 1..65535, got " + std::to_string(options.port));
   std::unique_ptr<Executor> executor;
+  if (options.wait_workers < 0)
+    throw Error(Errc::kInvalidArgument,
+                "--wait-workers must be >= 0, got " + std::to_string(options.wait_workers));
+  if ((!options.key_file.empty() || options.wait_workers > 0) && options.port == 0)
+    throw Error(Errc::kInvalidArgument,
+                "--key-file and --wait-workers need --port (where remote workers connect)");
+  if (options.wait_workers > 0 && options.key_file.empty())
+    throw Error(Errc::kInvalidArgument,
+                "--wait-workers needs --key-file (remote workers must authenticate)");
   if (options.port != 0 || options.processes) {
-    if (options.workers <= 0)
+    const bool remote_only = options.port != 0 && options.wait_workers > 0;
+    if (options.workers == 0 && !remote_only)
+      throw Error(Errc::kInvalidArgument,
+                  "--port needs --workers N with N > 0 (the number of worker processes), or "
+                  "--wait-workers N (remote workers only)");
+    if (options.workers < 0 && !remote_only)
       throw Error(Errc::kInvalidArgument,
                   "--port needs --workers N with N > 0 (the number of worker processes)");
-    executor = detail::make_process_executor(options);
+    ExecutorOptions process_options = options;
+    if (process_options.workers < 0) process_options.workers = 0;  // remote workers only
+    executor = detail::make_process_executor(process_options);
   } else if (options.workers == 0) {
     executor = detail::make_serial_executor();
   } else {

@@ -14,8 +14,10 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -32,6 +34,7 @@
 #include <optional>
 
 #include "core/error.hpp"
+#include "mproc/auth.hpp"
 #include "mproc/local_executor.hpp"
 #include "mproc/process_internal.hpp"
 #include "mproc/shm.hpp"
@@ -102,6 +105,15 @@ std::uint64_t cpu_ticks(pid_t pid) {
 }
 
 struct Worker {
+  // A remote worker (freshet worker --connect): a TCP socket the supervisor authenticated; it
+  // reads no shared memory, so blobs, plug-ins and arguments travel on the socket.
+  bool remote = false;
+  bool joined = false;                // remote: its JOIN arrived
+  int capacity = kInFlightPerWorker;  // chunks in flight at most (remote: 2 x its threads)
+  std::string host;                   // remote: "name (address:port)"
+  std::uint64_t hb_tasks = 0;         // remote: the last heartbeat's counters
+  std::uint64_t hb_cpu = 0;
+  std::map<std::string, auth::Digest, std::less<>> blobs;  // remote: key -> hash it holds
   int fd = -1;
   pid_t pid = 0;
   bool live = false;
@@ -147,10 +159,18 @@ class ProcessExecutor final : public Executor {
       : n_(options.workers),
         stall_floor_ns_(options.stall_floor_seconds * 1e9),
         stall_factor_(options.stall_factor) {
-    if (n_ < 1 || n_ > kMaxWorkers)
+    const bool remote_only = options.port != 0 && options.wait_workers > 0;
+    if (n_ < (remote_only ? 0 : 1) || n_ > kMaxWorkers)
       throw Error(Errc::kInvalidArgument, "--workers with --port must be in 1.." +
                                               std::to_string(kMaxWorkers) + ", got " +
                                               std::to_string(n_));
+    if (!options.key_file.empty()) key_ = auth::load_key_file(options.key_file);
+    if (options.port != 0 && key_.empty() && options.address.rfind("127.", 0) != 0)
+      throw Error(Errc::kInvalidArgument,
+                  "--address " + options.address +
+                      " is not loopback: a port reachable from other machines needs --key-file "
+                      "(make one with 'freshet keygen FILE')");
+    wait_timeout_ns_ = options.wait_timeout_seconds * 1e9;
     if (!(options.stall_factor >= 0) || std::isnan(options.stall_floor_seconds))
       throw Error(Errc::kInvalidArgument,
                   "ExecutorOptions: stall_factor must be >= 0 and stall_floor_seconds a number");
@@ -158,6 +178,7 @@ class ProcessExecutor final : public Executor {
     install_cleanup_handlers();
     try {
       start(options);
+      wait_for_remote(options.wait_workers, options.wait_timeout_seconds);
     } catch (...) {
       stop();
       throw;
@@ -167,7 +188,12 @@ class ProcessExecutor final : public Executor {
   ~ProcessExecutor() override { stop(); }
 
   Backend backend() const override { return Backend::kProcesses; }
-  int workers() const override { return n_; }
+  int workers() const override {
+    int n = n_;
+    for (const auto& w : workers_)
+      if (w.live && w.remote) n += std::max(1, w.capacity / kInFlightPerWorker);
+    return std::max(n, 1);
+  }
 
   void share(std::string key, std::span<const std::byte> data) override {
     share_with(std::move(key), data.size(), [&](std::span<std::byte> out) {
@@ -180,18 +206,26 @@ class ProcessExecutor final : public Executor {
     unshare(key);  // drop the old copy first: a re-share never holds two in this process
     Segment segment = Segment::create(new_segment_name('s'), size);
     fill(std::span<std::byte>(segment.data(), size));
+    auto& placed = shares_.insert_or_assign(key, std::move(segment)).first->second;
     for (auto& w : workers_)
-      if (w.live) send_share(w, key, segment);
-    shares_.insert_or_assign(std::move(key), std::move(segment));
+      if (w.live) send_share(w, key, placed);
   }
 
   void unshare(std::string_view key) override {
     auto it = shares_.find(key);
     if (it == shares_.end()) return;
     const Bytes m = wire::encode(wire::Unshare{std::string(key)});
-    for (auto& worker : workers_)
-      if (worker.live) send(worker, wire::Type::kUnshare, m);
+    for (auto& worker : workers_) {
+      if (!worker.live) continue;
+      if (worker.remote) {
+        auto b = worker.blobs.find(key);
+        if (b == worker.blobs.end()) continue;
+        worker.blobs.erase(b);
+      }
+      send(worker, wire::Type::kUnshare, m);
+    }
     shares_.erase(it);
+    share_digests_.erase(std::string(key));
   }
 
   void init(const std::string& plugin_path) override {
@@ -199,7 +233,7 @@ class ProcessExecutor final : public Executor {
     if (std::find(plugins_.begin(), plugins_.end(), plugin_path) == plugins_.end())
       plugins_.push_back(plugin_path);
     for (auto& w : workers_)
-      if (w.live) send_init(w, plugin_path);
+      if (w.live) w.remote ? send_remote_init(w, plugin_path) : send_init(w, plugin_path);
     // Wait for every live worker to answer (a worker that dies meanwhile is respawned and the
     // plug-in replayed to it; its answer is checked by the next map).
     for (;;) {
@@ -223,11 +257,18 @@ class ProcessExecutor final : public Executor {
     block_->tasks_done.store(0);
     std::memset(block_->task, 0, sizeof block_->task);
     std::memcpy(block_->task, task.data(), std::min(task.size(), sizeof block_->task - 1));
+    {
+      timespec ts;
+      ::clock_gettime(CLOCK_MONOTONIC, &ts);
+      block_->job_started_ns.store(static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ull +
+                                   static_cast<std::uint64_t>(ts.tv_nsec));
+    }
     block_->running.store(1);
 
     Job j;
     j.id = job;
     j.n = n;
+    j.arguments = arguments;
     j.results.resize(n);
     job_state_ = &j;
     struct Reset {
@@ -239,14 +280,20 @@ class ProcessExecutor final : public Executor {
       }
     } reset{this};
 
+    Clock::time_point no_worker_since{};
+    bool no_worker = false;
     for (;;) {
       throw_ack_errors_into(j);
       // Hand out work to every live worker with room: first one chunk each, then a second, so a
-      // short map spreads over all workers.
-      for (int depth = 1; depth <= kInFlightPerWorker; ++depth) {
+      // short map spreads over all workers (a remote worker with T threads takes up to 2T).
+      int max_depth = kInFlightPerWorker;
+      for (auto& w : workers_)
+        if (w.live) max_depth = std::max(max_depth, w.capacity);
+      for (int depth = 1; depth <= max_depth; ++depth) {
         for (std::size_t wi = 0; wi < workers_.size(); ++wi) {
           Worker& w = workers_[wi];
-          if (!w.live || static_cast<int>(w.in_flight.size()) >= depth) continue;
+          if (!w.live || static_cast<int>(w.in_flight.size()) >= std::min(depth, w.capacity))
+            continue;
           auto range = next_range(j);
           if (!range) break;
           send_chunk(static_cast<int>(wi), *range, j);
@@ -256,6 +303,19 @@ class ProcessExecutor final : public Executor {
       bool in_flight = false;
       for (auto& w : workers_) in_flight |= w.live && !w.in_flight.empty();
       if (j.done == n || (j.failure && !in_flight)) break;
+      // With a key, a job whose workers are all gone waits (wait_timeout_seconds) for a remote
+      // one to join before it fails.
+      if (!in_flight && !any_live_or_pending() && !key_.empty()) {
+        const auto now = Clock::now();
+        if (!no_worker) no_worker_since = now;
+        no_worker = true;
+        if (static_cast<double>((now - no_worker_since).count()) < wait_timeout_ns_) {
+          pump(100, &j);
+          continue;
+        }
+      } else {
+        no_worker = false;
+      }
       if (!in_flight && !any_live_or_pending()) {
         j.fail(SIZE_MAX, Errc::kWorkerFailed,
                "task '" + task_ + "': no workers left (" +
@@ -282,6 +342,7 @@ class ProcessExecutor final : public Executor {
   struct Job {
     std::uint64_t id = 0;
     std::size_t n = 0;
+    std::span<const Bytes> arguments;  // remote workers get theirs inline, chunk by chunk
     std::vector<Bytes> results;
     std::size_t next = 0;  // first index never handed out
     std::size_t done = 0;
@@ -329,7 +390,7 @@ class ProcessExecutor final : public Executor {
       ::close(pair[0]);
       // Nothing may unwind from here into the copy of the program's stack this child inherited.
       try {
-        supervisor_main(pair[1], listen_fd, block_, central);
+        supervisor_main(pair[1], listen_fd, block_, central, key_);
       } catch (...) {
       }
       ::_exit(2);
@@ -339,6 +400,8 @@ class ProcessExecutor final : public Executor {
     supervisor_ = pid;
     sup_fd_ = pair[0];
     supervisor_alive_ = true;
+    // Never reallocated: references to a Worker stay valid while remote workers join.
+    workers_.reserve(kMaxWorkers);
     workers_.resize(static_cast<std::size_t>(n_));
     for (int i = 0; i < n_; ++i) request_spawn(i);
     // Wait until every first worker exists: a map right after make_executor needs them.
@@ -423,7 +486,8 @@ class ProcessExecutor final : public Executor {
     if (j.next >= j.n) return std::nullopt;
     const std::size_t remaining = j.n - j.next;
     std::size_t live = 0;
-    for (auto& w : workers_) live += w.live;
+    for (auto& w : workers_)
+      if (w.live) live += w.remote ? std::max(1, w.capacity / kInFlightPerWorker) : 1;
     live = std::max<std::size_t>(live, 1);
     // Before any timing: small probes, one task when tasks are few (they may be long).
     std::size_t size = std::clamp<std::size_t>(j.n / (16 * live), 1, 64);
@@ -445,13 +509,20 @@ class ProcessExecutor final : public Executor {
   void send_chunk(int wi, const Range& r, Job& j) {
     Worker& w = workers_[static_cast<std::size_t>(wi)];
     const std::uint64_t id = ++chunk_id_;
+    Bytes inline_args;
+    if (w.remote) {
+      const auto mine = j.arguments.subspan(r.begin, r.end - r.begin);
+      inline_args.resize(wire::arguments_size(mine));
+      wire::encode_arguments(mine, inline_args);
+    }
     const Bytes m = wire::encode(wire::Chunk{.job = j.id,
                                              .chunk = id,
                                              .task = task_,
-                                             .args_segment = args_.name(),
-                                             .args_size = args_.size(),
+                                             .args_segment = w.remote ? "" : args_.name(),
+                                             .args_size = w.remote ? 0 : args_.size(),
                                              .begin = r.begin,
-                                             .end = r.end});
+                                             .end = r.end,
+                                             .inline_args = inline_args});
     if (w.in_flight.empty()) mark_progress(w, Clock::now());  // its stall clock starts now
     w.in_flight.emplace(id, r);  // before sending: a failed send requeues it
     send(w, wire::Type::kChunk, m);
@@ -460,7 +531,13 @@ class ProcessExecutor final : public Executor {
   // Sends to a worker; a dead worker is handled (its chunks requeued, a respawn requested).
   void send(Worker& w, wire::Type type, std::span<const std::byte> payload) {
     if (!w.live) return;
-    if (!wire::write_frame(w.fd, type, payload)) worker_died(w);
+    bool ok = false;
+    try {
+      ok = wire::write_frame(w.fd, type, payload);
+    } catch (const Error&) {
+      ok = false;  // a remote worker that stopped reading (send timeout) or a broken socket
+    }
+    if (!ok) worker_died(w);
   }
 
   void send_init(Worker& w, const std::string& path) {
@@ -469,8 +546,72 @@ class ProcessExecutor final : public Executor {
   }
 
   void send_share(Worker& w, std::string_view key, const Segment& segment) {
+    if (w.remote) return send_blob(w, key, segment);
     send(w, wire::Type::kShare,
          wire::encode(wire::Share{std::string(key), segment.name(), segment.size()}));
+  }
+
+  // A remote worker gets the blob's bytes once, in pieces, with their SHA-256 (the worker checks
+  // it); a blob whose content it already holds under another key is announced without its bytes.
+  void send_blob(Worker& w, std::string_view key, const Segment& segment) {
+    auto d = share_digests_.find(std::string(key));
+    if (d == share_digests_.end())
+      d = share_digests_
+              .emplace(std::string(key),
+                       auth::sha256(std::span<const std::byte>(segment.data(), segment.size())))
+              .first;
+    bool have = false;
+    for (const auto& [k, digest] : w.blobs) have |= k != key && digest == d->second;
+    send(w, wire::Type::kBlob,
+         wire::encode(wire::Blob{std::string(key), segment.size(), d->second, !have}));
+    for (std::size_t at = 0; !have && w.live && at < segment.size(); at += wire::kBlobPiece) {
+      const std::size_t piece = std::min<std::size_t>(wire::kBlobPiece, segment.size() - at);
+      send(w, wire::Type::kBlobData, std::span<const std::byte>(segment.data() + at, piece));
+      blob_bytes_sent_ += piece;
+    }
+    if (w.live) w.blobs.insert_or_assign(std::string(key), d->second);
+  }
+
+  // Plug-ins travel by name and hash only: the remote worker loads its own copy.
+  void send_remote_init(Worker& w, const std::string& path) {
+    auto h = plugin_digests_.find(path);
+    if (h == plugin_digests_.end())
+      h = plugin_digests_.emplace(path, auth::sha256_file(path)).first;
+    const auto slash = path.rfind('/');
+    ++w.pending_acks;
+    send(w, wire::Type::kRemoteInit,
+         wire::encode(wire::RemoteInit{slash == std::string::npos ? path : path.substr(slash + 1),
+                                       h->second}));
+  }
+
+  // Tells every worker to stop chunks of job `id` at the next task boundary: forked ones through
+  // the control block, remote ones with a CANCEL frame.
+  void cancel_job(std::uint64_t id) {
+    block_->cancel_job.store(id);
+    for (auto& w : workers_)
+      if (w.live && w.remote && !w.in_flight.empty())
+        send(w, wire::Type::kCancel, wire::encode(wire::Cancel{id}));
+  }
+
+  std::size_t joined_remote() const {
+    std::size_t n = 0;
+    for (const auto& w : workers_) n += w.live && w.remote && w.joined;
+    return n;
+  }
+
+  // make_executor's --wait-workers: returns once `count` remote workers have joined.
+  void wait_for_remote(int count, double timeout_seconds) {
+    if (count <= 0) return;
+    const auto deadline =
+        Clock::now() + std::chrono::milliseconds(static_cast<std::int64_t>(timeout_seconds * 1e3));
+    while (joined_remote() < static_cast<std::size_t>(count)) {
+      if (Clock::now() >= deadline)
+        throw Error(Errc::kWorkerFailed,
+                    std::to_string(joined_remote()) + " of " + std::to_string(count) +
+                        " remote workers joined within " + std::to_string(timeout_seconds) +
+                        " s (--wait-workers, --wait-timeout)");
+      pump(100, nullptr);
+    }
   }
 
   // ---- the stall rule (ExecutorOptions::stall_floor_seconds) ----
@@ -486,8 +627,12 @@ class ProcessExecutor final : public Executor {
     const std::size_t wi = static_cast<std::size_t>(&w - workers_.data());
     w.progress_at = now;
     w.sampled_at = now;
-    w.seen_tasks_done = block_->slots[wi].tasks_done.load(std::memory_order_relaxed);
-    w.seen_cpu = UINT64_MAX;  // read at the next sample (not on every result: it costs a file read)
+    w.seen_tasks_done =
+        w.remote ? w.hb_tasks : block_->slots[wi].tasks_done.load(std::memory_order_relaxed);
+    w.seen_cpu =
+        w.remote
+            ? w.hb_cpu
+            : UINT64_MAX;  // read at the next sample (not on every result: it costs a file read)
   }
 
   // A worker holding chunks that has shown no progress (no results, no finished task, no CPU
@@ -502,8 +647,11 @@ class ProcessExecutor final : public Executor {
       Worker& w = workers_[wi];
       if (!w.live || w.in_flight.empty() || now - w.sampled_at < sample_every) continue;
       w.sampled_at = now;
-      const std::uint64_t tasks = block_->slots[wi].tasks_done.load(std::memory_order_relaxed);
-      const std::uint64_t cpu = cpu_ticks(w.pid);
+      // A remote worker reports both in its heartbeats (every second while it holds chunks); one
+      // that goes silent (stopped, cut off) shows no progress.
+      const std::uint64_t tasks =
+          w.remote ? w.hb_tasks : block_->slots[wi].tasks_done.load(std::memory_order_relaxed);
+      const std::uint64_t cpu = w.remote ? w.hb_cpu : cpu_ticks(w.pid);
       if (tasks != w.seen_tasks_done || cpu != w.seen_cpu) {
         w.progress_at = now;
         w.seen_tasks_done = tasks;
@@ -513,7 +661,7 @@ class ProcessExecutor final : public Executor {
       const double idle = static_cast<double>(
           std::chrono::duration_cast<std::chrono::nanoseconds>(now - w.progress_at).count());
       if (idle <= window) continue;
-      if (supervisor_alive_) {
+      if (supervisor_alive_ && !w.remote) {
         wire::SupervisorMessage kill{wire::SupervisorMessage::kKill, static_cast<int>(wi), w.pid,
                                      0};
         if (!wire::send_supervisor_message(sup_fd_, kill)) supervisor_alive_ = false;
@@ -522,7 +670,8 @@ class ProcessExecutor final : public Executor {
       std::snprintf(seconds, sizeof seconds, "%.1f", idle / 1e9);
       worker_died(w, std::string("made no progress for ") + seconds +
                          " s (stall window: max(stall_floor_seconds, stall_factor x slowest "
-                         "task)); it was killed");
+                         "task)); " +
+                         (w.remote ? "it was dropped" : "it was killed"));
     }
   }
 
@@ -543,6 +692,9 @@ class ProcessExecutor final : public Executor {
   }
 
   std::string worker_name(std::size_t wi, pid_t pid) const {
+    if (wi < workers_.size() && workers_[wi].remote)
+      return "remote worker " + std::to_string(wi) + " (" + workers_[wi].host + ", pid " +
+             std::to_string(pid) + ")";
     return "worker " + std::to_string(wi) + " (pid " + std::to_string(pid) + ")";
   }
 
@@ -552,9 +704,15 @@ class ProcessExecutor final : public Executor {
     const std::size_t wi = static_cast<std::size_t>(&w - workers_.data());
     const std::int64_t current = block_->slots[wi].current_task.load();
     w.live = false;
+    if (w.remote) ::shutdown(w.fd, SHUT_RDWR);  // a stalled remote worker sees EOF and leaves
     ::close(w.fd);
     w.fd = -1;
     w.pending_acks = 0;
+    if (w.remote) {
+      block_->slots[wi].state.store(kDead);
+      w.blobs.clear();
+      w.joined = false;
+    }
     const pid_t pid = w.pid;
     if (!w.in_flight.empty() && job_state_) {
       Job& j = *job_state_;
@@ -566,6 +724,7 @@ class ProcessExecutor final : public Executor {
                                         : r.begin;
           // Collect the wait status for a useful message (the supervisor reaps at once).
           std::string what = stalled;
+          if (what.empty() && w.remote) what = "disconnected";
           if (what.empty()) {
             wait_for_exit_status(pid, 500);
             auto st = exit_status_.find(pid);
@@ -579,9 +738,10 @@ class ProcessExecutor final : public Executor {
           j.retry.push_front(r);
         }
       }
-      if (j.failure) block_->cancel_job.store(j.id);
+      if (j.failure) cancel_job(j.id);
     }
     w.in_flight.clear();
+    if (w.remote) return;  // nobody respawns a remote worker: it may join again
     // A slot whose workers keep dying without finishing anything (a plug-in that crashes on
     // load, say) is not respawned forever: after kMaxFutileDeaths it stays empty, and a map
     // with no workers left fails.
@@ -632,9 +792,61 @@ class ProcessExecutor final : public Executor {
       // Replay what every worker must have: plug-ins first, then shared blobs.
       for (const auto& path : plugins_) send_init(w, path);
       for (const auto& [key, segment] : shares_) send_share(w, key, segment);
+    } else if (m.kind == wire::SupervisorMessage::kJoined && fd >= 0) {
+      remote_joined(fd);
     } else if (fd >= 0) {
       ::close(fd);
     }
+  }
+
+  // An authenticated remote worker's socket (from the supervisor): give it a slot, replay what
+  // every worker must have (plug-ins, then blobs), and it takes chunks like any other.
+  void remote_joined(int fd) {
+    std::size_t wi = workers_.size();
+    for (std::size_t i = static_cast<std::size_t>(n_); i < workers_.size(); ++i)
+      if (workers_[i].remote && !workers_[i].live) {
+        wi = i;
+        break;
+      }
+    if (wi == workers_.size()) {
+      if (workers_.size() >= static_cast<std::size_t>(kMaxWorkers)) {
+        ::close(fd);  // no slot left: it sees EOF
+        return;
+      }
+      workers_.emplace_back();
+    }
+    Worker& w = workers_[wi];
+    w = Worker();
+    w.remote = true;
+    w.fd = fd;
+    w.live = true;
+    w.host = peer_of(fd);
+    // A remote worker that stops reading must not hang the central process: a send that cannot
+    // complete within the stall floor (at least 10 s) fails, and the worker is dropped.
+    const double seconds = std::max(10.0, stall_floor_ns_ / 1e9);
+    timeval tv{static_cast<time_t>(seconds), 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    WorkerSlot& slot = block_->slots[wi];
+    slot.remote.store(1);
+    slot.pid.store(0);
+    slot.threads.store(1);
+    slot.tasks_done.store(0);
+    slot.current_task.store(-1);
+    slot.state.store(kIdle);
+    std::memset(slot.host, 0, sizeof slot.host);
+    std::strncpy(slot.host, w.host.c_str(), sizeof slot.host - 1);
+    block_->workers = std::max<std::int32_t>(block_->workers, static_cast<std::int32_t>(wi + 1));
+    for (const auto& path : plugins_) send_remote_init(w, path);
+    for (const auto& [key, segment] : shares_) send_share(w, key, segment);
+  }
+
+  static std::string peer_of(int fd) {
+    sockaddr_in a{};
+    socklen_t len = sizeof a;
+    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) return "?";
+    char text[INET_ADDRSTRLEN] = {};
+    ::inet_ntop(AF_INET, &a.sin_addr, text, sizeof text);
+    return std::string(text) + ":" + std::to_string(ntohs(a.sin_port));
   }
 
   // Waits up to timeout_ms for messages from workers or the supervisor and handles them.
@@ -662,7 +874,7 @@ class ProcessExecutor final : public Executor {
       try {
         alive = w.parser.fill(w.fd);
         wire::Frame f;
-        while (w.parser.next(f)) handle_frame(index[k], f, j);
+        while (w.live && w.parser.next(f)) handle_frame(index[k], f, j);
       } catch (const Error&) {
         alive = false;  // garbage from a worker: treat it as dead
       }
@@ -674,9 +886,37 @@ class ProcessExecutor final : public Executor {
   // Throws Error on a malformed frame: the caller treats the worker as dead.
   void handle_frame(std::size_t wi, const wire::Frame& f, Job* j) {
     Worker& w = workers_[wi];
+    if (w.remote && f.type == wire::Type::kJoin) {
+      const wire::Join join = wire::decode_join(f.payload);
+      w.joined = true;
+      w.pid = static_cast<pid_t>(join.pid);
+      w.capacity = kInFlightPerWorker * static_cast<int>(std::min<std::uint32_t>(join.threads, 64));
+      w.host = join.host + " " + w.host;
+      block_->slots[wi].pid.store(w.pid);
+      block_->slots[wi].threads.store(static_cast<std::int32_t>(join.threads));
+      std::memset(block_->slots[wi].host, 0, sizeof block_->slots[wi].host);
+      std::strncpy(block_->slots[wi].host, w.host.c_str(), sizeof block_->slots[wi].host - 1);
+      return;
+    }
+    if (w.remote && f.type == wire::Type::kHeartbeat) {
+      const wire::Heartbeat hb = wire::decode_heartbeat(f.payload);
+      w.hb_tasks = hb.tasks_done;
+      w.hb_cpu = hb.cpu_ns;
+      block_->slots[wi].tasks_done.store(hb.tasks_done, std::memory_order_relaxed);
+      return;
+    }
     if (f.type == wire::Type::kInitDone) {
       const wire::InitDone done = wire::decode_init_done(f.payload);
       if (w.pending_acks > 0) --w.pending_acks;
+      if (!done.ok && w.remote) {
+        // No code travels: a remote worker without a matching copy of the plug-in leaves, and
+        // the job goes on without it.
+        const std::string line = "freshet: warning: " + worker_name(wi, w.pid) +
+                                 " refused a plug-in and leaves the job: " + done.message + "\n";
+        [[maybe_unused]] auto n = ::write(2, line.data(), line.size());
+        worker_died(w);
+        return;
+      }
       if (!done.ok && w.ack_error.empty())
         w.ack_error = "plug-in failed to load on " + worker_name(wi, w.pid) + ": " + done.message;
       return;
@@ -714,7 +954,7 @@ class ProcessExecutor final : public Executor {
         j->fail(index, Errc::kWorkerFailed,
                 "task '" + task_ + "' #" + std::to_string(index) + " failed on " +
                     worker_name(wi, w.pid) + ": " + message);
-      block_->cancel_job.store(j->id);  // other workers stop at their next task boundary
+      cancel_job(j->id);  // other workers stop at their next task boundary
     } else if (h.status == wire::kOk && h.count != r.end - r.begin) {
       throw Error(Errc::kIo, "short results from " + worker_name(wi, w.pid));
     }
@@ -734,7 +974,7 @@ class ProcessExecutor final : public Executor {
       if (!w.ack_error.empty()) {
         j.fail(0, Errc::kNotFound, std::move(w.ack_error));
         w.ack_error.clear();
-        block_->cancel_job.store(j.id);
+        cancel_job(j.id);
       }
     }
   }
@@ -758,6 +998,11 @@ class ProcessExecutor final : public Executor {
   std::uint64_t chunk_id_ = 0;
   std::string task_;
   Job* job_state_ = nullptr;
+  std::string key_;  // the job's secret (ExecutorOptions::key_file); empty: no remote workers
+  double wait_timeout_ns_ = 60e9;
+  std::map<std::string, auth::Digest> share_digests_;   // SHA-256 of shared blobs, computed once
+  std::map<std::string, auth::Digest> plugin_digests_;  // SHA-256 of plug-ins, by path
+  std::uint64_t blob_bytes_sent_ = 0;                   // to remote workers, all of them
 };
 
 }  // namespace

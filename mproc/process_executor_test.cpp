@@ -470,7 +470,7 @@ TEST_CASE("processes: an ignored SIGINT leaves the running job's segments alone"
   CHECK(rc == 0);
 }
 
-TEST_CASE("processes: a hung worker's chunks re-run elsewhere; it is killed and replaced" *
+TEST_CASE("processes: a hung worker's chunks re-run elsewhere, it is killed and replaced" *
           doctest::timeout(60)) {
   const std::string marker = marker_path("stall");
   ::unlink(marker.c_str());

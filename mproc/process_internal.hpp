@@ -15,6 +15,7 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace freshet::mproc::detail {
 
@@ -31,6 +32,11 @@ struct WorkerSlot {
   std::atomic<std::uint64_t> tasks_done{0};
   std::atomic<std::uint64_t> respawns{0};
   std::atomic<std::int64_t> current_task{-1};
+  // Remote workers (written by the central process): 1 for a slot held by a remote worker, and
+  // its peer address (cosmetic: the status reply may read it mid-write).
+  std::atomic<std::int32_t> remote{0};
+  std::atomic<std::int32_t> threads{1};
+  char host[64] = {};
 };
 static_assert(std::atomic<std::uint64_t>::is_always_lock_free,
               "atomics must work across processes");
@@ -49,15 +55,23 @@ struct ControlBlock {
   std::atomic<std::uint64_t> tasks_total{0};
   std::atomic<std::uint64_t> tasks_done{0};
   std::atomic<std::uint64_t> jobs_done{0};
-  char task[96] = {};  // name of the current map's task
+  std::atomic<std::uint64_t> job_started_ns{0};  // CLOCK_MONOTONIC at the current map's start
+  char task[96] = {};                            // name of the current map's task
   WorkerSlot slots[kMaxWorkers];
 };
 
 // Renders the control block as the status reply ("key value" lines; docs/mproc-protocol.md).
 std::string format_status(const ControlBlock& block);
+// The same as an HTML page that reloads itself every 2 s (GET / on the port), with the last
+// refused connections (`errors`, newest last). Every string from outside is HTML-escaped.
+std::string format_status_html(const ControlBlock& block, const std::vector<std::string>& errors);
 
 // Runs the supervisor in a freshly forked child; never returns.
+// `key`: the job's secret (empty: no key; remote workers are refused and status needs no
+// authentication). With a key, a client must pass the mutual handshake (docs/mproc-protocol.md
+// §4) before anything else; an authenticated remote worker's socket is handed to the central
+// process (SupervisorMessage::kJoined).
 [[noreturn]] void supervisor_main(int central_sock, int listen_fd, ControlBlock* block,
-                                  pid_t central_pid);
+                                  pid_t central_pid, const std::string& key);
 
 }  // namespace freshet::mproc::detail

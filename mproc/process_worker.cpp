@@ -2,7 +2,10 @@
 // Both are single-threaded and end with _exit: they are forks of the program and must never run
 // its static destructors or flush its stdio buffers.
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -14,11 +17,13 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <vector>
 
 #include "core/error.hpp"
+#include "mproc/auth.hpp"
 #include "mproc/local_executor.hpp"
 #include "mproc/process_internal.hpp"
 #include "mproc/registry.hpp"
@@ -44,10 +49,17 @@ std::string format_status(const ControlBlock& b) {
   for (int i = 0; i < b.workers && i < kMaxWorkers; ++i) {
     const auto& w = b.slots[i];
     const int st = w.state.load();
+    std::string where;
+    if (w.remote.load()) {
+      char host[sizeof w.host + 1] = {};
+      std::memcpy(host, w.host, sizeof w.host);
+      where = std::string(" remote ") + (host[0] ? host : "?") + " threads " +
+              std::to_string(w.threads.load());
+    }
     line("worker", std::to_string(i) + " pid " + std::to_string(w.pid.load()) + " state " +
                        (st >= 0 && st <= 4 ? kStates[st] : "?") + " tasks_done " +
                        std::to_string(w.tasks_done.load()) + " respawns " +
-                       std::to_string(w.respawns.load()));
+                       std::to_string(w.respawns.load()) + where);
   }
   char task[sizeof b.task + 1] = {};
   std::memcpy(task, b.task, sizeof b.task);
@@ -59,7 +71,99 @@ std::string format_status(const ControlBlock& b) {
   line("tasks_done", std::to_string(done));
   line("tasks_pending", std::to_string(b.running.load() && total > done ? total - done : 0));
   line("jobs_done", std::to_string(b.jobs_done.load()));
+  // Throughput and ETA of the running map, from its start time and the tasks done so far.
+  if (b.running.load() && b.job_started_ns.load() > 0) {
+    timespec ts;
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    const double now = static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
+    const double elapsed =
+        std::max(0.0, (now - static_cast<double>(b.job_started_ns.load())) / 1e9);
+    const double rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0;
+    char text[64];
+    std::snprintf(text, sizeof text, "%.3f", elapsed);
+    line("elapsed_s", text);
+    std::snprintf(text, sizeof text, "%.1f", rate);
+    line("tasks_per_s", text);
+    if (rate > 0 && total > done) {
+      std::snprintf(text, sizeof text, "%.1f", static_cast<double>(total - done) / rate);
+      line("eta_s", text);
+    }
+  }
   return s;
+}
+
+namespace {
+std::string html_escape(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += static_cast<unsigned char>(c) < 0x20 ? '?' : c;
+    }
+  }
+  return out;
+}
+}  // namespace
+
+std::string format_status_html(const ControlBlock& b, const std::vector<std::string>& errors) {
+  // One source of truth: the text reply, laid out as tables.
+  const std::string text = format_status(b);
+  std::string workers, job;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const std::size_t end = text.find('\n', at);
+    const std::string row = text.substr(at, end - at);
+    at = end == std::string::npos ? text.size() : end + 1;
+    const std::size_t space = row.find(' ');
+    if (space == std::string::npos) continue;
+    const std::string key = row.substr(0, space), value = row.substr(space + 1);
+    if (key == "worker") {
+      // "I pid P state S tasks_done D respawns R[ remote HOST threads T]"
+      const std::size_t remote = value.find(" remote ");
+      const std::string head = value.substr(0, remote);
+      const std::string where = remote == std::string::npos ? "local" : value.substr(remote + 1);
+      std::string cells;
+      std::size_t p = 0;
+      int field = 0;
+      while (p < head.size()) {
+        std::size_t q = head.find(' ', p);
+        if (q == std::string::npos) q = head.size();
+        if (field % 2 == 0) cells += "<td>" + html_escape(head.substr(p, q - p)) + "</td>";
+        p = q + 1;
+        ++field;
+      }
+      workers += "<tr>" + cells + "<td>" + html_escape(where) + "</td></tr>\n";
+    } else {
+      job += "<tr><th>" + html_escape(key) + "</th><td>" + html_escape(value) + "</td></tr>\n";
+    }
+  }
+  std::string errs;
+  for (const auto& e : errors) errs += "<li>" + html_escape(e) + "</li>\n";
+  return "<!doctype html>\n<html><head><meta charset=\"utf-8\">"
+         "<meta http-equiv=\"refresh\" content=\"2\"><title>freshet status</title>"
+         "<style>body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse}"
+         "td,th{border:1px solid #ccc;padding:2px 8px;text-align:left}</style></head><body>\n"
+         "<h1>freshet job</h1>\n<table id=\"job\">\n" +
+         job +
+         "</table>\n<h2>workers</h2>\n<table id=\"workers\"><tr><th>slot</th><th>pid</th>"
+         "<th>state</th><th>tasks done</th><th>respawns</th><th>where</th></tr>\n" +
+         workers + "</table>\n<h2>last refused connections</h2>\n<ul id=\"errors\">\n" + errs +
+         "</ul>\n</body></html>\n";
 }
 
 namespace {
@@ -269,7 +373,17 @@ struct Client {
   std::size_t sent = 0;  // bytes of `out` already sent
   bool closing = false;  // close once `out` is sent (after an answer that ends the session)
   std::chrono::steady_clock::time_point since;
+  std::string peer;  // "address:port", for the log
+  // The handshake (docs/mproc-protocol.md §4), when the job has a key.
+  enum Stage { kStart, kChallenged, kProved, kAuthenticated } stage = kStart;
+  std::string role;
+  auth::Nonce central_nonce{};
+  bool hand_off = false;  // an authenticated worker: give the socket to the central process
+  // The port also answers HTTP GET (the status page): decided by the first 4 bytes.
+  enum Proto { kUnknown, kFrames, kHttp } proto = kUnknown;
+  std::string http_in;  // the request so far (at most kMaxHttpRequest bytes)
 };
+constexpr std::size_t kMaxHttpRequest = 4096;
 
 // Queues a frame; false if the client has let too much pile up (drop it).
 bool queue_frame(Client& c, wire::Type type, std::span<const std::byte> payload) {
@@ -305,33 +419,180 @@ bool queue_error(Client& c, Errc code, const std::string& message) {
                      wire::encode(wire::ErrorMessage{static_cast<std::uint32_t>(code), message}));
 }
 
-// Handles one frame from a control client; false to drop the connection at once.
-bool serve_client(Client& c, const wire::Frame& frame, const ControlBlock& block) {
+// The last refusals, for the status page (the supervisor is single-threaded).
+std::vector<std::string> g_refusals;
+
+void log_refusal(const Client& c, const std::string& why) {
+  const std::string what = "refused " + (c.peer.empty() ? "?" : c.peer) + ": " + why;
+  const std::string line = "freshet: warning: mproc: " + what + "\n";
+  [[maybe_unused]] auto n = ::write(2, line.data(), line.size());
+  g_refusals.push_back(what);
+  if (g_refusals.size() > 10) g_refusals.erase(g_refusals.begin());
+}
+
+bool is_loopback_peer(int fd) {
+  sockaddr_in a{};
+  socklen_t len = sizeof a;
+  return ::getpeername(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0 && a.sin_family == AF_INET &&
+         (ntohl(a.sin_addr.s_addr) >> 24) == 127;
+}
+
+std::span<const std::byte> bytes_of(std::string_view s) {
+  return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
+}
+
+// Reads an HTTP request and queues the answer: the status page for GET / from loopback, or from
+// anywhere with "Authorization: Bearer <the key in hex>" when the job has a key; 403 otherwise.
+// False to drop the connection at once.
+bool serve_http(Client& c, const ControlBlock& block, const std::string& key) {
+  char buf[1024];
+  for (;;) {
+    const ssize_t n = ::recv(c.fd, buf, sizeof buf, MSG_DONTWAIT);
+    if (n == 0) return false;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      return false;
+    }
+    c.http_in.append(buf, static_cast<std::size_t>(n));
+    if (c.http_in.size() > kMaxHttpRequest) return false;
+  }
+  const std::size_t end = c.http_in.find("\r\n\r\n");
+  if (end == std::string::npos) return true;  // wait for the rest (within the 5 s deadline)
+  c.closing = true;
+  auto respond = [&](const std::string& status, const std::string& type, const std::string& body) {
+    const std::string head = "HTTP/1.0 " + status + "\r\nContent-Type: " + type +
+                             "\r\nContent-Length: " + std::to_string(body.size()) +
+                             "\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n";
+    const auto h = bytes_of(head), b = bytes_of(body);
+    c.out.insert(c.out.end(), h.begin(), h.end());
+    c.out.insert(c.out.end(), b.begin(), b.end());
+    return true;
+  };
+  const std::string request_line = c.http_in.substr(0, c.http_in.find("\r\n"));
+  const bool root = request_line.rfind("GET / ", 0) == 0 || request_line.rfind("GET /?", 0) == 0;
+  bool allowed = is_loopback_peer(c.fd);
+  if (!allowed && !key.empty()) {
+    const std::string header = "\r\nAuthorization: Bearer ";
+    const std::size_t h = c.http_in.find(header);
+    if (h != std::string::npos && h < end) {
+      const std::size_t v = h + header.size();
+      const std::string presented = c.http_in.substr(v, c.http_in.find("\r\n", v) - v);
+      allowed = auth::equal_constant_time(bytes_of(presented), bytes_of(auth::hex(bytes_of(key))));
+    }
+  }
+  if (!allowed) {
+    log_refusal(c, "status page requested from outside loopback without the key");
+    return respond("403 Forbidden", "text/plain", "forbidden: loopback only, or present the key\n");
+  }
+  if (!root) return respond("404 Not Found", "text/plain", "not found: the status page is /\n");
+  return respond("200 OK", "text/html; charset=utf-8", format_status_html(block, g_refusals));
+}
+
+// Handles one frame from a control client; false to drop the connection at once. With a key,
+// nothing but the handshake is served before the client has proved it: HELLO, CHALLENGE (ours),
+// RESPONSE + CHALLENGE (theirs), RESPONSE (ours) + WELCOME.
+bool serve_client(Client& c, const wire::Frame& frame, const ControlBlock& block,
+                  const std::string& key) {
+  const bool keyed = !key.empty();
   switch (frame.type) {
     case wire::Type::kHello: {
-      wire::decode_hello(frame.payload);  // malformed: Error, the caller answers ERROR
+      if (c.stage != Client::kStart) return queue_error(c, Errc::kInvalidArgument, "HELLO twice");
+      const wire::Hello hello = wire::decode_hello(frame.payload);  // malformed: ERROR
+      if (hello.min_version > wire::kVersion || hello.max_version < wire::kVersion)
+        return queue_error(c, Errc::kInvalidArgument,
+                           "protocol versions " + std::to_string(hello.min_version) + ".." +
+                               std::to_string(hello.max_version) +
+                               " offered; this central speaks " + std::to_string(wire::kVersion));
+      if (hello.byte_order != wire::kByteOrderProbe || hello.word_size != wire::kWordSize) {
+        log_refusal(c, "byte order or word size differs from this machine's");
+        return queue_error(c, Errc::kInvalidArgument,
+                           "byte order or word size differs from the central process's (" +
+                               std::to_string(wire::kWordSize * 8) + "-bit little-endian)");
+      }
+      c.role = hello.role;
+      if (hello.role != "worker" && hello.role != "status")
+        return queue_error(c, Errc::kInvalidArgument, "unknown role '" + hello.role + "'");
+      if (!keyed) {
+        if (hello.role == "worker") {
+          log_refusal(c, "a remote worker, but this job has no --key-file");
+          return queue_error(c, Errc::kInvalidArgument,
+                             "this job takes no remote workers: start it with --key-file");
+        }
+        c.stage = Client::kAuthenticated;  // status without a key: nothing to prove
+        const wire::Welcome welcome{
+            wire::kVersion, "freshet mproc central pid " + std::to_string(block.central_pid) +
+                                "; protocol " + std::to_string(wire::kVersion)};
+        return queue_frame(c, wire::Type::kWelcome, wire::encode(welcome));
+      }
+      c.central_nonce = auth::new_nonce();
+      c.stage = Client::kChallenged;
+      wire::Challenge challenge;
+      challenge.nonce = c.central_nonce;
+      return queue_frame(c, wire::Type::kChallenge, wire::encode(challenge));
+    }
+    case wire::Type::kResponse: {
+      if (c.stage != Client::kChallenged)
+        return queue_error(c, Errc::kInvalidArgument, "RESPONSE before CHALLENGE");
+      const wire::Response response = wire::decode_response(frame.payload);
+      const auth::Digest expected = auth::client_proof(key, c.role, c.central_nonce);
+      if (!auth::equal_constant_time(expected, response.mac)) {
+        log_refusal(c, "wrong key (its " + c.role + " proof does not match)");
+        return queue_error(c, Errc::kInvalidArgument,
+                           "authentication failed: the key does not match the job's");
+      }
+      c.stage = Client::kProved;
+      return true;
+    }
+    case wire::Type::kChallenge: {
+      if (c.stage != Client::kProved)
+        return queue_error(c, Errc::kInvalidArgument, "CHALLENGE before a valid RESPONSE");
+      const wire::Challenge challenge = wire::decode_challenge(frame.payload);
+      if (challenge.digest != "sha256")
+        return queue_error(c, Errc::kInvalidArgument, "digest '" + challenge.digest + "'");
+      wire::Response ours;
+      ours.mac = auth::central_proof(key, challenge.nonce, c.central_nonce);
+      c.stage = Client::kAuthenticated;
       const wire::Welcome welcome{wire::kVersion,
                                   "freshet mproc central pid " + std::to_string(block.central_pid) +
-                                      "; protocol " + std::to_string(wire::kVersion) +
-                                      "; remote workers not accepted yet (status only)"};
-      return queue_frame(c, wire::Type::kWelcome, wire::encode(welcome));
+                                      "; protocol " + std::to_string(wire::kVersion)};
+      if (!queue_frame(c, wire::Type::kResponse, wire::encode(ours)) ||
+          !queue_frame(c, wire::Type::kWelcome, wire::encode(welcome)))
+        return false;
+      if (c.role == "worker") {
+        c.hand_off = true;  // once the WELCOME is out, the central process takes the socket
+        c.closing = true;   // read nothing more here
+      }
+      return true;
     }
     case wire::Type::kStatusRequest:
+      if (keyed && c.stage != Client::kAuthenticated)
+        return queue_error(c, Errc::kInvalidArgument,
+                           "this job has a key: authenticate (HELLO, CHALLENGE, RESPONSE) first");
       c.closing = true;  // one request per connection keeps the server trivially fair
       return queue_frame(c, wire::Type::kStatusReply,
                          wire::encode(wire::StatusReply{format_status(block)}));
     default:
       return queue_error(c, Errc::kInvalidArgument,
                          "message type " + std::to_string(static_cast<int>(frame.type)) +
-                             " needs an authenticated worker session, which protocol " +
-                             std::to_string(wire::kVersion) + " does not offer yet");
+                             " is not served to an unauthenticated client");
   }
+}
+
+std::string peer_name(int fd) {
+  sockaddr_in a{};
+  socklen_t len = sizeof a;
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0 || a.sin_family != AF_INET)
+    return "?";
+  char text[INET_ADDRSTRLEN] = {};
+  ::inet_ntop(AF_INET, &a.sin_addr, text, sizeof text);
+  return std::string(text) + ":" + std::to_string(ntohs(a.sin_port));
 }
 
 }  // namespace
 
 [[noreturn]] void supervisor_main(int central_sock, int listen_fd, ControlBlock* block,
-                                  pid_t central_pid) {
+                                  pid_t central_pid, const std::string& key) {
   // If the central process dies we get SIGTERM (and EOF on central_sock): clean up after it.
   ::prctl(PR_SET_PDEATHSIG, SIGTERM);
   for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGQUIT, SIGUSR1, SIGUSR2})
@@ -470,6 +731,7 @@ bool serve_client(Client& c, const wire::Frame& frame, const ControlBlock& block
         Client c;
         c.fd = fd;
         c.since = std::chrono::steady_clock::now();
+        c.peer = peer_name(fd);
         clients.push_back(std::move(c));
       }
     }
@@ -481,26 +743,61 @@ bool serve_client(Client& c, const wire::Frame& frame, const ControlBlock& block
       // Nothing a client does may escape this loop: the worst it can cost is its connection.
       try {
         const short revents = first_client + i < fds.size() ? fds[first_client + i].revents : 0;
-        if ((revents & (POLLIN | POLLHUP | POLLERR)) && !c.closing) {
+        const bool readable = (revents & (POLLIN | POLLHUP | POLLERR)) && !c.closing;
+        if (readable && c.proto == Client::kUnknown) {
+          char head[4];
+          const ssize_t n = ::recv(c.fd, head, sizeof head, MSG_PEEK | MSG_DONTWAIT);
+          if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+            open = false;
+          else if (n == 4)
+            c.proto = std::memcmp(head, "GET ", 4) == 0 ? Client::kHttp : Client::kFrames;
+          else if (n > 0 && std::memcmp(head, "GET ", static_cast<std::size_t>(n)) != 0)
+            c.proto = Client::kFrames;
+        }
+        if (open && readable && c.proto == Client::kHttp) {
+          open = serve_http(c, *block, key);
+        } else if (open && readable && c.proto == Client::kFrames) {
           open = c.parser.fill(c.fd);
           try {
             wire::Frame f;
-            while (open && !c.closing && c.parser.next(f)) open = serve_client(c, f, *block);
+            while (open && !c.closing && c.parser.next(f)) open = serve_client(c, f, *block, key);
           } catch (const Error& e) {
             open = queue_error(c, Errc::kInvalidArgument, e.what());
           }
         }
         if (open) open = flush_client(c);
+        if (open && c.hand_off && c.out.empty()) {
+          // Authenticated and welcomed: the central process serves this worker from now on
+          // (blocking socket, no delay for small frames). Our copy of the socket goes.
+          ::fcntl(c.fd, F_SETFL, ::fcntl(c.fd, F_GETFL) & ~O_NONBLOCK);
+          const int one = 1;
+          ::setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+          wire::SupervisorMessage joined{wire::SupervisorMessage::kJoined, -1, 0, 0};
+          wire::send_supervisor_message(central_sock, joined, c.fd);
+          open = false;
+        }
         if (open && c.closing && c.out.empty()) open = false;  // answered: done
       } catch (...) {
         open = false;
       }
       // Before authentication a client gets a few seconds to say what it wants.
-      if (open && now - c.since > kClientDeadline) open = false;
-      if (open)
+      if (open && now - c.since > kClientDeadline) {
+        if (!key.empty() && c.stage != Client::kAuthenticated)
+          log_refusal(c, "no complete handshake within 5 s");
+        open = false;
+      }
+      if (open) {
         keep.push_back(std::move(c));
-      else
+      } else {
+        // Read what the client already sent before closing: closing with unread bytes makes
+        // the kernel send a reset, which can destroy the ERROR frame the client has not read yet.
+        // Never on a socket handed to the central process: the bytes are its worker's frames.
+        char sink[512];
+        for (int k = 0; !c.hand_off && k < 8 && ::recv(c.fd, sink, sizeof sink, MSG_DONTWAIT) > 0;
+             ++k) {
+        }
         ::close(c.fd);
+      }
     }
     clients.swap(keep);
   }

@@ -104,6 +104,18 @@ std::string type_name(Type type) {
       return "RESULTS";
     case Type::kShutdown:
       return "SHUTDOWN";
+    case Type::kJoin:
+      return "JOIN";
+    case Type::kBlob:
+      return "BLOB";
+    case Type::kBlobData:
+      return "BLOB_DATA";
+    case Type::kRemoteInit:
+      return "REMOTE_INIT";
+    case Type::kHeartbeat:
+      return "HEARTBEAT";
+    case Type::kCancel:
+      return "CANCEL";
   }
   return "type " + std::to_string(static_cast<unsigned>(type));
 }
@@ -150,6 +162,11 @@ class PayloadReader {
       fail(e.what());
     }
   }
+  Digest32 get_digest() {
+    Digest32 d;
+    for (auto& b : d) b = static_cast<std::byte>(get<std::uint8_t>());
+    return d;
+  }
   void finish() const {
     if (!in_.at_end()) fail("trailing bytes after the last field");
   }
@@ -171,6 +188,8 @@ Bytes encode(const Hello& m) {
   w.put<std::uint16_t>(m.min_version);
   w.put<std::uint16_t>(m.max_version);
   w.put_string(m.role);
+  w.put<std::uint32_t>(m.byte_order);
+  w.put<std::uint8_t>(m.word_size);
   return std::move(w).take();
 }
 Hello decode_hello(std::span<const std::byte> payload) {
@@ -179,6 +198,8 @@ Hello decode_hello(std::span<const std::byte> payload) {
   m.min_version = r.get<std::uint16_t>();
   m.max_version = r.get<std::uint16_t>();
   m.role = r.get_string();
+  m.byte_order = r.get<std::uint32_t>();
+  m.word_size = r.get<std::uint8_t>();
   r.finish();
   if (m.min_version > m.max_version) r.fail("min_version above max_version");
   return m;
@@ -296,7 +317,9 @@ Bytes encode(const Chunk& m) {
   w.put<std::uint64_t>(m.args_size);
   w.put<std::uint64_t>(m.begin);
   w.put<std::uint64_t>(m.end);
-  return std::move(w).take();
+  Bytes out = std::move(w).take();
+  if (m.args_segment.empty()) out.insert(out.end(), m.inline_args.begin(), m.inline_args.end());
+  return out;
 }
 Chunk decode_chunk(std::span<const std::byte> payload) {
   PayloadReader r(payload, "CHUNK");
@@ -308,9 +331,132 @@ Chunk decode_chunk(std::span<const std::byte> payload) {
   m.args_size = r.get<std::uint64_t>();
   m.begin = r.get<std::uint64_t>();
   m.end = r.get<std::uint64_t>();
-  r.finish();
+  if (m.args_segment.empty())  // the fixed fields, then the inline arguments
+    m.inline_args = payload.subspan(7 * sizeof(std::uint64_t) + m.task.size());
+  else
+    r.finish();
   if (m.begin > m.end)
     r.fail("range [" + std::to_string(m.begin) + ", " + std::to_string(m.end) + ")");
+  return m;
+}
+
+namespace {
+void put_digest(ByteWriter& w, const Digest32& d) {
+  for (auto b : d) w.put<std::uint8_t>(static_cast<std::uint8_t>(b));
+}
+}  // namespace
+
+Bytes encode(const Challenge& m) {
+  ByteWriter w;
+  w.put_string(m.digest);
+  put_digest(w, m.nonce);
+  w.put<std::uint32_t>(m.byte_order);
+  w.put<std::uint8_t>(m.word_size);
+  return std::move(w).take();
+}
+Challenge decode_challenge(std::span<const std::byte> payload) {
+  PayloadReader r(payload, "CHALLENGE");
+  Challenge m;
+  m.digest = r.get_string();
+  m.nonce = r.get_digest();
+  m.byte_order = r.get<std::uint32_t>();
+  m.word_size = r.get<std::uint8_t>();
+  r.finish();
+  return m;
+}
+
+Bytes encode(const Response& m) {
+  ByteWriter w;
+  put_digest(w, m.mac);
+  return std::move(w).take();
+}
+Response decode_response(std::span<const std::byte> payload) {
+  PayloadReader r(payload, "RESPONSE");
+  Response m;
+  m.mac = r.get_digest();
+  r.finish();
+  return m;
+}
+
+Bytes encode(const Join& m) {
+  ByteWriter w;
+  w.put<std::uint32_t>(m.threads);
+  w.put<std::uint32_t>(m.pid);
+  w.put_string(m.host);
+  return std::move(w).take();
+}
+Join decode_join(std::span<const std::byte> payload) {
+  PayloadReader r(payload, "JOIN");
+  Join m;
+  m.threads = r.get<std::uint32_t>();
+  m.pid = r.get<std::uint32_t>();
+  m.host = r.get_string();
+  r.finish();
+  if (m.threads < 1 || m.threads > 4096) r.fail("threads " + std::to_string(m.threads));
+  return m;
+}
+
+Bytes encode(const Heartbeat& m) {
+  ByteWriter w;
+  w.put<std::uint64_t>(m.tasks_done);
+  w.put<std::uint64_t>(m.cpu_ns);
+  return std::move(w).take();
+}
+Heartbeat decode_heartbeat(std::span<const std::byte> payload) {
+  PayloadReader r(payload, "HEARTBEAT");
+  Heartbeat m;
+  m.tasks_done = r.get<std::uint64_t>();
+  m.cpu_ns = r.get<std::uint64_t>();
+  r.finish();
+  return m;
+}
+
+Bytes encode(const Blob& m) {
+  ByteWriter w;
+  w.put_string(m.key);
+  w.put<std::uint64_t>(m.size);
+  put_digest(w, m.sha256);
+  w.put<std::uint8_t>(m.data_follows ? 1 : 0);
+  return std::move(w).take();
+}
+Blob decode_blob(std::span<const std::byte> payload) {
+  PayloadReader r(payload, "BLOB");
+  Blob m;
+  m.key = r.get_string();
+  m.size = r.get<std::uint64_t>();
+  m.sha256 = r.get_digest();
+  const auto follows = r.get<std::uint8_t>();
+  if (follows > 1) r.fail("data_follows flag " + std::to_string(follows));
+  m.data_follows = follows == 1;
+  r.finish();
+  return m;
+}
+
+Bytes encode(const RemoteInit& m) {
+  ByteWriter w;
+  w.put_string(m.name);
+  put_digest(w, m.sha256);
+  return std::move(w).take();
+}
+RemoteInit decode_remote_init(std::span<const std::byte> payload) {
+  PayloadReader r(payload, "REMOTE_INIT");
+  RemoteInit m;
+  m.name = r.get_string();
+  m.sha256 = r.get_digest();
+  r.finish();
+  return m;
+}
+
+Bytes encode(const Cancel& m) {
+  ByteWriter w;
+  w.put<std::uint64_t>(m.job);
+  return std::move(w).take();
+}
+Cancel decode_cancel(std::span<const std::byte> payload) {
+  PayloadReader r(payload, "CANCEL");
+  Cancel m;
+  m.job = r.get<std::uint64_t>();
+  r.finish();
   return m;
 }
 

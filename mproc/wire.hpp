@@ -10,6 +10,7 @@
 //
 // Thread-safety: the functions are reentrant; one reader and one writer per descriptor.
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -27,13 +28,20 @@ inline constexpr std::uint16_t kVersion = 1;
 inline constexpr std::uint64_t kMaxUnauthenticatedPayload = 256;
 // Hard cap on any frame (a chunk of results may be large; a corrupt length must not allocate).
 inline constexpr std::uint64_t kMaxPayload = std::uint64_t{1} << 36;
+// Written in host order in HELLO and CHALLENGE: a peer that reads another value has the other byte
+// order (task arguments and results are raw host-layout bytes, so both ends must agree).
+inline constexpr std::uint32_t kByteOrderProbe = 0x01020304;
+inline constexpr std::uint8_t kWordSize = sizeof(void*);
+// Remote workers: shared blobs travel in BLOB_DATA frames of at most this many bytes.
+inline constexpr std::uint64_t kBlobPiece = std::uint64_t{4} << 20;
 
 enum class Type : std::uint16_t {
   // Control endpoint (TCP).
   kHello = 1,           // client -> central: Hello
   kWelcome = 2,         // central -> client: Welcome
-  kChallenge = 3,       // planned: 32-byte nonce + digest name (see docs/mproc-protocol.md)
-  kResponse = 4,        // planned: HMAC-SHA256(key, version|digest|nonces)
+  kChallenge = 3,       // both ways: Challenge (docs/mproc-protocol.md §4)
+  kResponse = 4,        // both ways: Response, an HMAC-SHA256 proof of the key
+  kJoin = 5,            // remote worker -> central, first frame after WELCOME: Join
   kStatusRequest = 10,  // client -> central: empty
   kStatusReply = 11,    // central -> client: StatusReply
   kError = 12,          // either way: ErrorMessage; the sender closes afterwards
@@ -42,9 +50,15 @@ enum class Type : std::uint16_t {
   kInitDone = 21,  // worker -> central: InitDone
   kShare = 22,     // Share
   kUnshare = 23,   // Unshare
-  kChunk = 30,     // Chunk
-  kResults = 31,   // worker -> central: ResultsHeader, results, error (ResultsWriter / Results)
-  kShutdown = 40,  // empty: the worker exits
+  // Central -> remote worker (it cannot map the segments): blobs and plug-ins by name and hash.
+  kBlob = 24,        // Blob; `size` bytes follow in BLOB_DATA frames when data_follows
+  kBlobData = 25,    // raw bytes of the blob announced last
+  kRemoteInit = 26,  // RemoteInit; answered with INIT_DONE
+  kChunk = 30,       // Chunk
+  kResults = 31,     // worker -> central: ResultsHeader, results, error (ResultsWriter / Results)
+  kHeartbeat = 32,   // remote worker -> central while it holds chunks: Heartbeat
+  kShutdown = 40,    // empty: the worker exits
+  kCancel = 41,      // central -> remote worker: Cancel (forked workers read the control block)
 };
 // "HELLO", "RESULTS", ... ("type 77" for an unknown value).
 std::string type_name(Type type);
@@ -93,10 +107,46 @@ FrameHeader decode_header(std::span<const std::byte> bytes, std::uint64_t max_pa
 // Header + payload in one buffer (for transports that queue whole frames).
 Bytes encode_frame(Type type, std::span<const std::byte> payload);
 
+using Digest32 = std::array<std::byte, 32>;
+
 struct Hello {
   std::uint16_t min_version = kVersion;
   std::uint16_t max_version = kVersion;
   std::string role;  // "status", "worker"
+  std::uint32_t byte_order = kByteOrderProbe;
+  std::uint8_t word_size = kWordSize;
+};
+// Nonce of one side of the handshake, with that side's byte order and word size.
+struct Challenge {
+  std::string digest = "sha256";
+  Digest32 nonce{};
+  std::uint32_t byte_order = kByteOrderProbe;
+  std::uint8_t word_size = kWordSize;
+};
+struct Response {
+  Digest32 mac{};
+};
+struct Join {
+  std::uint32_t threads = 1;
+  std::uint32_t pid = 0;
+  std::string host;
+};
+struct Heartbeat {
+  std::uint64_t tasks_done = 0;  // tasks this worker finished, ever
+  std::uint64_t cpu_ns = 0;      // its process CPU time
+};
+struct Blob {
+  std::string key;
+  std::uint64_t size = 0;
+  Digest32 sha256{};
+  bool data_follows = true;  // false: the worker holds a blob with this hash already
+};
+struct RemoteInit {
+  std::string name;  // file name only: the worker looks for it in its own --plugin-dir
+  Digest32 sha256{};
+};
+struct Cancel {
+  std::uint64_t job = 0;
 };
 struct Welcome {
   std::uint16_t version = kVersion;
@@ -132,6 +182,10 @@ struct Chunk {
   std::uint64_t args_size = 0;
   std::uint64_t begin = 0;  // tasks [begin, end) of the map
   std::uint64_t end = 0;
+  // Remote workers: args_segment is "" and the chunk's own arguments follow inline, encoded as
+  // an arguments segment of end - begin entries (see ArgumentsView); on decode, a view of the
+  // payload.
+  std::span<const std::byte> inline_args = {};
 };
 
 Bytes encode(const Hello& m);
@@ -143,6 +197,13 @@ Bytes encode(const InitDone& m);
 Bytes encode(const Share& m);
 Bytes encode(const Unshare& m);
 Bytes encode(const Chunk& m);
+Bytes encode(const Challenge& m);
+Bytes encode(const Response& m);
+Bytes encode(const Join& m);
+Bytes encode(const Heartbeat& m);
+Bytes encode(const Blob& m);
+Bytes encode(const RemoteInit& m);
+Bytes encode(const Cancel& m);
 
 Hello decode_hello(std::span<const std::byte> payload);
 Welcome decode_welcome(std::span<const std::byte> payload);
@@ -152,8 +213,15 @@ Init decode_init(std::span<const std::byte> payload);
 InitDone decode_init_done(std::span<const std::byte> payload);
 Share decode_share(std::span<const std::byte> payload);
 Unshare decode_unshare(std::span<const std::byte> payload);
-// Also checks begin <= end.
+// Also checks begin <= end; with an empty args_segment, inline_args views the rest of payload.
 Chunk decode_chunk(std::span<const std::byte> payload);
+Challenge decode_challenge(std::span<const std::byte> payload);
+Response decode_response(std::span<const std::byte> payload);
+Join decode_join(std::span<const std::byte> payload);
+Heartbeat decode_heartbeat(std::span<const std::byte> payload);
+Blob decode_blob(std::span<const std::byte> payload);
+RemoteInit decode_remote_init(std::span<const std::byte> payload);
+Cancel decode_cancel(std::span<const std::byte> payload);
 
 // Builds a RESULTS frame in place, one result at a time (a chunk's results can be large: they are
 // written once, straight into the buffer that is sent). The buffer starts with room for the frame
@@ -247,7 +315,8 @@ struct SupervisorMessage {
     kSpawned = 2,
     kExited = 3,
     kShutdown = 4,
-    kKill = 5
+    kKill = 5,
+    kJoined = 6,  // supervisor -> central: an authenticated remote worker's socket is attached
   } kind = kSpawn;
   std::int32_t slot = -1;
   std::int32_t pid = 0;

@@ -14,6 +14,7 @@ packages=(
   liblapack-dev                     # reference LAPACK: the SVD/least squares/eigenvalues numpy calls
   libtbb-dev                        # the thread backend of mproc
   libboost-dev                      # Boost.Math distributions, Boost.Interprocess shared memory
+  libssl-dev                        # OpenSSL libcrypto: remote workers' HMAC-SHA256 handshake
   libcli11-dev                      # the command line
   nlohmann-json3-dev                # settings and job files
   doctest-dev                       # unit tests
