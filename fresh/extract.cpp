@@ -163,12 +163,15 @@ void remember_plan(std::span<const std::byte> bytes, std::shared_ptr<const Plan>
   g_plans.insert_or_assign(std::string(as_text(bytes)), std::move(plan));
 }
 
+// The compiled plan of these bytes if this process has it, else null.
+std::shared_ptr<const Plan> known_plan(std::span<const std::byte> blob) {
+  std::lock_guard lock(g_plan_mutex);
+  auto it = g_plans.find(as_text(blob));
+  return it == g_plans.end() ? nullptr : it->second;
+}
+
 std::shared_ptr<const Plan> cached_plan(std::span<const std::byte> blob) {
-  {
-    std::lock_guard lock(g_plan_mutex);
-    auto it = g_plans.find(as_text(blob));
-    if (it != g_plans.end()) return it->second;
-  }
+  if (auto known = known_plan(blob)) return known;
   auto plan = std::make_shared<const Plan>(plan_from_bytes(blob));
   remember_plan(blob, plan);
   return plan;
@@ -316,12 +319,17 @@ ExtractResult extract_index(const SeriesIndex& index, const Settings& settings,
                             mproc::Executor& executor, const ExtractOptions& options) {
   const SeriesSet& data = index.data;
   // Validate and name everything before any series is read.
-  // Compiled once here: this validates the settings, and in-process backends run this very plan.
-  const auto compiled = [&] {
-    Plan p = build_plan(data.kinds, settings, data.has_times());
-    compile_plan(p);
-    return std::make_shared<const Plan>(std::move(p));
-  }();
+  // Compiled once per distinct plan in this process: compiling (every calculator's prepare())
+  // validates the settings, in-process backends run this very plan, and a repeated call with the
+  // same settings and kinds (a loop over data sets, the Python module's calls) skips compiling.
+  Plan built = build_plan(data.kinds, settings, data.has_times());
+  const Bytes plan_bytes = plan_to_bytes(built);
+  std::shared_ptr<const Plan> compiled = known_plan(plan_bytes);
+  if (!compiled) {
+    compile_plan(built);
+    compiled = std::make_shared<const Plan>(std::move(built));
+    remember_plan(plan_bytes, compiled);
+  }
   const Plan& plan = *compiled;
   struct Feature {
     std::string name;
@@ -373,8 +381,6 @@ ExtractResult extract_index(const SeriesIndex& index, const Settings& settings,
     const mproc::ScopedShare series_share(
         executor, kSeriesKey, layout.size(),
         [&](std::span<std::byte> out) { write_series(index, layout, out); });
-    const Bytes plan_bytes = plan_to_bytes(plan);
-    remember_plan(plan_bytes, compiled);
     const mproc::ScopedShare plan_share(executor, kPlanKey, plan_bytes);
 
     const std::size_t batch =
