@@ -235,7 +235,7 @@ py::tuple extract(const py::list& py_blocks, std::size_t n_ids,
     py::gil_scoped_release release;
     const fresh::SeriesSet set = build_series(blocks, n_ids, kinds, keep_times);
     auto executor = mproc::make_executor({.workers = n_jobs <= 1 ? 0 : n_jobs});
-    result = fresh::extract_features(set, settings, *executor);
+    result = fresh::extract_features(set, settings, *executor, {.plan_key = settings_json});
   }
   return result_tuple(result, settings);
 }
@@ -280,7 +280,8 @@ py::tuple extract_rolled(const py::list& py_blocks, std::size_t n_ids,
                            : static_cast<std::int64_t>(at - set.offsets[s]);
     }
     auto executor = mproc::make_executor({.workers = n_jobs <= 1 ? 0 : n_jobs});
-    result = fresh::extract_features(set, windows, settings, *executor);
+    result =
+        fresh::extract_features(set, windows, settings, *executor, {.plan_key = settings_json});
   }
   py::tuple base = result_tuple(result, settings);
   return py::make_tuple(base[0], base[1], base[2], base[3], py::array(py::cast(row_id)),

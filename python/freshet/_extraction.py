@@ -53,7 +53,20 @@ def _factorize_checked(df, col, as_array):
     error (pandas codes it -1, so this needs no separate isnull pass)."""
     if col not in df.columns:
         raise ValueError("Column not found: {}".format(col))
-    codes, uniques = pd.factorize(df[col].to_numpy() if as_array else df[col], sort=True)
+    if as_array:
+        values = df[col].to_numpy()
+        if values.dtype.kind in "iu" and len(values):
+            # Rows grouped by ascending integer id (the usual layout): codes from the steps,
+            # no hash table (pd.factorize costs more than the rest of a small call's input).
+            step = values[1:] != values[:-1]
+            if not (values[1:] < values[:-1]).any():
+                codes = np.empty(len(values), dtype=np.int64)
+                codes[0] = 0
+                np.cumsum(step, out=codes[1:])
+                return codes, values[np.concatenate(([True], step))]
+        codes, uniques = pd.factorize(values, sort=True)
+    else:
+        codes, uniques = pd.factorize(df[col], sort=True)
     if len(codes) and codes.min() < 0:
         raise ValueError("Column must not contain NaN values: {}".format(col))
     return codes.astype(np.int64, copy=False), uniques
@@ -227,7 +240,10 @@ def _column_order(names, kinds, kind_order, fc_json, default_fc_parameters,
                 order.append(i)
     order.extend(sorted(position.values()))  # none expected; never drop a computed column
     permutation = None if order == list(range(len(names))) else order
-    ordered = names if permutation is None else [names[i] for i in permutation]
+    # The column Index is built once too (pandas infers its dtype over every name); an Index is
+    # immutable, so frames may share it.
+    ordered = pd.Index(names if permutation is None else [names[i] for i in permutation],
+                       dtype=object)
     if len(_ORDER_CACHE) >= 16:
         _ORDER_CACHE.clear()
     _ORDER_CACHE[key] = (names, permutation, ordered)
@@ -292,8 +308,10 @@ def extract_features(timeseries_container, default_fc_parameters=None,
     order, names = _column_order(names, kinds, kind_order, fc_json, default_fc_parameters,
                                  kind_to_fc_parameters)
     if order is not None:
-        matrix = np.asfortranarray(matrix[:, order])
-    result = pd.DataFrame(matrix, index=index, columns=pd.Index(names, dtype=object), copy=False)
+        reordered = np.empty_like(matrix, order="F")
+        np.take(matrix, order, axis=1, out=reordered)
+        matrix = reordered
+    result = pd.DataFrame(matrix, index=index, columns=names, copy=False)
     if impute_function is not None:
         impute_function(result)
     if not pivot:
