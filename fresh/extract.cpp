@@ -163,12 +163,15 @@ void remember_plan(std::span<const std::byte> bytes, std::shared_ptr<const Plan>
   g_plans.insert_or_assign(std::string(as_text(bytes)), std::move(plan));
 }
 
+// The compiled plan of these bytes if this process has it, else null.
+std::shared_ptr<const Plan> known_plan(std::span<const std::byte> blob) {
+  std::lock_guard lock(g_plan_mutex);
+  auto it = g_plans.find(as_text(blob));
+  return it == g_plans.end() ? nullptr : it->second;
+}
+
 std::shared_ptr<const Plan> cached_plan(std::span<const std::byte> blob) {
-  {
-    std::lock_guard lock(g_plan_mutex);
-    auto it = g_plans.find(as_text(blob));
-    if (it != g_plans.end()) return it->second;
-  }
+  if (auto known = known_plan(blob)) return known;
   auto plan = std::make_shared<const Plan>(plan_from_bytes(blob));
   remember_plan(blob, plan);
   return plan;
@@ -312,36 +315,86 @@ std::vector<std::string> planned_feature_names(const std::vector<std::string>& k
 
 namespace {
 
-ExtractResult extract_index(const SeriesIndex& index, const Settings& settings,
-                            mproc::Executor& executor, const ExtractOptions& options) {
-  const SeriesSet& data = index.data;
-  // Validate and name everything before any series is read.
-  // Compiled once here: this validates the settings, and in-process backends run this very plan.
-  const auto compiled = [&] {
-    Plan p = build_plan(data.kinds, settings, data.has_times());
-    compile_plan(p);
-    return std::make_shared<const Plan>(std::move(p));
-  }();
-  const Plan& plan = *compiled;
+// Everything about a call that depends only on the settings and the kinds: the compiled plan
+// (its bytes travel to the workers) and the output columns.
+struct Prepared {
+  std::shared_ptr<const Plan> plan;
+  Bytes plan_bytes;
   struct Feature {
     std::string name;
     std::uint32_t kind;
     std::size_t local;
   };
-  std::vector<Feature> features;
-  for (std::size_t k = 0; k < data.kinds.size(); ++k) {
+  std::vector<Feature> features;                    // sorted by name: the output columns
+  std::vector<std::vector<std::size_t>> column_of;  // [kind][local output] -> column
+};
+
+std::shared_ptr<const Prepared> prepare(const std::vector<std::string>& kinds,
+                                        const Settings& settings, bool has_times) {
+  auto out = std::make_shared<Prepared>();
+  // Compiled once per distinct plan in this process: compiling (every calculator's prepare())
+  // validates the settings, and in-process backends run this very plan.
+  Plan built = build_plan(kinds, settings, has_times);
+  out->plan_bytes = plan_to_bytes(built);
+  out->plan = known_plan(out->plan_bytes);
+  if (!out->plan) {
+    compile_plan(built);
+    out->plan = std::make_shared<const Plan>(std::move(built));
+    remember_plan(out->plan_bytes, out->plan);
+  }
+  const Plan& plan = *out->plan;
+  auto& features = out->features;
+  for (std::size_t k = 0; k < kinds.size(); ++k) {
     std::size_t local = 0;
     for (const auto& cp : plan.kinds[k].calcs)
       for (const auto& p : cp.params)
         features.push_back(
-            {feature_name(data.kinds[k], cp.name, p), static_cast<std::uint32_t>(k), local++});
+            {feature_name(kinds[k], cp.name, p), static_cast<std::uint32_t>(k), local++});
   }
   std::sort(features.begin(), features.end(),
-            [](const Feature& a, const Feature& b) { return a.name < b.name; });
-  std::vector<std::vector<std::size_t>> column_of(data.kinds.size());
-  for (std::size_t k = 0; k < data.kinds.size(); ++k) column_of[k].resize(plan.kinds[k].width);
+            [](const Prepared::Feature& a, const Prepared::Feature& b) { return a.name < b.name; });
+  out->column_of.resize(kinds.size());
+  for (std::size_t k = 0; k < kinds.size(); ++k) out->column_of[k].resize(plan.kinds[k].width);
   for (std::size_t c = 0; c < features.size(); ++c)
-    column_of[features[c].kind][features[c].local] = c;
+    out->column_of[features[c].kind][features[c].local] = c;
+  return out;
+}
+
+// Prepared calls by ExtractOptions::plan_key, kinds and has_times (a few; a loop of calls with
+// one settings object sees one). Naming ~800 features and encoding their plan costs about as
+// much as extracting a short series.
+std::mutex g_prepared_mutex;
+std::map<std::string, std::shared_ptr<const Prepared>, std::less<>> g_prepared;
+
+std::shared_ptr<const Prepared> prepared(const std::vector<std::string>& kinds,
+                                         const Settings& settings, bool has_times,
+                                         const std::string& plan_key) {
+  if (plan_key.empty()) return prepare(kinds, settings, has_times);
+  std::string key = plan_key;
+  key += has_times ? "\n1" : "\n0";
+  for (const auto& kind : kinds) {
+    key += '\0';
+    key += kind;
+  }
+  {
+    std::lock_guard lock(g_prepared_mutex);
+    if (auto it = g_prepared.find(key); it != g_prepared.end()) return it->second;
+  }
+  auto fresh_prepared = prepare(kinds, settings, has_times);
+  std::lock_guard lock(g_prepared_mutex);
+  if (g_prepared.size() >= 8) g_prepared.clear();
+  g_prepared.insert_or_assign(std::move(key), fresh_prepared);
+  return fresh_prepared;
+}
+
+ExtractResult extract_index(const SeriesIndex& index, const Settings& settings,
+                            mproc::Executor& executor, const ExtractOptions& options) {
+  const SeriesSet& data = index.data;
+  // Validate and name everything before any series is read.
+  const auto ready = prepared(data.kinds, settings, data.has_times(), options.plan_key);
+  const Bytes& plan_bytes = ready->plan_bytes;
+  const auto& features = ready->features;
+  const auto& column_of = ready->column_of;
 
   const std::size_t n_ids = index.ids.size();
   std::vector<std::vector<double>> columns(features.size(), std::vector<double>(n_ids, kNaN));
@@ -373,8 +426,6 @@ ExtractResult extract_index(const SeriesIndex& index, const Settings& settings,
     const mproc::ScopedShare series_share(
         executor, kSeriesKey, layout.size(),
         [&](std::span<std::byte> out) { write_series(index, layout, out); });
-    const Bytes plan_bytes = plan_to_bytes(plan);
-    remember_plan(plan_bytes, compiled);
     const mproc::ScopedShare plan_share(executor, kPlanKey, plan_bytes);
 
     const std::size_t batch =

@@ -42,6 +42,12 @@ struct ExtractOptions {
   std::size_t max_chunk_series = 64;
   // Called on the calling thread with (series done, series total) as chunks complete.
   std::function<void(std::size_t, std::size_t)> progress = {};
+  // Non-empty: a text that identifies the settings exactly (e.g. the JSON text they were parsed
+  // from). Calls with the same key, kinds and time stamps then reuse one validated plan and its
+  // feature names (a few are kept per process): a loop of small calls with one settings object
+  // (the Python module's) skips naming and encoding ~800 features every time. A key that names
+  // different settings gives wrong columns: leave it empty unless the key comes from them.
+  std::string plan_key = {};
 };
 
 struct ExtractResult {

@@ -8,6 +8,9 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <string>
@@ -16,6 +19,7 @@
 #include "core/error.hpp"
 #include "fresh/extract.hpp"
 #include "fresh/names.hpp"
+#include "fresh/roll.hpp"
 #include "fresh/settings.hpp"
 #include "mproc/executor.hpp"
 #include "python/core_module.hpp"
@@ -64,8 +68,13 @@ struct Block {
 // Groups the rows of every block by (id code, kind) into a SeriesSet: series ordered by id code
 // then kind name (bytes), rows of a series in block order, then stable-sorted by the sort key
 // (equal keys keep input order). Ids are the codes 0..n_ids-1 (the Python side keeps the labels).
+// keep_times: the sort keys become the series' time stamps (linear_trend_timewise).
+// source_rows (optional): for every point of the set, its row across the blocks (block b's row
+// i is the sum of the earlier blocks' sizes plus i), so a caller can name windows after the
+// original sort values.
 fresh::SeriesSet build_series(const std::vector<Block>& blocks, std::size_t n_ids,
-                              const std::vector<std::string>& kinds, bool keep_times) {
+                              const std::vector<std::string>& kinds, bool keep_times,
+                              std::vector<std::uint64_t>* source_rows = nullptr) {
   const std::size_t nk = kinds.size();
   std::vector<std::size_t> order(nk);
   std::iota(order.begin(), order.end(), std::size_t{0});
@@ -107,11 +116,14 @@ fresh::SeriesSet build_series(const std::vector<Block>& blocks, std::size_t n_id
   const std::size_t total = start.back();
   set.values.resize(total);
   std::vector<double> keys(any_sort ? total : 0);
+  std::vector<std::uint64_t> rows(source_rows ? total : 0);
+  std::uint64_t row = 0;
   for (const Block& b : blocks) {
-    for (std::size_t i = 0; i < b.n; ++i) {
+    for (std::size_t i = 0; i < b.n; ++i, ++row) {
       const std::uint64_t pos = start[slot_of(b, i)]++;
       set.values[pos] = b.value[i];
       if (any_sort) keys[pos] = b.has_sort ? b.sort[i] : 0.0;
+      if (source_rows) rows[pos] = row;
     }
   }
   if (any_sort) {
@@ -129,16 +141,43 @@ fresh::SeriesSet build_series(const std::vector<Block>& blocks, std::size_t n_id
       std::copy(tmp.begin(), tmp.end(), set.values.begin() + lo);
       for (std::size_t k = 0; k < perm.size(); ++k) tmp[k] = keys[perm[k]];
       std::copy(tmp.begin(), tmp.end(), keys.begin() + lo);
+      if (source_rows) {
+        std::vector<std::uint64_t> moved(perm.size());
+        for (std::size_t k = 0; k < perm.size(); ++k) moved[k] = rows[perm[k]];
+        std::copy(moved.begin(), moved.end(), rows.begin() + lo);
+      }
     }
-    if (keep_times) set.times = std::move(keys);
+    if (keep_times) set.times = keys;
+    if (source_rows) {
+      set.sort_keys = std::move(keys);
+      set.sort_key_type = fresh::SortKeyType::kFloat;
+    }
   }
+  if (source_rows) *source_rows = std::move(rows);
   return set;
 }
 
-py::tuple extract(const py::list& py_blocks, std::size_t n_ids,
-                  const std::vector<std::string>& kinds, const std::string& settings_json,
-                  int n_jobs, bool keep_times) {
-  std::vector<py::array> keep;
+// settings_from_json of a settings JSON text, remembered for a few texts: a loop of
+// extract_features calls with one settings object parses and validates it once (tsfresh's
+// efficient settings are ~800 parameter sets; parsing them is a visible part of a small call).
+std::shared_ptr<const fresh::Settings> parsed_settings(const std::string& text) {
+  static std::mutex mutex;
+  static std::map<std::string, std::shared_ptr<const fresh::Settings>, std::less<>> cache;
+  {
+    std::lock_guard lock(mutex);
+    if (auto it = cache.find(text); it != cache.end()) return it->second;
+  }
+  auto settings = std::make_shared<const fresh::Settings>(
+      fresh::settings_from_json(nlohmann::json::parse(text), "fc_parameters"));
+  std::lock_guard lock(mutex);
+  if (cache.size() >= 8) cache.clear();
+  cache.emplace(text, settings);
+  return settings;
+}
+
+// The blocks of a Python call: (id codes, kind code or kind codes, values, sort keys or None);
+// the arrays they view are kept alive in `keep`.
+std::vector<Block> parse_blocks(const py::list& py_blocks, std::vector<py::array>& keep) {
   std::vector<Block> blocks;
   for (const py::handle item : py_blocks) {
     const auto t = item.cast<py::tuple>();
@@ -162,16 +201,11 @@ py::tuple extract(const py::list& py_blocks, std::size_t n_ids,
     }
     blocks.push_back(b);
   }
-  const auto settings =
-      fresh::settings_from_json(nlohmann::json::parse(settings_json), "fc_parameters");
+  return blocks;
+}
 
-  fresh::ExtractResult result;
-  {
-    py::gil_scoped_release release;
-    const fresh::SeriesSet set = build_series(blocks, n_ids, kinds, keep_times);
-    auto executor = mproc::make_executor({.workers = n_jobs <= 1 ? 0 : n_jobs});
-    result = fresh::extract_features(set, settings, *executor);
-  }
+// (names, float64 matrix rows x features in F order, warnings, unavailable calculators)
+py::tuple result_tuple(const fresh::ExtractResult& result, const fresh::Settings& settings) {
   const Table& table = result.features;
   const std::size_t rows = table.num_rows();
   const std::size_t cols = table.num_columns() == 0 ? 0 : table.num_columns() - 1;
@@ -189,12 +223,82 @@ py::tuple extract(const py::list& py_blocks, std::size_t n_ids,
   return py::make_tuple(names, matrix, result.warnings, settings.unavailable);
 }
 
+py::tuple extract(const py::list& py_blocks, std::size_t n_ids,
+                  const std::vector<std::string>& kinds, const std::string& settings_json,
+                  int n_jobs, bool keep_times) {
+  std::vector<py::array> keep;
+  const std::vector<Block> blocks = parse_blocks(py_blocks, keep);
+  const auto settings_ptr = parsed_settings(settings_json);
+  const fresh::Settings& settings = *settings_ptr;
+  fresh::ExtractResult result;
+  {
+    py::gil_scoped_release release;
+    const fresh::SeriesSet set = build_series(blocks, n_ids, kinds, keep_times);
+    auto executor = mproc::make_executor({.workers = n_jobs <= 1 ? 0 : n_jobs});
+    result = fresh::extract_features(set, settings, *executor, {.plan_key = settings_json});
+  }
+  return result_tuple(result, settings);
+}
+
+// extract on fresh::roll_windows: every window a view into the gathered series. Besides the
+// result, per output row: the old id's code and what names the window: the row (across the
+// blocks) of the point the window is named after when there are sort keys, else that point's
+// position in its series (tsfresh's timeshift - 1).
+py::tuple extract_rolled(const py::list& py_blocks, std::size_t n_ids,
+                         const std::vector<std::string>& kinds, const std::string& settings_json,
+                         int n_jobs, std::int64_t max_timeshift, std::int64_t min_timeshift,
+                         std::int64_t rolling_direction) {
+  std::vector<py::array> keep;
+  const std::vector<Block> blocks = parse_blocks(py_blocks, keep);
+  const auto settings_ptr = parsed_settings(settings_json);
+  const fresh::Settings& settings = *settings_ptr;
+  fresh::RollOptions options;
+  if (max_timeshift >= 0) options.max_timeshift = max_timeshift;  // < 0: tsfresh's None
+  options.min_timeshift = min_timeshift;
+  options.rolling_direction = rolling_direction;
+
+  fresh::ExtractResult result;
+  std::vector<std::int64_t> row_id, row_label;
+  {
+    py::gil_scoped_release release;
+    std::vector<std::uint64_t> source_rows;
+    const fresh::SeriesSet set = build_series(blocks, n_ids, kinds, false, &source_rows);
+    const fresh::SeriesWindows windows = fresh::roll_windows(set, options);
+    const bool keyed = set.sort_key_type != fresh::SortKeyType::kNone;
+    const std::size_t rows = windows.ids.size();
+    row_id.assign(rows, -1);
+    row_label.assign(rows, -1);
+    for (std::size_t w = 0; w < windows.size(); ++w) {
+      const std::uint32_t r = windows.id_index[w];
+      if (row_id[r] >= 0) continue;  // the row's first window names it
+      const auto it = std::upper_bound(set.offsets.begin(), set.offsets.end(), windows.begin[w]);
+      const auto s = static_cast<std::size_t>(it - set.offsets.begin()) - 1;
+      // the window is named after its last point (d > 0) or its first (d < 0)
+      const std::uint64_t at = rolling_direction > 0 ? windows.end[w] - 1 : windows.begin[w];
+      row_id[r] = set.id_index[s];
+      row_label[r] = keyed ? static_cast<std::int64_t>(source_rows[at])
+                           : static_cast<std::int64_t>(at - set.offsets[s]);
+    }
+    auto executor = mproc::make_executor({.workers = n_jobs <= 1 ? 0 : n_jobs});
+    result =
+        fresh::extract_features(set, windows, settings, *executor, {.plan_key = settings_json});
+  }
+  py::tuple base = result_tuple(result, settings);
+  return py::make_tuple(base[0], base[1], base[2], base[3], py::array(py::cast(row_id)),
+                        py::array(py::cast(row_label)));
+}
+
 }  // namespace
 
 void bind_extract(py::module_& m) {
   m.def("extract", &extract, py::arg("blocks"), py::arg("n_ids"), py::arg("kinds"),
         py::arg("settings_json"), py::arg("n_jobs"), py::arg("keep_times"),
         "(names, float64 matrix ids x features in F order, warnings, unavailable calculators)");
+  m.def("extract_rolled", &extract_rolled, py::arg("blocks"), py::arg("n_ids"), py::arg("kinds"),
+        py::arg("settings_json"), py::arg("n_jobs"), py::arg("max_timeshift"),
+        py::arg("min_timeshift"), py::arg("rolling_direction"),
+        "extract on tsfresh's rolled windows (fresh/roll.hpp), no window copied: (names, "
+        "matrix, warnings, unavailable, old id code per row, naming row or position per row)");
   m.def(
       "preset_json",
       [](const std::string& name) {

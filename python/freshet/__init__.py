@@ -21,6 +21,7 @@ _LAZY = {
     "MinimalFCParameters": "._settings", "from_columns": "._settings",
     "impute": ".utilities.dataframe_functions",
     "run": "._job", "JobError": "._job",
+    "roll_time_series": "._rolling", "make_forecasting_frame": "._rolling",
 }
 _SUBMODULES = {"feature_extraction", "feature_selection", "model_selection", "utilities"}
 

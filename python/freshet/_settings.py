@@ -9,6 +9,7 @@ settings produce are the names the engine computes.
 """
 
 import json
+import marshal
 from collections import UserDict
 
 from . import _core
@@ -60,9 +61,10 @@ def _preset(name):
     if name not in _PRESETS:
         raw = json.loads(_core.preset_json(name))
         keys = sorted(raw, key=lambda k: (_RANK.get(k, len(_RANK)), k))
-        _PRESETS[name] = [(k, raw[k]) for k in keys]
-    # A fresh copy every time: users edit their settings objects.
-    return {k: _params_from_json(v) for k, v in _PRESETS[name]}
+        _PRESETS[name] = [(k, _params_from_json(raw[k])) for k in keys]
+    # A fresh copy every time: users edit their settings objects. Parameter values are
+    # immutable (numbers, strings, tuples), so copying each parameter dict copies everything.
+    return {k: None if v is None else [dict(p) for p in v] for k, v in _PRESETS[name]}
 
 
 class PickableSettings(UserDict):
@@ -137,11 +139,33 @@ def _dumps(obj, **kw):
     return json.dumps(obj, default=_json_default, **kw)
 
 
+_JSON_TEXTS = {}  # marshal bytes of a settings document -> its JSON text
+
+
+def _plain(obj):
+    return obj.data if isinstance(obj, UserDict) else obj
+
+
 def settings_json(default_fc_parameters, kind_to_fc_parameters):
-    doc = {"default_fc_parameters": default_fc_parameters or {}}
+    """The settings as the JSON text the engine reads. Remembered by content: marshal (C
+    speed, about 10x faster than json for tsfresh's ~800 parameter sets) serialises the
+    document exactly (1, 1.0 and True differ, key order counts), so a repeated call with equal
+    settings reuses the text; anything marshal cannot write (numpy scalars) is encoded afresh."""
+    doc = {"default_fc_parameters": _plain(default_fc_parameters) or {}}
     if kind_to_fc_parameters:
-        doc["kind_to_fc_parameters"] = {str(k): v for k, v in kind_to_fc_parameters.items()}
-    return _dumps(doc)
+        doc["kind_to_fc_parameters"] = {str(k): _plain(v)
+                                        for k, v in kind_to_fc_parameters.items()}
+    try:
+        key = marshal.dumps(doc, 2)  # version 2: no back-references, bytes depend on content
+    except ValueError:
+        return _dumps(doc)
+    text = _JSON_TEXTS.get(key)
+    if text is None:
+        text = _dumps(doc)
+        if len(_JSON_TEXTS) >= 16:
+            _JSON_TEXTS.clear()
+        _JSON_TEXTS[key] = text
+    return text
 
 
 _SUFFIXES = {}  # parameter-list JSON -> name suffixes

@@ -215,3 +215,34 @@ def test_more_datasets_equal_reference(name, series, settings):
                                  column_value="value", default_fc_parameters=fc, n_jobs=2)
     label = "%s/features_%s.csv" % (name, settings.lower())
     assert golden.compare_features(X, golden.read_reference(label), label) > 0
+
+
+def test_repeated_calls_follow_every_settings_edit():
+    # Settings JSON, parsed settings, plan and column order are remembered between calls; an
+    # edit of the settings object (top level, nested in place, or 1 -> 1.0) must still show.
+    df = pd.DataFrame({"id": [1] * 6 + [2] * 6, "time": list(range(6)) * 2,
+                       "x": [1., 3, 2, 5, 4, 6, 2, 2, 3, 1, 0, 4]})
+    kw = dict(column_id="id", column_sort="time")
+    s = freshet.MinimalFCParameters()
+    a = freshet.extract_features(df, default_fc_parameters=s, **kw)
+    assert list(freshet.extract_features(df, default_fc_parameters=s, **kw).columns) == \
+        list(a.columns)
+    s["quantile"] = [{"q": 0.5}]
+    b = freshet.extract_features(df, default_fc_parameters=s, **kw)
+    assert list(b.columns) == list(a.columns) + ["x__quantile__q_0.5"]
+    s["quantile"][0]["q"] = 0.25  # in place, nested
+    c = freshet.extract_features(df, default_fc_parameters=s, **kw)
+    assert list(c.columns)[-1] == "x__quantile__q_0.25"
+    assert c["x__quantile__q_0.25"].tolist() == [2.25, 1.25]
+    s["quantile"][0]["q"] = 1
+    d = freshet.extract_features(df, default_fc_parameters=s, **kw)
+    s["quantile"][0]["q"] = 1.0  # equal to 1 in Python, another name in tsfresh
+    e = freshet.extract_features(df, default_fc_parameters=s, **kw)
+    assert list(d.columns)[-1] == "x__quantile__q_1"
+    assert list(e.columns)[-1] == "x__quantile__q_1.0"
+    del s["quantile"], s["mean"]
+    f = freshet.extract_features(df, default_fc_parameters=s, **kw)
+    assert list(f.columns) == [c for c in a.columns if c != "x__mean"]
+    # ids not grouped in ascending order take the general path and give the same frame
+    g = freshet.extract_features(df.iloc[::-1], default_fc_parameters=s, **kw)
+    pd.testing.assert_frame_equal(f, g)

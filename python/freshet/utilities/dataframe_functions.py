@@ -1,9 +1,11 @@
-"""tsfresh.utilities.dataframe_functions: impute (on freshet's C++ fresh::impute)."""
+"""tsfresh.utilities.dataframe_functions: impute (on freshet's C++ fresh::impute),
+roll_time_series and make_forecasting_frame (freshet/_rolling.py)."""
 
 import numpy as np
 import pandas as pd
 
 from .. import _core
+from .._rolling import make_forecasting_frame, roll_time_series  # noqa: F401
 
 
 def impute(df_impute):
