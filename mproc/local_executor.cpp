@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "core/error.hpp"
+#include "mproc/mpi_executor.hpp"
 
 namespace freshet::mproc {
 
@@ -23,6 +24,8 @@ std::string_view backend_name(Backend backend) noexcept {
       return "threads";
     case Backend::kProcesses:
       return "processes";
+    case Backend::kMpi:
+      return "mpi";
   }
   return "unknown";
 }
@@ -341,7 +344,15 @@ std::unique_ptr<Executor> make_executor(const ExecutorOptions& options) {
     throw Error(Errc::kInvalidArgument,
                 "--port must be in 1..65535, got " + std::to_string(options.port));
   std::unique_ptr<Executor> executor;
-  if (options.port != 0 || options.processes) {
+  // Under MPI the ranks are the workers: forking worker processes next to MPI would break the
+  // fork discipline (MPI_Init starts threads) and double the workers.
+  if ((options.mpi || mpi_session_active()) && (options.port != 0 || options.processes))
+    throw Error(Errc::kUsage,
+                "--port (worker processes) cannot be used under MPI: the MPI ranks are the "
+                "workers (drop --port, or start freshet without mpirun/srun)");
+  if (options.mpi) {
+    executor = detail::make_mpi_executor(options);
+  } else if (options.port != 0 || options.processes) {
     if (options.workers <= 0)
       throw Error(Errc::kInvalidArgument,
                   "--port needs --workers N with N > 0 (the number of worker processes)");
