@@ -113,7 +113,7 @@ int main(int argc, char** argv) {
   }
   std::unique_ptr<Executor> ex;
   if (want_mpi) {
-    ex = make_executor({.workers = 1});  // one thread per rank: ranks are the workers
+    ex = make_executor({.workers = 1, .mpi = true});  // one thread per rank
     workers = ex->workers();
   } else {
     ex = make_executor({.workers = workers, .processes = true});
@@ -145,9 +145,11 @@ int main(int argc, char** argv) {
     for (int r = 0; r < reps; ++r) {
       const double t = now_s();
       for (int k = 0; k < 1000; ++k) ex->map("bench_mpi.echo", args);
-      times.push_back((now_s() - t) / 1000);
+      times.push_back((now_s() - t) / 1000 * 1e6);
     }
-    report(label + " (seconds per 2-task map)", times);
+    std::sort(times.begin(), times.end());
+    std::printf("%s: median %.1f us, min %.1f us per 2-task map\n", label.c_str(),
+                times[times.size() / 2], times.front());
   } else if (workload == "share") {
     const std::size_t size = 100u << 20;
     std::map<std::uint64_t, std::pair<std::uint64_t, std::uint64_t>> mem;  // pid -> rss, pss

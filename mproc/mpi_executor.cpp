@@ -13,7 +13,9 @@
 
 #include "mproc/mpi_executor.hpp"
 
+#include <linux/futex.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -24,6 +26,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <numeric>
 #include <optional>
 #include <thread>
 
@@ -128,30 +131,70 @@ int mpi_count(std::size_t bytes, const char* what) {
   return static_cast<int>(bytes);
 }
 
-// Waits between polls of an idle rank: spins briefly (a reply is often microseconds away), then
-// sleeps with growing pauses up to 1 ms, so an idle rank does not take a core from the ranks
-// that compute (on an oversubscribed node a spinning MPI_Recv halves their throughput).
-class Backoff {
+// Doorbells: one futex word per rank of this node, in a small MPI shared-memory window. MPI
+// has no way to wait for a message without spinning; a sender on the same node rings the
+// receiver's bell after each message, so an idle rank sleeps in the kernel and wakes the moment
+// work arrives, like the process backend's poll() (a rank that sleep-polls instead wakes on a
+// timer and, on a busy node, queues behind every other runnable process).
+struct Doorbells {
+  MPI_Win win = MPI_WIN_NULL;
+  std::uint32_t* mine = nullptr;
+  std::vector<std::uint32_t*> of_rank;  // by world rank; nullptr: on another node
+  bool all_local = false;               // every rank shares this node: every message rings
+};
+Doorbells g_bells;
+
+void ring(int rank) {
+  if (rank < 0 || static_cast<std::size_t>(rank) >= g_bells.of_rank.size()) return;
+  std::uint32_t* bell = g_bells.of_rank[static_cast<std::size_t>(rank)];
+  if (bell == nullptr) return;
+  std::atomic_ref<std::uint32_t>(*bell).fetch_add(1, std::memory_order_release);
+  ::syscall(SYS_futex, bell, FUTEX_WAKE, 1, nullptr, nullptr, 0);
+}
+
+// Waits for the next message: polls for the first 100 us (a reply is often microseconds
+// away), then sleeps on this rank's doorbell (a 20 ms timeout as a safety net), or, when
+// messages may come from another node (which cannot ring), sleeps with growing pauses up to
+// 250 us, so an idle rank does not take a core from the ranks that compute. Read bell() before
+// polling and pass it to wait(): a ring between the poll and the sleep is then not lost.
+class Waiter {
  public:
-  void wait() {
-    if (++polls_ < 64) return;
+  std::uint32_t bell() const {
+    return g_bells.mine ? std::atomic_ref<std::uint32_t>(*g_bells.mine).load() : 0;
+  }
+  void wait(std::uint32_t seen) {
+    if (spinning_) {
+      if (Clock::now() - start_ < std::chrono::microseconds(100)) return;
+      spinning_ = false;
+    }
+    if (g_bells.all_local && g_bells.mine) {
+      timespec timeout{0, 5'000'000};
+      ::syscall(SYS_futex, g_bells.mine, FUTEX_WAIT, seen, &timeout, nullptr, 0);
+      // Rung: the message may need a few more polls to show up (MPI delivers it during
+      // progress), so poll again before the next sleep.
+      spinning_ = true;
+      start_ = Clock::now();
+      return;
+    }
     std::this_thread::sleep_for(std::chrono::microseconds(sleep_us_));
-    sleep_us_ = std::min(sleep_us_ * 2, 1000);
+    sleep_us_ = std::min(sleep_us_ * 2, 250);
   }
 
  private:
-  int polls_ = 0;
-  int sleep_us_ = 5;
+  Clock::time_point start_ = Clock::now();
+  bool spinning_ = true;
+  int sleep_us_ = 10;
 };
 
-// Receives the next message from `source` (or any) with `tag` (or any), polling with backoff.
+// Receives the next message from `source` (or any) with `tag` (or any).
 Bytes receive(MPI_Comm comm, int source, int tag, MPI_Status& status) {
-  Backoff backoff;
+  Waiter waiter;
   for (;;) {
+    const std::uint32_t seen = waiter.bell();
     int flag = 0;
     check(MPI_Iprobe(source, tag, comm, &flag, &status), "MPI_Iprobe");
     if (flag) break;
-    backoff.wait();
+    waiter.wait(seen);
   }
   int count = 0;
   MPI_Get_count(&status, MPI_BYTE, &count);
@@ -334,6 +377,7 @@ class WorkerLoop {
         const Bytes reply = wire::encode(done);
         MPI_Send(reply.data(), mpi_count(reply.size(), "INIT_DONE"), MPI_BYTE, 0,
                  tag_of(wire::Type::kInitDone), s_.world);
+        ring(0);
       } else if (tag == tag_of(wire::Type::kShare)) {
         const wire::Share share = wire::decode_share(m);
         Window w = s_.share(static_cast<std::size_t>(share.size), nullptr);
@@ -406,6 +450,7 @@ class WorkerLoop {
     const auto payload_out = writer_.payload();
     MPI_Send(payload_out.data(), mpi_count(payload_out.size(), "RESULTS"), MPI_BYTE, 0,
              tag_of(wire::Type::kResults), s_.world);
+    ring(0);
   }
 
   // Runs the chunk's tasks on this rank's threads (in order with one thread); results in order,
@@ -627,6 +672,7 @@ class MpiExecutor final : public Executor {
     check(MPI_Isend(s.buffer.data(), mpi_count(s.buffer.size(), "message"), MPI_BYTE, rank, tag,
                     s_.world, &s.request),
           "MPI_Isend");
+    ring(rank);
     reap_sends();
   }
   void reap_sends() {
@@ -644,13 +690,14 @@ class MpiExecutor final : public Executor {
 
   // The next message from any worker (sends progress meanwhile).
   Bytes next_message(MPI_Status& st) {
-    Backoff backoff;
+    Waiter waiter;
     for (;;) {
+      const std::uint32_t seen = waiter.bell();
       int flag = 0;
       check(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, s_.world, &flag, &st), "MPI_Iprobe");
       if (flag) break;
       reap_sends();
-      backoff.wait();
+      waiter.wait(seen);
     }
     reap_sends();
     return receive(s_.world, st.MPI_SOURCE, st.MPI_TAG, st);
@@ -789,6 +836,34 @@ MpiSession::MpiSession(bool requested) {
   MPI_Comm_split_type(s.world, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &s.node);
   MPI_Comm_rank(s.node, &s.node_rank);
   MPI_Comm_split(s.world, s.node_rank == 0 ? 0 : MPI_UNDEFINED, rank_, &s.leaders);
+  {
+    int node_size = 1;
+    MPI_Comm_size(s.node, &node_size);
+    void* base = nullptr;
+    const MPI_Aint bytes = s.node_rank == 0 ? node_size * MPI_Aint{sizeof(std::uint32_t)} : 0;
+    MPI_Win_allocate_shared(bytes, sizeof(std::uint32_t), MPI_INFO_NULL, s.node, &base,
+                            &g_bells.win);
+    MPI_Aint got = 0;
+    int unit = 0;
+    MPI_Win_shared_query(g_bells.win, 0, &got, &unit, &base);
+    auto* bells = static_cast<std::uint32_t*>(base);
+    if (s.node_rank == 0) std::memset(bells, 0, static_cast<std::size_t>(bytes));
+    MPI_Barrier(s.node);
+    g_bells.mine = bells + s.node_rank;
+    MPI_Group world_group, node_group;
+    MPI_Comm_group(s.world, &world_group);
+    MPI_Comm_group(s.node, &node_group);
+    std::vector<int> world_ranks(static_cast<std::size_t>(size_)), node_ranks(world_ranks.size());
+    std::iota(world_ranks.begin(), world_ranks.end(), 0);
+    MPI_Group_translate_ranks(world_group, size_, world_ranks.data(), node_group,
+                              node_ranks.data());
+    MPI_Group_free(&world_group);
+    MPI_Group_free(&node_group);
+    g_bells.of_rank.assign(world_ranks.size(), nullptr);
+    for (std::size_t r = 0; r < node_ranks.size(); ++r)
+      if (node_ranks[r] != MPI_UNDEFINED) g_bells.of_rank[r] = bells + node_ranks[r];
+    g_bells.all_local = node_size == size_;
+  }
   // Rank 0 names every rank in its messages: "rank 2 (host h, pid p)".
   char me[128] = {};
   std::snprintf(me, sizeof me, "%s %ld", host_name().c_str(), static_cast<long>(::getpid()));
@@ -812,15 +887,20 @@ MpiSession::~MpiSession() {
   if (rank_ == 0) {
     // Workers end their loop, free their windows and finalize with us.
     std::vector<MPI_Request> requests(static_cast<std::size_t>(size_ > 1 ? size_ - 1 : 0));
-    for (int r = 1; r < size_; ++r)
+    for (int r = 1; r < size_; ++r) {
       MPI_Isend(nullptr, 0, MPI_BYTE, r, tag_of(wire::Type::kShutdown), s.world,
                 &requests[static_cast<std::size_t>(r - 1)]);
+      ring(r);
+    }
     MPI_Waitall(static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE);
     if (g_term_installed) {
       ::sigaction(SIGTERM, &g_old_term, nullptr);
       g_term_installed = false;
     }
   }
+  g_bells.mine = nullptr;
+  g_bells.of_rank.clear();
+  MPI_Win_free(&g_bells.win);  // collective over the node: every rank ends here
   if (s.leaders != MPI_COMM_NULL) MPI_Comm_free(&s.leaders);
   MPI_Comm_free(&s.node);
   MPI_Comm_free(&s.world);
