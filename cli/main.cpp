@@ -8,10 +8,12 @@
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <optional>
 
 #include "cli/command.hpp"
 #include "core/error.hpp"
 #include "core/registry.hpp"
+#include "mproc/mpi_executor.hpp"
 
 namespace freshet::cli {
 
@@ -70,6 +72,9 @@ void add_common_options(CLI::App& app, Common& common) {
   app.add_option("--plugin", common.executor.plugins,
                  "plug-in shared library to load on every worker (repeatable)")
       ->type_name("LIB.so");
+  app.add_flag("--mpi", common.executor.mpi,
+               "run the tasks on MPI ranks (automatic under mpirun/srun; see docs/cluster.md); "
+               "--workers N is then the threads per rank");
   app.add_flag("-q,--quiet", common.quiet, "no progress or warnings on stderr");
 }
 
@@ -112,6 +117,8 @@ int run(int argc, char** argv) {
     std::cerr << "freshet: error: " << escape_control(what) << " (see 'freshet --help')\n";
     return 2;
   }
+  // Under mpirun/srun (or --mpi) every command's executor is the MPI ranks (main's session).
+  common.executor.mpi = common.executor.mpi || mproc::mpi_session_active();
   for (auto& [sub, fn] : runners)
     if (sub->parsed()) return fn();
   return 2;
@@ -154,6 +161,18 @@ int main(int argc, char** argv) {
   // model, splitter, scorer, step or parameter, a value out of range, flags that conflict), found
   // before any input is read; 1 everything else (unreadable or malformed inputs, missing or
   // duplicate columns and ids, failed writes, failed workers). README "Exit status" says the same.
+  // MPI before anything else (mproc/mpi_executor.hpp): under mpirun/srun, or with --mpi, every
+  // rank starts MPI here; ranks > 0 then serve tasks for rank 0 and never parse the command line,
+  // so only rank 0 reads inputs and writes outputs.
+  std::optional<freshet::mproc::MpiSession> mpi;
+  try {
+    mpi.emplace(std::any_of(argv + 1, argv + argc,
+                            [](const char* a) { return std::strcmp(a, "--mpi") == 0; }));
+  } catch (const freshet::Error& e) {
+    if (freshet::mproc::mpi_launcher_rank() <= 0) print_error(e.what());  // one line, not N
+    return e.code() == freshet::Errc::kUsage ? 2 : 1;
+  }
+  if (mpi->worker()) return mpi->serve();
   int status = 1;
   try {
     status = freshet::cli::run(argc, argv);

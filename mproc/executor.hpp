@@ -35,7 +35,7 @@
 
 namespace freshet::mproc {
 
-enum class Backend { kSerial, kThreads, kProcesses };
+enum class Backend { kSerial, kThreads, kProcesses, kMpi };
 std::string_view backend_name(Backend backend) noexcept;
 
 class Executor {
@@ -147,6 +147,13 @@ struct ExecutorOptions {
   // one to join before failing.
   int wait_workers = 0;
   double wait_timeout_seconds = 60.0;
+  // The MPI backend (mproc/mpi_executor.hpp): ranks 1..N-1 of the running MpiSession are the
+  // workers, and `workers` is the number of oneTBB threads on each rank (-1: the rank's cores,
+  // 0 or 1: one). Without a session make_executor throws Error(kUsage) (naming the missing build
+  // option when freshet was built without MPI). While a session is active, `port` and
+  // `processes` are refused (no process is forked under MPI); serial and thread executors
+  // remain available. The CLI sets this whenever its session is active (mpirun, srun, --mpi).
+  bool mpi = false;
 };
 
 // Builds the executor the options describe. Must be called before the program starts any thread
@@ -167,6 +174,9 @@ struct ExecutorOptions {
 // left alone, so an ignored SIGINT never removes a running job's data), and SIGKILL (the
 // supervisor removes them); the next start removes segments whose owner died.
 // See mproc/README.md and docs/mproc-protocol.md.
+//
+// The MPI backend (ExecutorOptions::mpi, with an MpiSession active on rank 0): the session's
+// other ranks run the tasks; see mproc/mpi_executor.hpp.
 std::unique_ptr<Executor> make_executor(const ExecutorOptions& options = {});
 
 // Convenience typed front: peach over doubles for tasks that take and return vectors of double

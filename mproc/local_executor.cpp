@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "core/error.hpp"
+#include "mproc/mpi_executor.hpp"
 
 namespace freshet::mproc {
 
@@ -23,6 +24,8 @@ std::string_view backend_name(Backend backend) noexcept {
       return "threads";
     case Backend::kProcesses:
       return "processes";
+    case Backend::kMpi:
+      return "mpi";
   }
   return "unknown";
 }
@@ -350,7 +353,15 @@ std::unique_ptr<Executor> make_executor(const ExecutorOptions& options) {
   if (options.wait_workers > 0 && options.key_file.empty())
     throw Error(Errc::kInvalidArgument,
                 "--wait-workers needs --key-file (remote workers must authenticate)");
-  if (options.port != 0 || options.processes) {
+  // Under MPI the ranks are the workers: forking worker processes next to MPI would break the
+  // fork discipline (MPI_Init starts threads) and double the workers.
+  if ((options.mpi || mpi_session_active()) && (options.port != 0 || options.processes))
+    throw Error(Errc::kUsage,
+                "--port (worker processes) cannot be used under MPI: the MPI ranks are the "
+                "workers (drop --port, or start freshet without mpirun/srun)");
+  if (options.mpi) {
+    executor = detail::make_mpi_executor(options);
+  } else if (options.port != 0 || options.processes) {
     const bool remote_only = options.port != 0 && options.wait_workers > 0;
     if (options.workers == 0 && !remote_only)
       throw Error(Errc::kInvalidArgument,

@@ -32,6 +32,9 @@ std::unique_ptr<Executor> make_thread_executor(int threads);  // threads <= 0: a
 // Implemented by the process backend (mproc/process_executor.cpp).
 std::unique_ptr<Executor> make_process_executor(const ExecutorOptions& options);
 
+// Implemented by the MPI backend (mproc/mpi_executor.cpp; without MPI, throws Error(kUsage)).
+std::unique_ptr<Executor> make_mpi_executor(const ExecutorOptions& options);
+
 // Loads a plug-in into this process (dlopen RTLD_NOW|RTLD_GLOBAL; the library's static
 // registrars add its tasks). Loading the same path twice is a no-op. Throws Error(kNotFound).
 void load_plugin(const std::string& path);

@@ -18,6 +18,7 @@ packages=(
   libcli11-dev                      # the command line
   nlohmann-json3-dev                # settings and job files
   doctest-dev                       # unit tests
+  libopenmpi-dev openmpi-bin        # the MPI backend (docs/cluster.md) and mpiexec for its tests
   # the Python module (python/): Debian's /usr/bin/python3, pybind11, numpy/pandas, the tests'
   # sklearn/pytest, peach's cloudpickle; joblib only for bench/python_peach.py
   python3-dev pybind11-dev python3-pybind11 python3-numpy python3-pandas python3-cloudpickle
