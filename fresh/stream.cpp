@@ -432,7 +432,11 @@ struct StreamExtractor::Impl {
     const std::uint64_t j = track.completed++;
     const std::uint64_t r = j - state.first_row;
     if (r == state.pending.size()) {
-      if (state.pending.size() >= options.max_pending_rows)
+      // Rows waiting for another kind (not those only waiting for their batch to be computed):
+      // the rows past the slowest kind's last window.
+      std::uint64_t slowest = track.completed;
+      for (const Track& t : state.tracks) slowest = std::min(slowest, t.completed);
+      if (j + 1 - std::max(slowest, state.first_row) > options.max_pending_rows)
         fail(Errc::kInvalidArgument,
              "id " + state.repr + ": kind '" + kinds[kind] + "' is " +
                  std::to_string(options.max_pending_rows) +

@@ -203,3 +203,16 @@ TEST_CASE("stream --incremental equals extract --roll --incremental, byte for by
   CHECK(streamed(csv, {.window = 10, .incremental = true, .batch_windows = 3}, settings, 2, 11) ==
         expected);
 }
+
+TEST_CASE("stream: only rows waiting for another kind count against max_pending_rows") {
+  const Settings settings = preset_settings("minimal");
+  // One kind: 39 windows wait for their batch, none for another kind.
+  const std::string csv = long_csv(3, 12, false, 5);
+  CHECK(streamed(csv, {.window = 1, .max_pending_rows = 2, .batch_windows = 100}, settings) ==
+        streamed(csv, {.window = 1}, settings));
+  // Kind b never arrives: a's third window is one too many.
+  CHECK(error_of("id,time,kind,value\n1,1,a,1\n1,2,a,1\n1,3,a,1\n",
+                 {.window = 1, .kinds = {"a", "b"}, .max_pending_rows = 2}) ==
+        "test.csv:4: id 1: kind 'a' is 2 windows ahead of another kind of the id (every kind of "
+        "an id must be observed at the same sort values)");
+}
