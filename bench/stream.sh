@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
   long long* level = calloc((size_t)ids, sizeof(long long));
   unsigned long long state = 88172645463325252ULL;
   static char buf[1 << 16];
-  size_t used = 0;
+  size_t used = (size_t)sprintf(buf, "id,time,value\n");
   for (long long i = 0; i < n; ++i) {
     int id = (int)(i % ids);
     long long t = i / ids;
