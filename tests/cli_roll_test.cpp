@@ -1,5 +1,6 @@
 // `freshet extract --roll` and `freshet stream`: tsfresh's rolled extraction end to end: the window
-// ids as writes them, the same bytes on serial, threads and worker processes, one-line errors.
+// ids as pandas writes them, the same bytes on serial, threads and worker processes, one-line
+// errors.
 #include <doctest/doctest.h>
 
 #include <cmath>
