@@ -117,9 +117,9 @@ PY
 /usr/bin/python3 - "$WORK/f.csv" "$WORK/t.csv" <<'PY'
 import sys
 import numpy as np, pandas as pd
-f = pd.read_csv(sys.argv[1], index_col=0); t = pd.read_csv(sys.argv[2], index_col=0)
-t.index = ["(%s, %s)" % (a, b) for a, b in t.index] if isinstance(t.index[0], tuple) else t.index
-t.index = [i.replace("'", "") if isinstance(i, str) else i for i in t.index]
+f = pd.read_csv(sys.argv[1], index_col=0)
+t = pd.read_csv(sys.argv[2], index_col=[0, 1])  # tsfresh writes the (id, time) index as 2 columns
+t.index = ["(%s, %s)" % (a, b) for a, b in t.index]
 common = sorted(set(f.columns) & set(t.columns))
 rows = [i for i in t.index if i in f.index]
 a = f.loc[rows, common].to_numpy(float); b = t.loc[rows, common].to_numpy(float)
