@@ -34,6 +34,7 @@ struct ExtractArgs {
   bool multiclass = false;
   // --roll: tsfresh's roll_time_series before extraction (fresh/roll.hpp).
   std::string roll;
+  bool incremental = false;
 };
 
 constexpr std::size_t kMaxWarningsShown = 5;
@@ -87,6 +88,10 @@ std::function<int()> setup_extract(CLI::App& app, const Common& common) {
                  "extract every rolling window as tsfresh's roll_time_series cuts them: "
                  "max_timeshift=M,min_timeshift=m,rolling_direction=d (any subset)")
       ->type_name("SPEC");
+  app.add_flag(
+      "--incremental", a->incremental,
+      "with --roll: slide the calculators that have an exact or numerically safe update (see "
+      "'freshet stream --help') along each series instead of recomputing them per window");
   app.add_flag("--impute", a->impute, "replace NaN/inf per column as tsfresh's impute does");
   auto* select =
       app.add_flag("--select", a->select,
@@ -141,9 +146,12 @@ std::function<int()> setup_extract(CLI::App& app, const Common& common) {
       for (const auto& n : settings.unavailable) list += (list.empty() ? "" : ", ") + n;
       warn(common, "not available in this build, left out: " + list);
     }
+    if (a->incremental && a->roll.empty())
+      throw Error(Errc::kUsage, "--incremental needs --roll (it slides along rolled windows)");
     std::optional<fresh::RollOptions> roll;
     if (!a->roll.empty()) {
       roll = usage_check([&] { return fresh::parse_roll_options(a->roll); });
+      roll->incremental = a->incremental;
       a->columns.keep_sort_keys = true;  // windows are named after their sort value
     }
     const ParallelFor loop = executor_loop(*executor);

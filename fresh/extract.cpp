@@ -242,6 +242,28 @@ struct SeriesView {
   }
 };
 
+// ---- one series ----
+
+// Every feature of one series into values (size kp.width, NaN on entry); events go to warn.
+template <class Warn>
+void compute_series(const KindPlan& kp, const Series& series, std::span<double> values,
+                    Warn&& warn) {
+  if (series.has_nan()) {
+    warn("the series contains NaN: every feature is NaN (tsfresh rejects NaN input)");
+    return;
+  }
+  for (const auto& cp : kp.calcs) {
+    std::span<double> o(values.data() + cp.first_out, cp.params.size());
+    try {
+      cp.fn(series, o);
+    } catch (const std::exception& e) {
+      std::fill(o.begin(), o.end(), kNaN);
+      warn(cp.name + " failed: " + e.what());
+    }
+  }
+  for (const auto& w : series.warnings()) warn(w);
+}
+
 // ---- the task ----
 
 Bytes extract_chunk(const mproc::TaskContext& context, std::span<const std::byte> argument) {
@@ -269,22 +291,8 @@ Bytes extract_chunk(const mproc::TaskContext& context, std::span<const std::byte
     const std::size_t len = stop - off;
     series.reset(view.values.subspan(off, len),
                  view.times.empty() ? std::span<const double>() : view.times.subspan(off, len));
-    if (series.has_nan()) {
-      warnings.emplace_back(s,
-                            "the series contains NaN: every feature is NaN (tsfresh rejects "
-                            "NaN input)");
-    } else {
-      for (const auto& cp : kp.calcs) {
-        std::span<double> o(values.data() + cp.first_out, cp.params.size());
-        try {
-          cp.fn(series, o);
-        } catch (const std::exception& e) {
-          std::fill(o.begin(), o.end(), kNaN);
-          warnings.emplace_back(s, cp.name + " failed: " + e.what());
-        }
-      }
-      for (const auto& w : series.warnings()) warnings.emplace_back(s, w);
-    }
+    compute_series(kp, series, values,
+                   [&](std::string w) { warnings.emplace_back(s, std::move(w)); });
     out.put_span(std::span<const double>(values));
   }
   out.put<std::uint64_t>(warnings.size());
@@ -468,6 +476,52 @@ ExtractResult extract_index(const SeriesIndex& index, const Settings& settings,
 }
 
 }  // namespace
+
+struct FeatureComputer::Impl {
+  Plan plan;
+  std::vector<std::string> names;
+  std::vector<std::vector<std::size_t>> columns;
+};
+
+FeatureComputer::FeatureComputer(const std::vector<std::string>& kinds, const Settings& settings,
+                                 bool has_times)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->plan = build_plan(kinds, settings, has_times);
+  compile_plan(impl_->plan);
+  std::vector<std::pair<std::string, std::pair<std::size_t, std::size_t>>> all;
+  impl_->columns.resize(kinds.size());
+  for (std::size_t k = 0; k < kinds.size(); ++k) {
+    std::size_t local = 0;
+    for (const auto& cp : impl_->plan.kinds[k].calcs)
+      for (const auto& p : cp.params)
+        all.push_back({feature_name(kinds[k], cp.name, p), {k, local++}});
+    impl_->columns[k].resize(local);
+  }
+  std::sort(all.begin(), all.end());
+  for (std::size_t c = 0; c < all.size(); ++c) {
+    impl_->names.push_back(all[c].first);
+    impl_->columns[all[c].second.first][all[c].second.second] = c;
+  }
+}
+
+FeatureComputer::~FeatureComputer() = default;
+
+const std::vector<std::string>& FeatureComputer::names() const { return impl_->names; }
+
+std::size_t FeatureComputer::width(std::size_t kind) const {
+  return impl_->plan.kinds.at(kind).width;
+}
+
+std::span<const std::size_t> FeatureComputer::columns(std::size_t kind) const {
+  return impl_->columns.at(kind);
+}
+
+void FeatureComputer::compute(std::size_t kind, const Series& series, std::span<double> out,
+                              std::vector<std::string>& warnings) const {
+  std::fill(out.begin(), out.end(), kNaN);
+  compute_series(impl_->plan.kinds[kind], series, out,
+                 [&](std::string w) { warnings.push_back(std::move(w)); });
+}
 
 ExtractResult extract_features(const SeriesSet& data, const Settings& settings,
                                mproc::Executor& executor, const ExtractOptions& options) {

@@ -24,11 +24,14 @@
 
 #include <cstddef>
 #include <functional>
+#include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "core/table.hpp"
 #include "fresh/input.hpp"
+#include "fresh/series.hpp"
 #include "fresh/settings.hpp"
 #include "mproc/executor.hpp"
 
@@ -82,5 +85,39 @@ struct SeriesWindows {
 ExtractResult extract_features(const SeriesSet& data, const SeriesWindows& windows,
                                const Settings& settings, mproc::Executor& executor,
                                const ExtractOptions& options = {});
+
+// One series at a time, on the calling thread, with extract_features' plan: the same calculators,
+// feature names and values (fresh/stream.hpp computes every completed window with it).
+//
+//   FeatureComputer fc({"value"}, preset_settings("minimal"), false);
+//   std::vector<double> local(fc.width(0));
+//   fc.compute(0, series, local, warnings);   // local[i] belongs to column fc.columns(0)[i]
+//
+// compute() is const and may run concurrently on different Series objects.
+class FeatureComputer {
+ public:
+  // Validates like extract_features (Error(kInvalidArgument/kNotFound) naming the calculator).
+  FeatureComputer(const std::vector<std::string>& kinds, const Settings& settings, bool has_times);
+  ~FeatureComputer();
+  FeatureComputer(const FeatureComputer&) = delete;
+  FeatureComputer& operator=(const FeatureComputer&) = delete;
+
+  // Every feature of every kind, sorted (extract_features' columns after the id).
+  const std::vector<std::string>& names() const;
+  // How many features kind k has, and the column (index into names()) of each, in compute()'s
+  // order.
+  std::size_t width(std::size_t kind) const;
+  std::span<const std::size_t> columns(std::size_t kind) const;
+  // Writes kind k's features of `series` to out (size width(k)), as extract_features computes
+  // them: all NaN with a warning for a series holding NaN, NaN and a warning for a calculator
+  // that throws. Warnings (without id or kind) are appended to `warnings`. Never throws for a
+  // series.
+  void compute(std::size_t kind, const Series& series, std::span<double> out,
+               std::vector<std::string>& warnings) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace freshet::fresh

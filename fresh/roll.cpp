@@ -9,6 +9,7 @@
 
 #include "core/error.hpp"
 #include "core/format.hpp"
+#include "fresh/incremental.hpp"
 
 namespace freshet::fresh {
 
@@ -83,6 +84,8 @@ std::int64_t parse_key_value(std::string_view key, std::string_view value) {
 }
 
 }  // namespace
+
+std::string sort_value_repr(SortKeyType type, double v) { return label_repr(type, v); }
 
 std::string python_str_repr(std::string_view text) {
   const bool has_single = text.find('\'') != std::string_view::npos;
@@ -251,11 +254,78 @@ SeriesWindows roll_windows(const SeriesSet& data, const RollOptions& options) {
   return out;
 }
 
+namespace {
+
+// The incremental calculators' columns for every window: each (id, kind) series slides one
+// SlidingFeatures along its windows (in output order their starts and ends never decrease; a
+// window that moves backwards, which roll_windows never makes, restarts the slide).
+std::vector<Column> incremental_columns(const SeriesSet& data, const SeriesWindows& windows,
+                                        const Settings& settings, mproc::Executor& executor) {
+  const std::size_t n_kinds = data.kinds.size();
+  std::vector<std::vector<std::string>> names(n_kinds);
+  for (std::size_t k = 0; k < n_kinds; ++k)
+    names[k] = SlidingFeatures(settings.for_kind(data.kinds[k]), data.kinds[k]).names();
+  const std::size_t rows = windows.ids.size();
+  std::vector<std::vector<std::vector<double>>> values(n_kinds);
+  for (std::size_t k = 0; k < n_kinds; ++k)
+    values[k].assign(names[k].size(), std::vector<double>(rows, std::nan("")));
+
+  // Windows by series, in output order.
+  const std::size_t n_series = data.num_series();
+  std::vector<std::vector<std::uint32_t>> of_series(n_series);
+  for (std::size_t w = 0; w < windows.size(); ++w) {
+    if (windows.begin[w] >= windows.end[w]) continue;
+    const auto s = static_cast<std::size_t>(
+        std::upper_bound(data.offsets.begin(), data.offsets.end(), windows.begin[w]) -
+        data.offsets.begin() - 1);
+    if (s < n_series && names[data.kind_index[s]].size() > 0)
+      of_series[s].push_back(static_cast<std::uint32_t>(w));
+  }
+  executor.parallel_for(n_series, [&](std::size_t s) {
+    if (of_series[s].empty()) return;
+    const std::uint32_t k = data.kind_index[s];
+    SlidingFeatures slide(settings.for_kind(data.kinds[k]), data.kinds[k]);
+    std::vector<double> out(slide.width());
+    std::uint64_t from = 0, until = 0;  // the points in `slide`
+    for (const std::uint32_t w : of_series[s]) {
+      const std::uint64_t b = windows.begin[w], e = windows.end[w];
+      if (b < from || e < until || b > until) {
+        slide.clear();
+        from = until = b;
+      }
+      while (until < e) slide.push(data.values[until++]);
+      while (from < b) slide.pop(), ++from;
+      slide.values(std::span<const double>(data.values.data() + b, e - b), out);
+      for (std::size_t f = 0; f < out.size(); ++f) values[k][f][windows.id_index[w]] = out[f];
+    }
+  });
+  std::vector<Column> columns;
+  for (std::size_t k = 0; k < n_kinds; ++k)
+    for (std::size_t f = 0; f < names[k].size(); ++f)
+      columns.emplace_back(names[k][f], std::move(values[k][f]));
+  return columns;
+}
+
+}  // namespace
+
 ExtractResult extract_rolled(const SeriesSet& data, const RollOptions& options,
                              const Settings& settings, mproc::Executor& executor,
                              const ExtractOptions& extract) {
   const SeriesWindows windows = roll_windows(data, options);
-  return extract_features(data, windows, settings, executor, extract);
+  if (!options.incremental) return extract_features(data, windows, settings, executor, extract);
+  const SplitSettings split = split_incremental(settings);
+  ExtractResult result = extract_features(data, windows, split.rest, executor, extract);
+  std::vector<Column> columns = incremental_columns(data, windows, split.incremental, executor);
+  // Both parts' columns, sorted by name as extract_features sorts them.
+  for (std::size_t c = 1; c < result.features.num_columns(); ++c)
+    columns.push_back(result.features.column(c));
+  std::sort(columns.begin(), columns.end(),
+            [](const Column& a, const Column& b) { return a.name() < b.name(); });
+  Table merged;
+  merged.add_column(result.features.column(0));
+  for (auto& c : columns) merged.add_column(std::move(c));
+  result.features = std::move(merged);
+  return result;
 }
 
 ForecastWindows forecasting_windows(const SeriesSet& data, const ForecastOptions& options) {

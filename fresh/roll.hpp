@@ -43,6 +43,11 @@ struct RollOptions {
   std::int64_t min_timeshift = 0;
   // Step between window ends (> 0) or window starts (< 0), in points.
   std::int64_t rolling_direction = 1;
+  // Not tsfresh's: compute the calculators that have a sliding-window update
+  // (fresh/incremental.hpp) by sliding along each series instead of from scratch on every window;
+  // their values then equal the from-scratch ones within incremental.hpp's tolerance (the exact
+  // ones bit for bit). The other calculators are computed from scratch as without it.
+  bool incremental = false;
 };
 
 // Parses "max_timeshift=20,min_timeshift=5,rolling_direction=-1" (any subset, any order; the
@@ -61,7 +66,9 @@ void validate_roll_options(const RollOptions& options);
 // NaN in the sort column).
 SeriesWindows roll_windows(const SeriesSet& data, const RollOptions& options);
 
-// extract_features on roll_windows(data, options): one row per window id.
+// extract_features on roll_windows(data, options): one row per window id. With
+// options.incremental the same table (columns, rows, names), the incremental calculators' values
+// within their tolerance; their series are slid in parallel over executor.parallel_for.
 ExtractResult extract_rolled(const SeriesSet& data, const RollOptions& options,
                              const Settings& settings, mproc::Executor& executor,
                              const ExtractOptions& extract = {});
@@ -96,6 +103,11 @@ struct ForecastResult {
 ForecastResult extract_forecasting(const SeriesSet& data, const ForecastOptions& options,
                                    const Settings& settings, mproc::Executor& executor,
                                    const ExtractOptions& extract = {});
+
+// How a window id writes the sort value v (the tuple's second item): an integer "5", a float
+// as Python's repr "2.5", a time stamp as pandas' repr "Timestamp('2020-01-31 12:00:00')"
+// (kNone: a position, written as an integer).
+std::string sort_value_repr(SortKeyType type, double v);
 
 // Python's repr() of a str, as str(tuple) writes a text id: 'a', "it's", 'a\\b'.
 std::string python_str_repr(std::string_view text);

@@ -1,5 +1,6 @@
-// `freshet extract --roll`: tsfresh's rolled extraction end to end: the window ids as pandas
-// writes them, the same bytes on serial, threads and worker processes, one-line errors.
+// `freshet extract --roll` and `freshet stream`: tsfresh's rolled extraction end to end: the window
+// ids as pandas writes them, the same bytes on serial, threads and worker processes, one-line
+// errors.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -104,4 +105,26 @@ TEST_CASE("cli frame: features of the previous values, the next value as target"
   r = run_command(freshet_exe() + " frame " + dir.file("x.csv") + " --out " + dir.file("a.csv") +
                   " --target-out " + dir.file("b.csv") + " --target-shift 0");
   CHECK(r.status == 2);
+}
+
+TEST_CASE("cli stream: extract --roll max_timeshift=W-1,min_timeshift=W-1's bytes from stdin") {
+  TempDir dir;
+  for (const std::string inc : {"", " --incremental"}) {
+    const auto r = run_command("timeout 300 " + freshet_exe() + " extract " + kSubset +
+                               " --features minimal --roll max_timeshift=9,min_timeshift=9" + inc +
+                               " --quiet --out " + dir.file("roll.csv"));
+    REQUIRE_MESSAGE(r.status == 0, r.err);
+    const auto s = run_command("timeout 300 " + freshet_exe() +
+                               " stream --window 10 --kinds value --features minimal --quiet "
+                               "--workers 2" +
+                               inc + " < " + kSubset + " > " + dir.file("stream.csv"));
+    REQUIRE_MESSAGE(s.status == 0, s.err);
+    CHECK(slurp(dir.file("stream.csv")) == slurp(dir.file("roll.csv")));
+  }
+  const auto bad = run_command("printf 'id,time,value\\n1,1,2\\n1,2,x\\n' | " + freshet_exe() +
+                               " stream --window 1 --features minimal");
+  CHECK(bad.status == 1);
+  CHECK(bad.err == "freshet: error: stdin:3:3: column 'value': expected a number, got \"x\"\n");
+  const auto usage = run_command(freshet_exe() + " stream --features minimal < /dev/null");
+  CHECK(usage.status == 2);  // --window is required
 }
