@@ -23,8 +23,9 @@ What it measures (everything on the same random walks, the generator of bench/fr
       first 4,000 and 8,000 points of a series (--small): measured, then extrapolated to n points
       by the measured growth exponent between the two sizes (tsfresh's work there is dense
       N x N, so the exponent comes out near 2; the extrapolation is printed with it).
-   tsfresh per series = a / series + (b + sum of c) / 2, i.e. the entropies are assumed to run
-   perfectly in parallel on n_jobs=2 workers (the most favourable reading for tsfresh).
+   tsfresh per series = (a / series + b + sum of c) / 2: everything is assumed to run perfectly
+   in parallel on the n_jobs=2 workers (the most favourable reading for tsfresh).
+With --tsfresh-json FILE (an earlier run's output) only freshet is measured again.
 The last line printed is a JSON object with every number.
 """
 import argparse
