@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <numeric>
 #include <vector>
@@ -110,38 +111,125 @@ std::vector<std::uint32_t> argsort(std::span<const double> x, std::size_t n) {
   return g;
 }
 
+// argsort(x, n), remembered per thread for the last values asked about: a series' counts
+// (approximate_entropy's lengths m and m + 1, sample_entropy's 2 and 3) all sort the same values,
+// and a byte comparison (O(n)) is much cheaper than the sort (O(n log n), ~4 ms at 64k).
+const std::vector<std::uint32_t>& cached_argsort(std::span<const double> x, std::size_t n) {
+  thread_local std::vector<double> seen;
+  thread_local std::vector<std::uint32_t> order;
+  if (seen.size() != n || (n > 0 && std::memcmp(seen.data(), x.data(), n * sizeof(double)) != 0)) {
+    order = argsort(x, n);
+    seen.assign(x.begin(), x.begin() + static_cast<std::ptrdiff_t>(n));
+  }
+  return order;
+}
+
+// For each position p of the ascending values v, the positions [lo[p], hi[p]] of the values within
+// r of v[p]: |a - b| is computed as (larger - smaller), which equals fabs(a - b) after rounding,
+// and grows with the distance in sorted order (rounded subtraction is monotone), so the set is an
+// interval and both ends move right with p.
+void sorted_windows(std::span<const double> v, double r, std::vector<std::uint32_t>& lo,
+                    std::vector<std::uint32_t>& hi) {
+  const std::size_t n = v.size();
+  lo.resize(n);
+  hi.resize(n);
+  if (n == 0) return;
+  // Two merges without data-dependent branches (the pointers advance by about one per step in
+  // an unpredictable pattern: mispredicted branches cost more than the arithmetic), in kWays
+  // independent stretches of p run side by side (one merge is a chain of dependent loads and
+  // compares; several chains keep the core busy). Each stretch starts from a binary search.
+  // lo: a step either moves a (v[p] - v[a] > r) or records a for p and moves p; a <= p always.
+  // hi: b is the last position within r of p; a step either moves b (v[b + 1] within r of v[p])
+  // or records b for p and moves p (b reaches p first: v[p] - v[p] = 0 <= r).
+  constexpr std::size_t kWays = 4;
+  const double* w = v.data();
+  std::uint32_t* plo = lo.data();
+  std::uint32_t* phi = hi.data();
+  std::size_t p[kWays], pe[kWays], a[kWays], b[kWays];
+  for (std::size_t s = 0; s < kWays; ++s) {
+    p[s] = n * s / kWays;
+    pe[s] = n * (s + 1) / kWays;
+    const double ws = w[p[s] < n ? p[s] : n - 1];
+    // First a with ws - w[a] <= r; last b with w[b] - ws <= r (both predicates monotone).
+    a[s] = static_cast<std::size_t>(
+        std::partition_point(w, w + n, [&](double y) { return ws - y > r; }) - w);
+    b[s] = static_cast<std::size_t>(
+               std::partition_point(w, w + n, [&](double y) { return y - ws <= r; }) - w) -
+           1;
+  }
+  std::size_t q[kWays];
+  for (std::size_t s = 0; s < kWays; ++s) q[s] = p[s];
+  for (bool busy = true; busy;) {
+    busy = false;
+    for (std::size_t s = 0; s < kWays; ++s) {
+      if (p[s] >= pe[s]) continue;
+      busy = true;
+      const bool far = w[p[s]] - w[a[s]] > r;
+      plo[p[s]] = static_cast<std::uint32_t>(a[s]);
+      a[s] += far;
+      p[s] += !far;
+    }
+  }
+  for (bool busy = true; busy;) {
+    busy = false;
+    for (std::size_t s = 0; s < kWays; ++s) {
+      if (q[s] >= pe[s]) continue;
+      busy = true;
+      const std::size_t nb = b[s] + 1 < n ? b[s] + 1 : b[s];
+      const bool near = (b[s] + 1 < n) & (w[nb] - w[q[s]] <= r);
+      phi[q[s]] = static_cast<std::uint32_t>(b[s]);
+      b[s] += near;
+      q[s] += !near;
+    }
+  }
+}
+
+// All values of the series in ascending order (ties by position) with, per tolerance, their
+// windows: every coordinate's windows are cut from these (one pass per tolerance, not one per
+// coordinate).
+struct Sorted {
+  std::vector<std::uint32_t> g;  // positions in ascending order of value
+  std::vector<double> v;         // the values in that order
+  std::vector<std::uint32_t> lo, hi;
+  Sorted(std::span<const double> x, std::size_t n) : g(cached_argsort(x, n)), v(n) {
+    for (std::size_t q = 0; q < n; ++q) v[q] = x[g[q]];
+  }
+  void windows(double r) { sorted_windows(v, r, lo, hi); }
+};
+
 // One coordinate c of the templates 0..T-1: `order` sorts the templates by it (ties by index),
-// `pos` is the inverse, `v` the sorted values. Cut from the argsort g of the values in O(T): the
-// positions c..c+T-1 in g's order are the templates in theirs.
+// `pos` is the inverse. Cut from the argsort of the values in O(n): the positions c..c+T-1 in its
+// order are the templates in theirs.
 struct Axis {
   std::vector<std::uint32_t> order, pos;
-  std::vector<double> v;
-  Axis(std::span<const double> x, std::span<const std::uint32_t> g, std::size_t c, std::size_t T)
-      : order(T), pos(T), v(T) {
+  std::vector<std::uint32_t> at;     // at[q]: the sorted position (in Sorted) of axis position q
+  std::vector<std::uint32_t> below;  // below[G]: axis positions among sorted positions < G
+  Axis(const Sorted& s, std::size_t c, std::size_t T)
+      : order(T), pos(T), at(T), below(s.g.size() + 1) {
     std::size_t q = 0;
-    for (const std::uint32_t i : g) {
+    for (std::size_t G = 0; G < s.g.size(); ++G) {
+      below[G] = static_cast<std::uint32_t>(q);
+      const std::uint32_t i = s.g[G];
       if (i < c || i >= c + T) continue;
       order[q] = static_cast<std::uint32_t>(i - c);
       pos[i - c] = static_cast<std::uint32_t>(q);
-      v[q] = x[i];
+      at[q] = static_cast<std::uint32_t>(G);
       ++q;
     }
+    below[s.g.size()] = static_cast<std::uint32_t>(q);
   }
-  // For each sorted position p, the sorted positions [lo[p], hi[p]] of the values within r of
-  // v[p]: |a - b| is computed as (larger - smaller), which equals fabs(a - b) after rounding, and
-  // grows with the distance in sorted order (rounded subtraction is monotone), so the set is an
-  // interval and both ends move right with p.
-  void windows(double r, std::vector<std::uint32_t>& lo, std::vector<std::uint32_t>& hi) const {
-    const std::size_t T = v.size();
+  // For each axis position q, the axis positions [lo[q], hi[q]] of the templates within r in this
+  // coordinate, from the sorted values' windows (s.windows(r) called): the axis members inside
+  // the window of q's sorted position.
+  void windows(const Sorted& s, std::vector<std::uint32_t>& lo,
+               std::vector<std::uint32_t>& hi) const {
+    const std::size_t T = order.size();
     lo.resize(T);
     hi.resize(T);
-    std::size_t a = 0, b = 0;
-    for (std::size_t p = 0; p < T; ++p) {
-      while (v[p] - v[a] > r) ++a;
-      if (b < p) b = p;
-      while (b + 1 < T && v[b + 1] - v[p] <= r) ++b;
-      lo[p] = static_cast<std::uint32_t>(a);
-      hi[p] = static_cast<std::uint32_t>(b);
+    for (std::size_t q = 0; q < T; ++q) {
+      const std::uint32_t G = at[q];
+      lo[q] = below[s.lo[G]];
+      hi[q] = below[s.hi[G] + 1] - 1;
     }
   }
 };
@@ -151,21 +239,25 @@ struct Axis {
 // within r there. O(T log T) per tolerance.
 void count_by_ranks_2(std::span<const double> x, std::size_t T, std::span<const double> tols,
                       std::span<std::uint32_t> out) {
-  const std::vector<std::uint32_t> g = argsort(x, T + 1);
-  const Axis A(x, g, 0, T), B(x, g, 1, T);
+  Sorted S(x, T + 1);
+  const Axis A(S, 0, T), B(S, 1, T);
+  // The B rank of the template at each A position (read in A order: sequential).
+  std::vector<std::uint32_t> bq(T);
+  for (std::size_t p = 0; p < T; ++p) bq[p] = B.pos[A.order[p]];
   std::vector<std::uint32_t> alo, ahi, blo, bhi;
+  RankCounter f(T);
   for (std::size_t k = 0; k < tols.size(); ++k) {
     const double r = tols[k];
-    A.windows(r, alo, ahi);
-    B.windows(r, blo, bhi);
-    RankCounter f(T);
+    S.windows(r);
+    A.windows(S, alo, ahi);
+    B.windows(S, blo, bhi);
+    f.clear();
     std::size_t in_lo = 0, in_hi = 0;  // A positions [in_lo, in_hi) are in the counter
     for (std::size_t p = 0; p < T; ++p) {
-      for (; in_hi <= ahi[p]; ++in_hi) f.add(B.pos[A.order[in_hi]], +1);
-      for (; in_lo < alo[p]; ++in_lo) f.add(B.pos[A.order[in_lo]], -1);  // (a -1 bit: net 0)
-      const std::uint32_t t = A.order[p];
-      const std::uint32_t q = B.pos[t];
-      out[k * T + t] = static_cast<std::uint32_t>(f.range(blo[q], bhi[q] + 1));
+      for (; in_hi <= ahi[p]; ++in_hi) f.add(bq[in_hi], +1);
+      for (; in_lo < alo[p]; ++in_lo) f.add(bq[in_lo], -1);  // (a -1 bit: net 0)
+      const std::uint32_t q = bq[p];
+      out[k * T + A.order[p]] = static_cast<std::uint32_t>(f.range(blo[q], bhi[q] + 1));
     }
   }
 }
@@ -190,31 +282,26 @@ struct Event {
 // Divide and conquer over event times, four ways: the updates of each quarter against the queries
 // of the later quarters are a static problem, solved by one pass in key order with (bit-mask)
 // Fenwick trees over C ranks; then each quarter on its own (half the levels of a two-way split,
-// 10-15% faster). Events are split stably between two buffers in turn (the key order survives),
-// so nothing is sorted again.
+// 10-15% faster). The same pass splits the events stably into the quarters (the key order
+// survives, so nothing is sorted again): a node holds exactly the events of its time range, so
+// the quarters' sizes are known beforehand from the events per time.
 class Cdq {
  public:
-  // result[p]: the count of the query at A position p.
-  Cdq(std::size_t T, std::vector<long long>& result)
-      : counters_{RankCounter(T), RankCounter(T), RankCounter(T)}, result_(result) {}
-  // a[0, n): events in key order (updates before queries on equal keys), times in [t0, t1); b: as
+  // Nodes with at most this many events count their pairs directly.
+  static constexpr std::size_t kLeaf = 64;
+  // result[p]: the count of the query at A position p. before[t]: the number of events with time
+  // < t, t in [0, last time + 1].
+  Cdq(std::size_t T, std::vector<long long>& result, const std::vector<std::uint32_t>& before)
+      : counters_{RankCounter(T), RankCounter(T), RankCounter(T)},
+        result_(result),
+        before_(before) {}
+  // a: the events of times [t0, t1) in key order (updates before queries on equal keys); b: as
   // much scratch space. Adds every (earlier update, later query) pair's contribution.
-  void run(Event* a, Event* b, std::size_t n, std::uint32_t t0, std::uint32_t t1) {
+  void run(Event* a, Event* b, std::uint32_t t0, std::uint32_t t1) {
+    const std::size_t n = before_[t1] - before_[t0];
     if (n < 2 || t1 - t0 < 2) return;
-    if (n <= 64) {
-      // Few events: every (update, later query) pair directly.
-      for (std::size_t i = 0; i < n; ++i) {
-        const Event& q = a[i];
-        if (!q.query()) continue;
-        long long s = 0;
-        for (std::size_t j = 0; j < i; ++j) {  // key order: only earlier entries have key <= q's
-          const Event& u = a[j];
-          const bool hit =
-              !u.query() & (u.time() < q.time()) & (u.c_lo >= q.c_lo) & (u.c_lo <= q.c_hi);
-          s += hit ? u.sign() : 0;
-        }
-        result_[q.time() / 2] += q.sign() * s;
-      }
+    if (n <= kLeaf) {
+      leaf(a, n);
       return;
     }
     // Quarters of the time range: the updates of quarter q count for the queries of every later
@@ -222,54 +309,86 @@ class Cdq {
     const std::uint32_t span = t1 - t0;
     const std::uint32_t m1 = t0 + span / 4, m2 = t0 + span / 2,
                         m3 = t0 + static_cast<std::uint32_t>(3ull * span / 4);
-    std::size_t cnt[4] = {0, 0, 0, 0};
+    const std::uint32_t bound[5] = {t0, m1, m2, m3, t1};
+    std::size_t start[5], off[4];
+    for (int q = 0; q < 5; ++q) start[q] = before_[bound[q]] - before_[t0];
+    for (int q = 0; q < 4; ++q) off[q] = start[q];
+    // Large nodes clear the counters at once (break-even near n = T / 170); small ones undo.
+    const bool clear_all = n > counters_[0].size() / 128;
     for (std::size_t i = 0; i < n; ++i) {
-      const Event& e = a[i];
+      const Event e = a[i];
       const std::uint32_t tm = e.time();
       const unsigned qd = static_cast<unsigned>(tm >= m1) + (tm >= m2) + (tm >= m3);
-      ++cnt[qd];
+      b[off[qd]++] = e;
       if (!e.query()) {
         for (unsigned k = qd; k < 3; ++k) counters_[k].add(e.c_lo, e.sign());
       } else if (qd > 0) {
         result_[tm / 2] += e.sign() * counters_[qd - 1].range(e.c_lo, e.c_hi + 1);
       }
     }
-    std::size_t off[4] = {0, cnt[0], cnt[0] + cnt[1], cnt[0] + cnt[1] + cnt[2]};
-    const std::size_t start[4] = {off[0], off[1], off[2], off[3]};
-    // Large nodes clear the counters at once (break-even near n = T / 170); small ones undo.
-    const bool clear_all = n > counters_[0].size() / 128;
-    if (clear_all)
+    if (clear_all) {
       for (RankCounter& c : counters_) c.clear();
-    for (std::size_t i = 0; i < n; ++i) {
-      const Event& e = a[i];
-      const std::uint32_t tm = e.time();
-      const unsigned qd = static_cast<unsigned>(tm >= m1) + (tm >= m2) + (tm >= m3);
-      if (!clear_all && !e.query())
-        for (unsigned k = qd; k < 3; ++k) counters_[k].undo(e.c_lo, e.sign());
-      b[off[qd]++] = e;
+    } else {
+      for (unsigned q = 0; q < 3; ++q)
+        for (std::size_t i = start[q]; i < start[q + 1]; ++i)
+          if (!b[i].query())
+            for (unsigned k = q; k < 3; ++k) counters_[k].undo(b[i].c_lo, b[i].sign());
     }
-    const std::uint32_t bound[5] = {t0, m1, m2, m3, t1};
-    for (int q = 0; q < 4; ++q) run(b + start[q], a + start[q], cnt[q], bound[q], bound[q + 1]);
+    for (int q = 0; q < 4; ++q) run(b + start[q], a + start[q], bound[q], bound[q + 1]);
   }
 
  private:
+  // Few events: every (update, later query) pair directly; the updates seen so far in a small
+  // table, so each query scans only updates (a branch-free loop).
+  void leaf(const Event* a, std::size_t n) {
+    std::uint32_t ut[kLeaf], uc[kLeaf];
+    int us[kLeaf];
+    std::size_t u = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const Event& e = a[i];
+      if (!e.query()) {
+        ut[u] = e.time();
+        uc[u] = e.c_lo;
+        us[u] = e.sign();
+        ++u;
+        continue;
+      }
+      // Key order: only earlier entries have key <= e's.
+      const std::uint32_t qt = e.time(), lo = e.c_lo, width = e.c_hi - e.c_lo;
+      int s = 0;
+      for (std::size_t j = 0; j < u; ++j) {
+        const bool hit = (ut[j] < qt) & (uc[j] - lo <= width);  // unsigned: lo <= uc <= c_hi
+        s += hit ? us[j] : 0;
+      }
+      result_[qt / 2] += e.sign() * s;
+    }
+  }
+
   RankCounter counters_[3];
   std::vector<long long>& result_;
+  const std::vector<std::uint32_t>& before_;
 };
 
 void count_by_ranks_3(std::span<const double> x, std::size_t T, std::span<const double> tols,
                       std::span<std::uint32_t> out) {
-  const std::vector<std::uint32_t> g = argsort(x, T + 2);
-  const Axis A(x, g, 0, T), B(x, g, 1, T), C(x, g, 2, T);
+  Sorted S(x, T + 2);
+  const Axis A(S, 0, T), B(S, 1, T), C(S, 2, T);
+  // The B and C ranks of the template at each A position (read in A order: sequential).
+  std::vector<std::uint32_t> bq(T), cq(T);
+  for (std::size_t p = 0; p < T; ++p) {
+    bq[p] = B.pos[A.order[p]];
+    cq[p] = C.pos[A.order[p]];
+  }
   std::vector<std::uint32_t> alo, ahi, blo, bhi, clo, chi;
   std::vector<Event> sorted, buf;
-  std::vector<std::uint32_t> bucket;
+  std::vector<std::uint32_t> bucket, before(2 * T + 1);
   std::vector<long long> result(T);
   for (std::size_t k = 0; k < tols.size(); ++k) {
     const double r = tols[k];
-    A.windows(r, alo, ahi);
-    B.windows(r, blo, bhi);
-    C.windows(r, clo, chi);
+    S.windows(r);
+    A.windows(S, alo, ahi);
+    B.windows(S, blo, bhi);
+    C.windows(S, clo, chi);
     // The sequence: per A position p, the templates entering the window and those leaving it
     // (time 2p), then p's query (time 2p + 1; two events: B rank <= bhi minus B rank < blo).
     // Made twice, to count and then to place (a stable counting sort by (key, update before
@@ -278,30 +397,27 @@ void count_by_ranks_3(std::span<const double> x, std::size_t T, std::span<const 
       std::size_t in_lo = 0, in_hi = 0;
       for (std::size_t p = 0; p < T; ++p) {
         const auto tu = static_cast<std::uint32_t>(2 * p) << 2, tq = tu + 4 + 2;
-        for (; in_hi <= ahi[p]; ++in_hi) {
-          const std::uint32_t t = A.order[in_hi];
-          take(Event{B.pos[t], tu, C.pos[t], 0});
-        }
-        for (; in_lo < alo[p]; ++in_lo) {
-          const std::uint32_t t = A.order[in_lo];
-          take(Event{B.pos[t], tu | 1, C.pos[t], 0});
-        }
-        const std::uint32_t t = A.order[p];
-        const std::uint32_t qb = B.pos[t], qc = C.pos[t];
+        for (; in_hi <= ahi[p]; ++in_hi) take(Event{bq[in_hi], tu, cq[in_hi], 0});
+        for (; in_lo < alo[p]; ++in_lo) take(Event{bq[in_lo], tu | 1, cq[in_lo], 0});
+        const std::uint32_t qb = bq[p], qc = cq[p];
         take(Event{bhi[qb], tq, clo[qc], chi[qc]});
         if (blo[qb] > 0) take(Event{blo[qb] - 1, tq | 1, clo[qc], chi[qc]});
       }
     };
     const auto slot = [](const Event& e) { return 2 * std::size_t{e.key} + (e.query() ? 1 : 0); };
     bucket.assign(2 * T + 1, 0);
-    emit([&](const Event& e) { ++bucket[slot(e) + 1]; });
+    std::fill(before.begin(), before.end(), 0);
+    emit([&](const Event& e) {
+      ++bucket[slot(e) + 1];
+      ++before[e.time() + 1];
+    });
     for (std::size_t i = 1; i < bucket.size(); ++i) bucket[i] += bucket[i - 1];
+    for (std::size_t i = 1; i < before.size(); ++i) before[i] += before[i - 1];
     sorted.resize(bucket.back());
     emit([&](const Event& e) { sorted[bucket[slot(e)]++] = e; });
     std::fill(result.begin(), result.end(), 0);
     buf.resize(sorted.size());
-    Cdq(T, result).run(sorted.data(), buf.data(), sorted.size(), 0,
-                       static_cast<std::uint32_t>(2 * T));
+    Cdq(T, result, before).run(sorted.data(), buf.data(), 0, static_cast<std::uint32_t>(2 * T));
     for (std::size_t p = 0; p < T; ++p)
       out[k * T + A.order[p]] = static_cast<std::uint32_t>(result[p]);
   }
@@ -391,10 +507,12 @@ void count_template_neighbours(std::span<const double> x, std::size_t length, st
                                std::span<const double> tols, std::span<std::uint32_t> out) {
   if (count == 0 || tols.empty()) return;
   if (length == 1) {
-    const Axis A(x, argsort(x, count), 0, count);
+    Sorted S(x, count);
+    const Axis A(S, 0, count);
     std::vector<std::uint32_t> lo, hi;
     for (std::size_t k = 0; k < tols.size(); ++k) {
-      A.windows(tols[k], lo, hi);
+      S.windows(tols[k]);
+      A.windows(S, lo, hi);
       for (std::size_t p = 0; p < count; ++p) out[k * count + A.order[p]] = hi[p] - lo[p] + 1;
     }
   } else if (length == 2) {
