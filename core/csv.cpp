@@ -755,6 +755,11 @@ Table read_csv(const std::string& path, const ReadCsvOptions& options) {
   return parse_csv(std::string_view(static_cast<const char*>(data), size), path, options);
 }
 
+namespace {
+// CsvBatchReader::nul_checked_ for an input that is not checked for NUL bytes (a regular file).
+constexpr std::size_t kNoNulCheck = std::numeric_limits<std::size_t>::max();
+}  // namespace
+
 CsvBatchReader::CsvBatchReader(const std::string& path, ReadCsvOptions options,
                                CsvBatchOptions batch)
     : source_(path == "-" ? "stdin" : path), options_(std::move(options)), batch_(batch) {
@@ -767,6 +772,9 @@ CsvBatchReader::CsvBatchReader(const std::string& path, ReadCsvOptions options,
     own_fd_ = true;
   }
   struct stat st {};
+  // Regular files are parsed whatever bytes they hold (a NUL in a cell is reported with the cell,
+  // as read_csv does); pipes and devices are refused at a NUL byte (/dev/zero), as read_file does.
+  if (::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode)) nul_checked_ = kNoNulCheck;
   if (::fstat(fd_, &st) == 0 && S_ISDIR(st.st_mode)) {
     if (own_fd_) ::close(fd_);
     throw Error(Errc::kIo, source_ + ": cannot read: " + std::strerror(EISDIR));
@@ -822,6 +830,7 @@ bool CsvBatchReader::fill(std::size_t at_least) {
     read_any = read_any || n > 0;
   }
   // Binary data (/dev/zero) is refused at its first block, as read_file refuses it.
+  if (nul_checked_ == kNoNulCheck) return read_any;
   if (const void* nul =
           std::memchr(buffer_.data() + nul_checked_, '\0', buffer_.size() - nul_checked_)) {
     const std::size_t at = static_cast<std::size_t>(static_cast<const char*>(nul) - buffer_.data());
@@ -861,7 +870,7 @@ bool CsvBatchReader::next(Table& table) {
     line_ += count_lines(std::string_view(buffer_).substr(begin_, pending_ - begin_));
     buffer_.erase(0, pending_);
     offset_ += pending_;
-    nul_checked_ -= std::min(nul_checked_, pending_);
+    if (nul_checked_ != kNoNulCheck) nul_checked_ -= std::min(nul_checked_, pending_);
     begin_ = pending_ = 0;
     batch_rows_ = 0;
     held_bytes_ = 0;

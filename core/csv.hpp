@@ -83,8 +83,9 @@ Table read_csv(const std::string& path, const ReadCsvOptions& options = {});
 // types, inferred per batch, and the same errors with the same file lines), so a column may be
 // int64 in one batch and float64 in the next. Each batch ends at a row end (never inside a quoted
 // field) after at least `batch_bytes` of text, or at the end of the input.
-// A NUL byte is refused (Error(kParse), as read_file refuses binary data); a row that is still
-// open after `max_row_bytes` of text is Error(kParse) naming its first line.
+// From a pipe or device a NUL byte is refused (Error(kParse) "NAME: byte N: ...", as read_file
+// refuses binary data such as /dev/zero); in a regular file it is a cell's byte, as read_csv reads
+// it. A row still open after `max_row_bytes` of text is Error(kParse) naming its first line.
 // options.row_lines, if given, receives each batch's RowLines (rows counted from the batch's
 // first row, lines of the whole input). Not thread-safe; reads standard input for "-".
 struct CsvBatchOptions {
@@ -133,7 +134,7 @@ class CsvBatchReader {
   std::size_t line_ = 1;         // the file line of buffer_[begin_]
   std::size_t batch_rows_ = 0;   // rows of the last batch
   std::size_t held_bytes_ = 0;   // bytes of it held back
-  std::size_t nul_checked_ = 0;  // buffer_[0, nul_checked_) holds no NUL byte
+  std::size_t nul_checked_ = 0;  // buffer_[0, nul_checked_) holds no NUL byte (max: no check)
   std::size_t offset_ = 0;       // bytes of the input before buffer_[0]
 };
 

@@ -147,16 +147,19 @@ TEST_CASE("batch reader errors: the lines parse_csv names, the header checks, NU
   const TempFile empty("");
   CHECK_THROWS_WITH(CsvBatchReader(empty.path.string()),
                     doctest::Contains(":1:1: expected a header row, found an empty file"));
+  // A device of NUL bytes is refused at the first block read (here the header's); in a regular
+  // file a NUL is a cell's byte, read as parse_csv reads it.
+  CHECK_THROWS_WITH(CsvBatchReader("/dev/zero"),
+                    doctest::Contains("/dev/zero: byte 1: expected text, found a NUL byte"));
   const TempFile binary(std::string("a,b\n1,2\n3,\0", 11));
-  // Refused at the first block read (here the header's).
-  CHECK_THROWS_WITH(
-      [&] {
-        CsvBatchReader reader(binary.path.string());
-        Table t;
-        while (reader.next(t)) {
-        }
-      }(),
-      doctest::Contains(": byte 11: expected text, found a NUL byte"));
+  {
+    CsvBatchReader reader(binary.path.string(), {}, {.batch_bytes = 3});
+    Table t;
+    std::size_t rows = 0;
+    while (reader.next(t)) rows += t.num_rows();
+    CHECK(rows == 2);
+    CHECK(t.column("b").as_string(0) == std::string("\0", 1));
+  }
   Table t;
   const TempFile unterminated("a,b\n1,\"open\n2,3\n");
   CsvBatchReader open(unterminated.path.string(), {}, {.batch_bytes = 4, .max_row_bytes = 8});
