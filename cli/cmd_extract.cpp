@@ -14,6 +14,7 @@
 #include "fresh/impute.hpp"
 #include "fresh/relevance.hpp"
 #include "fresh/roll.hpp"
+#include "fresh/stream_extract.hpp"
 
 namespace freshet::cli {
 namespace {
@@ -35,6 +36,8 @@ struct ExtractArgs {
   // --roll: tsfresh's roll_time_series before extraction (fresh/roll.hpp).
   std::string roll;
   bool incremental = false;
+  // Input text per batch when the rows are grouped by id (fresh/stream_extract.hpp); 0: whole.
+  std::size_t batch_bytes = fresh::StreamOptions{}.batch_bytes;
 };
 
 constexpr std::size_t kMaxWarningsShown = 5;
@@ -92,6 +95,10 @@ std::function<int()> setup_extract(CLI::App& app, const Common& common) {
       "--incremental", a->incremental,
       "with --roll: slide the calculators that have an exact or numerically safe update (see "
       "'freshet stream --help') along each series instead of recomputing them per window");
+  app.add_option("--batch-bytes", a->batch_bytes,
+                 "read input grouped by id in batches of about this many bytes (memory stays "
+                 "bounded); 0 reads it whole (rows in any order)")
+      ->capture_default_str();
   app.add_flag("--impute", a->impute, "replace NaN/inf per column as tsfresh's impute does");
   auto* select =
       app.add_flag("--select", a->select,
@@ -155,7 +162,6 @@ std::function<int()> setup_extract(CLI::App& app, const Common& common) {
       a->columns.keep_sort_keys = true;  // windows are named after their sort value
     }
     const ParallelFor loop = executor_loop(*executor);
-    const fresh::SeriesSet data = fresh::read_series_csv(a->input, a->columns, loop);
     Table labels;
     if (a->select) {  // read (and so validate) the labels before the long part
       ReadCsvOptions label_options;
@@ -164,14 +170,24 @@ std::function<int()> setup_extract(CLI::App& app, const Common& common) {
     }
 
     fresh::ExtractOptions options;
+    std::optional<fresh::ExtractResult> streamed;
+    if (!roll && a->batch_bytes > 0) {
+      fresh::StreamResult s = fresh::extract_csv_streaming(
+          a->input, a->columns, settings, *executor,
+          {.batch_bytes = a->batch_bytes, .parallel_for = loop, .extract = options});
+      if (!s.result) warn(common, s.reason + "; reading the whole file instead");
+      streamed = std::move(s.result);
+    }
     std::unique_ptr<ProgressBar> bar;
-    if (!common.quiet && isatty(STDERR_FILENO)) {
+    if (!streamed && !common.quiet && isatty(STDERR_FILENO)) {
       bar = std::make_unique<ProgressBar>();
       options.progress = [&bar](std::size_t done, std::size_t total) { bar->update(done, total); };
     }
-    fresh::ExtractResult result =
-        roll ? fresh::extract_rolled(data, *roll, settings, *executor, options)
-             : fresh::extract_features(data, settings, *executor, options);
+    fresh::ExtractResult result = streamed ? std::move(*streamed) : [&] {
+      const fresh::SeriesSet data = fresh::read_series_csv(a->input, a->columns, loop);
+      return roll ? fresh::extract_rolled(data, *roll, settings, *executor, options)
+                  : fresh::extract_features(data, settings, *executor, options);
+    }();
     for (std::size_t i = 0; i < result.warnings.size() && i < kMaxWarningsShown; ++i)
       warn(common, result.warnings[i]);
     if (result.warnings.size() > kMaxWarningsShown)

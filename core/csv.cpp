@@ -184,18 +184,53 @@ class Tokenizer {
 
 enum class State { kInt, kFloat, kString };
 
+// Distinct strings of a dictionary-encoded column, numbered in order of first appearance. Runs of
+// one value (a kind, an id) cost one comparison per row, not a hash.
+struct Interner {
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+  static constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
+  std::vector<std::string> values;
+  std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> index;
+  std::uint32_t last = kNone;
+
+  std::uint32_t code(std::string_view v) {
+    if (last != kNone && values[last] == v) return last;
+    auto it = index.find(v);
+    if (it == index.end()) {
+      if (values.size() >= kNone)
+        throw Error(Errc::kInvalidArgument, "more than 4294967294 distinct values in a column");
+      it = index.emplace(std::string(v), static_cast<std::uint32_t>(values.size())).first;
+      values.emplace_back(v);
+    }
+    return last = it->second;
+  }
+};
+
 // A column as the one pass builds it: values appended to its own vectors.
 struct Builder {
   std::string name;
   ColumnType requested = ColumnType::kAuto;
   State state = State::kInt;
+  bool dict = false;  // text is dictionary-encoded (codes + interner)
   std::vector<std::int64_t> ints;
   std::vector<double> floats;
   std::vector<std::string> strings;
+  std::vector<std::uint32_t> codes;
+  Interner interner;
 
   void add_int(std::int64_t v) { ints.push_back(v); }
   void add_float(double v) { floats.push_back(v); }
-  void add_string(std::string_view v) { strings.emplace_back(v); }
+  void add_string(std::string_view v) {
+    if (dict)
+      codes.push_back(interner.code(v));
+    else
+      strings.emplace_back(v);
+  }
   // An integer column meets its first float: its values so far become floats (room for `rows`).
   void ints_to_floats(std::size_t rows) {
     floats.assign(ints.begin(), ints.end());
@@ -321,7 +356,9 @@ void parse_rows(Tokenizer& tok, const std::string& source, std::vector<Col>& col
           }
           double d;
           const bool missing = is_missing_token(field);
-          if (b.requested == ColumnType::kIntegerOrText) throw RestartAsString{c};
+          if (b.requested == ColumnType::kIntegerOrText ||
+              b.requested == ColumnType::kIntegerOrDictionary)
+            throw RestartAsString{c};
           if (b.requested == ColumnType::kInt64) {
             throw Error(Errc::kParse, source + ":" + std::to_string(line) + ":" +
                                           std::to_string(c + 1) + ": column '" + b.name +
@@ -355,7 +392,8 @@ void reserve_rows(std::vector<Builder>& cols, std::size_t rows) {
   for (auto& b : cols) {
     if (b.state == State::kFloat) b.floats.reserve(rows);
     if (b.state == State::kInt) b.ints.reserve(rows);
-    if (b.state == State::kString) b.strings.reserve(rows);
+    if (b.state == State::kString && !b.dict) b.strings.reserve(rows);
+    if (b.state == State::kString && b.dict) b.codes.reserve(rows);
   }
 }
 
@@ -364,10 +402,11 @@ void reserve_rows(std::vector<Builder>& cols, std::size_t rows) {
 // range of rows in place, so nothing is copied to join the chunks.
 struct SharedColumn {
   std::size_t capacity = 0;
-  std::once_flag ints_once, floats_once, strings_once;
+  std::once_flag ints_once, floats_once, strings_once, codes_once;
   std::vector<std::int64_t> ints;
   std::vector<double> floats;
   std::vector<std::string> strings;
+  std::vector<std::uint32_t> codes;
 
   std::int64_t* int_data() {
     std::call_once(ints_once, [this] { ints.resize(capacity); });
@@ -380,6 +419,10 @@ struct SharedColumn {
   std::string* string_data() {
     std::call_once(strings_once, [this] { strings.resize(capacity); });
     return strings.data();
+  }
+  std::uint32_t* code_data() {
+    std::call_once(codes_once, [this] { codes.resize(capacity); });
+    return codes.data();
   }
 };
 
@@ -394,6 +437,10 @@ struct ChunkColumn {
   std::int64_t* ints = nullptr;  // shared.ints.data() + begin once used, likewise below
   double* floats = nullptr;
   std::string* strings = nullptr;
+  bool dict = false;
+  std::uint32_t* codes = nullptr;
+  Interner local =
+      {};  // this chunk's dictionary; codes are remapped to the file's after all chunks
 
   void add_int(std::int64_t v) {
     if (!ints) ints = shared.int_data() + begin;
@@ -404,6 +451,11 @@ struct ChunkColumn {
     floats[rows++] = v;
   }
   void add_string(std::string_view v) {
+    if (dict) {
+      if (!codes) codes = shared.code_data() + begin;
+      codes[rows++] = local.code(v);
+      return;
+    }
     if (!strings) strings = shared.string_data() + begin;
     strings[rows++].assign(v);
   }
@@ -476,12 +528,15 @@ bool parse_chunked(std::string_view text, const Tokenizer& tok, const std::strin
   std::vector<std::optional<std::size_t>> restart(n);
   std::vector<char> failed(n, 0);
   std::vector<RowLines::Breaks> breaks(options.row_lines ? n : 0);
+  std::vector<std::vector<std::vector<std::string>>> dicts(n);  // chunk -> column -> values
   options.parallel_for(n, [&](std::size_t i) {
     std::vector<ChunkColumn> part;
     part.reserve(cols.size());
-    for (std::size_t c = 0; c < cols.size(); ++c)
+    for (std::size_t c = 0; c < cols.size(); ++c) {
       part.push_back(
           ChunkColumn{cols[c].name, cols[c].requested, cols[c].state, shared[c], begin[i]});
+      part.back().dict = cols[c].dict;
+    }
     Tokenizer chunk(text.substr(starts[i], starts[i + 1] - starts[i]), source, options.delimiter,
                     first_line[i]);
     try {
@@ -493,6 +548,8 @@ bool parse_chunked(std::string_view text, const Tokenizer& tok, const std::strin
     }
     rows[i] = part.empty() ? 0 : part.front().rows;
     for (const auto& p : part) states[i].push_back(p.state);
+    dicts[i].resize(cols.size());
+    for (std::size_t c = 0; c < cols.size(); ++c) dicts[i][c] = std::move(part[c].local.values);
   });
   for (std::size_t i = 0; i < n; ++i)
     if (restart[i]) throw RestartAsString{*restart[i]};
@@ -513,9 +570,25 @@ bool parse_chunked(std::string_view text, const Tokenizer& tok, const std::strin
     for (std::size_t i = 0; i < n; ++i)
       any_float[c] =
           any_float[c] || (cols[c].state != State::kString && states[i][c] == State::kFloat);
+  // Dictionary columns: the chunks' dictionaries merged in chunk order (so values are numbered by
+  // first appearance in the file, as the one pass numbers them), then each chunk's codes mapped.
+  std::vector<std::vector<std::vector<std::uint32_t>>> remap(n);  // chunk -> column -> code map
+  for (std::size_t c = 0; c < cols.size(); ++c) {
+    if (!cols[c].dict) continue;
+    for (std::size_t i = 0; i < n; ++i) {
+      remap[i].resize(cols.size());
+      for (const auto& v : dicts[i][c]) remap[i][c].push_back(cols[c].interner.code(v));
+    }
+  }
   options.parallel_for(n, [&](std::size_t i) {
     if (rows[i] == 0) return;
     for (std::size_t c = 0; c < cols.size(); ++c) {
+      if (cols[c].dict) {
+        std::uint32_t* codes = shared[c].code_data();
+        const auto& map = remap[i][c];
+        for (std::size_t r = begin[i]; r < begin[i] + rows[i]; ++r) codes[r] = map[codes[r]];
+        continue;
+      }
       if (!any_float[c] || states[i][c] != State::kInt) continue;
       double* f = shared[c].float_data();
       const std::int64_t* v = shared[c].int_data();
@@ -525,7 +598,11 @@ bool parse_chunked(std::string_view text, const Tokenizer& tok, const std::strin
   for (std::size_t c = 0; c < cols.size(); ++c) {
     Builder& out = cols[c];
     SharedColumn& s = shared[c];
-    if (out.state == State::kString) {
+    if (out.state == State::kString && out.dict) {
+      s.code_data();
+      if (gaps) close_gaps(s.codes, begin, rows);
+      out.codes = std::move(s.codes);
+    } else if (out.state == State::kString) {
       s.string_data();  // allocated even when every chunk was empty
       if (gaps) close_gaps(s.strings, begin, rows);
       out.strings = std::move(s.strings);
@@ -544,27 +621,26 @@ bool parse_chunked(std::string_view text, const Tokenizer& tok, const std::strin
   return true;
 }
 
-Table parse_once(std::string_view text, const std::string& source, const ReadCsvOptions& options,
+// Parses the rows of `tok` (positioned at the first data row) into a table of columns `names`.
+// Throws RestartAsString when an inferred column holds text (the caller parses again with
+// `force_string` set for it).
+Table parse_body(std::string_view text, Tokenizer& tok, const std::vector<std::string>& names,
+                 const std::string& source, const ReadCsvOptions& options,
                  const std::vector<bool>& force_string) {
-  Tokenizer tok(text, source, options.delimiter);
-  const auto names = parse_header(tok, source, options.delimiter);
-  if (options.row_lines) options.row_lines->breaks.clear();  // a restarted parse starts again
-  for (const auto& req : options.required) {
-    if (std::find(names.begin(), names.end(), req) == names.end())
-      throw Error(Errc::kNotFound, source + ": missing required column '" + escape_control(req) +
-                                       "' (columns are: " + escape_control(list_names(names)) +
-                                       ")");
-  }
   std::vector<Builder> cols(names.size());
   for (std::size_t c = 0; c < names.size(); ++c) {
     cols[c].name = names[c];
     auto it = options.types.find(names[c]);
     cols[c].requested = it != options.types.end() ? it->second : options.other_columns;
-    if (!force_string.empty() && force_string[c]) cols[c].requested = ColumnType::kString;
+    if (!force_string.empty() && force_string[c])
+      cols[c].requested = cols[c].requested == ColumnType::kIntegerOrDictionary
+                              ? ColumnType::kDictionary
+                              : ColumnType::kString;
     switch (cols[c].requested) {
       case ColumnType::kAuto:
       case ColumnType::kInt64:
       case ColumnType::kIntegerOrText:
+      case ColumnType::kIntegerOrDictionary:
         cols[c].state = State::kInt;
         break;
       case ColumnType::kFloat64:
@@ -573,13 +649,17 @@ Table parse_once(std::string_view text, const std::string& source, const ReadCsv
       case ColumnType::kString:
         cols[c].state = State::kString;
         break;
+      case ColumnType::kDictionary:
+        cols[c].state = State::kString;
+        cols[c].dict = true;
+        break;
     }
   }
   // Reserve for every row up front: regrowth copies the columns and touches fresh pages again
   // (page faults were a third of reading a 6 MB file). The line count bounds the row count (a
   // quoted newline only makes it larger); the chunked path counts per chunk, in parallel.
   if (!parse_chunked(text, tok, source, options, cols)) {
-    const std::size_t guess = count_lines(text) + 1;
+    const std::size_t guess = count_lines(text.substr(tok.position())) + 1;
     reserve_rows(cols, guess);
     parse_rows(tok, source, cols, guess, options.row_lines ? &options.row_lines->breaks : nullptr);
   }
@@ -594,11 +674,34 @@ Table parse_once(std::string_view text, const std::string& source, const ReadCsv
         table.add_column(Column(b.name, std::move(b.floats)));
         break;
       case State::kString:
-        table.add_column(Column(b.name, std::move(b.strings)));
+        if (b.dict)
+          table.add_column(
+              Column(b.name, DictionaryStrings{std::move(b.codes), std::move(b.interner.values)}));
+        else
+          table.add_column(Column(b.name, std::move(b.strings)));
         break;
     }
   }
   return table;
+}
+
+void check_required(const std::vector<std::string>& names, const std::string& source,
+                    const ReadCsvOptions& options) {
+  for (const auto& req : options.required) {
+    if (std::find(names.begin(), names.end(), req) == names.end())
+      throw Error(Errc::kNotFound, source + ": missing required column '" + escape_control(req) +
+                                       "' (columns are: " + escape_control(list_names(names)) +
+                                       ")");
+  }
+}
+
+Table parse_once(std::string_view text, const std::string& source, const ReadCsvOptions& options,
+                 const std::vector<bool>& force_string) {
+  Tokenizer tok(text, source, options.delimiter);
+  const auto names = parse_header(tok, source, options.delimiter);
+  if (options.row_lines) options.row_lines->breaks.clear();  // a restarted parse starts again
+  check_required(names, source, options);
+  return parse_body(text, tok, names, source, options, force_string);
 }
 
 }  // namespace
@@ -652,6 +755,210 @@ Table read_csv(const std::string& path, const ReadCsvOptions& options) {
   return parse_csv(std::string_view(static_cast<const char*>(data), size), path, options);
 }
 
+namespace {
+// CsvBatchReader::nul_checked_ for an input that is not checked for NUL bytes (a regular file).
+constexpr std::size_t kNoNulCheck = std::numeric_limits<std::size_t>::max();
+}  // namespace
+
+CsvBatchReader::CsvBatchReader(const std::string& path, ReadCsvOptions options,
+                               CsvBatchOptions batch)
+    : source_(path == "-" ? "stdin" : path), options_(std::move(options)), batch_(batch) {
+  batch_.batch_bytes = std::max<std::size_t>(batch_.batch_bytes, 1);
+  if (path == "-") {
+    fd_ = STDIN_FILENO;
+  } else {
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) throw Error(Errc::kIo, path + ": cannot open: " + std::strerror(errno));
+    own_fd_ = true;
+  }
+  struct stat st {};
+  // Regular files are parsed whatever bytes they hold (a NUL in a cell is reported with the cell,
+  // as read_csv does); pipes and devices are refused at a NUL byte (/dev/zero), as read_file does.
+  if (::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode)) nul_checked_ = kNoNulCheck;
+  if (::fstat(fd_, &st) == 0 && S_ISDIR(st.st_mode)) {
+    if (own_fd_) ::close(fd_);
+    throw Error(Errc::kIo, source_ + ": cannot read: " + std::strerror(EISDIR));
+  }
+  try {
+    // The header is complete once its newline is in the buffer (or the input has ended); a
+    // header that fails to parse before then may only be cut short, so read on and try again.
+    for (;;) {
+      fill(buffer_.size() + std::min<std::size_t>(batch_.batch_bytes, std::size_t{1} << 20));
+      Tokenizer tok(buffer_, source_, options_.delimiter);
+      try {
+        names_ = parse_header(tok, source_, options_.delimiter);
+      } catch (const Error&) {
+        if (eof_ || buffer_.size() > batch_.max_row_bytes) throw;
+        continue;
+      }
+      const std::size_t end = tok.position();
+      if (!eof_ && (end == 0 || buffer_[end - 1] != '\n')) {
+        if (buffer_.size() > batch_.max_row_bytes)
+          throw Error(Errc::kParse, source_ + ":1:1: a header row of more than " +
+                                        std::to_string(batch_.max_row_bytes >> 20) + " MiB");
+        continue;
+      }
+      begin_ = pending_ = end;
+      line_ = tok.line();
+      break;
+    }
+    check_required(names_, source_, options_);
+  } catch (...) {
+    if (own_fd_) ::close(fd_);
+    throw;
+  }
+}
+
+CsvBatchReader::~CsvBatchReader() {
+  if (own_fd_) ::close(fd_);
+}
+
+bool CsvBatchReader::fill(std::size_t at_least) {
+  bool read_any = false;
+  while (!eof_ && buffer_.size() < at_least) {
+    const std::size_t got = buffer_.size();
+    buffer_.resize(at_least);
+    const ssize_t n = ::read(fd_, buffer_.data() + got, at_least - got);
+    if (n < 0) {
+      const int err = errno;
+      buffer_.resize(got);
+      if (err == EINTR) continue;
+      throw Error(Errc::kIo, source_ + ": cannot read: " + std::strerror(err));
+    }
+    buffer_.resize(got + static_cast<std::size_t>(n));
+    if (n == 0) eof_ = true;
+    read_any = read_any || n > 0;
+  }
+  // Binary data (/dev/zero) is refused at its first block, as read_file refuses it.
+  if (nul_checked_ == kNoNulCheck) return read_any;
+  if (const void* nul =
+          std::memchr(buffer_.data() + nul_checked_, '\0', buffer_.size() - nul_checked_)) {
+    const std::size_t at = static_cast<std::size_t>(static_cast<const char*>(nul) - buffer_.data());
+    throw Error(Errc::kParse, source_ + ": byte " + std::to_string(offset_ + at + 1) +
+                                  ": expected text, found a NUL byte (binary data?)");
+  }
+  nul_checked_ = buffer_.size();
+  return read_any;
+}
+
+std::size_t CsvBatchReader::last_row_end(std::size_t from) const {
+  const char* data = buffer_.data();
+  const std::size_t n = buffer_.size();
+  if (from >= n) return from;
+  if (!std::memchr(data + from, '"', n - from)) {
+    const void* nl = ::memrchr(data + from, '\n', n - from);
+    return nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - data) + 1 : from;
+  }
+  // Quotes toggle between inside and outside a quoted field (a doubled quote toggles twice): a
+  // newline outside quotes ends a row.
+  bool quoted = false;
+  std::size_t end = from;
+  for (std::size_t i = from; i < n; ++i) {
+    if (data[i] == '"')
+      quoted = !quoted;
+    else if (data[i] == '\n' && !quoted)
+      end = i + 1;
+  }
+  return end;
+}
+
+bool CsvBatchReader::next(Table& table) {
+  for (;;) {
+    // Drop the last batch's text; what it held back and what was read beyond it move to the
+    // front.
+    const std::size_t held = held_bytes_;
+    line_ += count_lines(std::string_view(buffer_).substr(begin_, pending_ - begin_));
+    buffer_.erase(0, pending_);
+    offset_ += pending_;
+    if (nul_checked_ != kNoNulCheck) nul_checked_ -= std::min(nul_checked_, pending_);
+    begin_ = pending_ = 0;
+    batch_rows_ = 0;
+    held_bytes_ = 0;
+    // The batch holds the held-back rows and at least one row more (at least batch_bytes more
+    // unless the input ends): otherwise a caller holding back a whole batch would get it again.
+    fill(held + batch_.batch_bytes);
+    std::size_t cut = eof_ ? buffer_.size() : last_row_end(held);
+    while (cut <= held && !eof_) {  // one row longer than the batch so far
+      if (buffer_.size() > held + batch_.max_row_bytes) {
+        // Say what is wrong with the row if the parser can (an unterminated quote), else its size.
+        const std::string_view rest = std::string_view(buffer_).substr(held);
+        const std::size_t line = line_ + count_lines(std::string_view(buffer_).substr(0, held));
+        Tokenizer tok(rest, source_, options_.delimiter, line);
+        ReadCsvOptions serial = options_;
+        serial.parallel_for = {};
+        serial.row_lines = nullptr;
+        serial.types.clear();
+        serial.other_columns = ColumnType::kString;
+        parse_body(rest, tok, names_, source_, serial, {});
+        throw Error(Errc::kParse, source_ + ":" + std::to_string(line) + ": a row of more than " +
+                                      std::to_string(batch_.max_row_bytes >> 20) +
+                                      " MiB (a missing newline or quote?)");
+      }
+      fill(buffer_.size() + batch_.batch_bytes);
+      cut = eof_ ? buffer_.size() : last_row_end(held);
+    }
+    if (cut == 0) return false;  // nothing left
+    const std::string_view text(buffer_.data(), cut);
+    std::vector<bool> force_string;
+    Table parsed;
+    for (;;) {
+      Tokenizer tok(text, source_, options_.delimiter, line_);
+      if (options_.row_lines) options_.row_lines->breaks.clear();
+      try {
+        parsed = parse_body(text, tok, names_, source_, options_, force_string);
+        break;
+      } catch (const RestartAsString& restart) {
+        if (force_string.empty()) force_string.assign(names_.size(), false);
+        force_string[restart.column] = true;
+      }
+    }
+    pending_ = cut;
+    batch_rows_ = parsed.num_rows();
+    if (batch_rows_ == 0) {
+      if (at_end()) return false;
+      continue;  // only blank lines
+    }
+    table = std::move(parsed);
+    return true;
+  }
+}
+
+void CsvBatchReader::hold_back(std::size_t rows) {
+  if (rows == 0) return;
+  if (rows > batch_rows_)
+    throw Error(Errc::kInvalidArgument, source_ + ": cannot hold back " + std::to_string(rows) +
+                                            " rows of a batch of " + std::to_string(batch_rows_));
+  const char* data = buffer_.data();
+  std::size_t at = pending_;
+  if (!std::memchr(data + begin_, '"', pending_ - begin_)) {
+    // Without quotes a row is a line that is not blank: walk back over lines.
+    std::size_t left = rows;
+    while (left > 0 && at > begin_) {
+      std::size_t end = at;
+      if (data[end - 1] == '\n') --end;
+      const void* nl = ::memrchr(data + begin_, '\n', end - begin_);
+      const std::size_t start =
+          nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - data) + 1 : begin_;
+      const bool blank = end == start || (end == start + 1 && data[start] == '\r');
+      if (!blank) --left;
+      at = start;
+    }
+  } else {
+    // Quoted fields may hold newlines: count rows from the front with the tokenizer.
+    const std::string_view text(data + begin_, pending_ - begin_);
+    Tokenizer tok(text, source_, options_.delimiter, line_);
+    std::string_view field;
+    for (std::size_t r = 0; r < batch_rows_ - rows && tok.start_row(); ++r)
+      for (std::size_t c = 1; tok.next_field(field, c); ++c) {
+      }
+    tok.start_row();
+    at = begin_ + tok.position();
+  }
+  held_bytes_ = pending_ - at;
+  pending_ = at;
+  batch_rows_ -= rows;
+}
+
 void append_csv_field(std::string& out, std::string_view field, char delimiter) {
   bool needs_quotes = false;
   for (char c : field) {
@@ -689,7 +996,7 @@ void format_rows(const Table& table, std::size_t begin, std::size_t end, char de
           out += std::to_string(col.i64()[r]);
           break;
         case DType::kString:
-          append_csv_field(out, col.str()[r], delimiter);
+          append_csv_field(out, col.text(r), delimiter);
           break;
       }
     }

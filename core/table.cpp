@@ -1,6 +1,8 @@
 #include "core/table.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 #include "core/error.hpp"
 #include "core/format.hpp"
@@ -25,9 +27,25 @@ Column::Column(std::string name, std::vector<std::int64_t> values)
     : name_(std::move(name)), data_(std::move(values)) {}
 Column::Column(std::string name, std::vector<std::string> values)
     : name_(std::move(name)), data_(std::move(values)) {}
+Column::Column(std::string name, DictionaryStrings values)
+    : name_(std::move(name)), data_(std::move(values)) {
+  const auto& d = std::get<DictionaryStrings>(data_);
+  for (const std::uint32_t c : d.codes)
+    if (c >= d.values.size())
+      throw Error(Errc::kInvalidArgument, "column '" + name_ + "': dictionary code " +
+                                              std::to_string(c) + " of " +
+                                              std::to_string(d.values.size()) + " values");
+}
 
 std::size_t Column::size() const {
-  return std::visit([](const auto& v) { return v.size(); }, data_);
+  return std::visit(
+      [](const auto& v) {
+        if constexpr (std::is_same_v<std::remove_cvref_t<decltype(v)>, DictionaryStrings>)
+          return v.codes.size();
+        else
+          return v.size();
+      },
+      data_);
 }
 
 namespace {
@@ -47,6 +65,18 @@ std::span<const std::int64_t> Column::i64() const {
 }
 std::span<const std::string> Column::str() const {
   if (auto* v = std::get_if<std::vector<std::string>>(&data_)) return *v;
+  if (is_dictionary())
+    throw Error(Errc::kInvalidArgument,
+                "column '" + name_ + "' is dictionary-encoded: read it with text()");
+  wrong_type(name_, dtype(), DType::kString);
+}
+const DictionaryStrings& Column::dictionary() const {
+  if (auto* v = std::get_if<DictionaryStrings>(&data_)) return *v;
+  throw Error(Errc::kInvalidArgument, "column '" + name_ + "' is not dictionary-encoded");
+}
+std::string_view Column::text(std::size_t i) const {
+  if (auto* v = std::get_if<std::vector<std::string>>(&data_)) return (*v)[i];
+  if (auto* d = std::get_if<DictionaryStrings>(&data_)) return d->values[d->codes[i]];
   wrong_type(name_, dtype(), DType::kString);
 }
 std::vector<double>& Column::f64_mut() {
@@ -58,6 +88,12 @@ std::vector<std::int64_t>& Column::i64_mut() {
   wrong_type(name_, dtype(), DType::kInt64);
 }
 std::vector<std::string>& Column::str_mut() {
+  if (auto* d = std::get_if<DictionaryStrings>(&data_)) {
+    std::vector<std::string> plain;
+    plain.reserve(d->codes.size());
+    for (const std::uint32_t c : d->codes) plain.push_back(d->values[c]);
+    data_ = std::move(plain);
+  }
   if (auto* v = std::get_if<std::vector<std::string>>(&data_)) return *v;
   wrong_type(name_, dtype(), DType::kString);
 }
@@ -71,7 +107,7 @@ double Column::as_double(std::size_t i) const {
 std::string Column::as_string(std::size_t i) const {
   if (auto* v = std::get_if<std::vector<double>>(&data_)) return format_double((*v)[i]);
   if (auto* v = std::get_if<std::vector<std::int64_t>>(&data_)) return std::to_string((*v)[i]);
-  return std::get<std::vector<std::string>>(data_)[i];
+  return std::string(text(i));
 }
 
 std::vector<double> Column::to_f64() const {
@@ -81,22 +117,49 @@ std::vector<double> Column::to_f64() const {
   wrong_type(name_, DType::kString, DType::kFloat64);
 }
 
+namespace {
+template <class T>
+std::vector<T> gather(const std::vector<T>& v, std::span<const std::size_t> rows) {
+  std::vector<T> r;
+  r.reserve(rows.size());
+  for (std::size_t i : rows) r.push_back(v[i]);
+  return r;
+}
+}  // namespace
+
 Column Column::take(std::span<const std::size_t> rows) const {
   Column out;
   out.name_ = name_;
   out.data_ = std::visit(
       [&](const auto& v) -> Storage {
-        std::remove_cvref_t<decltype(v)> r;
-        r.reserve(rows.size());
-        for (std::size_t i : rows) r.push_back(v[i]);
-        return r;
+        if constexpr (std::is_same_v<std::remove_cvref_t<decltype(v)>, DictionaryStrings>)
+          return DictionaryStrings{gather(v.codes, rows), v.values};
+        else
+          return gather(v, rows);
       },
       data_);
   return out;
 }
 
+void Column::truncate(std::size_t rows) {
+  std::visit(
+      [&](auto& v) {
+        if constexpr (std::is_same_v<std::remove_cvref_t<decltype(v)>, DictionaryStrings>)
+          v.codes.resize(std::min(rows, v.codes.size()));
+        else
+          v.resize(std::min(rows, v.size()));
+      },
+      data_);
+}
+
 bool Column::operator==(const Column& other) const {
-  if (name_ != other.name_ || data_.index() != other.data_.index()) return false;
+  if (name_ != other.name_ || dtype() != other.dtype()) return false;
+  if (is_dictionary() || other.is_dictionary()) {
+    if (size() != other.size()) return false;
+    for (std::size_t i = 0; i < size(); ++i)
+      if (text(i) != other.text(i)) return false;
+    return true;
+  }
   if (auto* a = std::get_if<std::vector<double>>(&data_)) {
     const auto& b = std::get<std::vector<double>>(other.data_);
     if (a->size() != b.size()) return false;
@@ -183,6 +246,10 @@ Table Table::take(std::span<const std::size_t> rows) const {
   for (const auto& c : columns_) out.columns_.push_back(c.take(rows));
   out.index_ = index_;
   return out;
+}
+
+void Table::truncate(std::size_t rows) {
+  for (auto& c : columns_) c.truncate(rows);
 }
 
 Table Table::select(std::span<const std::string> names) const {

@@ -1,5 +1,9 @@
 #pragma once
 // A columnar table of named, typed columns: float64, int64 and string (ids, kinds, labels).
+// A string column is stored either as one std::string per row or dictionary-encoded (a 32-bit
+// code per row into a list of distinct values: kinds and ids repeat, so a row costs 4 bytes
+// instead of 32). Both are DType::kString and read the same through text()/as_string(); str()
+// and str_mut() see plain storage (str_mut() decodes a dictionary column in place).
 //
 // Columns are value types (std::vector storage); a Table owns its columns. Row subsets are index
 // lists: take() gathers the listed rows into a new table, which is the only copy a subset makes.
@@ -21,26 +25,43 @@ namespace freshet {
 enum class DType { kFloat64, kInt64, kString };
 std::string_view dtype_name(DType type) noexcept;
 
+// A dictionary-encoded string column: row i is values[codes[i]] (every code < values.size()).
+// Values are distinct, in order of first appearance when the CSV reader builds them.
+struct DictionaryStrings {
+  std::vector<std::uint32_t> codes;
+  std::vector<std::string> values;
+  bool operator==(const DictionaryStrings&) const = default;
+};
+
 class Column {
  public:
-  using Storage =
-      std::variant<std::vector<double>, std::vector<std::int64_t>, std::vector<std::string>>;
+  using Storage = std::variant<std::vector<double>, std::vector<std::int64_t>,
+                               std::vector<std::string>, DictionaryStrings>;
 
   Column() = default;
   Column(std::string name, std::vector<double> values);
   Column(std::string name, std::vector<std::int64_t> values);
   Column(std::string name, std::vector<std::string> values);
+  // Throws Error(kInvalidArgument) if a code is out of range.
+  Column(std::string name, DictionaryStrings values);
 
   const std::string& name() const { return name_; }
   void set_name(std::string name) { name_ = std::move(name); }
-  DType dtype() const { return static_cast<DType>(data_.index()); }
+  DType dtype() const {
+    return data_.index() == 3 ? DType::kString : static_cast<DType>(data_.index());
+  }
+  bool is_dictionary() const { return data_.index() == 3; }
   std::size_t size() const;
   bool is_numeric() const { return dtype() != DType::kString; }
 
-  // Typed access. Throws Error(kInvalidArgument) naming the column if the type differs.
+  // Typed access. Throws Error(kInvalidArgument) naming the column if the type differs (str() also
+  // for a dictionary-encoded column: read it with text(), or dictionary()).
   std::span<const double> f64() const;
   std::span<const std::int64_t> i64() const;
   std::span<const std::string> str() const;
+  const DictionaryStrings& dictionary() const;
+  // Row i of a string column, either storage (a view valid while the column is unchanged).
+  std::string_view text(std::size_t i) const;
   std::vector<double>& f64_mut();
   std::vector<std::int64_t>& i64_mut();
   std::vector<std::string>& str_mut();
@@ -52,10 +73,13 @@ class Column {
   // The whole column as doubles (copy; throws for strings).
   std::vector<double> to_f64() const;
 
-  // Gathers rows (each index < size()).
+  // Gathers rows (each index < size()); a dictionary column keeps its dictionary.
   Column take(std::span<const std::size_t> rows) const;
+  // Keeps the first `rows` rows (rows <= size()).
+  void truncate(std::size_t rows);
 
-  bool operator==(const Column& other) const;  // NaN == NaN, same bits not required
+  // NaN == NaN, same bits not required; string columns compare row texts, whatever the storage.
+  bool operator==(const Column& other) const;
 
  private:
   std::string name_;
@@ -90,6 +114,8 @@ class Table {
 
   // New table with the listed rows in the listed order.
   Table take(std::span<const std::size_t> rows) const;
+  // Keeps the first `rows` rows of every column (rows <= num_rows()).
+  void truncate(std::size_t rows);
   // New table with the named columns in the given order.
   Table select(std::span<const std::string> names) const;
 

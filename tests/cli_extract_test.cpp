@@ -137,3 +137,47 @@ TEST_CASE("cli extract: worker processes give the same bytes as serial") {
   REQUIRE(WEXITSTATUS(st) == 0);
   CHECK(read(d / "procs.csv") == read(d / "serial.csv"));
 }
+
+TEST_CASE("cli extract: streamed in small batches, the same bytes as reading the file whole") {
+  // The shared datasets are grouped by id, so they stream; --batch-bytes 0 reads them whole.
+  const fs::path d = temp_dir();
+  for (const char* set : {"GunPoint", "BasicMotions"}) {
+    CAPTURE(set);
+    const std::string in = kShared + "/data/" + set + "/series.csv";
+    auto r = run("extract " + in + " --features efficient --quiet --batch-bytes 0 --workers 0 " +
+                 "--out " + (d / "whole.csv").string());
+    REQUIRE_MESSAGE(r.status == 0, r.output);
+    for (const char* how :
+         {"--workers 0 --batch-bytes 5000", "--workers 2 --batch-bytes 65536", "--workers 2"}) {
+      CAPTURE(how);
+      r = run("extract " + in + " --features efficient --quiet " + how + " --out " +
+              (d / "streamed.csv").string());
+      REQUIRE_MESSAGE(r.status == 0, r.output);
+      CHECK(read(d / "streamed.csv") == read(d / "whole.csv"));
+    }
+    r = run("extract - --features efficient --quiet --batch-bytes 20000 < " + in);
+    REQUIRE_MESSAGE(r.status == 0, r.output);
+    CHECK(r.output == read(d / "whole.csv"));
+  }
+}
+
+TEST_CASE("cli extract: ids that are not grouped: a file is read whole, stdin is refused") {
+  const fs::path d = temp_dir();
+  write(d / "s.csv", "id,time,value\n1,0,1\n1,1,2\n2,0,5\n2,1,3\n1,2,4\n");
+  auto r = run("extract " + (d / "s.csv").string() + " --features minimal --batch-bytes 0 " +
+               "--out " + (d / "whole.csv").string());
+  REQUIRE_MESSAGE(r.status == 0, r.output);
+  r = run("extract " + (d / "s.csv").string() + " --features minimal --batch-bytes 8 --out " +
+          (d / "f.csv").string());
+  REQUIRE_MESSAGE(r.status == 0, r.output);
+  CHECK(r.output.find("s.csv:6: id \"1\" appears again after other ids") != std::string::npos);
+  CHECK(r.output.find("reading the whole file instead") != std::string::npos);
+  CHECK(read(d / "f.csv") == read(d / "whole.csv"));
+  r = run("extract - --features minimal --batch-bytes 8 < " + (d / "s.csv").string());
+  CHECK(r.status == 1);
+  CHECK(r.output.find("stdin:6: id \"1\" appears again") != std::string::npos);
+  CHECK(r.output.find("sort them by id") != std::string::npos);
+  r = run("extract - --features minimal --batch-bytes 0 < " + (d / "s.csv").string());
+  CHECK(r.status == 0);
+  CHECK(r.output == read(d / "whole.csv"));
+}
