@@ -633,7 +633,11 @@ JobSpec parse_job_json(const json& doc, const std::string& path, std::vector<Job
 
 JobSpec parse_job(const std::string& path, std::vector<JobIssue>& issues,
                   const CheckOptions& options) {
-  const std::string text = read_file(path);
+  return parse_job_text(read_file(path), path, issues, options);
+}
+
+JobSpec parse_job_text(const std::string& text, const std::string& path,
+                       std::vector<JobIssue>& issues, const CheckOptions& options) {
   json doc;
   try {
     doc = json::parse(text);
