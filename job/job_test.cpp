@@ -146,8 +146,9 @@ TEST_CASE("--check reads the data: labels that miss ids, more folds than rows") 
 }
 
 TEST_CASE("a search is bounded: n_iter and a grid's product above 100000 are issues, not work") {
-  // Found by fuzz/job_json_fuzz.cpp: n_iter 10^12 went straight into allocating 10^12 parameter
-  // sets (std::bad_alloc escaped --check), and a grid's product was expanded whatever its size.
+  // Found while writing fuzz/job_json_fuzz.cpp: n_iter 10^12 went straight into allocating 10^12
+  // parameter sets (std::bad_alloc escaped --check), and a grid's product was expanded whatever its
+  // size.
   TempDir dir;
   write_data(dir);
   const std::string head = R"({"datasets": [{"id": "t", "table": "table.csv"}], "pipelines": [)";
