@@ -55,7 +55,7 @@ for name in $names; do
   ((jobs > 1)) && fork=(-fork="$jobs" -ignore_crashes=0)
   "$bin" "${fork[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
     -malloc_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$artifacts/" \
-    "$work" "fuzz/corpus/$name" >"$log" 2>&1 || rc=$?
+    "$work" $([[ -d "fuzz/corpus/$name" ]] && echo "fuzz/corpus/$name") >"$log" 2>&1 || rc=$?
   end=$(date +%s.%N)
   spent=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.0f", b - a }')
   # One process prints stat::number_of_executed_units; -fork prints "#N ... DONE" lines.
