@@ -236,13 +236,17 @@ Settings settings_from_json_file(const std::string& path) {
   } catch (const Error& e) {
     throw Error(e.code(), std::string(e.what()) + " (the feature settings file)");
   }
+  return settings_from_json_text(text, name);
+}
+
+Settings settings_from_json_text(std::string_view text, const std::string& source) {
   Json doc;
   try {
     doc = Json::parse(text);
   } catch (const Json::parse_error& e) {
-    throw Error(Errc::kParse, name + ": not valid JSON: " + e.what());
+    throw Error(Errc::kParse, source + ": not valid JSON: " + e.what());
   }
-  return settings_from_json(doc, name);
+  return settings_from_json(doc, source);
 }
 
 Settings settings_from_feature_names(std::span<const std::string> names,

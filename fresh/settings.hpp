@@ -52,6 +52,8 @@ Settings preset_settings(std::string_view name);
 // Throws Error(kParse) or Error(kInvalidArgument) naming `source`, the calculator and the entry;
 // an unknown calculator is Error(kNotFound).
 Settings settings_from_json(const nlohmann::json& doc, const std::string& source);
+// Parses JSON text, then as settings_from_json; malformed JSON is Error(kParse) naming `source`.
+Settings settings_from_json_text(std::string_view text, const std::string& source);
 // Reads and parses a file. Throws Error(kIo) when unreadable.
 Settings settings_from_json_file(const std::string& path);
 

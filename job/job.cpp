@@ -128,6 +128,10 @@ class Parser {
   fs::path base_;
 };
 
+// Candidates one pipeline may have (a grid's product, n_iter): a job file is outside input, and
+// an n_iter of 10^12 must be an issue, not an attempt to allocate that many parameter sets.
+constexpr std::size_t kMaxCandidates = 100000;
+
 bool valid_id(const std::string& id) {
   return !id.empty() && std::all_of(id.begin(), id.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
@@ -370,8 +374,10 @@ void parse_pipeline(Parser& P, const json& v, const std::string& p, JobSpec& spe
   };
   std::size_t n_iter = 0;
   if (v.contains("n_iter")) {
-    if (!v["n_iter"].is_number_unsigned() || v["n_iter"].get<std::size_t>() == 0)
-      P.issue(p + "/n_iter", "expected a positive integer, got " + v["n_iter"].dump());
+    if (!v["n_iter"].is_number_unsigned() || v["n_iter"].get<std::size_t>() == 0 ||
+        v["n_iter"].get<std::size_t>() > kMaxCandidates)
+      P.issue(p + "/n_iter", "expected a positive integer up to " + std::to_string(kMaxCandidates) +
+                                 ", got " + v["n_iter"].dump());
     else
       n_iter = v["n_iter"].get<std::size_t>();
     if (!v.contains("random") && !v.contains("sobol"))
@@ -402,12 +408,20 @@ void parse_pipeline(Parser& P, const json& v, const std::string& p, JobSpec& spe
             continue;
           }
           const std::string text = json_param_text(values[i]);
-          if (attempt(P, vq, [&] { make_model(xval::with_params(pl.spec, {{key, text}})); }))
+          const std::string& name = key;  // clang 14 cannot capture a structured binding
+          if (attempt(P, vq, [&] { make_model(xval::with_params(pl.spec, {{name, text}})); }))
             texts.push_back(text);
         }
         grid.push_back({key, texts});
       }
     }
+    // The product of the value counts, saturating: checked before the grid is expanded.
+    std::size_t product = 1;
+    for (const auto& [key, texts] : grid)
+      product = texts.empty() ? product : std::min(product * texts.size(), kMaxCandidates + 1);
+    if (product > kMaxCandidates)
+      P.issue(gp, "the grid has more than " + std::to_string(kMaxCandidates) +
+                      " candidates (the product of its value counts)");
     if (P.count() == before) attempt(P, gp, [&] { pl.candidates = xval::parameter_grid(grid); });
     r["grid"] = g;
   } else if (v.contains("random") || v.contains("sobol")) {
@@ -428,8 +442,9 @@ void parse_pipeline(Parser& P, const json& v, const std::string& p, JobSpec& spe
                          kind_of(dist));
           continue;
         }
-        attempt(P, q, [&] {
-          space.push_back(xval::parse_distribution(key + "=" + dist.get<std::string>()));
+        const std::string text = key + "=" + dist.get<std::string>();
+        attempt(P, q, [&] {  // (clang 14 cannot capture the structured bindings themselves)
+          space.push_back(xval::parse_distribution(text));
         });
       }
     }
@@ -633,7 +648,11 @@ JobSpec parse_job_json(const json& doc, const std::string& path, std::vector<Job
 
 JobSpec parse_job(const std::string& path, std::vector<JobIssue>& issues,
                   const CheckOptions& options) {
-  const std::string text = read_file(path);
+  return parse_job_text(read_file(path), path, issues, options);
+}
+
+JobSpec parse_job_text(const std::string& text, const std::string& path,
+                       std::vector<JobIssue>& issues, const CheckOptions& options) {
   json doc;
   try {
     doc = json::parse(text);

@@ -91,6 +91,9 @@ struct CheckOptions {
 // meaningful only when no issue was added.
 JobSpec parse_job(const std::string& path, std::vector<JobIssue>& issues,
                   const CheckOptions& options = {});
+// Same, from the file's text (parse_job reads the file and calls this).
+JobSpec parse_job_text(const std::string& text, const std::string& path,
+                       std::vector<JobIssue>& issues, const CheckOptions& options = {});
 // Same, from a document; `path` names the job (its folder resolves relative paths).
 JobSpec parse_job_json(const nlohmann::json& doc, const std::string& path,
                        std::vector<JobIssue>& issues, const CheckOptions& options = {});

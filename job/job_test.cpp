@@ -145,6 +145,35 @@ TEST_CASE("--check reads the data: labels that miss ids, more folds than rows") 
   CHECK_MESSAGE(has_issue(issues, "/pipelines/0/random", "'alpha'"), dump(issues));
 }
 
+TEST_CASE("a search is bounded: n_iter and a grid's product above 100000 are issues, not work") {
+  // Found while writing fuzz/job_json_fuzz.cpp: n_iter 10^12 went straight into allocating 10^12
+  // parameter sets (std::bad_alloc escaped --check), and a grid's product was expanded whatever its
+  // size.
+  TempDir dir;
+  write_data(dir);
+  const std::string head = R"({"datasets": [{"id": "t", "table": "table.csv"}], "pipelines": [)";
+  auto issues = issues_of(dir, head + R"({"id": "r", "model": "ridge", "n_iter": 1000000000000,
+      "random": {"alpha": "uniform:0:1"}}]})");
+  CHECK_MESSAGE(has_issue(issues, "/pipelines/0/n_iter", "up to 100000"), dump(issues));
+  issues = issues_of(dir, head + R"({"id": "r", "model": "ridge", "n_iter": 100001,
+      "sobol": {"alpha": "uniform:0:1"}}]})");
+  CHECK_MESSAGE(has_issue(issues, "/pipelines/0/n_iter", "up to 100000"), dump(issues));
+  // 50 x 50 x 50 = 125000 candidates.
+  std::string values = "[";
+  for (int i = 1; i <= 50; ++i) values += (i > 1 ? "," : "") + std::to_string(i);
+  values += "]";
+  issues = issues_of(dir, head + R"({"id": "f", "model": "random_forest_regressor",
+      "grid": {"n_estimators": )" +
+                              values + R"(, "max_depth": )" + values + R"(, "min_samples_leaf": )" +
+                              values + "}}]}");
+  CHECK_MESSAGE(has_issue(issues, "/pipelines/0/grid", "more than 100000 candidates"),
+                dump(issues));
+  // Below the bound, a search is fine.
+  issues = issues_of(dir, head + R"({"id": "r", "model": "ridge", "n_iter": 16,
+      "random": {"alpha": "uniform:0:1"}}]})");
+  CHECK_MESSAGE(issues.empty(), dump(issues));
+}
+
 TEST_CASE("malformed JSON names the line and column") {
   TempDir dir;
   dir.write("bad.json", "{\n  \"datasets\": [\n    {\"id\": \"t\",}\n  ]\n}\n");

@@ -33,6 +33,16 @@ std::pair<std::string, int> parse_endpoint(const std::string& text) {
 
 namespace {
 
+// A peer's text with control bytes replaced by '?' (it is printed to a terminal): all of them for
+// a line of an error message, all but newline and tab for the status text.
+std::string printable(std::string text, bool multiline) {
+  for (char& c : text)
+    if ((static_cast<unsigned char>(c) < 0x20 && !(multiline && (c == '\n' || c == '\t'))) ||
+        c == 0x7f)
+      c = '?';
+  return text;
+}
+
 struct Fd {
   int fd = -1;
   ~Fd() {
@@ -80,23 +90,30 @@ std::string request_status(const std::string& host, int port, int timeout_ms,
   }
   if (!wire::write_frame(sock.fd, wire::Type::kStatusRequest, {}))
     throw Error(Errc::kIo, where + " closed the connection");
+  return read_status_reply(sock.fd, where);
+}
+
+std::string read_status_reply(int fd, const std::string& where) {
   wire::Frame reply;
   bool got = false;
   try {
-    got = wire::read_frame(sock.fd, reply, 1 << 20);
+    got = wire::read_frame(fd, reply, 1 << 20);
   } catch (const Error& e) {
     throw Error(Errc::kIo, "status from " + where + ": " + e.what());
   }
   if (!got) throw Error(Errc::kIo, where + " closed the connection without a reply");
-  ByteReader in(reply.payload);
-  if (reply.type == wire::Type::kError) {
-    in.get<std::uint32_t>();
-    throw Error(Errc::kIo, where + " refused: " + in.get_string());
+  try {
+    if (reply.type == wire::Type::kError)
+      throw Error(Errc::kIo, where + " refused: " +
+                                 printable(wire::decode_error(reply.payload).message, false));
+    if (reply.type != wire::Type::kStatusReply)
+      throw Error(Errc::kIo, where + " sent an unexpected message type " +
+                                 std::to_string(static_cast<int>(reply.type)));
+    return printable(wire::decode_status_reply(reply.payload).text, true);
+  } catch (const Error& e) {
+    if (e.code() == Errc::kIo) throw;
+    throw Error(Errc::kIo, "status from " + where + ": " + e.what());
   }
-  if (reply.type != wire::Type::kStatusReply)
-    throw Error(Errc::kIo, where + " sent an unexpected message type " +
-                               std::to_string(static_cast<int>(reply.type)));
-  return in.get_string();
 }
 
 }  // namespace freshet::mproc

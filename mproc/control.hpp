@@ -17,6 +17,14 @@ namespace freshet::mproc {
 std::string request_status(const std::string& host, int port, int timeout_ms = 5000,
                            const std::string& key = {});
 
+// The reply half of request_status, apart so that it can be fed any bytes (fuzz/, tests): reads
+// one frame from fd (at most 1 MiB of payload) and returns the STATUS_REPLY text. `where` names
+// the peer in errors. Throws Error(kIo) naming `where` for anything else: EOF, a malformed or
+// oversized frame, an ERROR frame (its message is quoted, as one line), another frame type.
+// Control bytes in the text other than newline and tab (in a quoted message: all) are replaced by
+// '?', so a hostile endpoint cannot send escape sequences to the terminal that prints them.
+std::string read_status_reply(int fd, const std::string& where);
+
 // Parses "HOST:PORT" (as `freshet status --connect` takes it). Throws Error(kInvalidArgument).
 std::pair<std::string, int> parse_endpoint(const std::string& text);
 
