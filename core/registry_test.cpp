@@ -40,7 +40,7 @@ TEST_CASE("registry: add, find, sorted listing, the one unknown-name error") {
   CHECK(things.unknown("x").code() == Errc::kNotFound);
 }
 
-TEST_CASE("registry: duplicates are refused unless replaced; empty names are refused") {
+TEST_CASE("registry: duplicates are refused unless replaced, empty names are refused") {
   Registry<Thing> things("thing");
   things.add({.name = "a", .value = 1});
   CHECK(error_of([&] { things.add({.name = "a", .value = 2}); }) ==

@@ -58,7 +58,7 @@ TEST_CASE("long layout: rows in any order are grouped by id and kind and sorted 
   CHECK(std::isnan(cell(t, "b__mean_change", 1)));  // id 2 has no kind b
 }
 
-TEST_CASE("equal time stamps keep file order (stable sort); no sort column keeps file order") {
+TEST_CASE("equal time stamps keep file order (stable sort), no sort column keeps file order") {
   const auto a = from_csv("id,time,value\n1,0,3\n1,0,1\n1,0,2\n");
   CHECK(a.values == std::vector<double>{3, 1, 2});
   const auto b = from_csv("id,value\n1,3\n1,1\n1,2\n");
@@ -66,7 +66,7 @@ TEST_CASE("equal time stamps keep file order (stable sort); no sort column keeps
   CHECK(b.kinds == std::vector<std::string>{"value"});
 }
 
-TEST_CASE("wide layout: every other column is a kind; empty cells are skipped") {
+TEST_CASE("wide layout: every other column is a kind, empty cells are skipped") {
   const auto data = from_csv("id,time,x,y\n1,1,1,10\n1,0,2,\n2,0,5,6\n");
   REQUIRE(data.kinds == std::vector<std::string>{"x", "y"});
   const Table t = run(data, only("length"));
@@ -77,7 +77,7 @@ TEST_CASE("wide layout: every other column is a kind; empty cells are skipped") 
   CHECK(cell(m, "x__mean_change", 0) == -1.0);  // sorted by time: 2 then 1
 }
 
-TEST_CASE("text ids sort by bytes, numeric ids numerically; custom column names") {
+TEST_CASE("text ids sort by bytes, numeric ids numerically, custom column names") {
   const auto t = from_csv("id,value\nb,1\nB,2\na,3\n");
   CHECK(t.ids.str()[0] == "B");
   CHECK(t.ids.str()[2] == "b");

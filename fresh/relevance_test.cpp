@@ -150,7 +150,7 @@ TEST_CASE("relevance: regression, ml_task override, two-class multiclass falls b
   CHECK_THROWS_AS(fresh::calculate_relevance_table(d.features, d.target, bad, *ex), Error);
 }
 
-TEST_CASE("relevance: BH keeps at least what BY keeps; KX selectors") {
+TEST_CASE("relevance: BH keeps at least what BY keeps, KX selectors") {
   auto ex = mproc::make_executor({.workers = 0});
   const Data d = make_data();
   fresh::RelevanceOptions by, bh;

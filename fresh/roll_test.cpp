@@ -62,7 +62,7 @@ TEST_CASE("roll: tsfresh's measured examples (defaults, max/min timeshift, step,
         "(2, 9):[11.0]");
 }
 
-TEST_CASE("roll: without a sort column windows are named by position; text ids and float times") {
+TEST_CASE("roll: without a sort column windows are named by position, text ids and float times") {
   const auto plain = from_csv("id,value\n7,1\n7,2\n7,3\n");
   CHECK(describe(plain, roll_windows(plain, {.max_timeshift = 1})) ==
         "(7, 0):[1.0] (7, 1):[1.0,2.0] (7, 2):[2.0,3.0]");
@@ -73,7 +73,7 @@ TEST_CASE("roll: without a sort column windows are named by position; text ids a
   CHECK(python_str_repr("a\\b\n") == "'a\\\\b\\n'");
 }
 
-TEST_CASE("roll: kinds share window ids; rows by id then time, numerically") {
+TEST_CASE("roll: kinds share window ids, rows by id then time, numerically") {
   // Kind b is shorter; times 9 and 10 must order numerically (9 before 10).
   const auto data =
       from_csv("id,time,kind,value\n1,9,a,1\n1,10,a,2\n1,11,a,3\n1,10,b,5\n1,11,b,6\n");

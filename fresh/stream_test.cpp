@@ -185,7 +185,7 @@ TEST_CASE("stream: a bad row is an error naming the line and column") {
   CHECK_THROWS_AS(streamed("id,value\n", {.window = 0}, preset_settings("minimal")), Error);
 }
 
-TEST_CASE("stream: an input with no data row gives the header; a short series gives no row") {
+TEST_CASE("stream: an input with no data row gives the header, a short series gives no row") {
   const Settings settings = preset_settings("minimal");
   const std::string header_only = streamed("id,time,value\n", {.window = 3}, settings);
   CHECK(header_only.rfind("id,value__absolute_maximum,", 0) == 0);

@@ -44,7 +44,7 @@ TEST_CASE("content hashes separate fields and are stable") {
   CHECK(job::ContentHash().add("abc").hex().size() == 32);
 }
 
-TEST_CASE("journal records survive reopening; later records for a key win; one run at a time") {
+TEST_CASE("journal records survive reopening, later records for a key win, one run at a time") {
   TempDir dir;
   const std::string path = dir.file("j.fjr");
   std::vector<std::string> warnings;

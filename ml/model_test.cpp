@@ -17,7 +17,7 @@ using namespace freshet;
 using freshet::testing::code_of;
 using freshet::testing::error_of;
 
-TEST_CASE("parse_model_spec: name, parameters, spaces; malformed specs name themselves") {
+TEST_CASE("parse_model_spec: name, parameters, spaces, malformed specs name themselves") {
   const ModelSpec s = parse_model_spec("ridge:alpha=0.5, fit_intercept=false");
   CHECK(s.name == "ridge");
   CHECK(s.params == ModelParams{{"alpha", "0.5"}, {"fit_intercept", "false"}});

@@ -43,7 +43,7 @@ TEST_CASE("extra trees: KFold(5) scores match sklearn's ExtraTrees (random_state
   }
 }
 
-TEST_CASE("extra trees: the same forest for any parallel_for schedule; defaults listed") {
+TEST_CASE("extra trees: the same forest for any parallel_for schedule, defaults listed") {
   const Dataset data = load_dataset("wine");
   auto serial = make_model("extra_trees_classifier:n_estimators=15,random_state=3");
   serial->fit(data.X, data.y);

@@ -125,7 +125,7 @@ TEST_CASE("ridge with more features than rows uses the kernel form and agrees wi
   for (int j = 0; j < 6; ++j) CHECK(got[j] == doctest::Approx(primal[j]).epsilon(1e-12));
 }
 
-TEST_CASE("lasso and elastic_net: a large alpha zeroes every coefficient; l1_ratio=1 is lasso") {
+TEST_CASE("lasso and elastic_net: a large alpha zeroes every coefficient, l1_ratio=1 is lasso") {
   const Dataset d = load_dataset("diabetes");
   auto big = make_model("lasso:alpha=1e6");
   big->fit(d.X, d.y);

@@ -133,7 +133,7 @@ TEST_CASE("svm models: a separable worked example and parameter errors") {
   CHECK_THROWS_AS(unfitted->predict(X), Error);
 }
 
-TEST_CASE("svm models: fitting twice gives the same bytes; clone is unfitted with the params") {
+TEST_CASE("svm models: fitting twice gives the same bytes, clone is unfitted with the params") {
   const Dataset d = load_dataset("breast_cancer");
   const Matrix X = scaled(d);
   for (const std::string spec : {"svc:C=2", "linear_svc:random_state=7"}) {

@@ -115,7 +115,7 @@ TEST_CASE("min_max_scaler maps the training range to [feature_min, feature_max]"
         "min_max_scaler: feature_min (2.0) must be below feature_max (1.0)");
 }
 
-TEST_CASE("simple_imputer: mean / median of training values; all-NaN columns dropped") {
+TEST_CASE("simple_imputer: mean / median of training values, all-NaN columns dropped") {
   Matrix train(4, 3);
   train << 1, NAN, 7, NAN, NAN, 1, 3, NAN, 4, 8, NAN, 2;
   Matrix test(1, 3);

@@ -12,7 +12,7 @@ CommandResult info(const TempDir& dir, const std::string& name, const std::strin
 }
 }  // namespace
 
-TEST_CASE("--help and --version exit 0; every subcommand has --help") {
+TEST_CASE("--help and --version exit 0, every subcommand has --help") {
   auto help = run_command(freshet_exe() + " --help");
   CHECK(help.status == 0);
   CHECK(help.out.find("Subcommands:") != std::string::npos);

@@ -249,7 +249,7 @@ TEST_CASE("cli listings: scorers, calculators, and --format json") {
   CHECK(info.out.find("\"count\": 2") != std::string::npos);
 }
 
-TEST_CASE("cli '-' reads stdin and writes stdout; old flag names are aliases") {
+TEST_CASE("cli '-' reads stdin and writes stdout, old flag names are aliases") {
   TempDir dir;
   std::string s = "ident,t,value\n", l = "ident,label\n";
   for (int id = 1; id <= 10; ++id) {
@@ -304,7 +304,7 @@ TEST_CASE("cli help is truthful: no remote workers, no cluster, status listed") 
   CHECK(extract.out.find("answer 'freshet status'") != std::string::npos);
 }
 
-TEST_CASE("cli '-' for the feature settings and the feature names file; one stdin at most") {
+TEST_CASE("cli '-' for the feature settings and the feature names file, one stdin at most") {
   TempDir dir;
   std::string s = "id,time,value\n";
   for (int id = 1; id <= 4; ++id)

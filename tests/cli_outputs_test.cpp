@@ -96,7 +96,7 @@ TEST_CASE("cli outputs: /dev/full as --out is a write error, and stays a device"
   CHECK(S_ISCHR(mode_of("/dev/full")));
 }
 
-TEST_CASE("cli outputs: a symbolic link is followed; the file it names is replaced") {
+TEST_CASE("cli outputs: a symbolic link is followed, the file it names is replaced") {
   TempDir dir;
   write_table(dir);
   dir.write("real.csv", "old\n");
@@ -135,7 +135,7 @@ TEST_CASE("cli outputs: a failed write on stdout is an error, for every command 
   CHECK(S_ISCHR(mode_of("/dev/full")));
 }
 
-TEST_CASE("cli outputs: new files follow the umask; a replaced file keeps its mode") {
+TEST_CASE("cli outputs: new files follow the umask, a replaced file keeps its mode") {
   TempDir dir;
   write_table(dir);
   for (const auto& [mask, want] : {std::pair{"077", 0600}, {"022", 0644}, {"002", 0664}}) {

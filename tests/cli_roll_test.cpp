@@ -29,7 +29,7 @@ std::string extract(const TempDir& dir, const std::string& name, const std::stri
 
 }  // namespace
 
-TEST_CASE("cli extract --roll: tsfresh's window ids; same bytes serial, threads, processes") {
+TEST_CASE("cli extract --roll: tsfresh's window ids, same bytes serial, threads, processes") {
   TempDir dir;
   const std::string serial = extract(dir, "serial.csv", "--workers 0");
   ReadCsvOptions o;

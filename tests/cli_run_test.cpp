@@ -74,7 +74,7 @@ std::pair<int, int> counts(const std::string& out) {
 
 }  // namespace
 
-TEST_CASE("freshet run: same bytes serial, 2 threads, 2 processes; every output written") {
+TEST_CASE("freshet run: same bytes serial, 2 threads, 2 processes, every output written") {
   TempDir dir;
   dir.write("job.json", job_text());
   const std::string job = dir.file("job.json");

@@ -186,7 +186,7 @@ TEST_CASE("kf_strat: KX's per-fold class counts") {
   check_partition(folds, 1000);
 }
 
-TEST_CASE("group_kfold: no group in two folds; documented tie order") {
+TEST_CASE("group_kfold: no group in two folds, documented tie order") {
   std::vector<double> g(14);
   for (std::size_t i = 0; i < 14; ++i) g[i] = static_cast<double>(i % 7);  // 7 groups of 2
   const Labels groups = labels_of(g);
