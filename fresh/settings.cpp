@@ -243,7 +243,8 @@ Settings settings_from_json_text(std::string_view text, const std::string& sourc
   Json doc;
   try {
     doc = Json::parse(text);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {
+    // parse_error, and out_of_range for a number beyond double ("1e400"; found by fuzz/).
     throw Error(Errc::kParse, source + ": not valid JSON: " + e.what());
   }
   return settings_from_json(doc, source);

@@ -2,6 +2,7 @@
 // `extract --features FILE.json` and a job's {"settings": FILE} read). Bad documents are
 // Error(kParse / kInvalidArgument / kNotFound) naming the source; accepted settings survive the
 // round trip through settings_to_json.
+// fuzz-links: freshet::core freshet::mproc freshet::fresh
 #include "fresh/settings.hpp"
 #include "fuzz/harness.hpp"
 

@@ -656,6 +656,9 @@ JobSpec parse_job_text(const std::string& text, const std::string& path,
   json doc;
   try {
     doc = json::parse(text);
+  } catch (const json::out_of_range& e) {
+    // A number beyond double ("1e400"; found by fuzz/): nlohmann gives no offset.
+    throw Error(Errc::kParse, path + ": malformed JSON: " + e.what());
   } catch (const json::parse_error& e) {
     // nlohmann's byte offset -> line and column.
     std::size_t line = 1, col = 1;

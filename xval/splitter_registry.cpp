@@ -95,8 +95,9 @@ class ParamReader {
   ParamReader(const SplitterInfo& info, const SplitterParams& params)
       : info_(info), params_(params) {
     for (const auto& [name, value] : params) {
+      const std::string& key = name;  // clang 14 cannot capture a structured binding
       const bool known = std::any_of(info.params.begin(), info.params.end(),
-                                     [&](const SplitterParamInfo& p) { return p.name == name; });
+                                     [&](const SplitterParamInfo& p) { return p.name == key; });
       if (!known) {
         std::string list;
         for (const auto& p : info.params) list += (list.empty() ? "" : ", ") + p.name;
