@@ -41,7 +41,7 @@ fresh::Settings load_settings(const std::string& features) {
 
 std::function<int()> setup_stream(CLI::App& app, const Common& common) {
   auto a = std::make_shared<StreamArgs>();
-  app.description(
+  app.footer(
       "Reads long (id,[time],[kind],value) or wide (id,[time],kind1,kind2,...) CSV rows from "
       "SERIES or standard input as they arrive, and writes one feature row per completed window "
       "per id. A window completes after the n-th point of an (id, kind) series when n >= W and "

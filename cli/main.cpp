@@ -81,7 +81,7 @@ void add_common_options(CLI::App& app, Common& common) {
 int run(int argc, char** argv) {
   CLI::App app{
       "freshet: time-series features (FRESH), feature selection, cross-validation and "
-      "hyper-parameter search, on threads or forked worker processes",
+      "hyper-parameter search, on threads, forked worker processes, remote workers or MPI ranks",
       "freshet"};
   app.set_version_flag("--version", std::string("freshet ") + FRESHET_VERSION);
   app.require_subcommand(1);

@@ -49,6 +49,15 @@ std::string timestamp_repr(double seconds) {
   return out + "')";
 }
 
+// Python's repr of the tuple (a, b) from the reprs of its items. Appended in place: GCC 12
+// warns (-Wrestrict, bug 105329) on `"(" + std::string&&` chains.
+std::string tuple_repr(const std::string& a, const std::string& b) {
+  std::string out;
+  out.reserve(a.size() + b.size() + 4);
+  out.append("(").append(a).append(", ").append(b).append(")");
+  return out;
+}
+
 std::string id_repr(const Column& ids, std::size_t i) {
   switch (ids.dtype()) {
     case DType::kInt64:
@@ -243,8 +252,9 @@ SeriesWindows roll_windows(const SeriesSet& data, const RollOptions& options) {
                       label_repr(data.sort_key_type, c.label) +
                       " (the sort column repeats a value; tsfresh would merge them)");
     if (w == 0 || c.id != cuts[w - 1].id || c.label != cuts[w - 1].label)
-      ids.push_back("(" + id_repr(data.ids, c.id) + ", " +
-                    label_repr(keyed ? data.sort_key_type : SortKeyType::kNone, c.label) + ")");
+      ids.push_back(
+          tuple_repr(id_repr(data.ids, c.id),
+                     label_repr(keyed ? data.sort_key_type : SortKeyType::kNone, c.label)));
     out.id_index.push_back(static_cast<std::uint32_t>(ids.size() - 1));
     out.kind_index.push_back(c.kind);
     out.begin.push_back(c.begin);
@@ -369,8 +379,8 @@ ForecastWindows forecasting_windows(const SeriesSet& data, const ForecastOptions
                     "forecasting frame: id " + data.ids.as_string(data.id_index[s]) +
                         ": the sort column has a missing or repeated value");
       last_label = label;
-      ids.push_back("(" + id_repr(data.ids, data.id_index[s]) + ", " +
-                    label_repr(keyed ? data.sort_key_type : SortKeyType::kNone, label) + ")");
+      ids.push_back(tuple_repr(id_repr(data.ids, data.id_index[s]),
+                               label_repr(keyed ? data.sort_key_type : SortKeyType::kNone, label)));
       out.windows.id_index.push_back(static_cast<std::uint32_t>(ids.size() - 1));
       out.windows.kind_index.push_back(data.kind_index[s]);
       out.windows.begin.push_back(off + static_cast<std::uint64_t>(from));

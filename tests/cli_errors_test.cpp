@@ -294,13 +294,19 @@ TEST_CASE("cli select: NaN features without --impute name the fix") {
             .status == 0);
 }
 
-TEST_CASE("cli help is truthful: no remote workers, no cluster, status listed") {
+TEST_CASE("cli help is truthful: every backend, worker, keygen and status listed") {
   const auto help = run_command(fx("--help"));
-  CHECK(help.out.find("cluster") == std::string::npos);
-  CHECK(help.out.find("batch model evaluation") == std::string::npos);
-  CHECK(help.out.find("status") != std::string::npos);
+  CHECK(help.out.find("remote workers or MPI ranks") != std::string::npos);
+  for (const char* sub : {"worker ", "keygen ", "status ", "stream ", "run "})
+    CHECK_MESSAGE(help.out.find(std::string("\n  ") + sub) != std::string::npos, sub);
+  // Every subcommand's summary fits one line of the listing.
+  std::size_t at = help.out.find("Subcommands:");
+  REQUIRE(at != std::string::npos);
+  for (std::size_t end; (end = help.out.find('\n', at + 1)) != std::string::npos; at = end)
+    CHECK(end - at <= 160);
   const auto extract = run_command(fx("extract --help"));
-  CHECK(extract.out.find("remote") == std::string::npos);
+  CHECK(extract.out.find("--key-file") != std::string::npos);
+  CHECK(extract.out.find("--mpi") != std::string::npos);
   CHECK(extract.out.find("answer 'freshet status'") != std::string::npos);
 }
 
