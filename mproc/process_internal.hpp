@@ -14,10 +14,37 @@
 
 #include <atomic>
 #include <cstdint>
+#include <exception>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "core/bytes.hpp"
+#include "core/error.hpp"
+#include "mproc/registry.hpp"
+
 namespace freshet::mproc::detail {
+
+// Runs one task as the forked and the remote workers run it: the result, or std::nullopt with
+// the failure as the RESULTS frame reports it (an Error's code, else kWorkerFailed; the text).
+struct TaskFailure {
+  std::uint32_t errc = 0;
+  std::string message;
+};
+inline std::optional<Bytes> run_task(const TaskFn& fn, const TaskContext& context,
+                                     std::span<const std::byte> argument, TaskFailure& failure) {
+  try {
+    return fn(context, argument);
+  } catch (const Error& e) {
+    failure = {static_cast<std::uint32_t>(e.code()), e.what()};
+  } catch (const std::exception& e) {
+    failure = {static_cast<std::uint32_t>(Errc::kWorkerFailed), e.what()};
+  } catch (...) {
+    failure = {static_cast<std::uint32_t>(Errc::kWorkerFailed), "unknown exception"};
+  }
+  return std::nullopt;
+}
 
 inline constexpr int kMaxWorkers = 256;
 inline constexpr std::uint64_t kControlMagic = 0x31434f5250455246ull;  // "FREPROC1"

@@ -296,27 +296,17 @@ std::uint64_t now_ns() {
                 }
                 me.current_task.store(static_cast<std::int64_t>(i), std::memory_order_relaxed);
                 const std::uint64_t t_task = now_ns();
-                Bytes r;
-                try {
-                  r = (*fn)(context, arguments[i]);
-                } catch (const Error& e) {
+                detail::TaskFailure failure;
+                const std::optional<Bytes> r =
+                    detail::run_task(*fn, context, arguments[i], failure);
+                if (!r) {
                   status = wire::kTaskFailed;
-                  errc = static_cast<std::uint32_t>(e.code());
-                  message = e.what();
-                  break;
-                } catch (const std::exception& e) {
-                  status = wire::kTaskFailed;
-                  errc = static_cast<std::uint32_t>(Errc::kWorkerFailed);
-                  message = e.what();
-                  break;
-                } catch (...) {
-                  status = wire::kTaskFailed;
-                  errc = static_cast<std::uint32_t>(Errc::kWorkerFailed);
-                  message = "unknown exception";
+                  errc = failure.errc;
+                  message = std::move(failure.message);
                   break;
                 }
                 max_task_ns = std::max(max_task_ns, now_ns() - t_task);
-                out.add(r);
+                out.add(*r);
                 me.tasks_done.store(me.tasks_done.load(std::memory_order_relaxed) + 1,
                                     std::memory_order_relaxed);
               }
