@@ -40,6 +40,10 @@ build_dir="${FRESHET_BUILD_DIR:-build}"
 # ccache only caches compiler output: the same flags and sources give the same objects.
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+# Paths under the checkout are hashed relative to it, so a fresh clone elsewhere (CI's) reuses
+# the objects an earlier build of the same sources left in the cache.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
+export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-20G}"
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" ${FRESHET_CMAKE_ARGS:-} >/dev/null
 # shellcheck disable=SC2086
 cmake --build "$build_dir" ${FRESHET_TARGETS:+--target $FRESHET_TARGETS}
