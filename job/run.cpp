@@ -16,6 +16,7 @@
 #include "fresh/impute.hpp"
 #include "fresh/settings.hpp"
 #include "job/data.hpp"
+#include "job/dataset_blob_internal.hpp"
 #include "job/fresh_select.hpp"
 #include "job/hash.hpp"
 #include "job/journal.hpp"
@@ -67,111 +68,6 @@ TaskOutcome decode_outcome(std::span<const std::byte> bytes) {
 namespace {
 
 constexpr const char* kTaskName = "job.fit_score";
-
-// ---- the shared dataset blob ----------------------------------------------------------------
-// u64 rows, u64 cols, u64 n_folds, u64 classification, X column-major (rows*cols doubles),
-// y (rows doubles), u64 fold offsets[n_folds + 1] (in u64 units from the fold area), then per
-// fold: u64 n_train, u64 n_test, train rows, test rows.
-
-Bytes serialize_blob(const xval::Dataset& d, const xval::Folds& folds, bool classification) {
-  std::vector<std::uint64_t> fold_area;
-  std::vector<std::uint64_t> offsets;
-  for (const auto& s : folds) {
-    offsets.push_back(fold_area.size());
-    fold_area.push_back(s.train.size());
-    fold_area.push_back(s.test.size());
-    fold_area.insert(fold_area.end(), s.train.begin(), s.train.end());
-    fold_area.insert(fold_area.end(), s.test.begin(), s.test.end());
-  }
-  offsets.push_back(fold_area.size());
-  const std::size_t rows = d.num_rows(), cols = static_cast<std::size_t>(d.X.cols());
-  Bytes out((4 + rows * cols + rows + offsets.size() + fold_area.size()) * 8);
-  std::byte* p = out.data();
-  const auto put = [&p](const void* src, std::size_t n) {
-    std::memcpy(p, src, n);
-    p += n;
-  };
-  const std::uint64_t head[4] = {rows, cols, folds.size(), classification ? 1u : 0u};
-  put(head, sizeof head);
-  put(d.X.data(), rows * cols * 8);
-  put(d.y.data(), rows * 8);
-  put(offsets.data(), offsets.size() * 8);
-  put(fold_area.data(), fold_area.size() * 8);
-  return out;
-}
-
-class BlobView {
- public:
-  // Every count and offset read from the blob is checked against the words it holds before it
-  // is used in arithmetic or an allocation: a corrupt blob (or one from a peer: remote workers
-  // receive it over TCP) is an error, never a wrap-around, a huge allocation or an overread.
-  explicit BlobView(std::span<const std::byte> blob) : blob_(blob), words_(blob.size() / 8) {
-    if (words_ < 4) throw Error(Errc::kParse, "job: truncated shared dataset");
-    std::memcpy(head_, blob.data(), 32);
-    const std::size_t avail = words_ - 4;
-    if (rows() > avail || cols() > avail || n_folds() > avail ||
-        (cols() != 0 && rows() > avail / cols()))
-      throw Error(Errc::kParse, "job: shared dataset sizes exceed the blob");
-    const std::size_t need = 4 + rows() * cols() + rows() + n_folds() + 1;  // <= 3 avail + 5
-    if (need > words_) throw Error(Errc::kParse, "job: truncated shared dataset");
-  }
-  std::size_t rows() const { return head_[0]; }
-  std::size_t cols() const { return head_[1]; }
-  std::size_t n_folds() const { return head_[2]; }
-  bool classification() const { return head_[3] != 0; }
-  double x(std::size_t row, std::size_t col) const { return value_at(4 + col * rows() + row); }
-  double y(std::size_t row) const { return value_at(4 + rows() * cols() + row); }
-  // Rows of fold f: train and test.
-  std::pair<std::vector<std::size_t>, std::vector<std::size_t>> fold(std::size_t f) const {
-    if (f >= n_folds()) throw Error(Errc::kInvalidArgument, "job: fold out of range");
-    const std::size_t area = 4 + rows() * cols() + rows() + n_folds() + 1;
-    const std::uint64_t offset = u64_at(4 + rows() * cols() + rows() + f);
-    if (offset > words_ - area) throw Error(Errc::kParse, "job: fold offset outside the blob");
-    const std::size_t at = area + offset;
-    const std::size_t n_train = u64_at(at), n_test = u64_at(at + 1);
-    if (n_train > words_ || n_test > words_ - n_train || at + 2 + n_train + n_test > words_)
-      throw Error(Errc::kParse, "job: fold sizes exceed the blob");
-    std::vector<std::size_t> train(n_train), test(n_test);
-    for (std::size_t i = 0; i < n_train; ++i) train[i] = u64_at(at + 2 + i);
-    for (std::size_t i = 0; i < n_test; ++i) test[i] = u64_at(at + 2 + n_train + i);
-    for (auto r : train)
-      if (r >= rows()) throw Error(Errc::kParse, "job: fold row out of range");
-    for (auto r : test)
-      if (r >= rows()) throw Error(Errc::kParse, "job: fold row out of range");
-    return {std::move(train), std::move(test)};
-  }
-  // X and y of the listed rows, the listed columns (all when `cols` is null).
-  void gather(std::span<const std::size_t> rows_, const std::vector<std::size_t>* columns,
-              Matrix& X, std::vector<double>& y) const {
-    const std::size_t nc = columns ? columns->size() : cols();
-    X.resize(static_cast<Eigen::Index>(rows_.size()), static_cast<Eigen::Index>(nc));
-    for (std::size_t j = 0; j < nc; ++j) {
-      const std::size_t c = columns ? (*columns)[j] : j;
-      if (c >= cols()) throw Error(Errc::kParse, "job: column out of range");
-      double* out = X.data() + j * rows_.size();
-      for (std::size_t i = 0; i < rows_.size(); ++i) out[i] = x(rows_[i], c);
-    }
-    y.resize(rows_.size());
-    for (std::size_t i = 0; i < rows_.size(); ++i) y[i] = this->y(rows_[i]);
-  }
-
- private:
-  double value_at(std::size_t word) const {
-    if (word >= words_) throw Error(Errc::kParse, "job: truncated shared dataset");
-    double v;
-    std::memcpy(&v, blob_.data() + word * 8, 8);
-    return v;
-  }
-  std::uint64_t u64_at(std::size_t word) const {
-    if (word >= words_) throw Error(Errc::kParse, "job: truncated shared dataset");
-    std::uint64_t v;
-    std::memcpy(&v, blob_.data() + word * 8, 8);
-    return v;
-  }
-  std::span<const std::byte> blob_;
-  std::size_t words_;
-  std::uint64_t head_[4];
-};
 
 // ---- selection cache ------------------------------------------------------------------------
 // The same (dataset, training rows, selection) recurs for every candidate and pipeline of a
