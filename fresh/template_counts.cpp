@@ -502,15 +502,26 @@ class DomCdq {
   const std::vector<std::uint32_t>& before_;
 };
 
-// For every query q (a[q], b[q], c[q]) of `queries` (as many as fit, a multiple of T), result[q]
-// = the points p (p = 0..T-1 with coordinates (p, pb[p], pc[p])) with p <= a, pb <= b, pc <= c.
+// The dominance route's large buffers, kept per thread between calls: at 64k they are ~40 MB,
+// and fresh allocations of that size cost page faults (the kernel zeroes every page) worth ~10%
+// of the route. They hold as much as the longest series counted so far needed.
+struct DomScratch {
+  std::vector<DomEvent> ev, buf;
+  std::vector<std::uint32_t> bucket, before, at, by_position;
+  std::vector<std::uint32_t> ha, hb, hc, la, lb, lc, neither, hres, lres;
+};
+
+// For every query q (qa[q], qb[q], qc[q]), result[q] = the points p (p = 0..T-1 with coordinates
+// (p, pb[p], pc[p])) with p <= qa, pb <= qb, pc <= qc.
 void dominance_counts(std::size_t T, const std::vector<std::uint32_t>& pb,
                       const std::vector<std::uint32_t>& pc, const std::vector<std::uint32_t>& qa,
                       const std::vector<std::uint32_t>& qb, const std::vector<std::uint32_t>& qc,
-                      std::vector<std::uint32_t>& result) {
+                      DomScratch& s, std::vector<std::uint32_t>& result) {
   const std::size_t Q = qa.size();
   const auto slot = [](std::uint32_t key, bool query) { return 2 * std::size_t{key} + query; };
-  std::vector<std::uint32_t> bucket(2 * T + 1, 0), before(2 * T + 1, 0);
+  std::vector<std::uint32_t>&bucket = s.bucket, &before = s.before;
+  bucket.assign(2 * T + 1, 0);
+  before.assign(2 * T + 1, 0);
   for (std::size_t p = 0; p < T; ++p) {
     ++bucket[slot(pb[p], false) + 1];
     ++before[2 * p + 1];
@@ -523,20 +534,22 @@ void dominance_counts(std::size_t T, const std::vector<std::uint32_t>& pb,
   for (std::size_t i = 1; i < before.size(); ++i) before[i] += before[i - 1];
   // A query's result goes to its position in key order: a node's pass reads its queries in key
   // order, so its result writes move forward through memory instead of jumping.
-  std::vector<DomEvent> ev(T + Q), buf(T + Q);
-  std::vector<std::uint32_t> at(Q);
+  s.ev.resize(T + Q);
+  s.buf.resize(T + Q);
+  s.at.resize(Q);
   for (std::size_t p = 0; p < T; ++p)
-    ev[bucket[slot(pb[p], false)]++] =
+    s.ev[bucket[slot(pb[p], false)]++] =
         DomEvent{pb[p], static_cast<std::uint32_t>(2 * p) << 1, pc[p], 0};
   for (std::size_t q = 0; q < Q; ++q) {
     const std::uint32_t i = bucket[slot(qb[q], true)]++;
-    at[q] = i;
-    ev[i] = DomEvent{qb[q], (static_cast<std::uint32_t>(2 * qa[q] + 1) << 1) | 1, qc[q], i};
+    s.at[q] = i;
+    s.ev[i] = DomEvent{qb[q], (static_cast<std::uint32_t>(2 * qa[q] + 1) << 1) | 1, qc[q], i};
   }
-  std::vector<std::uint32_t> by_position(T + Q, 0);
-  DomCdq(T, by_position, before).run(ev.data(), buf.data(), 0, static_cast<std::uint32_t>(2 * T));
+  s.by_position.assign(T + Q, 0);
+  DomCdq(T, s.by_position, before)
+      .run(s.ev.data(), s.buf.data(), 0, static_cast<std::uint32_t>(2 * T));
   result.resize(Q);
-  for (std::size_t q = 0; q < Q; ++q) result[q] = by_position[at[q]];
+  for (std::size_t q = 0; q < Q; ++q) result[q] = s.by_position[s.at[q]];
 }
 
 // The windows of one tolerance in the three coordinates: alo/ahi by A position, blo/bhi by B
@@ -646,7 +659,10 @@ void count_by_ranks_3(std::span<const double> x, std::size_t T, std::span<const 
   std::vector<long long> sliding;
   // The dominance route's tolerances, their queries (H, then L in reversed ranks) and "neither".
   std::vector<std::size_t> dom;
-  std::vector<std::uint32_t> ha, hb, hc, la, lb, lc, neither;
+  thread_local DomScratch scratch;
+  std::vector<std::uint32_t>&ha = scratch.ha, &hb = scratch.hb, &hc = scratch.hc, &la = scratch.la,
+                 &lb = scratch.lb, &lc = scratch.lc, &neither = scratch.neither;
+  for (auto* v : {&ha, &hb, &hc, &la, &lb, &lc, &neither}) v->clear();
   for (std::size_t k = 0; k < tols.size(); ++k) {
     const double r = tols[k];
     S.windows(r);
@@ -703,13 +719,14 @@ void count_by_ranks_3(std::span<const double> x, std::size_t T, std::span<const 
     }
   }
   if (dom.empty()) return;
-  std::vector<std::uint32_t> rb(T), rc(T), hres, lres;
-  dominance_counts(T, bq, cq, ha, hb, hc, hres);
+  std::vector<std::uint32_t> rb(T), rc(T);
+  std::vector<std::uint32_t>&hres = scratch.hres, &lres = scratch.lres;
+  dominance_counts(T, bq, cq, ha, hb, hc, scratch, hres);
   for (std::size_t p = 0; p < T; ++p) {
     rb[p] = static_cast<std::uint32_t>(T - 1 - bq[T - 1 - p]);
     rc[p] = static_cast<std::uint32_t>(T - 1 - cq[T - 1 - p]);
   }
-  dominance_counts(T, rb, rc, la, lb, lc, lres);
+  dominance_counts(T, rb, rc, la, lb, lc, scratch, lres);
   for (std::size_t d = 0; d < dom.size(); ++d) {
     const std::size_t k = dom[d];
     for (std::size_t p = 0; p < T; ++p) {
