@@ -132,6 +132,16 @@ TEST_CASE("length 3: the sliding and dominance routes equal the all-pairs counts
           neither += stats.neither_pairs;
         }
       }
+      // One tolerance at a time (sample_entropy's call): fewer queries per point, where the
+      // dominance count uses its other counter.
+      if (n >= 700)
+        for (std::size_t k = 0; k < tols.size(); ++k) {
+          std::vector<std::uint32_t> one(count, 7);
+          detail::count_template_neighbours(x, 3, count, std::span<const double>(&tols[k], 1), one,
+                                            detail::Length3Route::kDominance);
+          CHECK(std::equal(one.begin(), one.end(),
+                           want.begin() + static_cast<std::ptrdiff_t>(k * count)));
+        }
     }
   // The correction was exercised (spikes, white noise): without it the counts above would differ.
   CHECK(neither > 1000);
@@ -297,6 +307,44 @@ TEST_CASE("sample_entropy: a long random walk (ranked counts) bit-identical to b
   double out = 0;
   find_calculator("sample_entropy")->prepare({Params()})(Series(x), std::span<double>(&out, 1));
   CHECK(out == -std::log(static_cast<double>(A) / static_cast<double>(B)));
+}
+
+// sample_entropy's counts, left by approximate_entropy (m = 2, ranked counts) for the same series
+// on the same thread, give what sample_entropy's own count gives; another series of the same
+// length (one value changed) is not mistaken for it.
+TEST_CASE("sample_entropy after approximate_entropy on the same long series") {
+  const ComputeFn se_fn = find_calculator("sample_entropy")->prepare({Params()});
+  std::vector<Params> ap_params;
+  for (double r : {0.1, 0.3, 0.5, 0.7, 0.9}) ap_params.push_back({{"m", 2}, {"r", r}});
+  const ComputeFn ap_fn = find_calculator("approximate_entropy")->prepare(ap_params);
+  const auto band_sample_entropy = [](const std::vector<double>& v) {
+    const std::vector<double> tol = {0.2 * np_std(v)};
+    std::vector<std::uint32_t> c2(v.size() - 1), c3(v.size() - 2);
+    detail::count_template_neighbours_band(v, 2, tol, tol[0], c2, c3);
+    long long B = 0, A = 0;
+    for (auto c : c2) B += c - 1;
+    for (auto c : c3) A += c - 1;
+    return -std::log(static_cast<double>(A) / static_cast<double>(B));
+  };
+  for (Shape shape : {Shape::kWalk, Shape::kSpikes, Shape::kNoise}) {
+    const std::size_t n = 5000;
+    const std::vector<double> x = make(n, 4242 + static_cast<unsigned>(shape), shape);
+    const Series s(x);
+    if (shape != Shape::kNoise)
+      REQUIRE(detail::ranked_counts_cheaper(s.sorted(), 2, n - 1, 5, 0.9 * np_std(x)));
+    const double want = band_sample_entropy(x);
+    double before = 0, after = 0, other = 0;
+    se_fn(s, std::span<double>(&before, 1));
+    std::vector<double> ap_out(ap_params.size());
+    ap_fn(s, ap_out);
+    se_fn(Series(x), std::span<double>(&after, 1));
+    CHECK_MESSAGE(before == want, static_cast<int>(shape));
+    CHECK_MESSAGE(after == want, static_cast<int>(shape));
+    std::vector<double> y = x;
+    y[n / 2] += 1e-3 * np_std(x);
+    se_fn(Series(y), std::span<double>(&other, 1));
+    CHECK_MESSAGE(other == band_sample_entropy(y), static_cast<int>(shape));
+  }
 }
 
 TEST_CASE("sample_entropy and approximate_entropy on long series with NaN or inf") {
