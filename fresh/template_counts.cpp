@@ -481,10 +481,9 @@ template <class Counter>
 class DomCdq {
  public:
   static constexpr std::size_t kLeaf = 512;
-  DomCdq(std::size_t T, std::vector<std::uint32_t>& result, const std::vector<std::uint32_t>& before)
-      : counters_{Counter(T), Counter(T), Counter(T)},
-        result_(result),
-        before_(before) {}
+  DomCdq(std::size_t T, std::vector<std::uint32_t>& result,
+         const std::vector<std::uint32_t>& before)
+      : counters_{Counter(T), Counter(T), Counter(T)}, result_(result), before_(before) {}
   void run(DomEvent* a, DomEvent* b, std::uint32_t t0, std::uint32_t t1) {
     const std::size_t n = before_[t1] - before_[t0];
     if (n < 2 || t1 - t0 < 2) return;
@@ -611,7 +610,7 @@ void sliding_counts_3(std::size_t T, const std::vector<std::uint32_t>& bq,
                       const std::vector<std::uint32_t>& cq, const Windows3& w,
                       std::vector<long long>& result) {
   const std::vector<std::uint32_t>&alo = w.alo, &ahi = w.ahi, &blo = w.blo, &bhi = w.bhi,
-                 &clo = w.clo, &chi = w.chi;
+        &clo = w.clo, &chi = w.chi;
   // The sequence: per A position p, the templates entering the window and those leaving it
   // (time 2p), then p's query (time 2p + 1; two events: B rank <= bhi minus B rank < blo).
   // Made twice, to count and then to place (a stable counting sort by (key, update before
@@ -694,10 +693,9 @@ void count_by_ranks_3(std::span<const double> x, std::size_t T, std::span<const 
   }
   // The partners of a template of spread s to check: the prefix of `big` with spread >= reach - s.
   const auto partners = [&](double rch, double s) {
-    return static_cast<std::size_t>(
-        std::partition_point(big_spread.begin(), big_spread.end(),
-                             [&](double v) { return v >= rch - s; }) -
-        big_spread.begin());
+    return static_cast<std::size_t>(std::partition_point(big_spread.begin(), big_spread.end(),
+                                                         [&](double v) { return v >= rch - s; }) -
+                                    big_spread.begin());
   };
   // Pair checks allowed per tolerance. Measured at T = 64k (random walks with spikes, one core):
   // a check costs about 1 ns, a tolerance by the sliding route ~45 ms and by the dominance route
@@ -712,7 +710,7 @@ void count_by_ranks_3(std::span<const double> x, std::size_t T, std::span<const 
   std::vector<std::size_t> dom;
   thread_local DomScratch scratch;
   std::vector<std::uint32_t>&ha = scratch.ha, &hb = scratch.hb, &hc = scratch.hc, &la = scratch.la,
-                 &lb = scratch.lb, &lc = scratch.lc, &neither = scratch.neither;
+  &lb = scratch.lb, &lc = scratch.lc, &neither = scratch.neither;
   for (auto* v : {&ha, &hb, &hc, &la, &lb, &lc, &neither}) v->clear();
   for (std::size_t k = 0; k < tols.size(); ++k) {
     const double r = tols[k];

@@ -110,16 +110,15 @@ std::vector<double> test_tolerances(const std::vector<double>& x) {
 
 TEST_CASE("length 3: the sliding and dominance routes equal the all-pairs counts") {
   std::size_t neither = 0;
-  for (Shape shape :
-       {Shape::kWalk, Shape::kNoise, Shape::kTies, Shape::kConstant, Shape::kSpikes})
+  for (Shape shape : {Shape::kWalk, Shape::kNoise, Shape::kTies, Shape::kConstant, Shape::kSpikes})
     for (std::size_t n : {3, 4, 5, 13, 64, 257, 700, 1500}) {
       const std::vector<double> x = make(n, static_cast<unsigned>(5 * n + 1), shape);
       const std::vector<double> tols = test_tolerances(x);
       const std::size_t count = n - 2;
       const auto want = all_pairs(x, 3, count, tols);
-      for (detail::Length3Route route : {detail::Length3Route::kAuto,
-                                         detail::Length3Route::kSliding,
-                                         detail::Length3Route::kDominance}) {
+      for (detail::Length3Route route :
+           {detail::Length3Route::kAuto, detail::Length3Route::kSliding,
+            detail::Length3Route::kDominance}) {
         std::vector<std::uint32_t> got(tols.size() * count, 7);
         detail::Length3Stats stats;
         detail::count_template_neighbours(x, 3, count, tols, got, route, &stats);
@@ -155,9 +154,9 @@ TEST_CASE("length 3 kAuto: dominance for long walks, sliding for white noise, ex
     bool neither;        // some "neither" pairs must be counted (the spikes' templates)
   };
   const std::vector<double> rs = {0.1, 0.3, 0.5, 0.7, 0.9, 0.2};
-  for (const Case& c : {Case{Shape::kWalk, true, false, false},
-                        Case{Shape::kSpikes, true, false, true},
-                        Case{Shape::kNoise, false, true, false}}) {
+  for (const Case& c :
+       {Case{Shape::kWalk, true, false, false}, Case{Shape::kSpikes, true, false, true},
+        Case{Shape::kNoise, false, true, false}}) {
     const std::size_t n = 6000;
     std::vector<double> x = make(n, 11, c.shape == Shape::kSpikes ? Shape::kWalk : c.shape);
     if (c.shape == Shape::kSpikes)
@@ -250,8 +249,7 @@ TEST_CASE("sample_entropy and approximate_entropy: long series bit-identical to 
   for (double r : rs) ap_params.push_back({{"m", 2}, {"r", r}});
   for (double r : rs) ap_params.push_back({{"m", 1}, {"r", r}});
   const ComputeFn ap_fn = ap->prepare(ap_params);
-  for (Shape shape :
-       {Shape::kWalk, Shape::kNoise, Shape::kTies, Shape::kConstant, Shape::kSpikes})
+  for (Shape shape : {Shape::kWalk, Shape::kNoise, Shape::kTies, Shape::kConstant, Shape::kSpikes})
     for (std::size_t n : {611, 4000}) {
       const std::vector<double> x = make(n, static_cast<unsigned>(n), shape);
       const Series s(x);
