@@ -182,6 +182,30 @@ TEST_CASE("length 3 kAuto: dominance for long walks, sliding for white noise, ex
   }
 }
 
+// Series of 16,384 values and more are sorted by a radix sort of the values' bits: ties, -0.0
+// next to 0.0, and negative values must give the counts the band sweep gives.
+TEST_CASE("count_template_neighbours on long series with ties and signed zeros (radix sort)") {
+  const std::size_t n = 17000;
+  std::vector<double> x = make(n, 77, Shape::kWalk);
+  for (std::size_t i = 0; i < n; ++i) {
+    x[i] = std::round(4 * x[i]) / 4;  // ties
+    // Signed zeros where the walk is near 0 (its start), and a few far from it.
+    if ((i < 300 && i % 7 == 0) || i % 4001 == 0) x[i] = -0.0;
+    if ((i < 300 && i % 11 == 0) || i % 4003 == 0) x[i] = 0.0;
+  }
+  const double sd = np_std(x);
+  const std::vector<double> tols = {0.2 * sd, 0.3 * sd, 0.0};
+  const std::size_t T2 = n - 1, T3 = n - 2, K = tols.size();
+  std::vector<std::uint32_t> band2(K * T2), band3(K * T3), got2(K * T2), got3(K * T3);
+  detail::count_template_neighbours_band(x, 2, tols, 0.3 * sd, band2, band3);
+  detail::count_template_neighbours(x, 2, T2, tols, got2);
+  detail::Length3Stats stats;
+  detail::count_template_neighbours(x, 3, T3, tols, got3, detail::Length3Route::kAuto, &stats);
+  CHECK(got2 == band2);
+  CHECK(got3 == band3);
+  CHECK(stats.dominance > 0);
+}
+
 TEST_CASE("band sweep and ranked counts are the same integers (approximate_entropy's m, m + 1)") {
   for (Shape shape : {Shape::kWalk, Shape::kNoise, Shape::kTies, Shape::kConstant})
     for (std::size_t n : {3, 4, 9, 64, 333, 1200})
