@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <numeric>
 #include <string>
@@ -56,6 +57,27 @@ void for_each_band_pair(std::span<const double> x, std::size_t count, double ban
   }
 }
 
+// sample_entropy's pair counts of one series, left per thread by approximate_entropy: when it
+// counts by ranks with m = 2 it adds sample_entropy's tolerance (0.2 std) to its own five (the
+// same templates, lengths 2 and 3; a sixth tolerance costs the dominance route about a third of
+// what sample_entropy's own call would), and sample_entropy, computed after it on the same thread
+// (the extraction runs a series' calculators in name order), takes the totals if the values and
+// the tolerance are the same. Exact integers either way, so the same bits.
+struct SampleCounts {
+  std::vector<double> values;
+  double tol = 0;
+  long long B = 0, A = 0;
+};
+SampleCounts& sample_counts() {
+  thread_local SampleCounts memo;
+  return memo;
+}
+
+bool same_values(const std::vector<double>& a, std::span<const double> x) {
+  return a.size() == x.size() &&
+         (x.empty() || std::memcmp(a.data(), x.data(), x.size() * sizeof(double)) == 0);
+}
+
 // ---------------------------------------------------------------------------------------------
 // sample_entropy: m = 2, tolerance 0.2 * np.std(x); B (A) = number of ordered pairs i != j of
 // length-2 (length-3) templates within Chebyshev distance <= tolerance; -log(A / B). The pairs
@@ -75,6 +97,10 @@ double sample_entropy(const Series& s) {
     // and tsfresh subtracts 1 per template.
     B = -t2;
     A = -t3;
+  } else if (const SampleCounts& memo = sample_counts();
+             n >= 3 && memo.tol == tol && same_values(memo.values, x)) {
+    B = memo.B;
+    A = memo.A;
   } else if (detail::ranked_counts_cheaper(s.sorted(), 2, static_cast<std::size_t>(t2), 1, tol)) {
     const double tols[] = {tol};
     thread_local std::vector<std::uint32_t> cnt;
@@ -154,8 +180,25 @@ void approximate_entropy(const Series& s, std::span<const ApEnParam> ps, std::sp
     // template i, itself included.
     std::vector<std::uint32_t> cnt1(K * T1), cnt2(K * T2);
     if (detail::ranked_counts_cheaper(s.sorted(), M, T1, K, band)) {
-      detail::count_template_neighbours(x, M, T1, tols, cnt1);
-      detail::count_template_neighbours(x, M + 1, T2, tols, cnt2);
+      // With m = 2, sample_entropy's tolerance rides along (see SampleCounts): slot K.
+      const bool with_sample = M == 2;
+      std::vector<double> rtols = tols;
+      if (with_sample) {
+        rtols.push_back(0.2 * sd);
+        cnt1.resize((K + 1) * T1);
+        cnt2.resize((K + 1) * T2);
+      }
+      detail::count_template_neighbours(x, M, T1, rtols, cnt1);
+      detail::count_template_neighbours(x, M + 1, T2, rtols, cnt2);
+      if (with_sample) {
+        SampleCounts& memo = sample_counts();
+        memo.values.assign(x.begin(), x.end());
+        memo.tol = rtols[K];
+        memo.B = -static_cast<long long>(T1);
+        memo.A = -static_cast<long long>(T2);
+        for (std::size_t i = 0; i < T1; ++i) memo.B += cnt1[K * T1 + i];
+        for (std::size_t i = 0; i < T2; ++i) memo.A += cnt2[K * T2 + i];
+      }
     } else {
       detail::count_template_neighbours_band(x, M, tols, band, cnt1, cnt2);
     }

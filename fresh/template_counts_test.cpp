@@ -18,8 +18,10 @@
 namespace freshet::fresh {
 namespace {
 
-// Deterministic series: random walk, white noise, few distinct values (ties), constant.
-enum class Shape { kWalk, kNoise, kTies, kConstant };
+// Deterministic series: random walk, white noise, few distinct values (ties), constant, and a
+// random walk with a spike every 97 points (templates with a spike have a spread far above 2r:
+// pairs of them are where the dominance route's "neither" correction is needed).
+enum class Shape { kWalk, kNoise, kTies, kConstant, kSpikes };
 
 std::vector<double> make(std::size_t n, unsigned seed, Shape shape) {
   std::vector<double> x(n);
@@ -42,8 +44,13 @@ std::vector<double> make(std::size_t n, unsigned seed, Shape shape) {
       case Shape::kConstant:
         v = 3.25;
         break;
+      case Shape::kSpikes:
+        v = walk;
+        break;
     }
   }
+  if (shape == Shape::kSpikes)
+    for (std::size_t i = 5; i < n; i += 97) x[i] += (i / 97) % 2 == 0 ? 30.0 : -25.0;
   return x;
 }
 
@@ -86,6 +93,117 @@ TEST_CASE("count_template_neighbours equals the all-pairs counts") {
         ++cases;
       }
   CHECK(cases == 84);  // 4 shapes x 8 lengths x 3 template lengths, less 3 too long per shape
+}
+
+// The tolerances of the presets (approximate_entropy 0.1 ... 0.9, sample_entropy 0.2) times the
+// standard deviation, 0, one above the range, and two equal to some pair's distance (the `<=`
+// boundary).
+std::vector<double> test_tolerances(const std::vector<double>& x) {
+  const double sd = np_std(x);
+  std::vector<double> tols;
+  for (double r : {0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 0.0, 50.0}) tols.push_back(r * sd);
+  const std::size_t n = x.size();
+  tols.push_back(std::fabs(x[0] - x[n / 2]));
+  tols.push_back(std::fabs(x[n - 1] - x[n / 3]));
+  return tols;
+}
+
+TEST_CASE("length 3: the sliding and dominance routes equal the all-pairs counts") {
+  std::size_t neither = 0;
+  for (Shape shape : {Shape::kWalk, Shape::kNoise, Shape::kTies, Shape::kConstant, Shape::kSpikes})
+    for (std::size_t n : {3, 4, 5, 13, 64, 257, 700, 1500}) {
+      const std::vector<double> x = make(n, static_cast<unsigned>(5 * n + 1), shape);
+      const std::vector<double> tols = test_tolerances(x);
+      const std::size_t count = n - 2;
+      const auto want = all_pairs(x, 3, count, tols);
+      for (detail::Length3Route route :
+           {detail::Length3Route::kAuto, detail::Length3Route::kSliding,
+            detail::Length3Route::kDominance}) {
+        std::vector<std::uint32_t> got(tols.size() * count, 7);
+        detail::Length3Stats stats;
+        detail::count_template_neighbours(x, 3, count, tols, got, route, &stats);
+        CHECK_MESSAGE(got == want, "shape ", static_cast<int>(shape), " n ", n, " route ",
+                      static_cast<int>(route));
+        CHECK(stats.sliding + stats.dominance == tols.size());
+        if (route == detail::Length3Route::kSliding) CHECK(stats.dominance == 0);
+        if (route == detail::Length3Route::kDominance) {
+          CHECK(stats.sliding == 0);
+          neither += stats.neither_pairs;
+        }
+      }
+      // One tolerance at a time (sample_entropy's call): fewer queries per point, where the
+      // dominance count uses its other counter.
+      if (n >= 700)
+        for (std::size_t k = 0; k < tols.size(); ++k) {
+          std::vector<std::uint32_t> one(count, 7);
+          detail::count_template_neighbours(x, 3, count, std::span<const double>(&tols[k], 1), one,
+                                            detail::Length3Route::kDominance);
+          CHECK(std::equal(one.begin(), one.end(),
+                           want.begin() + static_cast<std::ptrdiff_t>(k * count)));
+        }
+    }
+  // The correction was exercised (spikes, white noise): without it the counts above would differ.
+  CHECK(neither > 1000);
+}
+
+TEST_CASE("length 3 kAuto: dominance for long walks, sliding for white noise, exact either way") {
+  struct Case {
+    Shape shape;  // kSpikes here: a walk with six spikes (few big spreads, within the budget)
+    bool all_dominance;  // every tolerance of the preset by the dominance route
+    bool any_sliding;    // some by the sliding route (the budget of pair checks exceeded)
+    bool neither;        // some "neither" pairs must be counted (the spikes' templates)
+  };
+  const std::vector<double> rs = {0.1, 0.3, 0.5, 0.7, 0.9, 0.2};
+  for (const Case& c :
+       {Case{Shape::kWalk, true, false, false}, Case{Shape::kSpikes, true, false, true},
+        Case{Shape::kNoise, false, true, false}}) {
+    const std::size_t n = 6000;
+    std::vector<double> x = make(n, 11, c.shape == Shape::kSpikes ? Shape::kWalk : c.shape);
+    if (c.shape == Shape::kSpikes)
+      for (std::size_t i = 7; i < n; i += 1000) x[i] += i % 2000 == 7 ? 30.0 : -25.0;
+    const double sd = np_std(x);
+    std::vector<double> tols;
+    for (double r : rs) tols.push_back(r * sd);
+    const std::size_t T2 = n - 1, T3 = n - 2, K = tols.size();
+    std::vector<std::uint32_t> got(K * T3), band2(K * T2), band3(K * T3);
+    detail::Length3Stats stats;
+    detail::count_template_neighbours(x, 3, T3, tols, got, detail::Length3Route::kAuto, &stats);
+    CHECK_MESSAGE((stats.dominance == K) == c.all_dominance, static_cast<int>(c.shape));
+    CHECK_MESSAGE((stats.sliding > 0) == c.any_sliding, static_cast<int>(c.shape));
+    if (c.neither) CHECK(stats.neither_pairs > 0);
+    // The band sweep (a different algorithm: exact distances of the pairs within the band).
+    detail::count_template_neighbours_band(x, 2, tols, *std::max_element(tols.begin(), tols.end()),
+                                           band2, band3);
+    for (std::size_t k = 0; k < K; ++k)
+      CHECK_MESSAGE(std::equal(got.begin() + static_cast<std::ptrdiff_t>(k * T3),
+                               got.begin() + static_cast<std::ptrdiff_t>((k + 1) * T3),
+                               band3.begin() + static_cast<std::ptrdiff_t>(k * T3)),
+                    "shape ", static_cast<int>(c.shape), " r ", rs[k]);
+  }
+}
+
+// Series of 16,384 values and more are sorted by a radix sort of the values' bits: ties, -0.0
+// next to 0.0, and negative values must give the counts the band sweep gives.
+TEST_CASE("count_template_neighbours on long series with ties and signed zeros (radix sort)") {
+  const std::size_t n = 17000;
+  std::vector<double> x = make(n, 77, Shape::kWalk);
+  for (std::size_t i = 0; i < n; ++i) {
+    x[i] = std::round(4 * x[i]) / 4;  // ties
+    // Signed zeros where the walk is near 0 (its start), and a few far from it.
+    if ((i < 300 && i % 7 == 0) || i % 4001 == 0) x[i] = -0.0;
+    if ((i < 300 && i % 11 == 0) || i % 4003 == 0) x[i] = 0.0;
+  }
+  const double sd = np_std(x);
+  const std::vector<double> tols = {0.2 * sd, 0.3 * sd, 0.0};
+  const std::size_t T2 = n - 1, T3 = n - 2, K = tols.size();
+  std::vector<std::uint32_t> band2(K * T2), band3(K * T3), got2(K * T2), got3(K * T3);
+  detail::count_template_neighbours_band(x, 2, tols, 0.3 * sd, band2, band3);
+  detail::count_template_neighbours(x, 2, T2, tols, got2);
+  detail::Length3Stats stats;
+  detail::count_template_neighbours(x, 3, T3, tols, got3, detail::Length3Route::kAuto, &stats);
+  CHECK(got2 == band2);
+  CHECK(got3 == band3);
+  CHECK(stats.dominance > 0);
 }
 
 TEST_CASE("band sweep and ranked counts are the same integers (approximate_entropy's m, m + 1)") {
@@ -155,7 +273,7 @@ TEST_CASE("sample_entropy and approximate_entropy: long series bit-identical to 
   for (double r : rs) ap_params.push_back({{"m", 2}, {"r", r}});
   for (double r : rs) ap_params.push_back({{"m", 1}, {"r", r}});
   const ComputeFn ap_fn = ap->prepare(ap_params);
-  for (Shape shape : {Shape::kWalk, Shape::kNoise, Shape::kTies, Shape::kConstant})
+  for (Shape shape : {Shape::kWalk, Shape::kNoise, Shape::kTies, Shape::kConstant, Shape::kSpikes})
     for (std::size_t n : {611, 4000}) {
       const std::vector<double> x = make(n, static_cast<unsigned>(n), shape);
       const Series s(x);
@@ -211,6 +329,44 @@ TEST_CASE("sample_entropy: a long random walk (ranked counts) bit-identical to b
   double out = 0;
   find_calculator("sample_entropy")->prepare({Params()})(Series(x), std::span<double>(&out, 1));
   CHECK(out == -std::log(static_cast<double>(A) / static_cast<double>(B)));
+}
+
+// sample_entropy's counts, left by approximate_entropy (m = 2, ranked counts) for the same series
+// on the same thread, give what sample_entropy's own count gives; another series of the same
+// length (one value changed) is not mistaken for it.
+TEST_CASE("sample_entropy after approximate_entropy on the same long series") {
+  const ComputeFn se_fn = find_calculator("sample_entropy")->prepare({Params()});
+  std::vector<Params> ap_params;
+  for (double r : {0.1, 0.3, 0.5, 0.7, 0.9}) ap_params.push_back({{"m", 2}, {"r", r}});
+  const ComputeFn ap_fn = find_calculator("approximate_entropy")->prepare(ap_params);
+  const auto band_sample_entropy = [](const std::vector<double>& v) {
+    const std::vector<double> tol = {0.2 * np_std(v)};
+    std::vector<std::uint32_t> c2(v.size() - 1), c3(v.size() - 2);
+    detail::count_template_neighbours_band(v, 2, tol, tol[0], c2, c3);
+    long long B = 0, A = 0;
+    for (auto c : c2) B += c - 1;
+    for (auto c : c3) A += c - 1;
+    return -std::log(static_cast<double>(A) / static_cast<double>(B));
+  };
+  for (Shape shape : {Shape::kWalk, Shape::kSpikes, Shape::kNoise}) {
+    const std::size_t n = 5000;
+    const std::vector<double> x = make(n, 4242 + static_cast<unsigned>(shape), shape);
+    const Series s(x);
+    if (shape != Shape::kNoise)
+      REQUIRE(detail::ranked_counts_cheaper(s.sorted(), 2, n - 1, 5, 0.9 * np_std(x)));
+    const double want = band_sample_entropy(x);
+    double before = 0, after = 0, other = 0;
+    se_fn(s, std::span<double>(&before, 1));
+    std::vector<double> ap_out(ap_params.size());
+    ap_fn(s, ap_out);
+    se_fn(Series(x), std::span<double>(&after, 1));
+    CHECK_MESSAGE(before == want, static_cast<int>(shape));
+    CHECK_MESSAGE(after == want, static_cast<int>(shape));
+    std::vector<double> y = x;
+    y[n / 2] += 1e-3 * np_std(x);
+    se_fn(Series(y), std::span<double>(&other, 1));
+    CHECK_MESSAGE(other == band_sample_entropy(y), static_cast<int>(shape));
+  }
 }
 
 TEST_CASE("sample_entropy and approximate_entropy on long series with NaN or inf") {
