@@ -89,8 +89,11 @@ bool has_nonzero_constant_column(std::span<const double> x, std::span<const doub
   for (long long j = 0; j <= lags; ++j) {
     const auto c = adf_column(x, dx, lags, j);
     if (c.empty()) return false;
-    const auto [lo, hi] = std::minmax_element(c.begin(), c.end());
-    if (*lo == *hi && c.front() != 0.0) return true;
+    // Equal to its first value throughout (what min == max says for finite values), decided at
+    // the first value that differs: a varying column costs a step or two, not a pass.
+    const double first = c.front();
+    if (first != 0.0 && std::ranges::all_of(c, [first](double v) { return v == first; }))
+      return true;
   }
   return false;
 }
