@@ -18,7 +18,7 @@
 // parameter, a shape mismatch, NaN input or predicting before fit is Error(kInvalidArgument)
 // naming the model. Thread-safety: a fitted Estimator's const members may run concurrently;
 // fit() needs exclusive access. Ownership: an Estimator owns its model (movable, not copyable;
-// clone() gives an unfitted copy).
+// clone() gives an unfitted copy); a moved-from Estimator may only be destroyed or assigned to.
 
 #include <memory>
 #include <span>

@@ -36,6 +36,9 @@ TEST_CASE("DenseMatrix: column-major storage, row-major input, checked sizes") {
   CHECK(error_of([] { DenseMatrix::from_column_major(2, 3, {1, 2}); }) ==
         "DenseMatrix: 2 values for a 2x3 matrix");
   CHECK(code_of([&] { DenseMatrix::from_row_major(4, 3, rows); }) == Errc::kInvalidArgument);
+  DenseMatrix r = m;
+  r.resize(3, 1);
+  CHECK(r == DenseMatrix(3, 1));
 }
 
 TEST_CASE("MatrixView: Eigen matrices, blocks and DenseMatrix viewed in place") {

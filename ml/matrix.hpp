@@ -45,6 +45,13 @@ class DenseMatrix {
   // Copies the viewed elements.
   explicit DenseMatrix(const MatrixView& view);
 
+  // rows x cols of zeros; the previous elements are not kept (as Eigen's resize).
+  void resize(std::size_t rows, std::size_t cols) {
+    rows_ = rows;
+    cols_ = cols;
+    values_.assign(rows * cols, 0.0);
+  }
+
   std::size_t rows() const { return rows_; }
   std::size_t cols() const { return cols_; }
   std::size_t size() const { return values_.size(); }
