@@ -10,9 +10,9 @@
 //
 // The sources are settings.hpp's: tsfresh's presets, a JSON document shaped like tsfresh's dicts,
 // feature names (tsfresh's from_columns). Errors are theirs: Error(kInvalidArgument) naming the
-// preset choices, Error(kParse) / kInvalidArgument / kNotFound naming the source, the calculator and
-// the entry, Error(kIo) for an unreadable file. Thread-safety: const members may run concurrently
-// (the settings are never modified after construction).
+// preset choices, Error(kParse) / kInvalidArgument / kNotFound naming the source, the calculator
+// and the entry, Error(kIo) for an unreadable file. Thread-safety: const members may run
+// concurrently (the settings are never modified after construction).
 
 #include <memory>
 #include <span>

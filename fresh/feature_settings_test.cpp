@@ -38,8 +38,8 @@ TEST_CASE("FeatureSettings: presets, JSON text and feature names are settings.hp
   }
   const auto two = FeatureSettings::from_json_text(
       R"({"mean": null, "fft_coefficient": [{"attr": "real", "coeff": 1}]})", "inline");
-  CHECK(planned(two) == std::vector<std::string>{"value__fft_coefficient__attr_\"real\"__coeff_1",
-                                                 "value__mean"});
+  CHECK(planned(two) ==
+        std::vector<std::string>{"value__fft_coefficient__attr_\"real\"__coeff_1", "value__mean"});
   const std::vector<std::string> names = planned(two);
   CHECK(planned(FeatureSettings::from_feature_names(names)) == names);
   CHECK(FeatureSettings::preset("minimal").unavailable().empty());

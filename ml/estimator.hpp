@@ -5,7 +5,7 @@
 // freshet's matrices onto it without copying the input.
 //
 //   Estimator model("standard_scaler>logistic_regression:C=0.5");
-//   model.fit(X, y);                                   // X: DenseMatrix or MatrixView, rows = samples
+//   model.fit(X, y);                                   // X: a DenseMatrix or a MatrixView
 //   std::vector<double> labels = model.predict(X_new);
 //   DenseMatrix proba = model.predict_proba(X_new);    // columns follow model.classes()
 //   double acc = model.score("accuracy", X_test, y_test);

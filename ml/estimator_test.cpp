@@ -33,8 +33,9 @@ TEST_CASE("DenseMatrix: column-major storage, row-major input, checked sizes") {
   CHECK(DenseMatrix::from_column_major(2, 3, {0, 10, 1, 11, 2, 12}) == m);
   CHECK(m.take_rows(std::vector<std::size_t>{1, 1, 0}) ==
         DenseMatrix::from_row_major(3, 3, std::vector<double>{10, 11, 12, 10, 11, 12, 0, 1, 2}));
-  CHECK(error_of([] { DenseMatrix::from_column_major(2, 3, {1, 2}); }) ==
-        "DenseMatrix: 2 values for a 2x3 matrix");
+  CHECK(error_of([] {
+          DenseMatrix::from_column_major(2, 3, {1, 2});
+        }) == "DenseMatrix: 2 values for a 2x3 matrix");
   CHECK(code_of([&] { DenseMatrix::from_row_major(4, 3, rows); }) == Errc::kInvalidArgument);
   DenseMatrix r = m;
   r.resize(3, 1);

@@ -121,7 +121,7 @@ class MatrixView {
   std::size_t outer_stride() const { return outer_stride_; }
   double operator()(std::size_t i, std::size_t j) const { return data_[i + j * outer_stride_]; }
   std::span<const double> column(std::size_t j) const {
-    return {data_ + j * outer_stride_, rows_};
+    return {data_ + j * outer_stride_, rows_};  // contiguous: the inner stride is 1
   }
 
  private:

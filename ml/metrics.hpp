@@ -21,7 +21,7 @@
 // metric. Every function is pure and thread-safe.
 // Installed (docs/cpp-api.md): matrices are freshet's MatrixView (ml/matrix.hpp), which Eigen's
 // column-major matrices convert to implicitly; a program built against an installed freshet scores
-// a fitted Estimator (ml/estimator.hpp) with Estimator::score or score(name, estimator.model(), ...).
+// a fitted Estimator (ml/estimator.hpp) with Estimator::score or score(s, estimator.model(), X, y).
 
 #include <cstddef>
 #include <cstdint>

@@ -57,9 +57,9 @@ struct SearchResult {
   std::vector<std::vector<double>> std_test;
   std::vector<std::vector<int>> rank_test;
   std::size_t best_index = 0;
-  double best_score = 0;               // mean of the first scorer
+  double best_score = 0;                // mean of the first scorer
   std::optional<Estimator> best_model;  // refitted (empty without refit)
-  std::vector<double> holdout_scores;  // per scorer (empty without hold-out)
+  std::vector<double> holdout_scores;   // per scorer (empty without hold-out)
   std::size_t n_search_rows = 0;
   std::size_t n_holdout_rows = 0;
 
