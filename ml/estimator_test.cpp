@@ -95,7 +95,7 @@ TEST_CASE("Estimator: the in-tree model's bytes, through views of any stride") {
   }
 }
 
-TEST_CASE("Estimator: linear coefficients reproduce predict; errors name the model") {
+TEST_CASE("Estimator: linear coefficients reproduce predict, errors name the model") {
   const Matrix X = testdata::lcg_matrix(40, 3, 11, 0);
   std::vector<double> y(40);
   for (Eigen::Index i = 0; i < 40; ++i)
