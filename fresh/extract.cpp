@@ -11,6 +11,7 @@
 #include "core/bytes.hpp"
 #include "core/error.hpp"
 #include "fresh/names.hpp"
+#include "fresh/settings.hpp"
 #include "mproc/blob.hpp"
 #include "mproc/executor.hpp"
 #include "mproc/registry.hpp"

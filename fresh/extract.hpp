@@ -21,6 +21,10 @@
 // one "fresh.extract_chunk" task on the executor, which reads the series and the plan through
 // Executor::share, so it runs on threads and on worker processes alike, and every backend and
 // worker count gives the same bytes.
+//
+// Installed (docs/cpp-api.md): freshet's own types and the standard library only. `Settings`
+// (fresh/settings.hpp) holds nlohmann::json and is not installed: a program built against an
+// installed freshet passes a FeatureSettings (fresh/feature_settings.hpp), which converts to it.
 
 #include <cstddef>
 #include <functional>
@@ -32,10 +36,11 @@
 #include "core/table.hpp"
 #include "fresh/input.hpp"
 #include "fresh/series.hpp"
-#include "fresh/settings.hpp"
 #include "mproc/executor.hpp"
 
 namespace freshet::fresh {
+
+struct Settings;  // fresh/settings.hpp (in-tree); fresh/feature_settings.hpp (installed)
 
 struct ExtractOptions {
   // A chunk (one task) holds whole series totalling about this many points (small enough to balance

@@ -10,6 +10,7 @@
 #include "core/csv.hpp"
 #include "core/error.hpp"
 #include "fresh/names.hpp"
+#include "fresh/settings.hpp"
 #include "mproc/executor.hpp"
 
 using namespace freshet;

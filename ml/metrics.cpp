@@ -10,6 +10,7 @@
 #include "core/error.hpp"
 #include "core/format.hpp"
 #include "core/registry.hpp"
+#include "ml/model.hpp"
 
 namespace freshet {
 namespace {
@@ -283,8 +284,9 @@ double roc_auc_score(std::span<const double> y_true, std::span<const double> y_s
   return binary_auc(positive, y_score, "roc_auc");
 }
 
-double roc_auc_score_multiclass(std::span<const double> y_true, const MatrixRef& proba,
+double roc_auc_score_multiclass(std::span<const double> y_true, const MatrixView& proba_view,
                                 std::span<const double> classes, MultiClass mode, bool weighted) {
+  const MatrixRef proba = as_eigen(proba_view);
   constexpr std::string_view metric = "roc_auc (multiclass)";
   check_proba(metric, y_true, proba, classes);
   for (Eigen::Index r = 0; r < proba.rows(); ++r) {
@@ -350,8 +352,9 @@ double roc_auc_score_multiclass(std::span<const double> y_true, const MatrixRef&
   return s / w;
 }
 
-double log_loss(std::span<const double> y_true, const MatrixRef& proba,
+double log_loss(std::span<const double> y_true, const MatrixView& proba_view,
                 std::span<const double> classes, double eps) {
+  const MatrixRef proba = as_eigen(proba_view);
   check_proba("log_loss", y_true, proba, classes);
   if (classes.size() < 2) fail("log_loss", "needs at least two classes");
   const std::vector<double> sorted_classes(classes.begin(), classes.end());
@@ -679,8 +682,9 @@ const Registry<ScorerInfo>& scorer_registry() {
 
 const ScorerInfo* find_scorer(std::string_view name) { return scorer_registry().find(name); }
 
-double score(std::string_view scorer, const Model& fitted, const MatrixRef& X,
+double score(std::string_view scorer, const Model& fitted, const MatrixView& X_view,
              std::span<const double> y) {
+  const MatrixRef X = as_eigen(X_view);
   const Entry* e = find_entry(scorer);
   if (!e) throw scorer_registry().unknown(scorer);
   const std::string name = e->info.name;

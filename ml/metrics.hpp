@@ -19,6 +19,9 @@
 // Errors: mismatched lengths, empty input, NaN in inputs, a wrong number of probability columns
 // or an unknown scorer throw Error(kInvalidArgument) (kNotFound for an unknown scorer) naming the
 // metric. Every function is pure and thread-safe.
+// Installed (docs/cpp-api.md): matrices are freshet's MatrixView (ml/matrix.hpp), which Eigen's
+// column-major matrices convert to implicitly; a program built against an installed freshet scores
+// a fitted Estimator (ml/estimator.hpp) with Estimator::score or score(s, estimator.model(), X, y).
 
 #include <cstddef>
 #include <cstdint>
@@ -27,9 +30,12 @@
 #include <string_view>
 #include <vector>
 
-#include "ml/model.hpp"
+#include "core/registry.hpp"
+#include "ml/matrix.hpp"
 
 namespace freshet {
+
+class Model;  // ml/model.hpp
 
 // ---- classification from labels ----------------------------------------------------------
 
@@ -69,14 +75,14 @@ double roc_auc_score(std::span<const double> y_true, std::span<const double> y_s
 enum class MultiClass { kOvr, kOvo };
 // Multiclass ROC AUC from probabilities (rows sum to 1 within 1e-5, as sklearn checks);
 // `weighted`: by class prevalence (ovr) or pair prevalence (ovo), else macro.
-double roc_auc_score_multiclass(std::span<const double> y_true, const MatrixRef& proba,
+double roc_auc_score_multiclass(std::span<const double> y_true, const MatrixView& proba,
                                 std::span<const double> classes, MultiClass mode,
                                 bool weighted = false);
 
 // Log loss (sklearn 1.2): probabilities clipped to [eps, 1 - eps], each row divided by its sum,
 // mean of -log(p of the true class). y_true labels must be among `classes` (sklearn, without
 // its `labels` argument, instead requires every class to occur in y_true).
-double log_loss(std::span<const double> y_true, const MatrixRef& proba,
+double log_loss(std::span<const double> y_true, const MatrixView& proba,
                 std::span<const double> classes, double eps = 1e-15);
 // Binary form: y_prob = probability of the larger label (sklearn's 1-d y_pred).
 double log_loss_binary(std::span<const double> y_true, std::span<const double> y_prob,
@@ -136,7 +142,7 @@ const Registry<ScorerInfo>& scorer_registry();
 // greater_is_better is false (so larger is always better). Throws Error(kNotFound) for an unknown
 // scorer (listing the known ones) and Error(kInvalidArgument) when the model cannot provide what
 // the scorer needs (a regressor for "roc_auc", a multiclass target for "roc_auc" / "f1").
-double score(std::string_view scorer, const Model& fitted, const MatrixRef& X,
+double score(std::string_view scorer, const Model& fitted, const MatrixView& X,
              std::span<const double> y);
 
 }  // namespace freshet

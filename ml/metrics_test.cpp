@@ -10,6 +10,7 @@
 
 #include "core/csv.hpp"
 #include "core/error.hpp"
+#include "ml/model.hpp"
 
 using namespace freshet;
 

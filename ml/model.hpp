@@ -32,17 +32,32 @@
 
 #include "core/parallel.hpp"
 #include "core/registry.hpp"
+#include "ml/matrix.hpp"
+#include "ml/model_spec.hpp"
 
 namespace freshet {
 
 using Matrix = Eigen::MatrixXd;
 using Vector = Eigen::VectorXd;
 using MatrixRef = Eigen::Ref<const Eigen::MatrixXd>;
+using MatrixMap = Eigen::Map<const Eigen::MatrixXd, 0, Eigen::OuterStride<>>;
 
-// Parameter values as the user typed them ("0.5", "true", "gini", "none"); each model parses and
-// validates its own, throwing Error(kInvalidArgument) "model 'ridge': parameter 'alpha' must be a
-// non-negative number, got \"x\"". Unknown names are an error listing the known ones.
-using ModelParams = std::map<std::string, std::string, std::less<>>;
+// freshet's own matrices (ml/matrix.hpp, what the installed headers show) as Eigen, no copy.
+inline MatrixMap as_eigen(const MatrixView& v) {
+  return MatrixMap(v.data(), static_cast<Eigen::Index>(v.rows()),
+                   static_cast<Eigen::Index>(v.cols()),
+                   Eigen::OuterStride<>(static_cast<Eigen::Index>(v.outer_stride())));
+}
+inline Eigen::Map<const Eigen::MatrixXd> as_eigen(const DenseMatrix& m) {
+  return {m.data(), static_cast<Eigen::Index>(m.rows()), static_cast<Eigen::Index>(m.cols())};
+}
+inline Eigen::Map<Eigen::MatrixXd> as_eigen(DenseMatrix& m) {
+  return {m.data(), static_cast<Eigen::Index>(m.rows()), static_cast<Eigen::Index>(m.cols())};
+}
+// A copy of an Eigen matrix as a DenseMatrix (same column-major bytes).
+inline DenseMatrix to_dense(const MatrixRef& m) { return DenseMatrix(MatrixView(m)); }
+
+// ModelParams, ModelSpec and parse_model_spec: ml/model_spec.hpp.
 
 // How fit() may parallelise inside one fit (trees of a forest): ParallelFor (core/parallel.hpp),
 // the executor's loop passed in by the caller (core may not depend on mproc).
@@ -142,13 +157,6 @@ void register_tree_models();       // ml/models_tree.cpp: decision trees, random
 void register_svm_models();        // ml/models_svm.cpp: linear_svc, linear_svr, svc, svr
 void register_hgb_models();        // ml/models_hgb.cpp: hist_gradient_boosting_*
 
-// "ridge:alpha=0.5,fit_intercept=false" -> name and params. Throws Error(kParse) naming the
-// spec on malformed text.
-struct ModelSpec {
-  std::string name;
-  ModelParams params;
-};
-ModelSpec parse_model_spec(std::string_view spec);
 // Builds a model from a spec; Error(kNotFound) names an unknown model and lists the known ones.
 // A spec with preprocessing steps chained by '>' ("standard_scaler>logistic_regression:C=0.5")
 // builds a Pipeline (ml/preprocess.hpp), itself a Model: steps are fitted on the training rows

@@ -1,6 +1,7 @@
 #include "ml/pipeline_spec.hpp"
 
 #include "core/error.hpp"
+#include "ml/model.hpp"
 #include "ml/preprocess.hpp"
 
 namespace freshet {
@@ -89,6 +90,8 @@ PipelineSpec PipelineSpec::with_params(const ModelParams& params) const {
 }
 
 bool PipelineSpec::is_classifier() const { return model_registry().get(model.name).classifier; }
+
+void PipelineSpec::validate() const { (void)make(); }
 
 std::unique_ptr<Model> PipelineSpec::make() const {
   if (steps.empty()) return make_model(model);

@@ -13,6 +13,9 @@
 // Error(kNotFound) for an unknown model or transformer (listing the known ones) and
 // Error(kInvalidArgument) for an unknown parameter, exactly as make_model does.
 // Thread-safety: a value type; const members are safe to call concurrently.
+// Installed (docs/cpp-api.md): the standard library and project types only. make() returns the
+// in-tree Model (ml/model.hpp, not installed): programs built against an installed freshet hold
+// a model through Estimator (ml/estimator.hpp) instead.
 
 #include <memory>
 #include <string>
@@ -20,9 +23,11 @@
 #include <vector>
 
 #include "core/bytes.hpp"
-#include "ml/model.hpp"
+#include "ml/model_spec.hpp"
 
 namespace freshet {
+
+class Model;  // ml/model.hpp
 
 struct PipelineSpec {
   std::vector<ModelSpec> steps = {};  // transformers, applied in order
@@ -53,7 +58,7 @@ struct PipelineSpec {
   ModelParams final_params() const;
 
   // Checks every name and parameter (builds and discards the model).
-  void validate() const { (void)make(); }
+  void validate() const;
 
   bool has_steps() const { return !steps.empty(); }
 

@@ -14,6 +14,7 @@
 #include "core/csv.hpp"
 #include "fresh/extract.hpp"
 #include "fresh/names.hpp"
+#include "fresh/settings.hpp"
 #include "mproc/executor.hpp"
 #include "tests/golden.hpp"
 

@@ -16,6 +16,7 @@
 #include "core/csv.hpp"
 #include "core/error.hpp"
 #include "core/format.hpp"
+#include "ml/model.hpp"
 #include "mproc/executor.hpp"
 #include "xval/cross_validate.hpp"
 #include "xval/search.hpp"

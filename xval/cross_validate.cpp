@@ -11,6 +11,7 @@
 #include "core/bytes.hpp"
 #include "core/error.hpp"
 #include "ml/metrics.hpp"
+#include "ml/model.hpp"
 #include "ml/preprocess.hpp"
 #include "mproc/blob.hpp"
 #include "mproc/executor.hpp"
@@ -48,12 +49,9 @@ Labels take_labels(const Labels& l, std::span<const std::size_t> rows) {
 
 Dataset Dataset::take(std::span<const std::size_t> rows) const {
   Dataset d;
-  d.X.resize(static_cast<Eigen::Index>(rows.size()), X.cols());
+  d.X = X.take_rows(rows);
   d.y.reserve(rows.size());
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    d.X.row(static_cast<Eigen::Index>(i)) = X.row(static_cast<Eigen::Index>(rows[i]));
-    d.y.push_back(y[rows[i]]);
-  }
+  for (std::size_t i = 0; i < rows.size(); ++i) d.y.push_back(y[rows[i]]);
   d.feature_names = feature_names;
   d.target_name = target_name;
   d.class_names = class_names;
@@ -100,7 +98,7 @@ Dataset make_dataset(const Table& table, const DatasetOptions& options) {
     throw Error(Errc::kInvalidArgument,
                 "no feature columns (every column is the target, groups "
                 "or a splitter column)");
-  d.X = table_to_matrix(table, d.feature_names);
+  d.X = to_dense(table_to_matrix(table, d.feature_names));
   return d;
 }
 

@@ -15,7 +15,7 @@
 // Errors: unknown models / scorers / columns are reported before any task starts; a failing fit
 // surfaces as the executor's Error(kWorkerFailed) naming the task and split.
 // Thread-safety: the functions are reentrant; one evaluate() per executor at a time (executor
-// rule).
+// rule). Installed (docs/cpp-api.md): freshet's own types and the standard library only.
 
 #include <cstddef>
 #include <optional>
@@ -24,7 +24,8 @@
 #include <vector>
 
 #include "core/table.hpp"
-#include "ml/model.hpp"
+#include "ml/matrix.hpp"
+#include "ml/model_spec.hpp"
 #include "ml/pipeline_spec.hpp"
 #include "mproc/executor.hpp"
 #include "xval/splitters.hpp"
@@ -33,7 +34,7 @@ namespace freshet::xval {
 
 // What cross-validation runs on: X, y and what the splitters need.
 struct Dataset {
-  Matrix X;
+  DenseMatrix X;  // rows x features, column-major (ml/matrix.hpp; as_eigen in-tree)
   std::vector<double> y;
   std::vector<std::string> feature_names;
   std::string target_name;
@@ -43,7 +44,7 @@ struct Dataset {
   std::optional<Labels> groups;    // --groups column
   Table split_columns;             // columns splitters read themselves (test_fold, times)
 
-  std::size_t num_rows() const { return static_cast<std::size_t>(X.rows()); }
+  std::size_t num_rows() const { return X.rows(); }
   // The SplitData that splitters take; views into this dataset.
   SplitData split_data(std::vector<std::string>* warnings = nullptr) const;
   // The listed rows, in the listed order (labels and groups re-encoded over the subset).

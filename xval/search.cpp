@@ -8,6 +8,7 @@
 #include "core/error.hpp"
 #include "core/format.hpp"
 #include "ml/metrics.hpp"
+#include "ml/model.hpp"
 #include "xval/numpy_random.hpp"
 
 namespace freshet::xval {
@@ -97,11 +98,11 @@ SearchResult search(const Dataset& full, const Splitter& splitter, const SearchO
   r.best_score = r.mean_test[0][r.best_index];
 
   if (options.refit || holdout) {
-    r.best_model = r.candidate_specs[r.best_index].make();
+    r.best_model.emplace(r.candidate_specs[r.best_index]);
     r.best_model->fit(data.X, data.y);
     if (holdout)
       for (const auto& s : r.scoring)
-        r.holdout_scores.push_back(score(s, *r.best_model, holdout->X, holdout->y));
+        r.holdout_scores.push_back(r.best_model->score(s, holdout->X, holdout->y));
     if (!options.refit) r.best_model.reset();
   }
   return r;
@@ -161,7 +162,7 @@ Table best_estimator_table(const SearchResult& r) {
     value.push_back(v);
   }
   if (r.best_model) {
-    if (auto lc = r.best_model->linear_coefficients()) {
+    if (auto lc = r.best_model->model().linear_coefficients()) {
       const bool one = lc->coef.rows() == 1;
       for (Eigen::Index i = 0; i < lc->intercept.size(); ++i) {
         term.push_back(one ? "intercept" : "intercept_" + std::to_string(i));

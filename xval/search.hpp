@@ -18,13 +18,16 @@
 //     hold-out) and, with a hold-out, scored on it.
 //
 // Errors as cross_validate.hpp. Thread-safety: reentrant; one search per executor at a time.
+// Installed (docs/cpp-api.md): freshet's own types and the standard library only.
 
-#include <memory>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/table.hpp"
-#include "ml/model.hpp"
+#include "ml/estimator.hpp"
+#include "ml/model_spec.hpp"
 #include "ml/pipeline_spec.hpp"
 #include "mproc/executor.hpp"
 #include "xval/cross_validate.hpp"
@@ -54,9 +57,9 @@ struct SearchResult {
   std::vector<std::vector<double>> std_test;
   std::vector<std::vector<int>> rank_test;
   std::size_t best_index = 0;
-  double best_score = 0;               // mean of the first scorer
-  std::unique_ptr<Model> best_model;   // refitted (null without refit)
-  std::vector<double> holdout_scores;  // per scorer (empty without hold-out)
+  double best_score = 0;                // mean of the first scorer
+  std::optional<Estimator> best_model;  // refitted (empty without refit)
+  std::vector<double> holdout_scores;   // per scorer (empty without hold-out)
   std::size_t n_search_rows = 0;
   std::size_t n_holdout_rows = 0;
 

@@ -30,7 +30,7 @@
 #include <utility>
 #include <vector>
 
-#include "ml/model.hpp"
+#include "ml/model_spec.hpp"
 
 namespace freshet::xval {
 
