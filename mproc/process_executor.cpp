@@ -38,6 +38,7 @@
 #include "mproc/local_executor.hpp"
 #include "mproc/process_internal.hpp"
 #include "mproc/shm.hpp"
+#include "mproc/supervisor.hpp"
 #include "mproc/wire.hpp"
 
 namespace freshet::mproc::detail {
@@ -49,6 +50,9 @@ constexpr std::uint64_t kMinChunkNs = 100'000;       // at least ~0.1 ms, once t
 constexpr int kInFlightPerWorker = 2;
 constexpr int kMaxAttempts = 3;  // a chunk whose worker dies this often fails the map
 constexpr int kMaxFutileDeaths = 5;
+// A supervisor that dies is replaced at most this often per executor; after that a job left
+// without workers fails naming the supervisor (a supervisor that keeps dying must not loop).
+constexpr int kMaxSupervisorRestarts = 3;
 
 std::atomic<std::uint64_t> g_segment_counter{0};
 
@@ -316,11 +320,12 @@ class ProcessExecutor final : public Executor {
       } else {
         no_worker = false;
       }
+      if (supervisor_ > 0 && !supervisor_alive_) supervisor_lost();
       if (!in_flight && !any_live_or_pending()) {
         j.fail(SIZE_MAX, Errc::kWorkerFailed,
                "task '" + task_ + "': no workers left (" +
                    (supervisor_alive_ ? "workers kept dying before finishing anything"
-                                      : "the supervisor died, so none can be respawned") +
+                                      : supervisor_failure()) +
                    ")");
         break;
       }
@@ -396,7 +401,10 @@ class ProcessExecutor final : public Executor {
       ::_exit(2);
     }
     ::close(pair[1]);
-    if (listen_fd >= 0) ::close(listen_fd);  // the supervisor serves the port
+    // The supervisor serves the port; this process keeps its copy of the listening socket (and
+    // never accepts on it), so the port stays open while a killed supervisor is replaced and the
+    // replacement inherits it (supervisor_lost).
+    listen_fd_ = listen_fd;
     supervisor_ = pid;
     sup_fd_ = pair[0];
     supervisor_alive_ = true;
@@ -442,6 +450,10 @@ class ProcessExecutor final : public Executor {
       while (::waitpid(supervisor_, nullptr, 0) < 0 && errno == EINTR) {
       }
       supervisor_ = 0;
+    }
+    if (listen_fd_ >= 0) {
+      ::close(listen_fd_);
+      listen_fd_ = -1;
     }
     shares_.clear();
     args_ = Segment();
@@ -701,6 +713,9 @@ class ProcessExecutor final : public Executor {
   // `stalled`: why the central process gave up on a live worker (the stall rule); empty when the
   // worker died by itself.
   void worker_died(Worker& w, const std::string& stalled = {}) {
+    // A local worker dies with its supervisor (PR_SET_PDEATHSIG), and its EOF can reach us
+    // before the supervisor's: then it is the supervisor's death, which costs no attempt.
+    if (!w.remote && stalled.empty() && supervisor_gone()) return supervisor_lost();
     const std::size_t wi = static_cast<std::size_t>(&w - workers_.data());
     const std::int64_t current = block_->slots[wi].current_task.load();
     w.live = false;
@@ -750,6 +765,98 @@ class ProcessExecutor final : public Executor {
     request_spawn(static_cast<int>(wi));
   }
 
+  // True when the supervisor's socket shows it closed (the supervisor exited), or a send to it
+  // failed.
+  bool supervisor_gone() {
+    if (!supervisor_alive_) return supervisor_ > 0;
+    pollfd p{sup_fd_, POLLIN, 0};
+    return ::poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR));
+  }
+
+  // The supervisor is gone (EOF on its socket, or a send to it failed). Its workers die with it
+  // (PR_SET_PDEATHSIG SIGKILL): their chunks go back to the queue without counting as attempts
+  // (their tasks did nothing wrong). Then, at most kMaxSupervisorRestarts times, a new supervisor
+  // is started by exec of this program (spawn_supervisor: never a fork of this multi-threaded
+  // process); it inherits the listening socket and forks a fresh worker for every local slot,
+  // which maps the shared segments by name again (their names stay valid: this process owns
+  // them) and gets the plug-ins and blobs replayed, like any respawned worker. Idempotent.
+  void supervisor_lost() {
+    if (supervisor_ <= 0) return;
+    supervisor_alive_ = false;
+    ::close(sup_fd_);
+    sup_fd_ = -1;
+    const pid_t old = supervisor_;
+    supervisor_ = 0;
+    int status = 0;
+    bool reaped = false;
+    for (int k = 0; k < 100 && !reaped; ++k) {  // it is exiting: its socket closed
+      const pid_t r = ::waitpid(old, &status, WNOHANG);
+      reaped = r == old || (r < 0 && errno != EINTR);
+      if (!reaped) ::usleep(20000);
+    }
+    if (!reaped) {  // closed its socket but lives on: not ours to trust any more
+      ::kill(old, SIGKILL);
+      while (::waitpid(old, &status, 0) < 0 && errno == EINTR) {
+      }
+    }
+    ++supervisor_deaths_;
+    supervisor_death_ = "died (" + wire::describe_wait_status(status) + ")";
+    for (std::size_t wi = 0; wi < workers_.size(); ++wi) {
+      Worker& w = workers_[wi];
+      if (w.remote) continue;  // its socket is ours: it goes on working
+      w.spawn_pending = false;
+      if (!w.live) continue;
+      w.live = false;
+      ::close(w.fd);
+      w.fd = -1;
+      w.pending_acks = 0;
+      block_->slots[wi].state.store(kDead);
+      if (job_state_)
+        for (auto& [id, r] : w.in_flight) job_state_->retry.push_front(r);
+      w.in_flight.clear();
+    }
+    if (!supervisor_restartable() || supervisor_restarts_ >= kMaxSupervisorRestarts) return;
+    int pair[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
+      supervisor_spawn_error_ = std::string("socketpair: ") + std::strerror(errno);
+      return;
+    }
+    try {
+      supervisor_ = spawn_supervisor(pair[0], pair[1], listen_fd_, control_.name(), key_);
+    } catch (const Error& e) {
+      supervisor_spawn_error_ = e.what();
+      ::close(pair[0]);
+      ::close(pair[1]);
+      return;
+    }
+    ::close(pair[1]);
+    sup_fd_ = pair[0];
+    supervisor_alive_ = true;
+    ++supervisor_restarts_;
+    block_->supervisor_restarts.store(supervisor_restarts_);
+    const std::string line = "freshet: warning: the mproc supervisor (pid " + std::to_string(old) +
+                             ") " + supervisor_death_ + "; started a new one (pid " +
+                             std::to_string(supervisor_) + ", restart " +
+                             std::to_string(supervisor_restarts_) + " of at most " +
+                             std::to_string(kMaxSupervisorRestarts) + ")\n";
+    [[maybe_unused]] auto n = ::write(2, line.data(), line.size());
+    for (int i = 0; i < n_; ++i)
+      if (workers_[static_cast<std::size_t>(i)].futile_deaths < kMaxFutileDeaths) request_spawn(i);
+  }
+
+  // Why no local worker can be started any more (the supervisor is gone for good).
+  std::string supervisor_failure() const {
+    std::string s = "the supervisor " + supervisor_death_;
+    if (!supervisor_restartable())
+      return s +
+             ", and this program cannot replace it: its main() does not call "
+             "mproc::supervisor_entry_point() (mproc/supervisor.hpp)";
+    if (!supervisor_spawn_error_.empty())
+      return s + ", and no new one could be started: " + supervisor_spawn_error_;
+    return s + "; it died " + std::to_string(supervisor_deaths_) +
+           " times and is restarted at most " + std::to_string(kMaxSupervisorRestarts) + " times";
+  }
+
   void wait_for_exit_status(pid_t pid, int timeout_ms) {
     for (int waited = 0; waited < timeout_ms && !exit_status_.count(pid) && supervisor_alive_;
          waited += 20) {
@@ -767,11 +874,7 @@ class ProcessExecutor final : public Executor {
     } catch (const std::exception&) {
       ok = false;
     }
-    if (!ok) {
-      supervisor_alive_ = false;
-      for (auto& w : workers_) w.spawn_pending = false;
-      return;
-    }
+    if (!ok) return supervisor_lost();
     if (m.kind == wire::SupervisorMessage::kExited) {
       exit_status_[m.pid] = m.status;
       if (exit_status_.size() > 4096) exit_status_.clear();
@@ -851,8 +954,10 @@ class ProcessExecutor final : public Executor {
 
   // Waits up to timeout_ms for messages from workers or the supervisor and handles them.
   void pump(int timeout_ms, Job* j) {
+    if (supervisor_ > 0 && !supervisor_alive_) supervisor_lost();
     std::vector<pollfd> fds;
     std::vector<std::size_t> index;
+    const int polled_sup_fd = supervisor_alive_ ? sup_fd_ : -1;
     if (supervisor_alive_) fds.push_back({sup_fd_, POLLIN, 0});
     for (std::size_t i = 0; i < workers_.size(); ++i) {
       if (!workers_[i].live) continue;
@@ -865,7 +970,7 @@ class ProcessExecutor final : public Executor {
       throw Error(Errc::kIo, std::string("poll: ") + std::strerror(errno));
     }
     if (rc == 0) return;
-    const std::size_t first = supervisor_alive_ ? 1 : 0;
+    const std::size_t first = polled_sup_fd >= 0 ? 1 : 0;
     for (std::size_t k = 0; k < index.size(); ++k) {
       if (!fds[first + k].revents) continue;
       Worker& w = workers_[index[k]];
@@ -880,7 +985,8 @@ class ProcessExecutor final : public Executor {
       }
       if (!alive && w.live) worker_died(w);
     }
-    if (first && fds[0].revents) read_supervisor();
+    // Only the socket polled: a supervisor replaced meanwhile (supervisor_lost) has a new one.
+    if (first && fds[0].revents && supervisor_alive_ && sup_fd_ == polled_sup_fd) read_supervisor();
   }
 
   // Throws Error on a malformed frame: the caller treats the worker as dead.
@@ -994,6 +1100,11 @@ class ProcessExecutor final : public Executor {
   pid_t supervisor_ = 0;
   int sup_fd_ = -1;
   bool supervisor_alive_ = false;
+  int listen_fd_ = -1;                  // the port's listening socket (kept for replacements)
+  int supervisor_deaths_ = 0;           // supervisors lost (supervisor_lost)
+  int supervisor_restarts_ = 0;         // replacements started (at most kMaxSupervisorRestarts)
+  std::string supervisor_death_;        // the last lost supervisor's wait status, in words
+  std::string supervisor_spawn_error_;  // why the last replacement could not be started
   std::uint64_t job_ = 0;
   std::uint64_t chunk_id_ = 0;
   std::string task_;

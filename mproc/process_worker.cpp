@@ -43,6 +43,7 @@ std::string format_status(const ControlBlock& b) {
   line("protocol", std::to_string(wire::kVersion));
   line("central_pid", std::to_string(b.central_pid));
   line("supervisor_pid", std::to_string(b.supervisor_pid));
+  line("supervisor_restarts", std::to_string(b.supervisor_restarts.load()));
   line("endpoint", std::string(b.address) + ":" + std::to_string(b.port));
   line("workers", std::to_string(b.workers));
   static const char* kStates[] = {"none", "starting", "idle", "busy", "dead"};
@@ -635,7 +636,11 @@ std::string peer_name(int fd) {
 
   for (;;) {
     if (g_terminate) {
-      orderly = orderly && ::getppid() == central_pid;
+      // PR_SET_PDEATHSIG's SIGTERM arrives after we were re-parented: the central process is
+      // gone and nobody else removes its segments. A SIGTERM while it lives (sent by hand) ends
+      // only this supervisor: the central process starts a new one, whose workers map the same
+      // segments, so they must stay.
+      orderly = ::getppid() == central_pid;
       shutdown(0);
     }
     std::vector<pollfd> fds;
