@@ -199,13 +199,14 @@ TEST_CASE("supervisor: SIGKILLed mid-job from outside, it is replaced by an exec
         // A second thread, as in a real program (parallel_for's pool): the replacement must be
         // started without fork() from this multi-threaded process. It kills the supervisor once
         // the job is under way.
-        std::atomic<bool> killed{false};
+        std::atomic<bool> killed{false}, map_done{false};
         std::thread killer([&] {
-          const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-          while (std::chrono::steady_clock::now() < end) {
+          while (!map_done) {
             try {
               const auto s = request_status("127.0.0.1", port, 2000);
-              if (std::stoul("0" + status_value(s, "tasks_done")) >= 40) {
+              if (status_value(s, "running") == "1" &&
+                  std::stoul("0" + status_value(s, "tasks_done")) >= 40 &&
+                  status_value(s, "tasks_pending") != "0") {
                 ::kill(first, SIGKILL);
                 killed = true;
                 return;
@@ -215,9 +216,10 @@ TEST_CASE("supervisor: SIGKILLed mid-job from outside, it is replaced by an exec
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
           }
         });
-        const auto got = ex->map("test.sup.slow_value", slow_args(600, 3));
+        const auto got = ex->map("test.sup.slow_value", slow_args(600, 5));
+        map_done = true;
         killer.join();
-        EXPECT_OR_RETURN(killed, 11);
+        EXPECT_OR_RETURN(killed, 11);  // else the job was too short to be interrupted
         EXPECT_OR_RETURN(got == expected, 12);
         // The port stayed open and is served by the new supervisor: an exec of this binary (its
         // command line is the marker's, not a copy of ours as a fork's would be), our child.
