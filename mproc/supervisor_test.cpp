@@ -185,7 +185,7 @@ TEST_CASE("supervisor: this test binary can be re-executed as a supervisor") {
   CHECK(supervisor_restartable());  // tests/doctest_main.cpp called supervisor_entry_point()
 }
 
-TEST_CASE("supervisor: SIGKILLed mid-job from outside, it is replaced by an exec; same bytes" *
+TEST_CASE("supervisor: SIGKILLed mid-job from outside, it is replaced by an exec, same bytes" *
           doctest::timeout(180)) {
   const int port = free_port();
   const int rc = run_in_child(

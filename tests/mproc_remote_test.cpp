@@ -490,7 +490,7 @@ bool wait_for_status(int port, const std::string& secret, pid_t central,
 
 TEST_CASE(
     "mproc remote: worker --reconnect waits for a job, joins it and the next one on the same "
-    "port; without it, a worker exits cleanly when the central process dies" *
+    "port, and without it a worker exits cleanly when the central process dies" *
     doctest::timeout(600)) {
   TempDir dir;
   const std::string key = keygen(dir, "job.key");
