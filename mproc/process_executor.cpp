@@ -121,6 +121,9 @@ struct Worker {
   int fd = -1;
   pid_t pid = 0;
   bool live = false;
+  // Which incarnation holds this slot (ProcessExecutor::generation_ when it became live): a poll
+  // result for an earlier one, whose descriptor number a new one may reuse, is not this one's.
+  std::uint64_t generation = 0;
   bool spawn_pending = false;
   int pending_acks = 0;
   int futile_deaths = 0;  // deaths since this slot last returned results
@@ -715,7 +718,17 @@ class ProcessExecutor final : public Executor {
   void worker_died(Worker& w, const std::string& stalled = {}) {
     // A local worker dies with its supervisor (PR_SET_PDEATHSIG), and its EOF can reach us
     // before the supervisor's: then it is the supervisor's death, which costs no attempt.
-    if (!w.remote && stalled.empty() && supervisor_gone()) return supervisor_lost();
+    if (!w.remote && stalled.empty()) {
+      if (supervisor_gone()) return supervisor_lost();
+      // Not known yet: the supervisor reports every death it reaps (EXITED); a worker killed with
+      // its supervisor gets no report, and the supervisor's EOF comes instead.
+      const int deaths = supervisor_deaths_;
+      wait_for_exit_status(w.pid, 2000);
+      if (supervisor_deaths_ != deaths || supervisor_gone()) {
+        if (w.live) supervisor_lost();  // (supervisor_lost already took every live local worker)
+        return;
+      }
+    }
     const std::size_t wi = static_cast<std::size_t>(&w - workers_.data());
     const std::int64_t current = block_->slots[wi].current_task.load();
     w.live = false;
@@ -857,8 +870,11 @@ class ProcessExecutor final : public Executor {
            " times and is restarted at most " + std::to_string(kMaxSupervisorRestarts) + " times";
   }
 
+  // Reads the supervisor's messages until it reports `pid`'s exit, it dies, or timeout_ms pass.
   void wait_for_exit_status(pid_t pid, int timeout_ms) {
-    for (int waited = 0; waited < timeout_ms && !exit_status_.count(pid) && supervisor_alive_;
+    const int deaths = supervisor_deaths_;
+    for (int waited = 0; waited < timeout_ms && !exit_status_.count(pid) && supervisor_alive_ &&
+                         supervisor_deaths_ == deaths;
          waited += 20) {
       pollfd p{sup_fd_, POLLIN, 0};
       if (::poll(&p, 1, 20) > 0) read_supervisor();
@@ -888,6 +904,7 @@ class ProcessExecutor final : public Executor {
       w.fd = fd;
       w.pid = m.pid;
       w.live = true;
+      w.generation = ++generation_;
       w.parser = wire::FrameParser();
       w.in_flight.clear();
       w.pending_acks = 0;
@@ -923,6 +940,7 @@ class ProcessExecutor final : public Executor {
     w.remote = true;
     w.fd = fd;
     w.live = true;
+    w.generation = ++generation_;
     w.host = peer_of(fd);
     // A remote worker that stops reading must not hang the central process: a send that cannot
     // complete within the stall floor (at least 10 s) fails, and the worker is dropped.
@@ -957,12 +975,15 @@ class ProcessExecutor final : public Executor {
     if (supervisor_ > 0 && !supervisor_alive_) supervisor_lost();
     std::vector<pollfd> fds;
     std::vector<std::size_t> index;
+    std::vector<std::uint64_t> generation;
     const int polled_sup_fd = supervisor_alive_ ? sup_fd_ : -1;
+    const int sup_deaths = supervisor_deaths_;
     if (supervisor_alive_) fds.push_back({sup_fd_, POLLIN, 0});
     for (std::size_t i = 0; i < workers_.size(); ++i) {
       if (!workers_[i].live) continue;
       fds.push_back({workers_[i].fd, POLLIN, 0});
       index.push_back(i);
+      generation.push_back(workers_[i].generation);
     }
     const int rc = ::poll(fds.data(), fds.size(), timeout_ms);
     if (rc < 0) {
@@ -974,7 +995,9 @@ class ProcessExecutor final : public Executor {
     for (std::size_t k = 0; k < index.size(); ++k) {
       if (!fds[first + k].revents) continue;
       Worker& w = workers_[index[k]];
-      if (!w.live) continue;
+      // Gone meanwhile (a worker_died above waited for the supervisor, which may have replaced
+      // it): this poll result belongs to the old one.
+      if (!w.live || w.generation != generation[k]) continue;
       bool alive = false;
       try {
         alive = w.parser.fill(w.fd);
@@ -986,7 +1009,8 @@ class ProcessExecutor final : public Executor {
       if (!alive && w.live) worker_died(w);
     }
     // Only the socket polled: a supervisor replaced meanwhile (supervisor_lost) has a new one.
-    if (first && fds[0].revents && supervisor_alive_ && sup_fd_ == polled_sup_fd) read_supervisor();
+    if (first && fds[0].revents && supervisor_alive_ && supervisor_deaths_ == sup_deaths)
+      read_supervisor();
   }
 
   // Throws Error on a malformed frame: the caller treats the worker as dead.
@@ -1100,6 +1124,7 @@ class ProcessExecutor final : public Executor {
   pid_t supervisor_ = 0;
   int sup_fd_ = -1;
   bool supervisor_alive_ = false;
+  std::uint64_t generation_ = 0;        // Worker::generation
   int listen_fd_ = -1;                  // the port's listening socket (kept for replacements)
   int supervisor_deaths_ = 0;           // supervisors lost (supervisor_lost)
   int supervisor_restarts_ = 0;         // replacements started (at most kMaxSupervisorRestarts)
