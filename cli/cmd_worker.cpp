@@ -1,6 +1,8 @@
 // `freshet worker --connect HOST:PORT --key-file KEY [--threads N] [--plugin-dir DIR]`: joins a
 // running job (started with --port P --key-file KEY) as a remote worker until the job ends.
+#include <chrono>
 #include <iostream>
+#include <thread>
 
 #include "cli/command.hpp"
 #include "mproc/control.hpp"
@@ -42,10 +44,18 @@ std::function<int()> setup_worker(CLI::App& app, const Common& common) {
       try {
         stats = mproc::run_remote_worker(*options);
       } catch (const Error& e) {
-        // With --reconnect, only a job that is not there yet is waited for; anything else (a
-        // wrong key, a plug-in this worker cannot load) ends the worker.
-        const bool not_there = std::string(e.what()).find("cannot connect") != std::string::npos;
+        // With --reconnect, only a job that is not there yet is waited for: nothing listens, or
+        // the port closed the connection before the handshake was done (a job that is just
+        // ending still accepts, then drops everyone). Anything else (a wrong key, a central that
+        // fails to prove the key, a plug-in this worker cannot load) ends the worker.
+        const std::string what = e.what();
+        const bool not_there =
+            what.find("cannot connect") != std::string::npos ||
+            what.find("closed the connection during the handshake") != std::string::npos ||
+            (what.find("handshake failed") != std::string::npos &&
+             what.find("Connection reset") != std::string::npos);
         if (!*reconnect || !not_there) throw;
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
         continue;
       }
       if (!common.quiet)

@@ -14,6 +14,7 @@
 #include "core/error.hpp"
 #include "core/registry.hpp"
 #include "mproc/mpi_executor.hpp"
+#include "mproc/supervisor.hpp"
 
 namespace freshet::cli {
 
@@ -152,6 +153,9 @@ bool stdout_ok() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // First of all: a process the process backend started to replace a killed supervisor becomes
+  // that supervisor here and never returns (mproc/supervisor.hpp).
+  freshet::mproc::supervisor_entry_point();
   // Keep freed memory in the process instead of handing blocks over 128 KiB back to the kernel
   // and taking them again: glibc's default mmap/trim policy made model fits and feature chunks
   // that allocate a few hundred KiB per call spend a quarter of their time in page faults.

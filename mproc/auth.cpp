@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -111,8 +112,18 @@ void random_bytes(std::span<std::byte> out) {
     throw Error(Errc::kInternal, "OpenSSL RAND_bytes failed");
 }
 
+namespace {
+std::atomic<void (*)(Nonce&)> g_nonce_source{nullptr};
+}
+
+void set_nonce_source_for_fuzzing(void (*source)(Nonce&)) { g_nonce_source.store(source); }
+
 Nonce new_nonce() {
   Nonce n;
+  if (auto* source = g_nonce_source.load()) {
+    source(n);
+    return n;
+  }
   random_bytes(n);
   return n;
 }

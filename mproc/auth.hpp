@@ -34,6 +34,11 @@ void write_key_file(const std::string& path, std::size_t bytes = 32, bool overwr
 // Cryptographically random bytes (OpenSSL RAND_bytes). Throws Error(kInternal) on failure.
 void random_bytes(std::span<std::byte> out);
 Nonce new_nonce();
+// For the handshake fuzzer only (fuzz/handshake_fuzz.cpp): new_nonce() takes its nonces from
+// `source` instead of RAND_bytes, so that the fuzzer can compute the proofs a legitimate peer
+// would send and a finding replays; nullptr restores RAND_bytes. freshet's own code never calls
+// it.
+void set_nonce_source_for_fuzzing(void (*source)(Nonce&));
 
 // HMAC-SHA256(key, concatenation of parts).
 Digest hmac_sha256(std::string_view key, std::initializer_list<std::span<const std::byte>> parts);

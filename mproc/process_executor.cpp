@@ -38,6 +38,7 @@
 #include "mproc/local_executor.hpp"
 #include "mproc/process_internal.hpp"
 #include "mproc/shm.hpp"
+#include "mproc/supervisor.hpp"
 #include "mproc/wire.hpp"
 
 namespace freshet::mproc::detail {
@@ -49,6 +50,9 @@ constexpr std::uint64_t kMinChunkNs = 100'000;       // at least ~0.1 ms, once t
 constexpr int kInFlightPerWorker = 2;
 constexpr int kMaxAttempts = 3;  // a chunk whose worker dies this often fails the map
 constexpr int kMaxFutileDeaths = 5;
+// A supervisor that dies is replaced at most this often per executor; after that a job left
+// without workers fails naming the supervisor (a supervisor that keeps dying must not loop).
+constexpr int kMaxSupervisorRestarts = 3;
 
 std::atomic<std::uint64_t> g_segment_counter{0};
 
@@ -117,6 +121,9 @@ struct Worker {
   int fd = -1;
   pid_t pid = 0;
   bool live = false;
+  // Which incarnation holds this slot (ProcessExecutor::generation_ when it became live): a poll
+  // result for an earlier one, whose descriptor number a new one may reuse, is not this one's.
+  std::uint64_t generation = 0;
   bool spawn_pending = false;
   int pending_acks = 0;
   int futile_deaths = 0;  // deaths since this slot last returned results
@@ -316,11 +323,12 @@ class ProcessExecutor final : public Executor {
       } else {
         no_worker = false;
       }
+      if (supervisor_ > 0 && !supervisor_alive_) supervisor_lost();
       if (!in_flight && !any_live_or_pending()) {
         j.fail(SIZE_MAX, Errc::kWorkerFailed,
                "task '" + task_ + "': no workers left (" +
                    (supervisor_alive_ ? "workers kept dying before finishing anything"
-                                      : "the supervisor died, so none can be respawned") +
+                                      : supervisor_failure()) +
                    ")");
         break;
       }
@@ -396,7 +404,10 @@ class ProcessExecutor final : public Executor {
       ::_exit(2);
     }
     ::close(pair[1]);
-    if (listen_fd >= 0) ::close(listen_fd);  // the supervisor serves the port
+    // The supervisor serves the port; this process keeps its copy of the listening socket (and
+    // never accepts on it), so the port stays open while a killed supervisor is replaced and the
+    // replacement inherits it (supervisor_lost).
+    listen_fd_ = listen_fd;
     supervisor_ = pid;
     sup_fd_ = pair[0];
     supervisor_alive_ = true;
@@ -442,6 +453,10 @@ class ProcessExecutor final : public Executor {
       while (::waitpid(supervisor_, nullptr, 0) < 0 && errno == EINTR) {
       }
       supervisor_ = 0;
+    }
+    if (listen_fd_ >= 0) {
+      ::close(listen_fd_);
+      listen_fd_ = -1;
     }
     shares_.clear();
     args_ = Segment();
@@ -701,6 +716,19 @@ class ProcessExecutor final : public Executor {
   // `stalled`: why the central process gave up on a live worker (the stall rule); empty when the
   // worker died by itself.
   void worker_died(Worker& w, const std::string& stalled = {}) {
+    // A local worker dies with its supervisor (PR_SET_PDEATHSIG), and its EOF can reach us
+    // before the supervisor's: then it is the supervisor's death, which costs no attempt.
+    if (!w.remote && stalled.empty()) {
+      if (supervisor_gone()) return supervisor_lost();
+      // Not known yet: the supervisor reports every death it reaps (EXITED); a worker killed with
+      // its supervisor gets no report, and the supervisor's EOF comes instead.
+      const int deaths = supervisor_deaths_;
+      wait_for_exit_status(w.pid, 2000);
+      if (supervisor_deaths_ != deaths || supervisor_gone()) {
+        if (w.live) supervisor_lost();  // (supervisor_lost already took every live local worker)
+        return;
+      }
+    }
     const std::size_t wi = static_cast<std::size_t>(&w - workers_.data());
     const std::int64_t current = block_->slots[wi].current_task.load();
     w.live = false;
@@ -750,8 +778,103 @@ class ProcessExecutor final : public Executor {
     request_spawn(static_cast<int>(wi));
   }
 
+  // True when the supervisor's socket shows it closed (the supervisor exited), or a send to it
+  // failed.
+  bool supervisor_gone() {
+    if (!supervisor_alive_) return supervisor_ > 0;
+    pollfd p{sup_fd_, POLLIN, 0};
+    return ::poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR));
+  }
+
+  // The supervisor is gone (EOF on its socket, or a send to it failed). Its workers die with it
+  // (PR_SET_PDEATHSIG SIGKILL): their chunks go back to the queue without counting as attempts
+  // (their tasks did nothing wrong). Then, at most kMaxSupervisorRestarts times, a new supervisor
+  // is started by exec of this program (spawn_supervisor: never a fork of this multi-threaded
+  // process); it inherits the listening socket and forks a fresh worker for every local slot,
+  // which maps the shared segments by name again (their names stay valid: this process owns
+  // them) and gets the plug-ins and blobs replayed, like any respawned worker. Idempotent.
+  void supervisor_lost() {
+    if (supervisor_ <= 0) return;
+    supervisor_alive_ = false;
+    ::close(sup_fd_);
+    sup_fd_ = -1;
+    const pid_t old = supervisor_;
+    supervisor_ = 0;
+    int status = 0;
+    bool reaped = false;
+    for (int k = 0; k < 100 && !reaped; ++k) {  // it is exiting: its socket closed
+      const pid_t r = ::waitpid(old, &status, WNOHANG);
+      reaped = r == old || (r < 0 && errno != EINTR);
+      if (!reaped) ::usleep(20000);
+    }
+    if (!reaped) {  // closed its socket but lives on: not ours to trust any more
+      ::kill(old, SIGKILL);
+      while (::waitpid(old, &status, 0) < 0 && errno == EINTR) {
+      }
+    }
+    ++supervisor_deaths_;
+    supervisor_death_ = "died (" + wire::describe_wait_status(status) + ")";
+    for (std::size_t wi = 0; wi < workers_.size(); ++wi) {
+      Worker& w = workers_[wi];
+      if (w.remote) continue;  // its socket is ours: it goes on working
+      w.spawn_pending = false;
+      if (!w.live) continue;
+      w.live = false;
+      ::close(w.fd);
+      w.fd = -1;
+      w.pending_acks = 0;
+      block_->slots[wi].state.store(kDead);
+      if (job_state_)
+        for (auto& [id, r] : w.in_flight) job_state_->retry.push_front(r);
+      w.in_flight.clear();
+    }
+    if (!supervisor_restartable() || supervisor_restarts_ >= kMaxSupervisorRestarts) return;
+    int pair[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
+      supervisor_spawn_error_ = std::string("socketpair: ") + std::strerror(errno);
+      return;
+    }
+    try {
+      supervisor_ = spawn_supervisor(pair[0], pair[1], listen_fd_, control_.name(), key_);
+    } catch (const Error& e) {
+      supervisor_spawn_error_ = e.what();
+      ::close(pair[0]);
+      ::close(pair[1]);
+      return;
+    }
+    ::close(pair[1]);
+    sup_fd_ = pair[0];
+    supervisor_alive_ = true;
+    ++supervisor_restarts_;
+    block_->supervisor_restarts.store(supervisor_restarts_);
+    const std::string line = "freshet: warning: the mproc supervisor (pid " + std::to_string(old) +
+                             ") " + supervisor_death_ + "; started a new one (pid " +
+                             std::to_string(supervisor_) + ", restart " +
+                             std::to_string(supervisor_restarts_) + " of at most " +
+                             std::to_string(kMaxSupervisorRestarts) + ")\n";
+    [[maybe_unused]] auto n = ::write(2, line.data(), line.size());
+    for (int i = 0; i < n_; ++i)
+      if (workers_[static_cast<std::size_t>(i)].futile_deaths < kMaxFutileDeaths) request_spawn(i);
+  }
+
+  // Why no local worker can be started any more (the supervisor is gone for good).
+  std::string supervisor_failure() const {
+    std::string s = "the supervisor " + supervisor_death_;
+    if (!supervisor_restartable())
+      return s +
+             ", and this program cannot replace it: its main() does not call "
+             "mproc::supervisor_entry_point() (mproc/supervisor.hpp)";
+    if (!supervisor_spawn_error_.empty())
+      return s + ", and no new one could be started: " + supervisor_spawn_error_;
+    return s + "; it died " + std::to_string(supervisor_deaths_) +
+           " times and is restarted at most " + std::to_string(kMaxSupervisorRestarts) + " times";
+  }
+
+  // Reads the supervisor's messages until it reports `pid`'s exit, it dies, or timeout_ms pass.
   void wait_for_exit_status(pid_t pid, int timeout_ms) {
-    for (int waited = 0; waited < timeout_ms && !exit_status_.count(pid) && supervisor_alive_;
+    const int deaths = supervisor_deaths_;
+    for (int waited = 0; waited < timeout_ms && !exit_status_.count(pid) && supervisor_alive_ &&
+                         supervisor_deaths_ == deaths;
          waited += 20) {
       pollfd p{sup_fd_, POLLIN, 0};
       if (::poll(&p, 1, 20) > 0) read_supervisor();
@@ -767,11 +890,7 @@ class ProcessExecutor final : public Executor {
     } catch (const std::exception&) {
       ok = false;
     }
-    if (!ok) {
-      supervisor_alive_ = false;
-      for (auto& w : workers_) w.spawn_pending = false;
-      return;
-    }
+    if (!ok) return supervisor_lost();
     if (m.kind == wire::SupervisorMessage::kExited) {
       exit_status_[m.pid] = m.status;
       if (exit_status_.size() > 4096) exit_status_.clear();
@@ -785,6 +904,7 @@ class ProcessExecutor final : public Executor {
       w.fd = fd;
       w.pid = m.pid;
       w.live = true;
+      w.generation = ++generation_;
       w.parser = wire::FrameParser();
       w.in_flight.clear();
       w.pending_acks = 0;
@@ -820,6 +940,7 @@ class ProcessExecutor final : public Executor {
     w.remote = true;
     w.fd = fd;
     w.live = true;
+    w.generation = ++generation_;
     w.host = peer_of(fd);
     // A remote worker that stops reading must not hang the central process: a send that cannot
     // complete within the stall floor (at least 10 s) fails, and the worker is dropped.
@@ -851,13 +972,18 @@ class ProcessExecutor final : public Executor {
 
   // Waits up to timeout_ms for messages from workers or the supervisor and handles them.
   void pump(int timeout_ms, Job* j) {
+    if (supervisor_ > 0 && !supervisor_alive_) supervisor_lost();
     std::vector<pollfd> fds;
     std::vector<std::size_t> index;
+    std::vector<std::uint64_t> generation;
+    const int polled_sup_fd = supervisor_alive_ ? sup_fd_ : -1;
+    const int sup_deaths = supervisor_deaths_;
     if (supervisor_alive_) fds.push_back({sup_fd_, POLLIN, 0});
     for (std::size_t i = 0; i < workers_.size(); ++i) {
       if (!workers_[i].live) continue;
       fds.push_back({workers_[i].fd, POLLIN, 0});
       index.push_back(i);
+      generation.push_back(workers_[i].generation);
     }
     const int rc = ::poll(fds.data(), fds.size(), timeout_ms);
     if (rc < 0) {
@@ -865,11 +991,13 @@ class ProcessExecutor final : public Executor {
       throw Error(Errc::kIo, std::string("poll: ") + std::strerror(errno));
     }
     if (rc == 0) return;
-    const std::size_t first = supervisor_alive_ ? 1 : 0;
+    const std::size_t first = polled_sup_fd >= 0 ? 1 : 0;
     for (std::size_t k = 0; k < index.size(); ++k) {
       if (!fds[first + k].revents) continue;
       Worker& w = workers_[index[k]];
-      if (!w.live) continue;
+      // Gone meanwhile (a worker_died above waited for the supervisor, which may have replaced
+      // it): this poll result belongs to the old one.
+      if (!w.live || w.generation != generation[k]) continue;
       bool alive = false;
       try {
         alive = w.parser.fill(w.fd);
@@ -880,7 +1008,9 @@ class ProcessExecutor final : public Executor {
       }
       if (!alive && w.live) worker_died(w);
     }
-    if (first && fds[0].revents) read_supervisor();
+    // Only the socket polled: a supervisor replaced meanwhile (supervisor_lost) has a new one.
+    if (first && fds[0].revents && supervisor_alive_ && supervisor_deaths_ == sup_deaths)
+      read_supervisor();
   }
 
   // Throws Error on a malformed frame: the caller treats the worker as dead.
@@ -994,6 +1124,12 @@ class ProcessExecutor final : public Executor {
   pid_t supervisor_ = 0;
   int sup_fd_ = -1;
   bool supervisor_alive_ = false;
+  std::uint64_t generation_ = 0;        // Worker::generation
+  int listen_fd_ = -1;                  // the port's listening socket (kept for replacements)
+  int supervisor_deaths_ = 0;           // supervisors lost (supervisor_lost)
+  int supervisor_restarts_ = 0;         // replacements started (at most kMaxSupervisorRestarts)
+  std::string supervisor_death_;        // the last lost supervisor's wait status, in words
+  std::string supervisor_spawn_error_;  // why the last replacement could not be started
   std::uint64_t job_ = 0;
   std::uint64_t chunk_id_ = 0;
   std::string task_;

@@ -4,11 +4,13 @@
 //
 // Process tree (see mproc/README.md):
 //   central (the program)          owns the segments, hands out chunks, collects results
-//     supervisor (forked once)     single-threaded: forks and reaps workers, serves the port
+//     supervisor                   single-threaded: forks and reaps workers, serves the port
 //       worker 0..N-1              run chunks of tasks; map inputs read-only
-// The supervisor is forked by make_executor before the program starts threads; every worker, the
-// first ones and every respawn, is a fork of that single-threaded supervisor, so no worker is
-// ever forked from a multi-threaded process and none inherits the central process's data.
+// The first supervisor is forked by make_executor before the program starts threads; one that
+// dies is replaced by an exec of the program (spawn_supervisor, never a fork of the threaded
+// central process). Every worker, the first ones and every respawn, is a fork of a
+// single-threaded supervisor, so no worker is ever forked from a multi-threaded process and none
+// inherits the central process's data.
 
 #include <sys/types.h>
 
@@ -82,8 +84,9 @@ struct ControlBlock {
   std::atomic<std::uint64_t> tasks_total{0};
   std::atomic<std::uint64_t> tasks_done{0};
   std::atomic<std::uint64_t> jobs_done{0};
-  std::atomic<std::uint64_t> job_started_ns{0};  // CLOCK_MONOTONIC at the current map's start
-  char task[96] = {};                            // name of the current map's task
+  std::atomic<std::uint64_t> job_started_ns{0};      // CLOCK_MONOTONIC at the current map's start
+  std::atomic<std::int32_t> supervisor_restarts{0};  // supervisors started after a death
+  char task[96] = {};                                // name of the current map's task
   WorkerSlot slots[kMaxWorkers];
 };
 
@@ -100,5 +103,15 @@ std::string format_status_html(const ControlBlock& block, const std::vector<std:
 // process (SupervisorMessage::kJoined).
 [[noreturn]] void supervisor_main(int central_sock, int listen_fd, ControlBlock* block,
                                   pid_t central_pid, const std::string& key);
+
+// Starts a replacement supervisor by executing this program again (/proc/self/exe) with the
+// FRESHET_MPROC_SUPERVISOR marker (mproc/supervisor_entry.cpp; docs/mproc-protocol.md §6): `sock`
+// (one end of a SOCK_SEQPACKET pair) becomes its descriptor 3, `listen_fd` (or none when -1) its
+// descriptor 4; `key` is sent as the first packet on `central_end`, the pair's other end. Never
+// forks this (multi-threaded) process: posix_spawn. Returns the child's pid; throws Error(kIo) if
+// it cannot be started. Only meaningful when supervisor_restartable() (the program's main() calls
+// supervisor_entry_point()).
+pid_t spawn_supervisor(int central_end, int sock, int listen_fd, const std::string& control_segment,
+                       const std::string& key);
 
 }  // namespace freshet::mproc::detail

@@ -25,6 +25,7 @@
 #include "core/error.hpp"
 #include "mproc/auth.hpp"
 #include "mproc/local_executor.hpp"
+#include "mproc/port.hpp"
 #include "mproc/process_internal.hpp"
 #include "mproc/registry.hpp"
 #include "mproc/shm.hpp"
@@ -43,6 +44,7 @@ std::string format_status(const ControlBlock& b) {
   line("protocol", std::to_string(wire::kVersion));
   line("central_pid", std::to_string(b.central_pid));
   line("supervisor_pid", std::to_string(b.supervisor_pid));
+  line("supervisor_restarts", std::to_string(b.supervisor_restarts.load()));
   line("endpoint", std::string(b.address) + ":" + std::to_string(b.port));
   line("workers", std::to_string(b.workers));
   static const char* kStates[] = {"none", "starting", "idle", "busy", "dead"};
@@ -356,23 +358,7 @@ constexpr std::size_t kMaxClients = 32;
 constexpr std::size_t kMaxClientOutput = 64 * 1024;
 constexpr auto kClientDeadline = std::chrono::seconds(5);
 
-struct Client {
-  int fd = -1;
-  wire::FrameParser parser{wire::kMaxUnauthenticatedPayload};
-  Bytes out;             // frames not yet sent
-  std::size_t sent = 0;  // bytes of `out` already sent
-  bool closing = false;  // close once `out` is sent (after an answer that ends the session)
-  std::chrono::steady_clock::time_point since;
-  std::string peer;  // "address:port", for the log
-  // The handshake (docs/mproc-protocol.md §4), when the job has a key.
-  enum Stage { kStart, kChallenged, kProved, kAuthenticated } stage = kStart;
-  std::string role;
-  auth::Nonce central_nonce{};
-  bool hand_off = false;  // an authenticated worker: give the socket to the central process
-  // The port also answers HTTP GET (the status page): decided by the first 4 bytes.
-  enum Proto { kUnknown, kFrames, kHttp } proto = kUnknown;
-  std::string http_in;  // the request so far (at most kMaxHttpRequest bytes)
-};
+using Client = PortClient;  // the connection type of the port (mproc/port.hpp)
 constexpr std::size_t kMaxHttpRequest = 4096;
 
 // Queues a frame; false if the client has let too much pile up (drop it).
@@ -414,6 +400,7 @@ std::vector<std::string> g_refusals;
 
 void log_refusal(const Client& c, const std::string& why) {
   const std::string what = "refused " + (c.peer.empty() ? "?" : c.peer) + ": " + why;
+  if (!c.log) return;
   const std::string line = "freshet: warning: mproc: " + what + "\n";
   [[maybe_unused]] auto n = ::write(2, line.data(), line.size());
   g_refusals.push_back(what);
@@ -581,6 +568,11 @@ std::string peer_name(int fd) {
 
 }  // namespace
 
+bool serve_port_frame(PortClient& c, const wire::Frame& frame, const ControlBlock& block,
+                      const std::string& key) {
+  return serve_client(c, frame, block, key);
+}
+
 [[noreturn]] void supervisor_main(int central_sock, int listen_fd, ControlBlock* block,
                                   pid_t central_pid, const std::string& key) {
   // If the central process dies we get SIGTERM (and EOF on central_sock): clean up after it.
@@ -635,7 +627,11 @@ std::string peer_name(int fd) {
 
   for (;;) {
     if (g_terminate) {
-      orderly = orderly && ::getppid() == central_pid;
+      // PR_SET_PDEATHSIG's SIGTERM arrives after we were re-parented: the central process is
+      // gone and nobody else removes its segments. A SIGTERM while it lives (sent by hand) ends
+      // only this supervisor: the central process starts a new one, whose workers map the same
+      // segments, so they must stay.
+      orderly = ::getppid() == central_pid;
       shutdown(0);
     }
     std::vector<pollfd> fds;

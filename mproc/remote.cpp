@@ -58,6 +58,15 @@ void set_timeouts(int fd, int ms) {
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 }
 
+// What the peer wrote (an ERROR message), as one printable line: a hostile endpoint must not send
+// escape sequences or extra lines to the terminal that prints the worker's error.
+std::string printable(std::string_view text) {
+  std::string out(text);
+  for (char& c : out)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  return out;
+}
+
 // One frame of the handshake (at most 256 bytes, like every pre-authentication frame).
 wire::Frame read_handshake_frame(int fd, const std::string& where, const char* expecting) {
   wire::Frame f;
@@ -71,8 +80,8 @@ wire::Frame read_handshake_frame(int fd, const std::string& where, const char* e
     throw Error(Errc::kIo, where + " closed the connection during the handshake (expecting " +
                                expecting + ")");
   if (f.type == wire::Type::kError)
-    throw Error(Errc::kIo,
-                where + " refused this client: " + wire::decode_error(f.payload).message);
+    throw Error(Errc::kIo, where + " refused this client: " +
+                               printable(wire::decode_error(f.payload).message));
   return f;
 }
 
@@ -428,8 +437,26 @@ int connect_tcp(const std::string& host, int port, int timeout_ms) {
   }
 }
 
+namespace {
+void authenticate_or_throw(int fd, const std::string& key, const std::string& role,
+                           const std::string& where);
+}  // namespace
+
 void authenticate_client(int fd, const std::string& key, const std::string& role,
                          const std::string& where) {
+  try {
+    authenticate_or_throw(fd, key, role, where);
+  } catch (const Error& e) {
+    if (e.code() == Errc::kIo) throw;
+    // A payload that does not decode (found with fuzz/handshake_fuzz.cpp's contract: every
+    // failure is kIo and names the peer).
+    throw Error(Errc::kIo, where + " sent a malformed handshake frame: " + e.what());
+  }
+}
+
+namespace {
+void authenticate_or_throw(int fd, const std::string& key, const std::string& role,
+                           const std::string& where) {
   set_timeouts(fd, 5000);
   write_or_throw(fd, wire::Type::kHello, wire::encode(wire::Hello{.role = role}), where);
   wire::Frame f = read_handshake_frame(fd, where, "CHALLENGE");
@@ -438,7 +465,8 @@ void authenticate_client(int fd, const std::string& key, const std::string& role
                                " (a job without --key-file, or not a freshet port)");
   const wire::Challenge theirs = wire::decode_challenge(f.payload);
   if (theirs.digest != "sha256")
-    throw Error(Errc::kIo, where + " offers digest '" + theirs.digest + "' (sha256 expected)");
+    throw Error(Errc::kIo,
+                where + " offers digest '" + printable(theirs.digest) + "' (sha256 expected)");
   if (theirs.byte_order != wire::kByteOrderProbe || theirs.word_size != wire::kWordSize)
     throw Error(Errc::kIo, where + " has another byte order or word size than this machine");
   wire::Challenge ours;
@@ -460,6 +488,7 @@ void authenticate_client(int fd, const std::string& key, const std::string& role
     throw Error(Errc::kIo, where + " speaks protocol " + std::to_string(welcome.version));
   set_timeouts(fd, 0);
 }
+}  // namespace
 
 RemoteWorkerStats run_remote_worker(const RemoteWorkerOptions& options) {
   if (options.threads < 1 || options.threads > 1024)

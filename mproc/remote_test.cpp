@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 #include "core/error.hpp"
@@ -25,6 +26,7 @@
 #include "mproc/control.hpp"
 #include "mproc/executor.hpp"
 #include "mproc/peach.hpp"
+#include "mproc/wire.hpp"
 
 using namespace freshet;
 using namespace freshet::mproc;
@@ -305,6 +307,40 @@ TEST_CASE("remote: a wrong key is refused with one clear error" * doctest::timeo
   auto keyless = make_executor({.workers = 1, .port = free_port()});
   CHECK_THROWS_AS(make_executor({.workers = 1, .port = free_port(), .wait_workers = 1}), Error);
   CHECK_THROWS_AS(make_executor({.workers = 1, .key_file = key}), Error);  // no port
+}
+
+// Found while writing fuzz/handshake_fuzz.cpp: a CHALLENGE whose payload does not decode escaped
+// authenticate_client as Error(kParse) without the peer's name (its contract: kIo naming the
+// peer), and a refusal's message reached the worker's error line with its control bytes.
+TEST_CASE("remote: a malformed or hostile handshake answer is one kIo line naming the peer" *
+          doctest::timeout(30)) {
+  const std::string key(32, 'k');
+  auto answer = [&](const Bytes& bytes) -> Error {
+    int fd[2];
+    REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fd) == 0);
+    REQUIRE(::write(fd[1], bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()));
+    ::shutdown(fd[1], SHUT_WR);
+    std::optional<Error> got;
+    try {
+      authenticate_client(fd[0], key, "worker", "peer:7");
+    } catch (const Error& e) {
+      got = e;
+    }
+    ::close(fd[0]);
+    ::close(fd[1]);
+    REQUIRE(got.has_value());
+    return *got;
+  };
+  const Error malformed = answer(wire::encode_frame(wire::Type::kChallenge, Bytes(5)));
+  CHECK(malformed.code() == Errc::kIo);
+  CHECK(std::string(malformed.what()).find("peer:7 sent a malformed handshake frame") !=
+        std::string::npos);
+  const Error hostile = answer(wire::encode_frame(
+      wire::Type::kError, wire::encode(wire::ErrorMessage{2, "no\x1b[2J\nfake line"})));
+  CHECK(hostile.code() == Errc::kIo);
+  const std::string what = hostile.what();
+  CHECK(what.find("peer:7 refused this client: no?[2J?fake line") != std::string::npos);
+  for (char c : what) CHECK(static_cast<unsigned char>(c) >= 0x20);
 }
 
 #endif

@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -453,4 +454,141 @@ TEST_CASE("mproc remote: the status page loads in headless Chromium while a job 
   CHECK(dom.out.find("<th>central_pid</th><td>" + std::to_string(central.pid) + "</td>") !=
         std::string::npos);
   CHECK(dom.out.find("http-equiv=\"refresh\"") != std::string::npos);
+}
+
+namespace {
+
+bool alive(pid_t pid) {
+  int status = 0;
+  return ::waitpid(pid, &status, WNOHANG) == 0;
+}
+
+// The number of "the job at ... ended; ran N tasks" lines in a worker's log, and their N.
+std::vector<long> jobs_ended(const std::string& err) {
+  std::vector<long> ran;
+  for (std::size_t at = err.find(" ended; ran "); at != std::string::npos;
+       at = err.find(" ended; ran ", at + 1))
+    ran.push_back(std::stol(err.substr(at + 12)));
+  return ran;
+}
+
+// Polls the job's status until `ready` says yes (or the central process exits, or 200 s pass).
+bool wait_for_status(int port, const std::string& secret, pid_t central,
+                     const std::function<bool(const std::string&)>& ready) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(200);
+  while (std::chrono::steady_clock::now() < deadline && alive(central)) {
+    try {
+      if (ready(mproc::request_status("127.0.0.1", port, 2000, secret))) return true;
+    } catch (const std::exception&) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "mproc remote: worker --reconnect waits for a job, joins it and the next one on the same "
+    "port, and without it a worker exits cleanly when the central process dies" *
+    doctest::timeout(600)) {
+  TempDir dir;
+  const std::string key = keygen(dir, "job.key");
+  const std::string secret = mproc::auth::load_key_file(key);
+  dir.write("series.csv", make_series(60, 200));
+  const std::string exe = FRESHET_EXE;
+  const std::string in = dir.file("series.csv");
+  auto serial = run_command(exe + " extract " + in + " --features efficient -q --workers 0 --out " +
+                            dir.file("serial.csv"));
+  REQUIRE_MESSAGE(serial.status == 0, serial.err);
+  const std::string expected = slurp(dir.file("serial.csv"));
+  REQUIRE(expected.size() > 1000);
+  const int port = free_port();
+  // No local worker (--workers 0): the remote worker computes every task, so an output equal to
+  // the serial one means it joined that job.
+  auto job = [&](const std::string& name) {
+    return spawn({"extract", in, "--features", "efficient", "-q", "--out", dir.file(name),
+                  "--workers", "0", "--port", std::to_string(port), "--key-file", key,
+                  "--wait-workers", "1", "--wait-timeout", "120"},
+                 dir.file(name + ".out"), dir.file(name + ".err"));
+  };
+
+  // Started before any job: nothing listens on the port yet.
+  std::vector<std::string> args = worker_args(port, key, 2);
+  args.push_back("--reconnect");
+  Proc worker = spawn(args, dir.file("w.out"), dir.file("w.err"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  CHECK(alive(worker.pid));  // waiting, not failed on "connection refused"
+
+  Proc first = job("first.csv");
+  CHECK_MESSAGE(wait_for(first.pid, 300) == 0, slurp(dir.file("first.csv.err")));
+  CHECK(slurp(dir.file("first.csv")) == expected);
+  // The first job ended; the worker waits for the next one on the same port.
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  CHECK(alive(worker.pid));
+  Proc second = job("second.csv");
+  CHECK_MESSAGE(wait_for(second.pid, 300) == 0, slurp(dir.file("second.csv.err")));
+  CHECK(slurp(dir.file("second.csv")) == expected);
+  CHECK(alive(worker.pid));
+  ::kill(worker.pid, SIGTERM);
+  CHECK(wait_for(worker.pid, 30) == 128 + SIGTERM);
+  const std::string log = slurp(dir.file("w.err"));
+  INFO(log);
+  // Two jobs ended, each with tasks run by this worker (a reconnection to the first job while it
+  // was stopping may add a job with 0 tasks, which is harmless).
+  std::vector<long> ran = jobs_ended(log);
+  ran.erase(std::remove(ran.begin(), ran.end(), 0L), ran.end());
+  CHECK(ran.size() == 2);
+  CHECK(log.find("error") == std::string::npos);
+
+  // Without --reconnect: the central process is SIGKILLed mid-job; the worker exits 0.
+  dir.write("big.csv", make_series(300, 400));
+  Proc central = spawn({"extract", dir.file("big.csv"), "--features", "efficient", "-q", "--out",
+                        dir.file("big.csv.out.csv"), "--workers", "0", "--port",
+                        std::to_string(port), "--key-file", key, "--wait-workers", "1"},
+                       dir.file("big.out"), dir.file("big.err"));
+  Proc once = spawn(worker_args(port, key, 1), dir.file("o.out"), dir.file("o.err"));
+  const bool busy = wait_for_status(port, secret, central.pid, [](const std::string& st) {
+    return st.find("running 1\n") != std::string::npos &&
+           st.find("tasks_done 0\n") == std::string::npos &&
+           st.find("tasks_pending 0\n") == std::string::npos;
+  });
+  CHECK(busy);
+  ::kill(central.pid, SIGKILL);
+  CHECK(wait_for(central.pid, 30) == 128 + SIGKILL);
+  CHECK_MESSAGE(wait_for(once.pid, 60) == 0, slurp(dir.file("o.err")));
+  CHECK(jobs_ended(slurp(dir.file("o.err"))).size() == 1);
+}
+
+TEST_CASE(
+    "mproc remote: a SIGKILLed supervisor is replaced mid-job: freshet extract --port gives the "
+    "serial bytes" *
+    doctest::timeout(600)) {
+  TempDir dir;
+  dir.write("big.csv", make_series(300, 400));
+  const std::string exe = FRESHET_EXE;
+  const std::string big = dir.file("big.csv");
+  auto r = run_command(exe + " extract " + big + " --features efficient -q --workers 0 --out " +
+                       dir.file("serial.csv"));
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  const int port = free_port();
+  Proc central = spawn({"extract", big, "--features", "efficient", "-q", "--out",
+                        dir.file("out.csv"), "--workers", "2", "--port", std::to_string(port)},
+                       dir.file("c.out"), dir.file("c.err"));
+  pid_t supervisor = 0;
+  const bool busy = wait_for_status(port, "", central.pid, [&](const std::string& st) {
+    if (st.find("running 1\n") == std::string::npos ||
+        st.find("tasks_done 0\n") != std::string::npos ||
+        st.find("tasks_pending 0\n") != std::string::npos)
+      return false;
+    const auto at = st.find("supervisor_pid ");
+    supervisor = static_cast<pid_t>(std::stol(st.substr(at + 15)));
+    return true;
+  });
+  REQUIRE(busy);
+  REQUIRE(supervisor > 0);
+  REQUIRE(::kill(supervisor, SIGKILL) == 0);
+  CHECK_MESSAGE(wait_for(central.pid, 300) == 0, slurp(dir.file("c.err")));
+  CHECK(slurp(dir.file("out.csv")) == slurp(dir.file("serial.csv")));
+  CHECK(slurp(dir.file("c.err")).find("started a new one") != std::string::npos);
 }
