@@ -24,6 +24,7 @@
 #include "ml/matrix.hpp"
 #include "ml/metrics.hpp"
 #include "mproc/executor.hpp"
+#include "mproc/supervisor.hpp"
 #include "xval/cross_validate.hpp"
 #include "xval/splitters.hpp"
 
@@ -36,6 +37,7 @@ void require(bool ok, const std::string& what) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  freshet::mproc::supervisor_entry_point();  // the installed hook links and returns here
   using namespace freshet;
   if (argc != 3) {
     std::cerr << "usage: consumer SERIES.csv FEATURES.csv\n";
