@@ -7,36 +7,11 @@
 #include <set>
 
 #include "core/format.hpp"
+#include "core/html.hpp"
 #include "job/stats.hpp"
 #include "ml/metrics.hpp"
 
 namespace freshet::job {
-
-std::string html_escape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 namespace {
 

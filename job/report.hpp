@@ -22,7 +22,4 @@ namespace freshet::job {
 
 std::string render_report(const JobResults& results);
 
-// HTML text escaping (&, <, >, ", ').
-std::string html_escape(std::string_view text);
-
 }  // namespace freshet::job

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/html.hpp"
 #include "mproc/auth.hpp"
 #include "mproc/local_executor.hpp"
 #include "mproc/port.hpp"
@@ -94,34 +95,6 @@ std::string format_status(const ControlBlock& b) {
   return s;
 }
 
-namespace {
-std::string html_escape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += static_cast<unsigned char>(c) < 0x20 ? '?' : c;
-    }
-  }
-  return out;
-}
-}  // namespace
-
 std::string format_status_html(const ControlBlock& b, const std::vector<std::string>& errors) {
   // One source of truth: the text reply, laid out as tables.
   const std::string text = format_status(b);
@@ -145,17 +118,20 @@ std::string format_status_html(const ControlBlock& b, const std::vector<std::str
       while (p < head.size()) {
         std::size_t q = head.find(' ', p);
         if (q == std::string::npos) q = head.size();
-        if (field % 2 == 0) cells += "<td>" + html_escape(head.substr(p, q - p)) + "</td>";
+        if (field % 2 == 0)
+          cells += "<td>" + html_escape(head.substr(p, q - p), ControlBytes::kReplace) + "</td>";
         p = q + 1;
         ++field;
       }
-      workers += "<tr>" + cells + "<td>" + html_escape(where) + "</td></tr>\n";
+      workers +=
+          "<tr>" + cells + "<td>" + html_escape(where, ControlBytes::kReplace) + "</td></tr>\n";
     } else {
-      job += "<tr><th>" + html_escape(key) + "</th><td>" + html_escape(value) + "</td></tr>\n";
+      job += "<tr><th>" + html_escape(key, ControlBytes::kReplace) + "</th><td>" +
+             html_escape(value, ControlBytes::kReplace) + "</td></tr>\n";
     }
   }
   std::string errs;
-  for (const auto& e : errors) errs += "<li>" + html_escape(e) + "</li>\n";
+  for (const auto& e : errors) errs += "<li>" + html_escape(e, ControlBytes::kReplace) + "</li>\n";
   return "<!doctype html>\n<html><head><meta charset=\"utf-8\">"
          "<meta http-equiv=\"refresh\" content=\"2\"><title>freshet status</title>"
          "<style>body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse}"
