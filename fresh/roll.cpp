@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <memory>
 #include <limits>
+#include <memory>
 #include <numeric>
 #include <tuple>
 
@@ -323,8 +323,8 @@ class IncrementalSlides {
       const std::uint32_t k = data_.kind_index[s];
       State& st = states_[s];
       if (!st.slide)
-        st.slide = std::make_unique<SlidingFeatures>(settings_.for_kind(data_.kinds[k]),
-                                                     data_.kinds[k]);
+        st.slide =
+            std::make_unique<SlidingFeatures>(settings_.for_kind(data_.kinds[k]), data_.kinds[k]);
       SlidingFeatures& slide = *st.slide;
       std::vector<double> out(slide.width());
       for (const std::uint32_t w : of_series[i]) {
@@ -364,8 +364,8 @@ class IncrementalSlides {
 };
 
 // The windows [w0, w1) as a SeriesWindows of their own, rows renumbered from r0.
-SeriesWindows window_block(const SeriesWindows& all, std::size_t w0, std::size_t w1,
-                           std::size_t r0, std::size_t r1) {
+SeriesWindows window_block(const SeriesWindows& all, std::size_t w0, std::size_t w1, std::size_t r0,
+                           std::size_t r1) {
   SeriesWindows out;
   std::vector<std::string> ids;
   ids.reserve(r1 - r0);
@@ -385,13 +385,16 @@ SeriesWindows window_block(const SeriesWindows& all, std::size_t w0, std::size_t
 
 }  // namespace
 
-void extract_rolled_blocks(const SeriesSet& data, const RollOptions& options,
+namespace {
+
+// The windows (in output order: id_index never decreases) in blocks of rows, as
+// extract_rolled_blocks promises.
+void extract_window_blocks(const SeriesSet& data, const SeriesWindows& windows, bool incremental,
                            const Settings& settings, mproc::Executor& executor,
                            const RolledBlockSink& sink, const ExtractOptions& extract,
                            const RollBlockOptions& blocks) {
-  const SeriesWindows windows = roll_windows(data, options);
   std::optional<SplitSettings> split;
-  if (options.incremental) split = split_incremental(settings);
+  if (incremental) split = split_incremental(settings);
   const Settings& rest = split ? split->rest : settings;
   // Validates every calculator (as extract_features would) before the first block, and sizes the
   // blocks by the table's width (one block: extract_features validates it first thing).
@@ -441,14 +444,23 @@ void extract_rolled_blocks(const SeriesSet& data, const RollOptions& options,
   }
 }
 
+}  // namespace
+
+void extract_rolled_blocks(const SeriesSet& data, const RollOptions& options,
+                           const Settings& settings, mproc::Executor& executor,
+                           const RolledBlockSink& sink, const ExtractOptions& extract,
+                           const RollBlockOptions& blocks) {
+  extract_window_blocks(data, roll_windows(data, options), options.incremental, settings, executor,
+                        sink, extract, blocks);
+}
+
 ExtractResult extract_rolled(const SeriesSet& data, const RollOptions& options,
                              const Settings& settings, mproc::Executor& executor,
                              const ExtractOptions& extract) {
   ExtractResult all;
-  extract_rolled_blocks(
-      data, options, settings, executor,
-      [&](std::size_t, ExtractResult&& block) { all = std::move(block); }, extract,
-      {.block_cells = std::numeric_limits<std::size_t>::max()});
+  extract_rolled_blocks(data, options, settings, executor,
+                        [&](std::size_t, ExtractResult&& block) { all = std::move(block); },
+                        extract, {.block_cells = std::numeric_limits<std::size_t>::max()});
   return all;
 }
 
@@ -506,6 +518,15 @@ ForecastWindows forecasting_windows(const SeriesSet& data, const ForecastOptions
   out.targets.add_column(Column("id", std::move(ids)));
   out.targets.add_column(Column("y", std::move(y)));
   return out;
+}
+
+Table extract_forecasting_blocks(const SeriesSet& data, const ForecastOptions& options,
+                                 const Settings& settings, mproc::Executor& executor,
+                                 const RolledBlockSink& sink, const ExtractOptions& extract,
+                                 const RollBlockOptions& blocks) {
+  ForecastWindows w = forecasting_windows(data, options);
+  extract_window_blocks(data, w.windows, false, settings, executor, sink, extract, blocks);
+  return std::move(w.targets);
 }
 
 ForecastResult extract_forecasting(const SeriesSet& data, const ForecastOptions& options,

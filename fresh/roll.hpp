@@ -131,6 +131,14 @@ ForecastResult extract_forecasting(const SeriesSet& data, const ForecastOptions&
                                    const Settings& settings, mproc::Executor& executor,
                                    const ExtractOptions& extract = {});
 
+// extract_forecasting in blocks of rows, as extract_rolled_blocks (the same sink contract);
+// returns the targets (id, y: every row, in the blocks' row order). Throws as
+// forecasting_windows before the first block.
+Table extract_forecasting_blocks(const SeriesSet& data, const ForecastOptions& options,
+                                 const Settings& settings, mproc::Executor& executor,
+                                 const RolledBlockSink& sink, const ExtractOptions& extract = {},
+                                 const RollBlockOptions& blocks = {});
+
 // How a window id writes the sort value v (the tuple's second item): an integer "5", a float
 // as Python's repr "2.5", a time stamp as pandas' repr "Timestamp('2020-01-31 12:00:00')"
 // (kNone: a position, written as an integer).

@@ -223,16 +223,15 @@ TEST_CASE(
     std::string out;
     std::size_t next_row = 0;
     calls = 0;
-    extract_rolled_blocks(
-        data, r, settings, ex,
-        [&](std::size_t first_row, ExtractResult&& block) {
-          CHECK(first_row == next_row);
-          next_row += block.features.num_rows();
-          const std::string t = format_csv(block.features);
-          out += calls++ == 0 ? t : t.substr(t.find('\n') + 1);
-          for (auto& w : block.warnings) warnings.push_back(std::move(w));
-        },
-        {}, {.block_cells = cells});
+    extract_rolled_blocks(data, r, settings, ex,
+                          [&](std::size_t first_row, ExtractResult&& block) {
+                            CHECK(first_row == next_row);
+                            next_row += block.features.num_rows();
+                            const std::string t = format_csv(block.features);
+                            out += calls++ == 0 ? t : t.substr(t.find('\n') + 1);
+                            for (auto& w : block.warnings) warnings.push_back(std::move(w));
+                          },
+                          {}, {.block_cells = cells});
     CHECK(next_row == whole.features.num_rows());
     return out;
   };
@@ -260,15 +259,14 @@ TEST_CASE(
   }
   // No window at all: one empty block, the columns only.
   std::size_t calls = 0;
-  extract_rolled_blocks(
-      data, {.max_timeshift = 3, .min_timeshift = 100}, settings, *serial,
-      [&](std::size_t first_row, ExtractResult&& block) {
-        ++calls;
-        CHECK(first_row == 0);
-        CHECK(block.features.num_rows() == 0);
-        CHECK(block.features.num_columns() == width);
-      },
-      {}, {.block_cells = 10});
+  extract_rolled_blocks(data, {.max_timeshift = 3, .min_timeshift = 100}, settings, *serial,
+                        [&](std::size_t first_row, ExtractResult&& block) {
+                          ++calls;
+                          CHECK(first_row == 0);
+                          CHECK(block.features.num_rows() == 0);
+                          CHECK(block.features.num_columns() == width);
+                        },
+                        {}, {.block_cells = 10});
   CHECK(calls == 1);
 }
 
