@@ -1,27 +1,33 @@
 #!/usr/bin/env bash
 # Rolling extraction: freshet extract --roll vs tsfresh 0.21.2 roll_time_series +
 # extract_features (n_jobs=2), `efficient` settings, synthetic 10 series x 5,000 points,
-# max_timeshift=100 (50,000 windows of up to 101 points). Wall time and peak memory. Usage:
-#   bench/rolling.sh [BUILD_DIR] [REPS]
+# max_timeshift=100 (50,000 windows of up to 101 points). Wall, CPU and peak memory, in one run:
+#
+#   1. freshet on all 10 ids and on the first K ids, REPS times each;
+#   2. tsfresh on the first K ids (its full 10 ids take ~40-60 min of 2 cores);
+#   3. freshet on 10 ids and on K ids again, REPS times each.
+#
+# Usage: bench/rolling.sh [BUILD_DIR] [REPS]
 # Environment (all optional):
-#   TSFRESH_IDS=10       run tsfresh on the first K ids only and extrapolate its wall time by
-#                        10/K (rolling and extraction are linear in the number of windows; its
-#                        memory is reported as measured on K ids, a lower bound for 10)
+#   TSFRESH_IDS=1        K: tsfresh runs on the first K ids. Its wall time for 10 ids is
+#                        extrapolated by 10/K (rolling and extraction are linear in the number of
+#                        windows); its peak memory on K ids is a lower bound of its 10-id peak, so
+#                        comparing freshet's 10-id peak with it is conservative.
 #   TSFRESH_JOBS=2  TSFRESH_SRC=/tmp/tsfresh-src STUMPY_SRC=/tmp/stumpy-src  (../shared/peers/SETUP-tsfresh.md)
-#   FRESHET_FLAGS=       more freshet flags (e.g. --incremental, --workers 1)
-# freshet: best wall of REPS runs (whole process: CSV read, rolling, extraction, CSV write) and
-# its peak RSS (GNU time %M; one process). tsfresh: one run of bench/rolling_tsfresh.py, wall of
-# the whole python process (GNU time %e) plus its own roll/extract split, and the peak memory of
-# its process tree (pool workers included) sampled every 50 ms: tree_rss (sum of VmRSS) and
-# tree_pss (sum of Pss, shared pages split: the honest total).
+#   FRESHET=BUILD/freshet  FRESHET_FLAGS=  (more freshet flags, e.g. --incremental)
+# Every measurement is one process under GNU time -v (wall, user+sys CPU, maximum RSS), with the
+# 1-minute load average read just before it. tsfresh's memory is also sampled over its whole
+# process tree (pool workers included) every 50 ms: tree_rss (sum of VmRSS) and tree_pss (sum of
+# Pss, shared pages split: the honest total).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
 BUILD=${1:-$ROOT/build}
-REPS=${2:-3}
+REPS=${2:-2}
 SHARED=$ROOT/../shared
-TSFRESH_IDS=${TSFRESH_IDS:-10}
+K=${TSFRESH_IDS:-1}
 TSFRESH_JOBS=${TSFRESH_JOBS:-2}
+FRESHET=${FRESHET:-$BUILD/freshet}
 FRESHET_FLAGS=${FRESHET_FLAGS:-}
 export TSFRESH_SRC=${TSFRESH_SRC:-/tmp/tsfresh-src}
 export STUMPY_SRC=${STUMPY_SRC:-/tmp/stumpy-src}
@@ -30,6 +36,9 @@ mkdir -p "$WORK"
 
 /usr/bin/python3 "$SHARED/peers/make_synthetic.py" --n-ids 10 --length 5000 --kinds 1 --seed 42 \
     --no-kind --out "$WORK/syn_10x5000.csv" >/dev/null
+# The first K ids (in file order), for freshet's runs on tsfresh's windows.
+awk -F, -v k="$K" 'NR == 1 { print; next } !($1 in seen) { seen[$1] = 1; n++ } n <= k { print }' \
+    "$WORK/syn_10x5000.csv" >"$WORK/syn_K.csv"
 
 cat >"$WORK/treemem.py" <<'PY'
 import json, os, subprocess, sys, time
@@ -69,52 +78,72 @@ with open(out, "w") as fh:
 sys.exit(p.returncode)
 PY
 
+# "wall cpu maxrss_kb" of GNU time -v's report.
+parse_time() {
+  awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, t, ":"); w = 0; for (i = 1; i <= n; i++) w = w * 60 + t[i] }
+              /User time/ { u = $2 } /System time/ { s = $2 } /Maximum resident/ { m = $2 }
+              END { printf "%.2f %.2f %d\n", w, u + s, m }' "$1"
+}
+
+RESULTS=$WORK/results.txt
+: >"$RESULTS"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //');" \
-     "freshet $FRESHET_FLAGS; tsfresh n_jobs=$TSFRESH_JOBS on $TSFRESH_IDS of 10 ids"
-echo "loadavg at start: $(cat /proc/loadavg)"
-best=""; mem=0; fcpu=""
-for ((r = 0; r < REPS; r++)); do
-  t0=$EPOCHREALTIME
-  /usr/bin/time -f "%M %U %S" -o "$WORK/ftime.txt" "$BUILD/freshet" extract "$WORK/syn_10x5000.csv" \
-      --roll max_timeshift=100 --features efficient $FRESHET_FLAGS --quiet --out "$WORK/f.csv"
-  t=$(echo "scale=3; ($EPOCHREALTIME - $t0) / 1" | bc)
-  read -r m u s <"$WORK/ftime.txt"
-  c=$(echo "$u + $s" | bc)
-  if [[ -z "$fcpu" ]] || (( $(echo "$c < $fcpu" | bc) )); then fcpu=$c; fi
-  if [[ -z "$best" ]] || (( $(echo "$t < $best" | bc) )); then best=$t; fi
-  (( m > mem )) && mem=$m
-done
-echo "freshet: best wall ${best} s of $REPS, least CPU ${fcpu} s, peak RSS $(echo "scale=1; $mem / 1024" | bc) MB," \
-     "$(($(wc -l <"$WORK/f.csv") - 1)) rows"
+     "freshet $FRESHET $FRESHET_FLAGS; tsfresh n_jobs=$TSFRESH_JOBS on $K of 10 ids; $(date -u)"
+
+# freshet LABEL INPUT: one run, appended to RESULTS as "LABEL wall cpu rss_kb load1".
+freshet_run() {
+  local label=$1 input=$2 load
+  load=$(cut -d' ' -f1 /proc/loadavg)
+  /usr/bin/time -v -o "$WORK/ftime.txt" "$FRESHET" extract "$input" --roll max_timeshift=100 \
+      --features efficient $FRESHET_FLAGS --quiet --out "$WORK/f_$label.csv"
+  read -r w c m < <(parse_time "$WORK/ftime.txt")
+  echo "$label $w $c $m $load" >>"$RESULTS"
+  echo "freshet $label: wall $w s, CPU $c s, peak RSS $((m / 1024)) MB, load1 before $load," \
+       "$(($(wc -l <"$WORK/f_$label.csv") - 1)) rows"
+}
+
+for ((r = 0; r < REPS; r++)); do freshet_run f10 "$WORK/syn_10x5000.csv"; freshet_run fK "$WORK/syn_K.csv"; done
 
 load0=$(cut -d' ' -f1 /proc/loadavg)
 PYTHONPATH="$TSFRESH_SRC:$STUMPY_SRC${PYTHONPATH:+:$PYTHONPATH}" \
   /usr/bin/python3 "$WORK/treemem.py" "$WORK/tree.json" -- \
-  /usr/bin/time -f "%e %M %U %S" -o "$WORK/ttime.txt" /usr/bin/python3 "$HERE/rolling_tsfresh.py" \
-  "$WORK/syn_10x5000.csv" 100 "$TSFRESH_JOBS" "$WORK/t.csv" --n-ids "$TSFRESH_IDS" >"$WORK/t.json"
-read -r twall tmax tu ts <"$WORK/ttime.txt"
-tcpu=$(echo "$tu + $ts" | bc)
-tail -1 "$WORK/t.json"
-/usr/bin/python3 - "$WORK/t.json" "$WORK/tree.json" "$twall" "$tmax" "$best" "$mem" "$TSFRESH_IDS" \
-    "$load0" "$tcpu" "$fcpu" <<'PY'
+  /usr/bin/time -v -o "$WORK/ttime.txt" /usr/bin/python3 "$HERE/rolling_tsfresh.py" \
+  "$WORK/syn_10x5000.csv" 100 "$TSFRESH_JOBS" "$WORK/t.csv" --n-ids "$K" >"$WORK/t.json"
+load1=$(cut -d' ' -f1 /proc/loadavg)
+read -r tw tc tm < <(parse_time "$WORK/ttime.txt")
+echo "tsfresh $K ids: wall $tw s, CPU $tc s (pool workers included), largest process $((tm / 1024)) MB," \
+     "load1 before $load0, after $load1; $(tail -1 "$WORK/t.json")"
+
+for ((r = 0; r < REPS; r++)); do freshet_run f10 "$WORK/syn_10x5000.csv"; freshet_run fK "$WORK/syn_K.csv"; done
+
+/usr/bin/python3 - "$RESULTS" "$WORK/t.json" "$WORK/tree.json" "$tw" "$tc" "$tm" "$K" <<'PY'
 import json, sys
-t = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1]); tree = json.load(open(sys.argv[2]))
-twall, tmax, fwall, fmem, k = float(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
-scale = 10.0 / k
-est = twall * scale
-print("tsfresh on %d ids: wall %.1f s (roll %.1f s, extract %.1f s), %d windows; largest process %.0f MB,"
-      " tree RSS %.0f MB, tree PSS %.0f MB (load1 before: %s)" % (k, twall, t["roll_s"], t["extract_s"],
-      t["n_windows"], tmax / 1024, tree["tree_rss_kb"] / 1024, tree["tree_pss_kb"] / 1024, sys.argv[8]))
-tcpu, fcpu = float(sys.argv[9]), float(sys.argv[10])
-print("tsfresh CPU (user+sys, pool workers included) on %d ids: %.1f s; for 10 ids: %.1f s; "
-      "ratio CPU: %.0fx" % (k, tcpu, tcpu * scale, tcpu * scale / max(fcpu, 0.01)))
-print("tsfresh wall for 10 ids: %.1f s (%s)" % (est, "measured" if k == 10 else "extrapolated x%.1f" % scale))
-print("ratio wall: %.0fx (target >= 1000x); memory: freshet %.1f MB vs tsfresh tree PSS %.0f MB = 1/%.1f"
-      " (target <= 1/10)" % (est / fwall, fmem / 1024, tree["tree_pss_kb"] / 1024,
-                              tree["tree_pss_kb"] / max(fmem, 1)))
+rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
+t = json.loads(open(sys.argv[2]).read().strip().splitlines()[-1]); tree = json.load(open(sys.argv[3]))
+tw, tc, tm, k = float(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
+def best(label):
+    rs = [r for r in rows if r[0] == label]
+    w = min(rs, key=lambda r: float(r[1]))
+    return float(w[1]), min(float(r[2]) for r in rs), max(int(r[3]) for r in rs), w[4], len(rs)
+f10, fk = best("f10"), best("fK")
+print("freshet 10 ids: best wall %.2f s of %d (load1 %s), least CPU %.2f s, peak RSS %.1f MB"
+      % (f10[0], f10[4], f10[3], f10[1], f10[2] / 1024))
+print("freshet %d ids: best wall %.2f s of %d (load1 %s), least CPU %.2f s, peak RSS %.1f MB"
+      % (k, fk[0], fk[4], fk[3], fk[1], fk[2] / 1024))
+print("tsfresh %d ids: wall %.1f s (roll %.1f s, extract %.1f s), CPU %.1f s, %d windows; largest "
+      "process %.0f MB, tree RSS %.0f MB, tree PSS %.0f MB"
+      % (k, tw, t["roll_s"], t["extract_s"], tc, t["n_windows"], tm / 1024,
+         tree["tree_rss_kb"] / 1024, tree["tree_pss_kb"] / 1024))
+print("same %d ids (measured): wall %.0fx, CPU %.0fx" % (k, tw / fk[0], tc / fk[1]))
+print("10 ids: tsfresh wall extrapolated x%.0f = %.0f s; wall ratio %.0fx (target >= 1000x)"
+      % (10 / k, tw * 10 / k, tw * 10 / k / f10[0]))
+mem = min(tree["tree_pss_kb"], tm)
+print("memory: freshet 10 ids %.1f MB vs tsfresh on %d ids (lower bound of its 10-id peak) tree PSS "
+      "%.0f MB, largest process %.0f MB: 1/%.1f of the smaller (target <= 1/10)"
+      % (f10[2] / 1024, k, tree["tree_pss_kb"] / 1024, tm / 1024, mem / f10[2]))
 PY
-# Values: the tsfresh windows against freshet's rows of the same ids.
-/usr/bin/python3 - "$WORK/f.csv" "$WORK/t.csv" <<'PY'
+# Values: tsfresh's windows against freshet's rows of the same ids.
+/usr/bin/python3 - "$WORK/f_fK.csv" "$WORK/t.csv" <<'PY'
 import sys
 import numpy as np, pandas as pd
 f = pd.read_csv(sys.argv[1], index_col=0)

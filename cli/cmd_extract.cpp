@@ -42,6 +42,17 @@ struct ExtractArgs {
 
 constexpr std::size_t kMaxWarningsShown = 5;
 
+// The header line format_csv writes for the table's columns.
+std::string csv_header(const Table& table, char delimiter) {
+  std::string out;
+  for (std::size_t c = 0; c < table.num_columns(); ++c) {
+    if (c) out.push_back(delimiter);
+    append_csv_field(out, table.column(c).name(), delimiter);
+  }
+  out.push_back('\n');
+  return out;
+}
+
 // "[=====>    ] 1200/5000 series  830/s  ETA 4s" on one stderr line.
 class ProgressBar {
  public:
@@ -183,16 +194,49 @@ std::function<int()> setup_extract(CLI::App& app, const Common& common) {
       bar = std::make_unique<ProgressBar>();
       options.progress = [&bar](std::size_t done, std::size_t total) { bar->update(done, total); };
     }
+    const auto show_warnings = [&](const std::vector<std::string>& first, std::size_t total) {
+      for (std::size_t i = 0; i < first.size() && i < kMaxWarningsShown; ++i)
+        warn(common, first[i]);
+      if (total > kMaxWarningsShown)
+        warn(common,
+             "... and " + std::to_string(total - kMaxWarningsShown) + " more series warnings");
+    };
+    WriteCsvOptions write;
+    write.parallel_for = loop;
+    if (roll && !a->impute && !a->select) {
+      // Block by block (fresh/roll.hpp): each block of rows is formatted, appended to the output's
+      // temporary file and dropped, so memory holds one block, not the table of every window
+      // (impute and select need whole columns and take the path below). The bytes are the
+      // whole table's: the header once, then every block's rows in order.
+      const fresh::SeriesSet data = fresh::read_series_csv(a->input, a->columns, loop);
+      std::vector<std::string> first_warnings;
+      std::size_t n_warnings = 0;
+      std::string header;
+      fresh::extract_rolled_blocks(
+          data, *roll, settings, *executor,
+          [&](std::size_t first_row, fresh::ExtractResult&& block) {
+            for (auto& w : block.warnings)
+              if (n_warnings++ < kMaxWarningsShown) first_warnings.push_back(std::move(w));
+            std::string text = format_csv(block.features, write);
+            if (first_row == 0) header = csv_header(block.features, write.delimiter);
+            if (text.compare(0, header.size(), header) != 0)
+              throw Error(Errc::kInternal, "extract --roll: a block's columns differ");
+            if (first_row == 0)
+              outputs.write(out, std::move(text));
+            else
+              outputs.write(out, std::string_view(text).substr(header.size()));
+          },
+          options);
+      show_warnings(first_warnings, n_warnings);
+      outputs.commit();
+      return 0;
+    }
     fresh::ExtractResult result = streamed ? std::move(*streamed) : [&] {
       const fresh::SeriesSet data = fresh::read_series_csv(a->input, a->columns, loop);
       return roll ? fresh::extract_rolled(data, *roll, settings, *executor, options)
                   : fresh::extract_features(data, settings, *executor, options);
     }();
-    for (std::size_t i = 0; i < result.warnings.size() && i < kMaxWarningsShown; ++i)
-      warn(common, result.warnings[i]);
-    if (result.warnings.size() > kMaxWarningsShown)
-      warn(common, "... and " + std::to_string(result.warnings.size() - kMaxWarningsShown) +
-                       " more series warnings");
+    show_warnings(result.warnings, result.warnings.size());
     if (a->impute || a->select)
       fresh::impute_features(result.features, result.features.column(0).name());
     if (a->select) {
@@ -216,8 +260,6 @@ std::function<int()> setup_extract(CLI::App& app, const Common& common) {
                   << selection.relevance.rows.size() << " features relevant\n";
       result.features = std::move(selection.selected);
     }
-    WriteCsvOptions write;
-    write.parallel_for = loop;
     outputs.write(out, format_csv(result.features, write));
     outputs.commit();
     return 0;

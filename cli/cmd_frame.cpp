@@ -1,6 +1,7 @@
 // `freshet frame SERIES.csv`: tsfresh's make_forecasting_frame + extract_features: features of
 // the previous values of every point, and that point's value as the target (fresh/roll.hpp).
 #include "cli/command.hpp"
+#include "core/atomic_file.hpp"
 #include "core/csv.hpp"
 #include "core/error.hpp"
 #include "fresh/impute.hpp"
@@ -20,6 +21,17 @@ struct FrameArgs {
   std::int64_t target_shift = 1;
   bool impute = false;
 };
+
+// The header line format_csv writes for the table's columns.
+std::string csv_header(const Table& table, char delimiter) {
+  std::string out;
+  for (std::size_t c = 0; c < table.num_columns(); ++c) {
+    if (c) out.push_back(delimiter);
+    append_csv_field(out, table.column(c).name(), delimiter);
+  }
+  out.push_back('\n');
+  return out;
+}
 
 std::function<int()> setup_frame(CLI::App& app, const Common& common) {
   auto a = std::make_shared<FrameArgs>();
@@ -62,26 +74,65 @@ std::function<int()> setup_frame(CLI::App& app, const Common& common) {
     options.min_timeshift = a->min_timeshift;
     options.target_shift = a->target_shift;
     a->columns.keep_sort_keys = true;
+    // Both outputs opened (and so checked) before the work; neither may replace the input.
+    Outputs outputs;
+    const std::size_t out = outputs.add(a->out, "--out");
+    const std::size_t target_out = outputs.add(a->target_out, "--target-out");
+    outputs.refuse_input(a->input, "input");
     const ParallelFor loop = executor_loop(*executor);
     const fresh::SeriesSet data = fresh::read_series_csv(a->input, a->columns, loop);
-    fresh::ForecastResult result = [&] {
-      try {
-        return fresh::extract_forecasting(data, options, settings, *executor);
-      } catch (const Error& e) {
-        throw Error(e.code(), a->input + ": " + e.what());
-      }
-    }();
-    if (!result.extracted.warnings.empty())
-      warn(common, result.extracted.warnings.front() +
-                       (result.extracted.warnings.size() > 1
-                            ? " (and " + std::to_string(result.extracted.warnings.size() - 1) +
-                                  " more series warnings)"
-                            : std::string()));
-    if (a->impute) fresh::impute_features(result.extracted.features, "id");
     WriteCsvOptions write;
     write.parallel_for = loop;
-    write_csv(result.extracted.features, a->out, write);
-    write_csv(result.targets, a->target_out, write);
+    std::vector<std::string> warnings;
+    std::size_t n_warnings = 0;
+    const auto collect = [&](std::vector<std::string>& from) {
+      for (auto& w : from)
+        if (n_warnings++ == 0) warnings.push_back(std::move(w));
+    };
+    Table targets;
+    if (a->impute) {  // impute needs whole columns: the whole table
+      fresh::ForecastResult result = [&] {
+        try {
+          return fresh::extract_forecasting(data, options, settings, *executor);
+        } catch (const Error& e) {
+          throw Error(e.code(), a->input + ": " + e.what());
+        }
+      }();
+      collect(result.extracted.warnings);
+      fresh::impute_features(result.extracted.features, "id");
+      outputs.write(out, format_csv(result.extracted.features, write));
+      targets = std::move(result.targets);
+    } else {
+      // Block by block, as extract --roll: each block of rows formatted, appended and dropped.
+      std::string header;
+      bool in_sink = false;  // an error of the sink (writing) is not the input's
+      try {
+        targets = fresh::extract_forecasting_blocks(
+            data, options, settings, *executor,
+            [&](std::size_t first_row, fresh::ExtractResult&& block) {
+              in_sink = true;
+              collect(block.warnings);
+              std::string text = format_csv(block.features, write);
+              if (first_row == 0) header = csv_header(block.features, write.delimiter);
+              if (text.compare(0, header.size(), header) != 0)
+                throw Error(Errc::kInternal, "frame: a block's columns differ");
+              if (first_row == 0)
+                outputs.write(out, std::move(text));
+              else
+                outputs.write(out, std::string_view(text).substr(header.size()));
+              in_sink = false;
+            });
+      } catch (const Error& e) {
+        if (in_sink) throw;
+        throw Error(e.code(), a->input + ": " + e.what());
+      }
+    }
+    if (!warnings.empty())
+      warn(common, warnings.front() + (n_warnings > 1 ? " (and " + std::to_string(n_warnings - 1) +
+                                                            " more series warnings)"
+                                                      : std::string()));
+    outputs.write(target_out, format_csv(targets, write));
+    outputs.commit();
     return 0;
   };
 }

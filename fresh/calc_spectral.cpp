@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <complex>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <numbers>
@@ -24,6 +25,42 @@ using Json = nlohmann::json;
 
 [[noreturn]] void bad(const std::string& calc, const std::string& what) {
   throw Error(Errc::kInvalidArgument, "calculator '" + calc + "': " + what);
+}
+
+// ---- per-series spectra shared by several calculators ----------------------------------------
+// fft_coefficient and fft_aggregated both take rfft(x), spkt_welch_density and fourier_entropy
+// both take welch(x): each is computed once per series and thread (keyed by Series::generation(),
+// which no other series shares) and read by the others; the values are those of the same call.
+
+// rfft(x) of a finite series (the only case both calculators use the full spectrum for).
+const std::vector<std::complex<double>>& series_rfft(const Series& s) {
+  thread_local std::uint64_t generation = 0;
+  thread_local bool known = false;
+  thread_local std::vector<std::complex<double>> spectrum;
+  if (!known || generation != s.generation()) {
+    spectral::rfft(s.values(), spectrum);
+    generation = s.generation();
+    known = true;
+  }
+  return spectrum;
+}
+
+const std::vector<double>& series_welch(const Series& s) {
+  thread_local std::uint64_t generation = 0;
+  thread_local bool known = false;
+  thread_local std::vector<double> pxx;
+  if (!known || generation != s.generation()) {
+    spectral::welch_density(s.values(), pxx);
+    generation = s.generation();
+    known = true;
+  }
+  return pxx;
+}
+
+bool all_finite(std::span<const double> x) {
+  for (double v : x)
+    if (!std::isfinite(v)) return false;
+  return true;
 }
 
 // ---- fft_coefficient ----------------------------------------------------------------------
@@ -60,8 +97,12 @@ void fft_coefficient(const Series& s, std::span<const FftCoefficient> params,
   const auto x = s.values();
   std::size_t want = 0;
   for (const auto& p : params) want = std::max(want, p.coeff + 1);
-  thread_local std::vector<std::complex<double>> spectrum;
-  spectral::rfft_head(x, want, spectrum);
+  // Finite input: the head of the full rfft, which rfft_head computes too (shared with
+  // fft_aggregated). Non-finite: rfft_head's direct DFT of the wanted coefficients only.
+  thread_local std::vector<std::complex<double>> head;
+  const bool finite = all_finite(x);
+  if (!finite) spectral::rfft_head(x, want, head);
+  const std::vector<std::complex<double>>& spectrum = finite ? series_rfft(s) : head;
   // np.angle(z, deg=True) multiplies arctan2 by the double 180 / pi.
   constexpr double kDegrees = 180 / std::numbers::pi;
   for (std::size_t k = 0; k < params.size(); ++k) {
@@ -118,9 +159,8 @@ void fft_aggregated(const Series& s, std::span<const AggType> params, std::span<
     std::fill(out.begin(), out.end(), kNaN);
     return;
   }
-  thread_local std::vector<std::complex<double>> spectrum;
   thread_local std::vector<double> y, w1, w2, w3, w4;
-  spectral::rfft(x, spectrum);
+  const std::vector<std::complex<double>>& spectrum = series_rfft(s);
   const std::size_t m = spectrum.size();
   y.resize(m);
   for (std::size_t i = 0; i < m; ++i) y[i] = std::hypot(spectrum[i].real(), spectrum[i].imag());
@@ -181,8 +221,7 @@ void fft_aggregated(const Series& s, std::span<const AggType> params, std::span<
 // ---- spkt_welch_density -------------------------------------------------------------------
 
 void spkt_welch_density(const Series& s, std::span<const long long> coeffs, std::span<double> out) {
-  thread_local std::vector<double> pxx;
-  spectral::welch_density(s.values(), pxx);
+  const std::vector<double>& pxx = series_welch(s);
   const auto len = static_cast<long long>(pxx.size());
   // Python indexing: negative coefficients count from the end; out of range raises (-> NaN).
   bool raised = false;
@@ -218,8 +257,9 @@ void spkt_welch_density(const Series& s, std::span<const long long> coeffs, std:
 // ---- fourier_entropy ----------------------------------------------------------------------
 
 void fourier_entropy(const Series& s, std::span<const int> bins, std::span<double> out) {
-  thread_local std::vector<double> pxx;
-  spectral::welch_density(s.values(), pxx);
+  thread_local std::vector<double> pxx;  // normalised below: a copy of the shared density
+  const std::vector<double>& density = series_welch(s);
+  pxx.assign(density.begin(), density.end());
   if (pxx.empty()) {  // np.max of an empty array raises
     std::fill(out.begin(), out.end(), kNaN);
     return;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <memory>
 #include <numeric>
 #include <tuple>
 
@@ -266,76 +267,201 @@ SeriesWindows roll_windows(const SeriesSet& data, const RollOptions& options) {
 
 namespace {
 
-// The incremental calculators' columns for every window: each (id, kind) series slides one
-// SlidingFeatures along its windows (in output order their starts and ends never decrease; a
-// window that moves backwards, which roll_windows never makes, restarts the slide).
-std::vector<Column> incremental_columns(const SeriesSet& data, const SeriesWindows& windows,
-                                        const Settings& settings, mproc::Executor& executor) {
-  const std::size_t n_kinds = data.kinds.size();
-  std::vector<std::vector<std::string>> names(n_kinds);
-  for (std::size_t k = 0; k < n_kinds; ++k)
-    names[k] = SlidingFeatures(settings.for_kind(data.kinds[k]), data.kinds[k]).names();
-  const std::size_t rows = windows.ids.size();
-  std::vector<std::vector<std::vector<double>>> values(n_kinds);
-  for (std::size_t k = 0; k < n_kinds; ++k)
-    values[k].assign(names[k].size(), std::vector<double>(rows, std::nan("")));
-
-  // Windows by series, in output order.
-  const std::size_t n_series = data.num_series();
-  std::vector<std::vector<std::uint32_t>> of_series(n_series);
-  for (std::size_t w = 0; w < windows.size(); ++w) {
-    if (windows.begin[w] >= windows.end[w]) continue;
-    const auto s = static_cast<std::size_t>(
-        std::upper_bound(data.offsets.begin(), data.offsets.end(), windows.begin[w]) -
-        data.offsets.begin() - 1);
-    if (s < n_series && names[data.kind_index[s]].size() > 0)
-      of_series[s].push_back(static_cast<std::uint32_t>(w));
-  }
-  executor.parallel_for(n_series, [&](std::size_t s) {
-    if (of_series[s].empty()) return;
-    const std::uint32_t k = data.kind_index[s];
-    SlidingFeatures slide(settings.for_kind(data.kinds[k]), data.kinds[k]);
-    std::vector<double> out(slide.width());
-    std::uint64_t from = 0, until = 0;  // the points in `slide`
-    for (const std::uint32_t w : of_series[s]) {
-      const std::uint64_t b = windows.begin[w], e = windows.end[w];
-      if (b < from || e < until || b > until) {
-        slide.clear();
-        from = until = b;
+// The incremental calculators, slid along each (id, kind) series across the blocks of
+// extract_rolled_blocks: in output order a series' window starts and ends never decrease, so one
+// SlidingFeatures per series carries from one block to the next (a window that moves backwards,
+// which roll_windows never makes, restarts the slide). A series' state is dropped after its last
+// window, so at most the series that straddle a block boundary hold one.
+class IncrementalSlides {
+ public:
+  IncrementalSlides(const SeriesSet& data, const SeriesWindows& windows, const Settings& settings)
+      : data_(data), windows_(windows), settings_(settings) {
+    const std::size_t n_kinds = data.kinds.size();
+    names_.resize(n_kinds);
+    for (std::size_t k = 0; k < n_kinds; ++k)
+      names_[k] = SlidingFeatures(settings.for_kind(data.kinds[k]), data.kinds[k]).names();
+    const std::size_t n_series = data.num_series();
+    series_of_.assign(windows.size(), kNone);
+    last_window_.assign(n_series, 0);
+    for (std::size_t w = 0; w < windows.size(); ++w) {
+      if (windows.begin[w] >= windows.end[w]) continue;
+      const auto s = static_cast<std::size_t>(
+          std::upper_bound(data.offsets.begin(), data.offsets.end(), windows.begin[w]) -
+          data.offsets.begin() - 1);
+      if (s < n_series && !names_[data.kind_index[s]].empty()) {
+        series_of_[w] = static_cast<std::uint32_t>(s);
+        last_window_[s] = w;
       }
-      while (until < e) slide.push(data.values[until++]);
-      while (from < b) slide.pop(), ++from;
-      slide.values(std::span<const double>(data.values.data() + b, e - b), out);
-      for (std::size_t f = 0; f < out.size(); ++f) values[k][f][windows.id_index[w]] = out[f];
     }
-  });
-  std::vector<Column> columns;
-  for (std::size_t k = 0; k < n_kinds; ++k)
-    for (std::size_t f = 0; f < names[k].size(); ++f)
-      columns.emplace_back(names[k][f], std::move(values[k][f]));
-  return columns;
+    states_.resize(n_series);
+  }
+
+  // The incremental columns of the windows [w0, w1), whose rows are [r0, r0 + rows): NaN where a
+  // row has no window of that kind. Columns by kind, then in SlidingFeatures' order.
+  std::vector<Column> columns(std::size_t w0, std::size_t w1, std::size_t r0, std::size_t rows,
+                              mproc::Executor& executor) {
+    const std::size_t n_kinds = names_.size();
+    std::vector<std::vector<std::vector<double>>> values(n_kinds);
+    for (std::size_t k = 0; k < n_kinds; ++k)
+      values[k].assign(names_[k].size(), std::vector<double>(rows, std::nan("")));
+    // This block's windows by series, in output order.
+    std::vector<std::uint32_t> series;
+    std::vector<std::vector<std::uint32_t>> of_series;
+    std::vector<std::size_t> slot(states_.size(), kNone);
+    for (std::size_t w = w0; w < w1; ++w) {
+      const std::uint32_t s = series_of_[w];
+      if (s == kNone) continue;
+      if (slot[s] == kNone) {
+        slot[s] = series.size();
+        series.push_back(s);
+        of_series.emplace_back();
+      }
+      of_series[slot[s]].push_back(static_cast<std::uint32_t>(w));
+    }
+    executor.parallel_for(series.size(), [&](std::size_t i) {
+      const std::uint32_t s = series[i];
+      const std::uint32_t k = data_.kind_index[s];
+      State& st = states_[s];
+      if (!st.slide)
+        st.slide =
+            std::make_unique<SlidingFeatures>(settings_.for_kind(data_.kinds[k]), data_.kinds[k]);
+      SlidingFeatures& slide = *st.slide;
+      std::vector<double> out(slide.width());
+      for (const std::uint32_t w : of_series[i]) {
+        const std::uint64_t b = windows_.begin[w], e = windows_.end[w];
+        if (b < st.from || e < st.until || b > st.until) {
+          slide.clear();
+          st.from = st.until = b;
+        }
+        while (st.until < e) slide.push(data_.values[st.until++]);
+        while (st.from < b) slide.pop(), ++st.from;
+        slide.values(std::span<const double>(data_.values.data() + b, e - b), out);
+        const std::size_t row = windows_.id_index[w] - r0;
+        for (std::size_t f = 0; f < out.size(); ++f) values[k][f][row] = out[f];
+      }
+      if (of_series[i].back() == last_window_[s]) st = State{};
+    });
+    std::vector<Column> columns;
+    for (std::size_t k = 0; k < n_kinds; ++k)
+      for (std::size_t f = 0; f < names_[k].size(); ++f)
+        columns.emplace_back(names_[k][f], std::move(values[k][f]));
+    return columns;
+  }
+
+ private:
+  static constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
+  struct State {
+    std::unique_ptr<SlidingFeatures> slide;
+    std::uint64_t from = 0, until = 0;  // the points in `slide`
+  };
+  const SeriesSet& data_;
+  const SeriesWindows& windows_;
+  const Settings& settings_;
+  std::vector<std::vector<std::string>> names_;  // per kind
+  std::vector<std::uint32_t> series_of_;         // per window: its series, or kNone
+  std::vector<std::size_t> last_window_;         // per series
+  std::vector<State> states_;                    // per series
+};
+
+// The windows [w0, w1) as a SeriesWindows of their own, rows renumbered from r0.
+SeriesWindows window_block(const SeriesWindows& all, std::size_t w0, std::size_t w1, std::size_t r0,
+                           std::size_t r1) {
+  SeriesWindows out;
+  std::vector<std::string> ids;
+  ids.reserve(r1 - r0);
+  for (std::size_t r = r0; r < r1; ++r) ids.emplace_back(all.ids.text(r));
+  out.ids = Column(all.ids.name(), std::move(ids));
+  out.id_index.reserve(w1 - w0);
+  for (std::size_t w = w0; w < w1; ++w)
+    out.id_index.push_back(static_cast<std::uint32_t>(all.id_index[w] - r0));
+  out.kind_index.assign(all.kind_index.begin() + static_cast<std::ptrdiff_t>(w0),
+                        all.kind_index.begin() + static_cast<std::ptrdiff_t>(w1));
+  out.begin.assign(all.begin.begin() + static_cast<std::ptrdiff_t>(w0),
+                   all.begin.begin() + static_cast<std::ptrdiff_t>(w1));
+  out.end.assign(all.end.begin() + static_cast<std::ptrdiff_t>(w0),
+                 all.end.begin() + static_cast<std::ptrdiff_t>(w1));
+  return out;
 }
 
 }  // namespace
 
+namespace {
+
+// The windows (in output order: id_index never decreases) in blocks of rows, as
+// extract_rolled_blocks promises.
+void extract_window_blocks(const SeriesSet& data, const SeriesWindows& windows, bool incremental,
+                           const Settings& settings, mproc::Executor& executor,
+                           const RolledBlockSink& sink, const ExtractOptions& extract,
+                           const RollBlockOptions& blocks) {
+  std::optional<SplitSettings> split;
+  if (incremental) split = split_incremental(settings);
+  const Settings& rest = split ? split->rest : settings;
+  // Validates every calculator (as extract_features would) before the first block, and sizes the
+  // blocks by the table's width (one block: extract_features validates it first thing).
+  const bool one_block = blocks.block_cells == std::numeric_limits<std::size_t>::max();
+  const std::size_t width =
+      one_block ? 1 : planned_feature_names(data.kinds, settings, data.has_times()).size() + 1;
+  std::optional<IncrementalSlides> slides;
+  if (split) slides.emplace(data, windows, split->incremental);
+
+  // Every block runs the same settings: one key lets extract_features name and encode them once
+  // (ExtractOptions::plan_key), and the key is their own JSON text.
+  ExtractOptions each = extract;
+  if (each.plan_key.empty()) each.plan_key = "fresh.roll\n" + settings_to_json(rest).dump();
+  const std::size_t n_windows = windows.size();
+  std::size_t windows_before = 0;
+  if (extract.progress)
+    each.progress = [&](std::size_t done, std::size_t) {
+      extract.progress(windows_before + done, n_windows);
+    };
+
+  const std::size_t rows = windows.ids.size();
+  const std::size_t per_block = std::max<std::size_t>(1, blocks.block_cells / width);
+  std::size_t w0 = 0;
+  for (std::size_t r0 = 0; r0 < rows || (r0 == 0 && rows == 0);) {
+    const std::size_t r1 = std::min(rows, r0 + std::min(per_block, rows - r0));
+    std::size_t w1 = w0;
+    while (w1 < n_windows && windows.id_index[w1] < r1) ++w1;
+    const SeriesWindows block = window_block(windows, w0, w1, r0, r1);
+    ExtractResult result = extract_features(data, block, rest, executor, each);
+    if (slides) {
+      std::vector<Column> columns = slides->columns(w0, w1, r0, r1 - r0, executor);
+      // Both parts' columns, sorted by name as extract_features sorts them.
+      for (std::size_t c = 1; c < result.features.num_columns(); ++c)
+        columns.push_back(result.features.column(c));
+      std::sort(columns.begin(), columns.end(),
+                [](const Column& a, const Column& b) { return a.name() < b.name(); });
+      Table merged;
+      merged.add_column(result.features.column(0));
+      for (auto& c : columns) merged.add_column(std::move(c));
+      result.features = std::move(merged);
+    }
+    sink(r0, std::move(result));
+    windows_before += w1 - w0;
+    w0 = w1;
+    if (rows == 0) break;
+    r0 = r1;
+  }
+}
+
+}  // namespace
+
+void extract_rolled_blocks(const SeriesSet& data, const RollOptions& options,
+                           const Settings& settings, mproc::Executor& executor,
+                           const RolledBlockSink& sink, const ExtractOptions& extract,
+                           const RollBlockOptions& blocks) {
+  extract_window_blocks(data, roll_windows(data, options), options.incremental, settings, executor,
+                        sink, extract, blocks);
+}
+
 ExtractResult extract_rolled(const SeriesSet& data, const RollOptions& options,
                              const Settings& settings, mproc::Executor& executor,
                              const ExtractOptions& extract) {
-  const SeriesWindows windows = roll_windows(data, options);
-  if (!options.incremental) return extract_features(data, windows, settings, executor, extract);
-  const SplitSettings split = split_incremental(settings);
-  ExtractResult result = extract_features(data, windows, split.rest, executor, extract);
-  std::vector<Column> columns = incremental_columns(data, windows, split.incremental, executor);
-  // Both parts' columns, sorted by name as extract_features sorts them.
-  for (std::size_t c = 1; c < result.features.num_columns(); ++c)
-    columns.push_back(result.features.column(c));
-  std::sort(columns.begin(), columns.end(),
-            [](const Column& a, const Column& b) { return a.name() < b.name(); });
-  Table merged;
-  merged.add_column(result.features.column(0));
-  for (auto& c : columns) merged.add_column(std::move(c));
-  result.features = std::move(merged);
-  return result;
+  ExtractResult all;
+  extract_rolled_blocks(data, options, settings, executor,
+                        [&](std::size_t, ExtractResult&& block) { all = std::move(block); },
+                        extract, {.block_cells = std::numeric_limits<std::size_t>::max()});
+  return all;
 }
 
 ForecastWindows forecasting_windows(const SeriesSet& data, const ForecastOptions& options) {
@@ -392,6 +518,15 @@ ForecastWindows forecasting_windows(const SeriesSet& data, const ForecastOptions
   out.targets.add_column(Column("id", std::move(ids)));
   out.targets.add_column(Column("y", std::move(y)));
   return out;
+}
+
+Table extract_forecasting_blocks(const SeriesSet& data, const ForecastOptions& options,
+                                 const Settings& settings, mproc::Executor& executor,
+                                 const RolledBlockSink& sink, const ExtractOptions& extract,
+                                 const RollBlockOptions& blocks) {
+  ForecastWindows w = forecasting_windows(data, options);
+  extract_window_blocks(data, w.windows, false, settings, executor, sink, extract, blocks);
+  return std::move(w.targets);
 }
 
 ForecastResult extract_forecasting(const SeriesSet& data, const ForecastOptions& options,

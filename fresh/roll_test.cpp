@@ -195,6 +195,81 @@ TEST_CASE(
   }
 }
 
+TEST_CASE(
+    "roll: blocks of rows concatenate to the whole table (values, warnings, incremental slides "
+    "carried across blocks), for every block size and worker count") {
+  // Three ids, two kinds of different lengths, a NaN in id 1 kind b (its windows warn).
+  std::string text = "id,time,kind,value\n";
+  for (int id = 0; id < 3; ++id)
+    for (int k = 0; k < 2; ++k)
+      for (int t = 0; t < 25 + 4 * id - 6 * k; ++t)
+        text += std::to_string(id) + "," + std::to_string(t) + "," + (k ? "b" : "a") + "," +
+                (id == 1 && k == 1 && t == 9 ? std::string("nan")
+                                             : format_double(std::cos(id * 3.3 + t * 0.41 + k))) +
+                "\n";
+  const auto data = from_csv(text);
+  const auto settings = preset_settings("efficient");
+  const RollOptions roll{.max_timeshift = 7, .min_timeshift = 2};
+  auto serial = mproc::make_executor({.workers = 0});
+  // The engine on every window at once, without blocks: what the blocks must add up to.
+  const ExtractResult whole = extract_features(data, roll_windows(data, roll), settings, *serial);
+  REQUIRE(whole.features.num_rows() > 60);
+  REQUIRE_FALSE(whole.warnings.empty());
+  const std::string expected = format_csv(whole.features);
+
+  // Concatenated rows (via format_csv, header once) and warnings of extract_rolled_blocks.
+  const auto blocked = [&](const RollOptions& r, std::size_t cells, mproc::Executor& ex,
+                           std::size_t& calls, std::vector<std::string>& warnings) {
+    std::string out;
+    std::size_t next_row = 0;
+    calls = 0;
+    extract_rolled_blocks(data, r, settings, ex,
+                          [&](std::size_t first_row, ExtractResult&& block) {
+                            CHECK(first_row == next_row);
+                            next_row += block.features.num_rows();
+                            const std::string t = format_csv(block.features);
+                            out += calls++ == 0 ? t : t.substr(t.find('\n') + 1);
+                            for (auto& w : block.warnings) warnings.push_back(std::move(w));
+                          },
+                          {}, {.block_cells = cells});
+    CHECK(next_row == whole.features.num_rows());
+    return out;
+  };
+  const std::size_t width = whole.features.num_columns();
+  for (const std::size_t rows_per_block : {std::size_t{1}, std::size_t{7}, std::size_t{1000}}) {
+    std::size_t calls = 0;
+    std::vector<std::string> warnings;
+    CHECK(blocked(roll, rows_per_block * width, *serial, calls, warnings) == expected);
+    CHECK(calls == (whole.features.num_rows() + rows_per_block - 1) / rows_per_block);
+    CHECK(warnings == whole.warnings);
+  }
+  // Incremental: sliding across block boundaries gives the one-block table byte for byte.
+  RollOptions inc = roll;
+  inc.incremental = true;
+  const std::string inc_whole = format_csv(extract_rolled(data, inc, settings, *serial).features);
+  CHECK(inc_whole.substr(0, inc_whole.find('\n')) == expected.substr(0, expected.find('\n')));
+  for (int workers : {0, 2}) {
+    auto ex = mproc::make_executor({.workers = workers});
+    for (const std::size_t rows_per_block : {std::size_t{1}, std::size_t{5}}) {
+      std::size_t calls = 0;
+      std::vector<std::string> warnings;
+      CHECK(blocked(inc, rows_per_block * width, *ex, calls, warnings) == inc_whole);
+      CHECK(calls > 1);
+    }
+  }
+  // No window at all: one empty block, the columns only.
+  std::size_t calls = 0;
+  extract_rolled_blocks(data, {.max_timeshift = 3, .min_timeshift = 100}, settings, *serial,
+                        [&](std::size_t first_row, ExtractResult&& block) {
+                          ++calls;
+                          CHECK(first_row == 0);
+                          CHECK(block.features.num_rows() == 0);
+                          CHECK(block.features.num_columns() == width);
+                        },
+                        {}, {.block_cells = 10});
+  CHECK(calls == 1);
+}
+
 TEST_CASE("forecasting frame: tsfresh's make_forecasting_frame example, and a longer horizon") {
   // wave2.md 5.1, measured: x = [5, 6, 7, 8, 9], max_timeshift 2 gives the windows
   // ('id', 1):[5] ('id', 2):[5, 6] ('id', 3):[6, 7] ('id', 4):[7, 8] and y = 6, 7, 8, 9.

@@ -9,6 +9,8 @@
 
 #include "core/csv.hpp"
 #include "core/format.hpp"
+#include "fresh/roll.hpp"
+#include "mproc/executor.hpp"
 #include "run_command.hpp"
 
 using namespace freshet;
@@ -48,6 +50,41 @@ TEST_CASE("cli extract --roll: tsfresh's window ids, same bytes serial, threads,
   CHECK(extract(dir, "threads.csv", "--workers 2") == serial);
   const std::string port = std::to_string(43000 + ::getpid() % 20000);
   CHECK(extract(dir, "procs.csv", "--workers 2 --port " + port) == serial);
+}
+
+TEST_CASE(
+    "cli extract --roll: written block by block, the bytes of the whole table, for threads and "
+    "processes, with and without --incremental") {
+  // 725 windows x 778 efficient columns: more than one block of RollBlockOptions' default size,
+  // so the file is the header and two blocks' rows appended in turn.
+  TempDir dir;
+  fresh::InputOptions in;
+  in.keep_sort_keys = true;
+  const fresh::SeriesSet data = fresh::read_series_csv(kSubset, in);
+  auto serial = mproc::make_executor({.workers = 0});
+  for (const bool incremental : {false, true}) {
+    fresh::RollOptions roll{.max_timeshift = 20, .min_timeshift = 5};
+    roll.incremental = incremental;
+    // Without --incremental: the engine on every window at once (no blocks anywhere).
+    const auto settings = fresh::preset_settings("efficient");
+    const Table whole = incremental ? fresh::extract_rolled(data, roll, settings, *serial).features
+                                    : fresh::extract_features(data, fresh::roll_windows(data, roll),
+                                                              settings, *serial)
+                                          .features;
+    REQUIRE(whole.num_rows() * whole.num_columns() > fresh::RollBlockOptions{}.block_cells);
+    const std::string expected = format_csv(whole);
+    const std::string flags = incremental ? " --incremental" : "";
+    for (const std::string& workers :
+         {std::string("--workers 2"),
+          "--workers 2 --port " + std::to_string(44000 + ::getpid() % 20000)}) {
+      const auto r = run_command("timeout 300 " + freshet_exe() + " extract " + kSubset +
+                                 " --features efficient --roll max_timeshift=20,min_timeshift=5 "
+                                 "--quiet --out " +
+                                 dir.file("blocks.csv") + " " + workers + flags);
+      REQUIRE_MESSAGE(r.status == 0, r.err);
+      CHECK_MESSAGE(slurp(dir.file("blocks.csv")) == expected, workers << flags);
+    }
+  }
 }
 
 TEST_CASE("cli extract --roll: bad specs are one-line usage errors") {
@@ -105,6 +142,28 @@ TEST_CASE("cli frame: features of the previous values, the next value as target"
   r = run_command(freshet_exe() + " frame " + dir.file("x.csv") + " --out " + dir.file("a.csv") +
                   " --target-out " + dir.file("b.csv") + " --target-shift 0");
   CHECK(r.status == 2);
+}
+
+TEST_CASE("cli frame: written block by block, the bytes of the whole frame and targets") {
+  // 800 targets x 778 efficient columns: two blocks.
+  TempDir dir;
+  std::string text = "id,time,value\n";
+  for (int t = 0; t < 801; ++t)
+    text += "7," + std::to_string(t) + "," + format_double(std::cos(0.07 * t) * t) + "\n";
+  dir.write("x.csv", text);
+  fresh::InputOptions in;
+  in.keep_sort_keys = true;
+  const fresh::SeriesSet data = fresh::read_series_csv(dir.file("x.csv"), in);
+  auto serial = mproc::make_executor({.workers = 0});
+  const fresh::ForecastResult whole = fresh::extract_forecasting(
+      data, {.max_timeshift = 10}, fresh::preset_settings("efficient"), *serial);
+  REQUIRE(whole.extracted.features.num_rows() == 800);
+  const auto r = run_command("timeout 300 " + freshet_exe() + " frame " + dir.file("x.csv") +
+                             " --max-timeshift 10 --features efficient --workers 2 --out " +
+                             dir.file("f.csv") + " --target-out " + dir.file("y.csv"));
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  CHECK(slurp(dir.file("f.csv")) == format_csv(whole.extracted.features));
+  CHECK(slurp(dir.file("y.csv")) == format_csv(whole.targets));
 }
 
 TEST_CASE("cli stream: extract --roll max_timeshift=W-1,min_timeshift=W-1's bytes from stdin") {
