@@ -150,7 +150,7 @@ TEST_CASE("roll: windows equal tsfresh's rolled frames (GunPoint, both parameter
 }
 
 TEST_CASE(
-    "roll: a window's features equal its points extracted as a series; same bytes for "
+    "roll: a window's features equal its points extracted as a series, and the same bytes for "
     "serial and threads (processes: tests/cli_roll_test.cpp)") {
   std::string text = "id,time,kind,value\n";
   for (int id = 0; id < 4; ++id)
