@@ -86,16 +86,16 @@ bool incremental_params(std::string_view calculator, const Params& p) {
   return it != p.end() && it->is_boolean() && !it->get<bool>();
 }
 
-// Neumaier's compensated sum; subtracting is adding the negation. Its error stays near one
-// rounding of the true sum however many terms pass through, until re-anchored.
+// A compensated sum (Neumaier's scheme with Knuth's branch-free TwoSum for the rounding error of
+// each addition, which the data-dependent branch of the textbook form would mispredict);
+// subtracting is adding the negation. Its error stays near one rounding of the true sum however
+// many terms pass through, until re-anchored.
 struct CompensatedSum {
   double sum = 0, carry = 0;
   void add(double x) {
     const double t = sum + x;
-    if (std::fabs(sum) >= std::fabs(x))
-      carry += (sum - t) + x;
-    else
-      carry += (x - t) + sum;
+    const double z = t - sum;
+    carry += (sum - (t - z)) + (x - z);
     sum = t;
   }
   double value() const { return sum + carry; }
@@ -172,6 +172,7 @@ SplitSettings split_incremental(const Settings& settings) {
 }
 
 struct SlidingFeatures::Impl {
+  SlidingOptions options;
   std::vector<std::string> names;
   std::vector<Output> outputs;
   // From scratch, for windows holding inf and for single values a sliding form cannot get
@@ -201,6 +202,7 @@ struct SlidingFeatures::Impl {
   std::vector<std::size_t> fft_coeffs;         // distinct k, in first-request order
   std::size_t fft_n = 0;                       // N the sums are for; 0: not sliding
   std::size_t fft_last_n = 0;                  // the window's size at the previous values()
+  std::uint64_t fft_last_pushed = 0;           // `pushed` at the previous values()
   std::vector<std::complex<double>> twiddle;   // exp(-2 pi i m / N), m < N
   std::vector<std::size_t> fft_active;         // indexes of the k <= N / 2
   std::vector<CompensatedSum> fft_re, fft_im;  // A_k, per fft_coeffs index
@@ -225,8 +227,18 @@ struct SlidingFeatures::Impl {
   // Adds (sign 1) or removes (sign -1) the DFT terms of point `index` of the series.
   void fft_term(double x, std::uint64_t index, double sign) {
     const auto r = static_cast<std::size_t>(index % fft_n);
+    // m = k r mod N, stepped along the ascending k (no division for consecutive k).
+    std::size_t m = 0, k_prev = 0;
     for (const std::size_t c : fft_active) {
-      const std::complex<double> w = twiddle[(fft_coeffs[c] * r) % fft_n];
+      const std::size_t gap = fft_coeffs[c] - k_prev;
+      k_prev = fft_coeffs[c];
+      if (gap == 1) {
+        m += r;
+        if (m >= fft_n) m -= fft_n;
+      } else if (gap > 1) {
+        m = (m + gap * r) % fft_n;
+      }
+      const std::complex<double> w = twiddle[m];
       fft_re[c].add(sign * (x * w.real()));
       fft_im[c].add(sign * (x * w.imag()));
     }
@@ -248,6 +260,8 @@ struct SlidingFeatures::Impl {
     fft_active.clear();
     for (std::size_t c = 0; c < fft_coeffs.size(); ++c)
       if (fft_coeffs[c] <= n / 2) fft_active.push_back(c);
+    std::sort(fft_active.begin(), fft_active.end(),
+              [&](std::size_t a, std::size_t b) { return fft_coeffs[a] < fft_coeffs[b]; });
     fft_anchor();
   }
 
@@ -321,9 +335,11 @@ struct SlidingFeatures::Impl {
   }
 };
 
-SlidingFeatures::SlidingFeatures(const FcParameters& params, const std::string& kind)
+SlidingFeatures::SlidingFeatures(const FcParameters& params, const std::string& kind,
+                                 SlidingOptions options)
     : impl_(std::make_unique<Impl>()) {
   Impl& m = *impl_;
+  m.options = options;
   for (const auto& [name, value] : params) {
     if (!has_incremental_form(name)) continue;
     const Calculator* calc = find_calculator(name);
@@ -450,6 +466,7 @@ void SlidingFeatures::clear() {
   for (auto& ls : m.lag_sums) ls.sum.clear();
   m.abs_sum.clear();
   m.fft_n = m.fft_last_n = 0;
+  m.fft_last_pushed = 0;
   m.k = 0;
   m.maxq.clear(), m.minq.clear();
   m.sorted.clear();
@@ -581,13 +598,19 @@ void SlidingFeatures::values(std::span<const double> window, std::span<double> o
     // Slide the DFT once two successive windows have the same length (a roll's first, growing
     // windows and its last, shrinking ones are computed from scratch, as is any window of
     // another length than the sums are for: setting up costs a direct DFT of the window).
-    if (n != m.fft_n) {
-      if (n == m.fft_last_n)
-        m.fft_setup(n);
-      else
-        m.fft_n = 0;
+    bool slide = n == m.fft_last_n;
+    if (slide && m.options.fft_cost_rule) {
+      std::size_t k = 0;
+      for (const std::size_t c : m.fft_coeffs) k += c <= n / 2;
+      const double steps = static_cast<double>(m.pushed - m.fft_last_pushed);
+      slide = 14.0 * static_cast<double>(k) * steps <= dn * std::log2(dn);
     }
+    if (!slide)
+      m.fft_n = 0;
+    else if (n != m.fft_n)
+      m.fft_setup(n);
     m.fft_last_n = n;
+    m.fft_last_pushed = m.pushed;
   }
   for (std::size_t i = 0; i < m.outputs.size(); ++i) {
     const Output& o = m.outputs[i];
@@ -719,7 +742,7 @@ void SlidingFeatures::values(std::span<const double> window, std::span<double> o
           v = std::hypot(z.real(), z.imag());
         } else {
           const double cut = kAngleCut * m.abs_sum.value();
-          if (std::hypot(z.real(), z.imag()) <= cut ||
+          if (z.real() * z.real() + z.imag() * z.imag() <= cut * cut ||
               (!real && z.real() < 0 && std::fabs(z.imag()) <= cut)) {
             v = from_scratch(o);
             break;

@@ -46,8 +46,11 @@
 // sum_values, mean |x| for mean, sum x^2 for abs_energy, root of mean x^2 for root_mean_square
 // and standard_deviation, mean x^2 for variance; n sqrt(n-1)/(n-2) sum |d|^3 / m2^1.5 for
 // skewness and n(n+1)(n-1) sum d^4 / ((n-2)(n-3) m2^2) for kurtosis (d = x - mean, m2 = sum d^2:
-// the bias-corrected ratio before cancellation); sum_i |d_i d_{i+lag}| / ((n - lag) variance)
-// for autocorrelation; the mean of the absolute lagged products for c3 and
+// the bias-corrected ratio before cancellation) and sum_i |d_i d_{i+lag}| / ((n - lag) variance)
+// for autocorrelation, each plus the value's condition sum_j |df/dx_j| |x_j| + |df/dc| |mean|
+// (c: the centre the deviations are taken from; the from-scratch formulas round the mean to
+// ~1e-16 |mean|, so at offset 1e6 and spread 0.02 their skewness is off by ~1e-8 relative while
+// the sliding one is not); the mean of the absolute lagged products for c3 and
 // time_reversal_asymmetry_statistic; sum |dx| for absolute_sum_of_changes (over n - 1 for
 // mean_abs_change), root of sum dx^2 for cid_ce; sum |x| for fft_coefficient's real, imag and
 // abs, and (180 / pi) sum |x| / |X_k| degrees for its angle (a coefficient known to within e has
@@ -82,6 +85,15 @@ struct SplitSettings {
 };
 SplitSettings split_incremental(const Settings& settings);
 
+struct SlidingOptions {
+  // fft_coefficient slides only where it is cheaper than the FFT of every window: the sliding DFT
+  // costs ~14 k s operations per window (k coefficients <= N/2, s points entering between two
+  // windows: 2 compensated complex updates per point and coefficient, measured in
+  // bench/stream.md), the FFT ~N log2 N. With false it always slides (tests exercise the
+  // sliding path on small windows).
+  bool fft_cost_rule = true;
+};
+
 // The incremental features of one kind over the successive windows of one series. Windows move
 // forward: push() the points entering at the end, pop() the points leaving at the front (oldest
 // first), then values() on the window's points.
@@ -89,7 +101,8 @@ class SlidingFeatures {
  public:
   // The incremental calculators of `params` (others are ignored), named for `kind`. Throws
   // Error(kInvalidArgument) naming a bad parameter, as the registered calculators do.
-  SlidingFeatures(const FcParameters& params, const std::string& kind);
+  SlidingFeatures(const FcParameters& params, const std::string& kind,
+                  SlidingOptions options = {});
   ~SlidingFeatures();
   SlidingFeatures(SlidingFeatures&&) noexcept;
   SlidingFeatures& operator=(SlidingFeatures&&) noexcept;
