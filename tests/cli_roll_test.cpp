@@ -116,6 +116,46 @@ TEST_CASE("cli frame: features of the previous values, the next value as target"
   CHECK(r.status == 2);
 }
 
+TEST_CASE("cli extract --roll and stream with --incremental: efficient's values within tolerance") {
+  // The sliding calculators of the efficient preset (moments, autocorrelation, c3, cid_ce, ...)
+  // against the same run without --incremental: same columns, same ids, the exact calculators
+  // bit for bit and the others within 1e-9 relative + 1e-9 (GunPoint is z-normalised: every
+  // scale of fresh/incremental.hpp's tolerance is below ~1e2 here, so its 1e-13 x scale term is
+  // below 1e-11). stream --window 30 --incremental gives extract --incremental's bytes.
+  TempDir dir;
+  const std::string roll = " --features efficient --roll max_timeshift=29,min_timeshift=29 --quiet";
+  auto r = run_command("timeout 600 " + freshet_exe() + " extract " + kSubset + roll + " --out " +
+                       dir.file("plain.csv"));
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  r = run_command("timeout 600 " + freshet_exe() + " extract " + kSubset + roll +
+                  " --incremental --out " + dir.file("inc.csv"));
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  ReadCsvOptions o;
+  o.types["id"] = ColumnType::kString;
+  const Table plain = parse_csv(slurp(dir.file("plain.csv")), "plain.csv", o);
+  const Table inc = parse_csv(slurp(dir.file("inc.csv")), "inc.csv", o);
+  REQUIRE(inc.column_names() == plain.column_names());
+  REQUIRE(plain.num_rows() == 5 * 121);
+  CHECK(inc.column(0) == plain.column(0));
+  std::size_t differ = 0;
+  for (std::size_t c = 1; c < plain.num_columns(); ++c) {
+    const auto a = inc.column(c).f64(), b = plain.column(c).f64();
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      if (a[i] == b[i] || (std::isnan(a[i]) && std::isnan(b[i]))) continue;
+      ++differ;
+      CHECK_MESSAGE(std::fabs(a[i] - b[i]) <= 1e-9 * std::fabs(b[i]) + 1e-9,
+                    plain.column(c).name() << " row " << i << ": " << a[i] << " vs " << b[i]);
+    }
+  }
+  CHECK(differ > 0);  // the sliding sums did run (their rounding differs from pairwise sums)
+  const auto s = run_command("timeout 600 " + freshet_exe() +
+                             " stream --window 30 --kinds value --features efficient --quiet "
+                             "--incremental < " +
+                             kSubset + " > " + dir.file("stream.csv"));
+  REQUIRE_MESSAGE(s.status == 0, s.err);
+  CHECK(slurp(dir.file("stream.csv")) == slurp(dir.file("inc.csv")));
+}
+
 TEST_CASE("cli stream: extract --roll max_timeshift=W-1,min_timeshift=W-1's bytes from stdin") {
   TempDir dir;
   for (const std::string inc : {"", " --incremental"}) {
