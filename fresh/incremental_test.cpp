@@ -288,7 +288,7 @@ TEST_CASE("incremental: property: random series, windows and steps equal the fro
 }
 
 TEST_CASE(
-    "incremental: splitting settings; names are extract's; non-incremental calculators ignored") {
+    "incremental: splitting settings, names are extract's, non-incremental calculators ignored") {
   FcParameters p;
   p["mean"] = nullptr;
   p["longest_strike_above_mean"] = nullptr;

@@ -262,7 +262,7 @@ std::string rows(int from, int to) {
 
 }  // namespace
 
-TEST_CASE("cli stream --follow: rows appear as the file grows; SIGINT or SIGTERM end it cleanly") {
+TEST_CASE("cli stream --follow: rows appear as the file grows, SIGINT or SIGTERM end it cleanly") {
   // Three bursts appended to a file that `stream --follow --window 3` is reading: after each, the
   // rows of the windows it completed are in the output before the next burst is written (the
   // stream flushes at the end of the file). The signal then ends the stream as the end of the
