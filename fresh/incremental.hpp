@@ -39,7 +39,8 @@
 // one table (so a leaving term cancels exactly the one that entered). Windows of any other length
 // than the previous window's are computed from scratch (a roll's first, growing windows), as are
 // angles of coefficients within 1e-6 * sum |x| of 0 or of the negative real axis, where two
-// roundings may give angles far apart (or +-180). X_0 and X_{N/2} are real, as numpy's.
+// roundings may give angles far apart (or +-180). X_0 and X_{N/2} are real, as numpy's. It
+// slides only where that is cheaper than an FFT per window (SlidingOptions::fft_cost_rule).
 //
 // Tolerance: |incremental - scratch| <= 1e-9 * |scratch| + 1e-13 * scale, where scale is the
 // value the feature would have if none of its terms cancelled: the window's sum |x| for
