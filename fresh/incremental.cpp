@@ -4,8 +4,8 @@
 #include <array>
 #include <cmath>
 #include <complex>
-#include <numbers>
 #include <limits>
+#include <numbers>
 #include <utility>
 
 #include "core/error.hpp"
@@ -116,10 +116,10 @@ struct LagSum {
 
 struct Output {
   Kind kind;
-  double param = 0;        // q or t
-  std::size_t t = 0;       // index into thresholds (count_above / count_below)
-  std::size_t lag = 0;     // autocorrelation, c3, time_reversal_asymmetry_statistic
-  std::size_t term = 0;    // index into lag sums
+  double param = 0;         // q or t
+  std::size_t t = 0;        // index into thresholds (count_above / count_below)
+  std::size_t lag = 0;      // autocorrelation, c3, time_reversal_asymmetry_statistic
+  std::size_t term = 0;     // index into lag sums
   std::size_t coeff = 0;    // fft_coefficient: k (o.term indexes Impl::fft_coeffs)
   int attr = 0;             // fft_coefficient: 0 real, 1 imag, 2 abs, 3 angle
   std::size_t scratch = 0;  // index into Impl::scratch, and the output's place in it
@@ -182,12 +182,12 @@ struct SlidingFeatures::Impl {
     std::size_t first, width;
   };
   std::vector<Scratch> scratch;
-  std::vector<double> scratch_out;     // their values for the current window
-  std::vector<char> scratch_done;      // per Scratch: computed for the current window
+  std::vector<double> scratch_out;  // their values for the current window
+  std::vector<char> scratch_done;   // per Scratch: computed for the current window
   Series series;
 
-  bool need_sums = false;     // x and x^2 (sum, mean, abs_energy, root_mean_square)
-  int moments = 0;            // highest power of x - K summed (2: variance, 3, 4)
+  bool need_sums = false;  // x and x^2 (sum, mean, abs_energy, root_mean_square)
+  int moments = 0;         // highest power of x - K summed (2: variance, 3, 4)
   bool need_minmax = false, need_sorted = false, need_diffs = false;
   std::vector<double> thresholds;  // count_above / count_below t values
   std::vector<std::size_t> above, below;
@@ -211,10 +211,10 @@ struct SlidingFeatures::Impl {
   std::deque<double> points;
   std::uint64_t pushed = 0, popped = 0;
   std::size_t nonfinite = 0, nans = 0;
-  bool dirty = false;            // a non-finite value passed through the sums
-  std::size_t since_anchor = 0;  // points pushed since the sums were re-anchored
-  CompensatedSum s, q;           // x, x^2
-  std::array<CompensatedSum, 5> p;  // p[j]: (x - k)^j, j = 1..moments
+  bool dirty = false;                // a non-finite value passed through the sums
+  std::size_t since_anchor = 0;      // points pushed since the sums were re-anchored
+  CompensatedSum s, q;               // x, x^2
+  std::array<CompensatedSum, 5> p;   // p[j]: (x - k)^j, j = 1..moments
   CompensatedSum abs_diff, sq_diff;  // |x_{i+1} - x_i|, (x_{i+1} - x_i)^2
   double k = 0;
   std::deque<std::pair<std::uint64_t, double>> maxq, minq;  // monotone: front is the extreme
@@ -250,12 +250,17 @@ struct SlidingFeatures::Impl {
     twiddle.resize(n);
     for (std::size_t m = 0; m < n; ++m) {
       // Exact at the quarter turns, so X_0 and X_{N/2} stay real.
-      if (m == 0) twiddle[m] = {1.0, 0.0};
-      else if (4 * m == n) twiddle[m] = {0.0, -1.0};
-      else if (2 * m == n) twiddle[m] = {-1.0, 0.0};
-      else if (4 * m == 3 * n) twiddle[m] = {0.0, 1.0};
-      else twiddle[m] = std::polar(1.0, -2 * std::numbers::pi * static_cast<double>(m) /
-                                            static_cast<double>(n));
+      if (m == 0)
+        twiddle[m] = {1.0, 0.0};
+      else if (4 * m == n)
+        twiddle[m] = {0.0, -1.0};
+      else if (2 * m == n)
+        twiddle[m] = {-1.0, 0.0};
+      else if (4 * m == 3 * n)
+        twiddle[m] = {0.0, 1.0};
+      else
+        twiddle[m] = std::polar(
+            1.0, -2 * std::numbers::pi * static_cast<double>(m) / static_cast<double>(n));
     }
     fft_active.clear();
     for (std::size_t c = 0; c < fft_coeffs.size(); ++c)
@@ -392,9 +397,7 @@ SlidingFeatures::SlidingFeatures(const FcParameters& params, const std::string& 
         case Kind::kSkewness:
         case Kind::kKurtosis: {
           // min == max tells a constant window, whose variance is exactly 0.
-          const int power = o.kind == Kind::kSkewness   ? 3
-                            : o.kind == Kind::kKurtosis ? 4
-                                                        : 2;
+          const int power = o.kind == Kind::kSkewness ? 3 : o.kind == Kind::kKurtosis ? 4 : 2;
           m.moments = std::max(m.moments, power);
           m.need_minmax = true;
           break;

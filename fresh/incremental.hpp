@@ -102,8 +102,7 @@ class SlidingFeatures {
  public:
   // The incremental calculators of `params` (others are ignored), named for `kind`. Throws
   // Error(kInvalidArgument) naming a bad parameter, as the registered calculators do.
-  SlidingFeatures(const FcParameters& params, const std::string& kind,
-                  SlidingOptions options = {});
+  SlidingFeatures(const FcParameters& params, const std::string& kind, SlidingOptions options = {});
   ~SlidingFeatures();
   SlidingFeatures(SlidingFeatures&&) noexcept;
   SlidingFeatures& operator=(SlidingFeatures&&) noexcept;

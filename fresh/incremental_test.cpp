@@ -51,9 +51,9 @@ std::string calculator_of(const std::string& name) {
 
 bool exact_kind(const std::string& name) {
   const std::string c = calculator_of(name);
-  for (const char* e : {"length", "minimum", "maximum", "absolute_maximum", "median", "quantile",
-                        "count_above", "count_below", "mean_change",
-                        "mean_second_derivative_central"})
+  for (const char* e :
+       {"length", "minimum", "maximum", "absolute_maximum", "median", "quantile", "count_above",
+        "count_below", "mean_change", "mean_second_derivative_central"})
     if (c == e) return true;
   return false;
 }
@@ -146,7 +146,8 @@ double scale_of(const std::string& name, std::span<const double> w) {
   for (std::size_t i = 0; i < n; ++i) {
     const double d = w[i] - mean;
     m2 += d * d, a3 += std::fabs(d * d * d), m4 += d * d * d * d;
-    if (i > 0) abs_diff += std::fabs(w[i] - w[i - 1]), sq_diff += (w[i] - w[i - 1]) * (w[i] - w[i - 1]);
+    if (i > 0)
+      abs_diff += std::fabs(w[i] - w[i - 1]), sq_diff += (w[i] - w[i - 1]) * (w[i] - w[i - 1]);
   }
   const std::string c = calculator_of(name);
   const auto l = static_cast<std::size_t>(lag_of(name));
@@ -198,7 +199,9 @@ double scale_of(const std::string& name, std::span<const double> w) {
 // sums' anchor far from the window), noise of spread 1e-9..1e-7 (moments near pandas' zero cut),
 // a trend; sometimes with inf or NaN.
 std::vector<double> random_series(std::mt19937_64& rng, int trial, std::size_t len) {
-  auto uniform = [&](double a, double b) { return std::uniform_real_distribution<double>(a, b)(rng); };
+  auto uniform = [&](double a, double b) {
+    return std::uniform_real_distribution<double>(a, b)(rng);
+  };
   const double offsets[] = {0.0, 0.0, uniform(-1e3, 1e3), 1e6};
   const double offset = offsets[rng() % 4];
   const double spread = std::pow(10.0, uniform(-3, 3));
@@ -207,14 +210,22 @@ std::vector<double> random_series(std::mt19937_64& rng, int trial, std::size_t l
   double level = offset;
   for (std::size_t i = 0; i < len; ++i) {
     switch (trial % 5) {
-      case 0: x[i] = offset + spread * noise(rng); break;
-      case 1: x[i] = std::round(offset + spread * noise(rng)); break;
+      case 0:
+        x[i] = offset + spread * noise(rng);
+        break;
+      case 1:
+        x[i] = std::round(offset + spread * noise(rng));
+        break;
       case 2:
         if (rng() % 23 == 0) level = offset + spread * 1e3 * noise(rng);
         x[i] = level + (rng() % 3 == 0 ? spread * 1e-3 * noise(rng) : 0.0);
         break;
-      case 3: x[i] = offset + uniform(1e-9, 1e-7) * noise(rng); break;
-      default: x[i] = offset + spread * (0.05 * static_cast<double>(i) + noise(rng)); break;
+      case 3:
+        x[i] = offset + uniform(1e-9, 1e-7) * noise(rng);
+        break;
+      default:
+        x[i] = offset + spread * (0.05 * static_cast<double>(i) + noise(rng));
+        break;
     }
   }
   if (trial % 7 == 3 && len > 5) x[len / 2] = std::numeric_limits<double>::infinity();
@@ -308,8 +319,8 @@ TEST_CASE(
   CHECK(split.incremental.per_kind.at("y").count("cid_ce") == 0);
   CHECK(split.rest.per_kind.at("y").at("cid_ce") == Json::array({{{"normalize", true}}}));
   SlidingFeatures sf(p, "x");
-  CHECK(sf.names() == std::vector<std::string>{"x__cid_ce__normalize_False",
-                                               "x__count_above__t_0", "x__mean"});
+  CHECK(sf.names() ==
+        std::vector<std::string>{"x__cid_ce__normalize_False", "x__count_above__t_0", "x__mean"});
   CHECK(has_incremental_form("median"));
   CHECK(has_incremental_form("skewness"));
   CHECK(has_incremental_form("autocorrelation"));

@@ -275,7 +275,7 @@ TEST_CASE("cli stream --follow: rows appear as the file grows, SIGINT or SIGTERM
                       err = dir.file("err.txt");
     append(series, "id,time,value\n" + rows(1, 4));
     // SIGTERM's run slides the incremental calculators (they too must keep up with the file).
-    std::vector<std::string> args = {"stream", series, "--follow", "--window", "3",
+    std::vector<std::string> args = {"stream",     series,    "--follow",  "--window", "3",
                                      "--features", "minimal", "--workers", "2"};
     if (sig == SIGTERM) args.push_back("--incremental");
     FreshetProcess proc(args, out, err);
@@ -303,10 +303,9 @@ TEST_CASE("cli stream --follow: rows appear as the file grows, SIGINT or SIGTERM
 
     // The reference: the complete rows, read to their end without --follow.
     dir.write("complete.csv", "id,time,value\n" + rows(1, 9));
-    const auto plain =
-        run_command("timeout 300 " + freshet_exe() + " stream " + dir.file("complete.csv") +
-                    " --window 3 --features minimal --quiet" +
-                    (sig == SIGTERM ? " --incremental" : ""));
+    const auto plain = run_command(
+        "timeout 300 " + freshet_exe() + " stream " + dir.file("complete.csv") +
+        " --window 3 --features minimal --quiet" + (sig == SIGTERM ? " --incremental" : ""));
     REQUIRE_MESSAGE(plain.status == 0, plain.err);
     CHECK(count_lines(plain.out) == 15);
     CHECK(slurp(out) == plain.out);
