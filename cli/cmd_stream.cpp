@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <thread>
@@ -26,6 +27,22 @@ struct StreamArgs {
 };
 
 constexpr std::size_t kMaxWarningsShown = 5;
+constexpr auto kFollowPoll = std::chrono::milliseconds(200);
+
+// Set by SIGINT / SIGTERM while --follow waits for the file to grow: the stream then ends as at
+// the end of the input (open rows written, summary, exit 0). The handler resets itself, so a
+// second signal ends the process at once.
+volatile std::sig_atomic_t g_interrupted = 0;
+extern "C" void on_interrupt(int) { g_interrupted = 1; }
+
+void catch_interrupts() {
+  struct sigaction sa {};
+  sa.sa_handler = on_interrupt;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESETHAND;
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+}
 constexpr std::size_t kReadBytes = std::size_t{1} << 20;
 
 fresh::Settings load_settings(const std::string& features) {
@@ -81,13 +98,15 @@ std::function<int()> setup_stream(CLI::App& app, const Common& common) {
       ->capture_default_str()
       ->check(int_range(1, 1LL << 40));
   app.add_flag("--incremental", a->options.incremental,
-               "slide the calculators that have an exact or numerically safe update (length, "
-               "sum_values, mean, abs_energy, root_mean_square, variance, standard_deviation, "
-               "minimum, maximum, absolute_maximum, median, quantile, count_above, count_below) "
-               "instead of recomputing them per window; values within 1e-9 relative");
+               "slide the calculators that have an exact or numerically safe update (counts, "
+               "extremes, quantiles, sums, moments, changes, autocorrelation, c3, "
+               "fft_coefficient: docs/streaming.md lists them) instead of recomputing them per "
+               "window; values within 1e-9 relative (plus a rounding term for values that "
+               "cancel to ~0)");
   app.add_flag("--follow,-f", a->follow,
-               "SERIES is a file that grows: at its end wait for more rows (as tail -f) until "
-               "interrupted");
+               "SERIES is a file that grows: at its end write the rows so far and wait for more "
+               "(as tail -f) until SIGINT or SIGTERM, which end the stream as the end of the "
+               "input would (an unterminated last line, perhaps half written, is dropped)");
   return [a, &common] {
     if (a->follow && a->input == "-")
       throw Error(Errc::kUsage, "--follow needs a SERIES file (standard input ends by itself)");
@@ -134,8 +153,13 @@ std::function<int()> setup_stream(CLI::App& app, const Common& common) {
 
     fresh::StreamExtractor stream(a->options, settings, *executor,
                                   from_stdin ? std::string("stdin") : a->input, sink, warn_line);
+    if (a->follow) catch_interrupts();
     std::vector<char> buffer(kReadBytes);
+    // With --follow, the text after the last newline read: the writer may be halfway through
+    // that line, so it is fed only once its newline arrives (or at the end without --follow).
+    std::string partial;
     while (true) {
+      if (a->follow && g_interrupted) break;
       const ssize_t got = ::read(fd, buffer.data(), buffer.size());
       if (got < 0) {
         if (errno == EINTR) continue;
@@ -145,13 +169,35 @@ std::function<int()> setup_stream(CLI::App& app, const Common& common) {
       if (got == 0) {
         if (!a->follow) break;
         stream.flush();  // rows so far go out before we wait
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        std::this_thread::sleep_for(kFollowPoll);
         continue;
       }
-      stream.feed(std::string_view(buffer.data(), static_cast<std::size_t>(got)));
+      std::string_view text(buffer.data(), static_cast<std::size_t>(got));
+      if (a->follow) {
+        const std::size_t end = text.rfind('\n');
+        if (end == std::string_view::npos) {
+          partial.append(text);
+          // A line longer than the extractor accepts: let it say so (its line-length error).
+          if (partial.size() > a->options.max_line_bytes) {
+            stream.feed(partial);
+            partial.clear();
+          }
+          continue;
+        }
+        if (!partial.empty()) {
+          stream.feed(partial);
+          partial.clear();
+        }
+        partial.assign(text.substr(end + 1));
+        text = text.substr(0, end + 1);
+      }
+      stream.feed(text);
       // A short read means the writer paused: write what is complete now (live output).
       if (static_cast<std::size_t>(got) < buffer.size()) stream.flush();
     }
+    if (!partial.empty())
+      warn(common, a->input + ": interrupted with an unterminated last line (" +
+                       std::to_string(partial.size()) + " bytes), left out");
     stream.finish();
     if (warnings > kMaxWarningsShown)
       warn(common, "... and " + std::to_string(warnings - kMaxWarningsShown) + " more warnings");

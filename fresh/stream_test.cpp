@@ -196,7 +196,17 @@ TEST_CASE("stream: an input with no data row gives the header, a short series gi
 TEST_CASE("stream --incremental equals extract --roll --incremental, byte for byte") {
   const std::string csv = long_csv(3, 40, false, 4);
   Settings settings = preset_settings("minimal");
-  settings.all_kinds["skewness"] = nullptr;  // one calculator computed per window
+  settings.all_kinds["longest_strike_above_mean"] = nullptr;  // one calculator computed per window
+  // cid_ce(normalize=True) is computed per window while normalize=False slides: their columns
+  // interleave with the others' by name.
+  settings.all_kinds["cid_ce"] =
+      nlohmann::json::array({{{"normalize", true}}, {{"normalize", false}}});
+  settings.all_kinds["kurtosis"] = nullptr;
+  settings.all_kinds["autocorrelation"] = nlohmann::json::array({{{"lag", 1}}, {{"lag", 3}}});
+  settings.all_kinds["fft_coefficient"] = nlohmann::json::array();
+  for (int k = 1; k <= 2; ++k)  // two coefficients: the sliding DFT pays off at W = 10
+    for (const char* attr : {"real", "abs", "angle"})
+      settings.all_kinds["fft_coefficient"].push_back({{"coeff", k}, {"attr", attr}});
   const std::string expected =
       rolled(csv, {.max_timeshift = 9, .min_timeshift = 9, .incremental = true}, settings);
   CHECK(streamed(csv, {.window = 10, .incremental = true}, settings) == expected);

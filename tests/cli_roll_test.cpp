@@ -2,9 +2,18 @@
 // ids as pandas writes them, the same bytes on serial, threads and worker processes, one-line
 // errors.
 #include <doctest/doctest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <fstream>
+#include <functional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/csv.hpp"
@@ -166,6 +175,46 @@ TEST_CASE("cli frame: written block by block, the bytes of the whole frame and t
   CHECK(slurp(dir.file("y.csv")) == format_csv(whole.targets));
 }
 
+TEST_CASE("cli extract --roll and stream with --incremental: efficient's values within tolerance") {
+  // The sliding calculators of the efficient preset (moments, autocorrelation, c3, cid_ce, ...)
+  // against the same run without --incremental: same columns, same ids, the exact calculators
+  // bit for bit and the others within 1e-9 relative + 1e-9 (GunPoint is z-normalised: every
+  // scale of fresh/incremental.hpp's tolerance is below ~1e2 here, so its 1e-13 x scale term is
+  // below 1e-11). stream --window 30 --incremental gives extract --incremental's bytes.
+  TempDir dir;
+  const std::string roll = " --features efficient --roll max_timeshift=29,min_timeshift=29 --quiet";
+  auto r = run_command("timeout 600 " + freshet_exe() + " extract " + kSubset + roll + " --out " +
+                       dir.file("plain.csv"));
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  r = run_command("timeout 600 " + freshet_exe() + " extract " + kSubset + roll +
+                  " --incremental --out " + dir.file("inc.csv"));
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  ReadCsvOptions o;
+  o.types["id"] = ColumnType::kString;
+  const Table plain = parse_csv(slurp(dir.file("plain.csv")), "plain.csv", o);
+  const Table inc = parse_csv(slurp(dir.file("inc.csv")), "inc.csv", o);
+  REQUIRE(inc.column_names() == plain.column_names());
+  REQUIRE(plain.num_rows() == 5 * 121);
+  CHECK(inc.column(0) == plain.column(0));
+  std::size_t differ = 0;
+  for (std::size_t c = 1; c < plain.num_columns(); ++c) {
+    const auto a = inc.column(c).f64(), b = plain.column(c).f64();
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      if (a[i] == b[i] || (std::isnan(a[i]) && std::isnan(b[i]))) continue;
+      ++differ;
+      CHECK_MESSAGE(std::fabs(a[i] - b[i]) <= 1e-9 * std::fabs(b[i]) + 1e-9,
+                    plain.column(c).name() << " row " << i << ": " << a[i] << " vs " << b[i]);
+    }
+  }
+  CHECK(differ > 0);  // the sliding sums did run (their rounding differs from pairwise sums)
+  const auto s = run_command("timeout 600 " + freshet_exe() +
+                             " stream --window 30 --kinds value --features efficient --quiet "
+                             "--incremental < " +
+                             kSubset + " > " + dir.file("stream.csv"));
+  REQUIRE_MESSAGE(s.status == 0, s.err);
+  CHECK(slurp(dir.file("stream.csv")) == slurp(dir.file("inc.csv")));
+}
+
 TEST_CASE("cli stream: extract --roll max_timeshift=W-1,min_timeshift=W-1's bytes from stdin") {
   TempDir dir;
   for (const std::string inc : {"", " --incremental"}) {
@@ -186,4 +235,138 @@ TEST_CASE("cli stream: extract --roll max_timeshift=W-1,min_timeshift=W-1's byte
   CHECK(bad.err == "freshet: error: stdin:3:3: column 'value': expected a number, got \"x\"\n");
   const auto usage = run_command(freshet_exe() + " stream --features minimal < /dev/null");
   CHECK(usage.status == 2);  // --window is required
+}
+
+namespace {
+
+// A child process running `freshet args...` with stdout and stderr sent to files; killed (SIGKILL)
+// and reaped on scope exit if still running, so a failed check never leaves it behind.
+class FreshetProcess {
+ public:
+  FreshetProcess(const std::vector<std::string>& args, const std::string& out,
+                 const std::string& err) {
+    std::vector<std::string> all = {freshet_exe()};
+    all.insert(all.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : all) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_ = ::fork();
+    if (pid_ == 0) {  // only async-signal-safe calls until exec
+      const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      const int in = ::open("/dev/null", O_RDONLY);
+      if (o < 0 || e < 0 || in < 0) ::_exit(126);
+      ::dup2(o, STDOUT_FILENO), ::dup2(e, STDERR_FILENO), ::dup2(in, STDIN_FILENO);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+  }
+  ~FreshetProcess() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  FreshetProcess(const FreshetProcess&) = delete;
+  FreshetProcess& operator=(const FreshetProcess&) = delete;
+
+  bool started() const { return pid_ > 0; }
+  void signal(int sig) const { ::kill(pid_, sig); }
+  // The wait status once the process has ended, or -1 after `limit`.
+  int wait_for_exit(std::chrono::seconds limit) {
+    const auto until = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < until) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return status;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+// Polls until `done()` holds, for at most `limit`.
+bool eventually(const std::function<bool()>& done, std::chrono::seconds limit) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+std::size_t count_lines(const std::string& text) {
+  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
+void append(const std::string& path, const std::string& text) {
+  std::ofstream f(path, std::ios::binary | std::ios::app);
+  f << text;
+}
+
+// Rows t = from..to of ids 1 and 2 (values vary with both).
+std::string rows(int from, int to) {
+  std::string text;
+  for (int t = from; t <= to; ++t)
+    for (int id : {1, 2})
+      text += std::to_string(id) + "," + std::to_string(t) + "," +
+              std::to_string(t * t % 7 + id * 0.5 + t * 0.25) + "\n";
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("cli stream --follow: rows appear as the file grows, SIGINT or SIGTERM end it cleanly") {
+  // Three bursts appended to a file that `stream --follow --window 3` is reading: after each, the
+  // rows of the windows it completed are in the output before the next burst is written (the
+  // stream flushes at the end of the file). The signal then ends the stream as the end of the
+  // input would: exit 0, and the output is byte for byte that of a plain `stream` over the same
+  // complete rows (the unterminated last line, as if half written, is left out with a warning).
+  for (const int sig : {SIGINT, SIGTERM}) {
+    INFO("signal " << sig);
+    TempDir dir;
+    const std::string series = dir.file("series.csv"), out = dir.file("out.csv"),
+                      err = dir.file("err.txt");
+    append(series, "id,time,value\n" + rows(1, 4));
+    // SIGTERM's run slides the incremental calculators (they too must keep up with the file).
+    std::vector<std::string> args = {"stream",     series,    "--follow",  "--window", "3",
+                                     "--features", "minimal", "--workers", "2"};
+    if (sig == SIGTERM) args.push_back("--incremental");
+    FreshetProcess proc(args, out, err);
+    REQUIRE(proc.started());
+    // Header + windows ending at t = 3, 4 of two ids.
+    auto lines_are = [&](std::size_t n) { return count_lines(slurp(out)) == n; };
+    REQUIRE_MESSAGE(eventually([&] { return lines_are(1 + 4); }, std::chrono::seconds(60)),
+                    slurp(out) << slurp(err));
+    append(series, rows(5, 7));
+    REQUIRE_MESSAGE(eventually([&] { return lines_are(1 + 10); }, std::chrono::seconds(60)),
+                    slurp(out) << slurp(err));
+    append(series, rows(8, 9) + "1,10,3.");  // a line still being written
+    REQUIRE_MESSAGE(eventually([&] { return lines_are(1 + 14); }, std::chrono::seconds(60)),
+                    slurp(out) << slurp(err));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // a poll at the end passes
+    CHECK(lines_are(1 + 14));  // nothing from the unterminated line
+    proc.signal(sig);
+    const int status = proc.wait_for_exit(std::chrono::seconds(60));
+    REQUIRE_MESSAGE(status != -1, "still running 60 s after the signal");
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    const std::string log = slurp(err);
+    CHECK(log.find("unterminated last line (7 bytes), left out") != std::string::npos);
+    CHECK(log.find("14 windows, 14 rows") != std::string::npos);  // 2 ids x 7 windows
+
+    // The reference: the complete rows, read to their end without --follow.
+    dir.write("complete.csv", "id,time,value\n" + rows(1, 9));
+    const auto plain = run_command(
+        "timeout 300 " + freshet_exe() + " stream " + dir.file("complete.csv") +
+        " --window 3 --features minimal --quiet" + (sig == SIGTERM ? " --incremental" : ""));
+    REQUIRE_MESSAGE(plain.status == 0, plain.err);
+    CHECK(count_lines(plain.out) == 15);
+    CHECK(slurp(out) == plain.out);
+  }
 }
