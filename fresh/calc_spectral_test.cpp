@@ -27,7 +27,7 @@
 namespace freshet::fresh {
 namespace {
 
-const std::string kShared = FRESHET_SOURCE_DIR "/../shared";
+const std::string kShared = FRESHET_SOURCE_DIR + "/../shared";
 const std::vector<std::string> kSpectral = {"fft_coefficient",    "fft_aggregated",
                                             "spkt_welch_density", "fourier_entropy",
                                             "cwt_coefficients",   "number_cwt_peaks"};

@@ -146,7 +146,7 @@ TEST_CASE("presets: minimal is tsfresh's 10, efficient drops high_comp_cost") {
   }
   CHECK_THROWS_AS(preset_settings("huge"), Error);
   // The comprehensive names for registered calculators equal tsfresh's column list.
-  std::ifstream in(FRESHET_SOURCE_DIR "/../shared/research/tsfresh_columns_comprehensive.txt");
+  std::ifstream in(FRESHET_SOURCE_DIR + "/../shared/research/tsfresh_columns_comprehensive.txt");
   std::vector<std::string> expected;
   std::string line;
   while (std::getline(in, line))

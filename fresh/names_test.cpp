@@ -66,7 +66,7 @@ TEST_CASE("feature names are parsed back") {
 }
 
 TEST_CASE("every comprehensive tsfresh name round-trips") {
-  std::ifstream in(FRESHET_SOURCE_DIR "/../shared/research/tsfresh_columns_comprehensive.txt");
+  std::ifstream in(FRESHET_SOURCE_DIR + "/../shared/research/tsfresh_columns_comprehensive.txt");
   REQUIRE(in.good());
   std::string line;
   int n = 0;

@@ -19,7 +19,7 @@ using namespace freshet::fresh;
 
 namespace {
 
-const std::string kRolling = FRESHET_SOURCE_DIR "/../shared/reference/tsfresh_rolling";
+const std::string kRolling = FRESHET_SOURCE_DIR + "/../shared/reference/tsfresh_rolling";
 
 SeriesSet from_csv(const std::string& text) {
   ReadCsvOptions csv;

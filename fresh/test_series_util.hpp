@@ -21,7 +21,7 @@
 
 namespace freshet::fresh::testing {
 
-inline const std::string kShared = FRESHET_SOURCE_DIR "/../shared";
+inline const std::string kShared = FRESHET_SOURCE_DIR + "/../shared";
 inline const std::string kRef = kShared + "/reference/tsfresh";
 
 // (id, kind) -> values in time order.

@@ -19,7 +19,7 @@ using namespace freshet;
 
 namespace {
 
-const std::string kShared = FRESHET_SOURCE_DIR "/../shared";
+const std::string kShared = FRESHET_SOURCE_DIR + "/../shared";
 const std::string kRef = kShared + "/reference/catch22";
 
 bool integer_feature(const std::string& f) {

@@ -50,7 +50,7 @@ std::string read(const fs::path& p) {
   return s.str();
 }
 
-const std::string kShared = FRESHET_SOURCE_DIR "/../shared";
+const std::string kShared = FRESHET_SOURCE_DIR + "/../shared";
 
 }  // namespace
 

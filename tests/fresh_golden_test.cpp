@@ -22,7 +22,7 @@ using namespace freshet;
 
 namespace {
 
-const std::string kShared = FRESHET_SOURCE_DIR "/../shared";
+const std::string kShared = FRESHET_SOURCE_DIR + "/../shared";
 const std::string kRef = kShared + "/reference/tsfresh";
 
 using freshet::testing::exact_calculator;
@@ -206,7 +206,7 @@ TEST_CASE("golden tsfresh: edge cases, inf row per calculator, NaN row isolated"
 // differ by more than the tolerance. freshet follows tsfresh's route (LAPACK's dgesdd, dgelsd and
 // dgeev, products summed in BLAS's order), and every cell must be within the usual tolerance.
 TEST_CASE("golden tsfresh: ill-conditioned short series near 1e9 (least-squares calculators)") {
-  const std::string dir = FRESHET_SOURCE_DIR "/tests/data/illcond";
+  const std::string dir = FRESHET_SOURCE_DIR + "/tests/data/illcond";
   const Table ours =
       extract(dir + "/series.csv", fresh::settings_from_json_file(dir + "/settings.json"));
   const Table ref = read_ref(dir + "/features.csv");

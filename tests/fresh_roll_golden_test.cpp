@@ -25,7 +25,7 @@ using namespace freshet;
 
 namespace {
 
-const std::string kRef = FRESHET_SOURCE_DIR "/../shared/reference/tsfresh_rolling";
+const std::string kRef = FRESHET_SOURCE_DIR + "/../shared/reference/tsfresh_rolling";
 
 using freshet::testing::exact_calculator;
 
