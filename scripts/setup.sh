@@ -43,6 +43,9 @@ command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 # Paths under the checkout are hashed relative to it, so a fresh clone elsewhere (CI's) reuses
 # the objects an earlier build of the same sources left in the cache.
 export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
+# Builds with debug info (the sanitizer and fuzzing builds) would otherwise hash the build folder
+# too; a hit from another checkout then only names that checkout in its debug info.
+export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
 export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-20G}"
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" ${FRESHET_CMAKE_ARGS:-} >/dev/null
 # shellcheck disable=SC2086
