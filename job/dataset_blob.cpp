@@ -1,6 +1,6 @@
-#include "job/dataset_blob_internal.hpp"
-
 #include <cstring>
+
+#include "job/dataset_blob_internal.hpp"
 
 namespace freshet::job {
 

@@ -2,13 +2,13 @@
 // (a remote worker receives it over TCP) is an Error naming what is wrong: never an overread, a
 // wrap-around, a huge allocation or a row outside the matrix. Under ASan an overread fails here.
 
-#include "job/dataset_blob_internal.hpp"
-
 #include <doctest/doctest.h>
 
 #include <cstring>
 #include <limits>
 #include <string>
+
+#include "job/dataset_blob_internal.hpp"
 
 using namespace freshet;
 using freshet::job::BlobView;
