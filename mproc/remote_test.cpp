@@ -27,23 +27,14 @@
 #include "mproc/executor.hpp"
 #include "mproc/peach.hpp"
 #include "mproc/wire.hpp"
+#include "tests/free_port.hpp"
 
 using namespace freshet;
 using namespace freshet::mproc;
 
 namespace {
 
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
+using freshet::testing::free_port;
 
 struct TempDir {
   std::string path;

@@ -30,6 +30,7 @@
 #include "mproc/executor.hpp"
 #include "mproc/peach.hpp"
 #include "mproc/shm.hpp"
+#include "tests/free_port.hpp"
 
 using namespace freshet;
 using namespace freshet::mproc;
@@ -129,17 +130,7 @@ std::string cmdline_of(pid_t pid) {
   return s;
 }
 
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
+using freshet::testing::free_port;
 
 // Runs body in a forked child, which is the central process of the jobs it starts (so the test
 // can tell its supervisor from other processes), and returns its exit status, or -1 if it did

@@ -19,6 +19,7 @@
 
 #include "mproc/control.hpp"
 #include "mproc/executor.hpp"
+#include "tests/free_port.hpp"
 #include "tests/run_command.hpp"
 
 using namespace freshet;
@@ -28,17 +29,7 @@ using freshet::testing::TempDir;
 
 namespace {
 
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
+using freshet::testing::free_port;
 
 std::set<std::string> freshet_segments() {
   std::set<std::string> out;

@@ -27,6 +27,7 @@
 #include "mproc/control.hpp"
 #include "mproc/remote.hpp"
 #include "mproc/wire.hpp"
+#include "tests/free_port.hpp"
 #include "tests/run_command.hpp"
 
 using namespace freshet;
@@ -37,17 +38,7 @@ namespace wire = freshet::mproc::wire;
 
 namespace {
 
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
+using freshet::testing::free_port;
 
 std::string make_series(int ids, int points) {
   std::ostringstream out;
