@@ -18,8 +18,10 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include "core/error.hpp"
 #include "mproc/auth.hpp"
@@ -72,6 +74,24 @@ pid_t start_worker(int port, const std::string& key, const std::string& stats_fi
   return pid;
 }
 
+// Kills and reaps the test's forked workers however a test case ends (a failed REQUIRE or an
+// exception from the executor included), so a worker the test stopped with SIGSTOP is never left
+// behind: SIGKILL ends a stopped process too. Workers already reaped by wait_exit are skipped.
+struct Reaper {
+  std::vector<pid_t> pids;
+  Reaper(std::initializer_list<pid_t> p) : pids(p) {}
+  Reaper(const Reaper&) = delete;
+  Reaper& operator=(const Reaper&) = delete;
+  ~Reaper() {
+    for (const pid_t p : pids) {
+      int status = 0;
+      if (::waitpid(p, &status, WNOHANG) != 0) continue;  // exited and reaped now, or reaped before
+      ::kill(p, SIGKILL);
+      ::waitpid(p, &status, 0);
+    }
+  }
+};
+
 int wait_exit(pid_t pid, int timeout_ms = 30000) {
   const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   int status = 0;
@@ -121,6 +141,7 @@ TEST_CASE("remote: 1 local + 2 remote workers give the serial bytes, each blob a
   const int port = free_port();
   const pid_t a = start_worker(port, key, dir.path + "/a", 2);
   const pid_t b = start_worker(port, key, dir.path + "/b", 1);
+  const Reaper reaper{a, b};
   {
     auto ex = make_executor({.workers = 1,
                              .port = port,
@@ -158,6 +179,7 @@ TEST_CASE("remote: remote workers only, a SIGKILLed one and a stopped one change
   const pid_t a = start_worker(port, key, dir.path + "/a");
   const pid_t b = start_worker(port, key, dir.path + "/b");
   const pid_t c = start_worker(port, key, dir.path + "/c");
+  const Reaper reaper{a, b, c};
   auto ex = make_executor({.workers = 0,
                            .port = port,
                            .stall_floor_seconds = 1.0,
@@ -165,7 +187,7 @@ TEST_CASE("remote: remote workers only, a SIGKILLed one and a stopped one change
                            .key_file = key,
                            .wait_workers = 3});
   // 60 tasks of 30 ms: kill one worker and stop another while they run.
-  std::thread saboteur([&] {
+  std::jthread saboteur([&] {  // joined on every way out (a std::thread would terminate)
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     ::kill(a, SIGKILL);
     ::kill(b, SIGSTOP);
@@ -198,6 +220,7 @@ TEST_CASE("remote: plug-ins travel by name and hash, a worker without a matching
   const int port = free_port();
   const pid_t good = start_worker(port, key, dir.path + "/good", 1, plugin_dir);
   const pid_t bad = start_worker(port, key, dir.path + "/bad", 1, other_dir);
+  const Reaper reaper{good, bad};
   auto ex = make_executor({.workers = 0, .port = port, .key_file = key, .wait_workers = 2});
   ex->init(FRESHET_MULTIP_PLUGIN);
   const std::vector<std::vector<double>> items = {{1}, {2}, {3}, {4}};
@@ -216,6 +239,7 @@ TEST_CASE("remote: a remote worker leaves cleanly when the central process dies"
   auth::write_key_file(key);
   const int port = free_port();
   const pid_t worker = start_worker(port, key, dir.path + "/w");
+  const Reaper reaper{worker};
   const pid_t central = ::fork();
   if (central == 0) {
     try {
