@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <thread>
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
@@ -54,7 +56,14 @@ Journal::Journal(std::string path, const std::function<void(const std::string&)>
   fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0) io_error(path_, "cannot open journal");
   // One run per output folder: a second run appending to the same journal would interleave
-  // records. The lock goes away with the process, however it ends.
+  // records. The lock goes away with the process, however it ends; but forked worker processes
+  // share the open file, so after a `kill -9` of a run the lock lives until the kernel has also
+  // ended its workers (they die with it, PR_SET_PDEATHSIG), which on a loaded machine can take a
+  // moment. A run started right after waits that long before calling the folder busy.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  while (::flock(fd_, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK &&
+         std::chrono::steady_clock::now() < give_up)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
     ::close(fd_);
     fd_ = -1;

@@ -27,7 +27,9 @@ namespace freshet::job {
 class Journal {
  public:
   // Opens (creating if absent) and reads the journal. `warn` receives one line for a dropped
-  // tail. Throws Error(kIo) naming the path when it cannot be opened or written.
+  // tail. Throws Error(kIo) naming the path when it cannot be opened or written, or when another
+  // process holds the journal's lock (a run on the same output folder) for 3 seconds: a run that
+  // was just killed lets go within that time, once its worker processes have ended.
   Journal(std::string path, const std::function<void(const std::string&)>& warn);
   ~Journal();
   Journal(const Journal&) = delete;

@@ -5,8 +5,11 @@
 
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <thread>
 
 #include "job/hash.hpp"
 #ifndef FRESHET_EXE
@@ -69,6 +72,17 @@ TEST_CASE("journal records survive reopening, later records for a key win, one r
     j.compact(keep);
     CHECK(j.find("a") == nullptr);
     CHECK_THROWS_AS(job::Journal(path, warn), Error);
+  }
+  {
+    // A holder that lets go within the grace period (a killed run whose workers are still being
+    // torn down): the next run waits for it instead of calling the folder busy.
+    std::optional<job::Journal> first(std::in_place, path, warn);
+    std::jthread release([&first] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      first.reset();
+    });
+    job::Journal second(path, warn);
+    CHECK(second.size() == 1);  // "b", the one record compact kept
   }
   job::Journal k(path, warn);
   CHECK(k.size() == 1);

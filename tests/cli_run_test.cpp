@@ -135,7 +135,8 @@ TEST_CASE("freshet run resumes after SIGKILL at random moments with byte-identic
         std::to_string(seconds) + " " + exe() + " run " + job + " --out " + dir.file("killed") +
         backend + " --batch 2 -q");
     if (r.status == 0) break;
-    CHECK(r.status == 128 + (interrupt ? 2 : 9));  // killed by timeout's signal, nothing else
+    // Killed by timeout's signal, nothing else.
+    CHECK_MESSAGE(r.status == 128 + (interrupt ? 2 : 9), r.err);
     ++kills;
   }
   MESSAGE(kills << " kills before the run finished");
