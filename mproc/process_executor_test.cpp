@@ -497,14 +497,16 @@ TEST_CASE("processes: a hung worker's chunks re-run elsewhere, it is killed and 
 }
 
 TEST_CASE("processes: the stall rule spares slow tasks that use the CPU" * doctest::timeout(60)) {
-  // A window of 0.3 s, tasks of 1.2 s: each worker is silent far longer than the window, but
-  // its CPU time advances, so nothing is killed.
+  // A window of 1 s, tasks of 2.5 s: each worker is silent far longer than the window, but
+  // its CPU time advances, so nothing is killed. (A shorter window fails on a machine so loaded
+  // that a runnable process gets no CPU for that long: then the rule cannot tell it from a hung
+  // one.)
   auto ex = make_executor(
-      {.workers = 2, .processes = true, .stall_floor_seconds = 0.3, .stall_factor = 0});
+      {.workers = 2, .processes = true, .stall_floor_seconds = 1.0, .stall_factor = 0});
   const auto before = request_pids(*ex);
   const auto r =
-      peach_each<std::int32_t>(*ex, "test.proc.spin", std::vector<std::int32_t>(4, 1200));
-  CHECK(r == std::vector<std::int32_t>(4, 1200));
+      peach_each<std::int32_t>(*ex, "test.proc.spin", std::vector<std::int32_t>(4, 2500));
+  CHECK(r == std::vector<std::int32_t>(4, 2500));
   CHECK(request_pids(*ex) == before);
 }
 
