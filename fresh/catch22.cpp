@@ -307,136 +307,140 @@ double transition_sumdiagcov(std::span<const int> s) {
 }
 
 // ---- Least squares helpers -------------------------------------------------------------------
-// Straight line y = intercept + slope t by least squares over (t[i], y[i]), from mean-centred
-// sums (the fluctuation analysis reuses this arithmetic with precomputed time terms).
 struct Line {
   double intercept, slope;
 };
-Line fit_line(const double* t, const double* y, std::size_t n) {
-  double st = 0, sy = 0;
+
+// Least-squares line through (x[i], y[i]), i < n, by the closed-form normal equations with plain
+// running sums: slope = (n Sxy - Sx Sy) / D, intercept = (Sy Sxx - Sx Sxy) / D, D = n Sxx - Sx^2
+// (both 0 when D = 0). The fluctuation analysis's result is the first minimum of a sum of fit
+// errors, so its fits use this arithmetic, the reference's, rather than fit_line's centred sums:
+// the two agree to ~1e-16, which is enough to move a near tie.
+Line normal_equation_line(const double* x, const double* y, std::size_t n) {
+  double sx = 0, sxx = 0, sxy = 0, sy = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    st += t[i];
+    sx += x[i];
+    sxx += x[i] * x[i];
+    sxy += x[i] * y[i];
     sy += y[i];
   }
-  const double mt = st / static_cast<double>(n), my = sy / static_cast<double>(n);
-  double stt = 0, sty = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    stt += (t[i] - mt) * (t[i] - mt);
-    sty += (t[i] - mt) * (y[i] - my);
-  }
-  const double b = sty / stt;
-  return {my - b * mt, b};
+  const double dn = static_cast<double>(n);
+  const double denom = dn * sxx - sx * sx;
+  if (denom == 0) return {0.0, 0.0};
+  return {(sy * sxx - sx * sxy) / denom, (dn * sxy - sx * sy) / denom};
 }
 
 // SC_FluctAnal(x, 2, method, 50, 1, lag, logi, prop_r1): fluctuation analysis of the cumulative
-// sum of every `lag`-th point over ~50 log-spaced window sizes tau in [5, n/2] (n the original
-// length), rounded and de-duplicated: per tau the
-// non-overlapping windows are detrended by a straight line, each window's fluctuation is its
-// residual range (rsrange) or residual RMS (dfa), and F(tau) is their root mean square (q = 2).
-// The log-log curve is split in two (split points 6 .. ntau - 6, the second line starting at the
-// split point itself) where sqrt(SSE1) + sqrt(SSE2) of two straight-line fits is least (the first
-// such split); the feature is split / ntau, 0 when there are fewer than 12 sizes.
+// sum of every `lag`-th point over ~50 log-spaced window sizes. The reference works in integers
+// where the lengths are concerned, and so does this: the sizes are round(exp(.)) of 50 steps from
+// log 5 to log(floor(n / 2)) (n the original length), de-duplicated; the cumulative sum has
+// floor(n / lag) points (x[0], x[lag], ...). Per size tau the floor(m / tau) non-overlapping
+// windows are detrended by a least-squares line over t = 1..tau; a window's fluctuation is its
+// residual range (rsrange: F = sqrt(sum range^2 / windows)) or its residual sum of squares (dfa:
+// F = sqrt(sum SSR / (windows tau))). The log-log curve is split in two (split points
+// 6 .. ntau - 6, the second line starting at the split point itself) where sqrt(SSE1) +
+// sqrt(SSE2) of two straight-line fits is least (the first such split); the feature is
+// split / ntau, 0 when there are fewer than 12 sizes.
 double fluct_anal(std::span<const double> z, std::size_t lag, bool dfa, std::vector<double>& cs,
                   std::vector<double>& buf) {
   const std::size_t n = z.size();
-  cs.clear();
-  double acc = 0.0;
-  for (std::size_t i = 0; i < n; i += lag) {
-    acc += z[i];
-    cs.push_back(acc);
-  }
-  const std::size_t m = cs.size();
   constexpr int kNumTau = 50;
-  const double lmin = std::log(5.0), lmax = std::log(static_cast<double>(n) / 2.0);
+  const double lmin = std::log(5.0), lmax = std::log(static_cast<double>(n / 2));
+  const double step = (lmax - lmin) / (kNumTau - 1);
   // thread_local buffers bound to references once: no TLS lookup per element access.
   thread_local std::vector<std::size_t> taus_tls;
   std::vector<std::size_t>& taus = taus_tls;
   taus.clear();
   for (int k = 0; k < kNumTau; ++k) {
-    const double l = lmin + k * (lmax - lmin) / (kNumTau - 1);
-    const auto tau = static_cast<std::size_t>(std::lround(std::exp(l)));
-    if (taus.empty() || taus.back() != tau) taus.push_back(tau);
+    const double tau = std::round(std::exp(lmin + k * step));
+    const auto t = tau > 0 ? static_cast<std::size_t>(tau) : std::size_t{0};
+    if (taus.empty() || taus.back() != t) taus.push_back(t);
   }
   const std::size_t ntt = taus.size();
   constexpr std::size_t kMinPoints = 6;
-  // thread_local buffers bound to references once: no TLS lookup per element access.
-  thread_local std::vector<double> logt_tls, logf_tls, tt_tls;
+  if (ntt < 2 * kMinPoints) return 0.0;
+
+  const std::size_t m = n / lag;
+  cs.resize(m);
+  if (m > 0) cs[0] = z[0];
+  for (std::size_t i = 1; i < m; ++i) cs[i] = cs[i - 1] + z[i * lag];
+  thread_local std::vector<double> logt_tls, logf_tls;
   std::vector<double>& logt = logt_tls;
   std::vector<double>& logf = logf_tls;
-  std::vector<double>& tt = tt_tls;
   logt.resize(ntt);
   logf.resize(ntt);
-  tt.resize(m);
-  buf.resize(m);  // t - mean(t) for the current window size
-  for (std::size_t i = 0; i < m; ++i) tt[i] = static_cast<double>(i + 1);
   for (std::size_t k = 0; k < ntt; ++k) {
     const std::size_t tau = taus[k];
-    const std::size_t nbuf = m / tau;
+    const std::size_t nbuf = tau == 0 ? 0 : m / tau;
     const double dtau = static_cast<double>(tau);
-    // fit_line's arithmetic with the window's time terms (t = 1..tau) computed once per size.
-    double st = 0;
-    for (std::size_t i = 0; i < tau; ++i) st += tt[i];
-    const double mt = st / dtau;
-    double stt = 0;
-    for (std::size_t i = 0; i < tau; ++i) {
-      buf[i] = tt[i] - mt;
-      stt += buf[i] * buf[i];
+    // The time terms of every window's fit (t = 1..tau) depend on tau only.
+    double sx = 0.0, sxx = 0.0;
+    for (std::size_t i = 1; i <= tau; ++i) {
+      const double t = static_cast<double>(i);
+      sx += t;
+      sxx += t * t;
     }
+    const double denom = dtau * sxx - sx * sx;
     double f = 0.0;
     for (std::size_t w = 0; w < nbuf; ++w) {
       const double* seg = cs.data() + w * tau;
-      double sy = 0;
-      for (std::size_t i = 0; i < tau; ++i) sy += seg[i];
-      const double my = sy / dtau;
-      double sty = 0;
-      for (std::size_t i = 0; i < tau; ++i) sty += buf[i] * (seg[i] - my);
-      const double slope = sty / stt, intercept = my - slope * mt;
-      double fw;
-      if (dfa) {
-        double ss = 0.0;
-        for (std::size_t i = 0; i < tau; ++i) {
-          const double r = seg[i] - (intercept + slope * tt[i]);
-          ss += r * r;
-        }
-        fw = std::sqrt(ss / dtau);
-      } else {
-        double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-        for (std::size_t i = 0; i < tau; ++i) {
-          const double r = seg[i] - (intercept + slope * tt[i]);
-          lo = std::min(lo, r);
-          hi = std::max(hi, r);
-        }
-        fw = hi - lo;
+      double sxy = 0.0, sy = 0.0;
+      for (std::size_t i = 0; i < tau; ++i) {
+        sxy += static_cast<double>(i + 1) * seg[i];
+        sy += seg[i];
       }
-      f += fw * fw;
+      double slope = 0.0, intercept = 0.0;
+      if (denom != 0) {
+        slope = (dtau * sxy - sx * sy) / denom;
+        intercept = (sy * sxx - sx * sxy) / denom;
+      }
+      if (dfa) {
+        for (std::size_t i = 0; i < tau; ++i) {
+          const double r = seg[i] - (slope * static_cast<double>(i + 1) + intercept);
+          f += r * r;
+        }
+      } else {
+        double lo = seg[0] - (slope * 1.0 + intercept), hi = lo;
+        for (std::size_t i = 1; i < tau; ++i) {
+          const double r = seg[i] - (slope * static_cast<double>(i + 1) + intercept);
+          if (r > hi) hi = r;
+          if (r < lo) lo = r;
+        }
+        f += (hi - lo) * (hi - lo);
+      }
     }
-    logt[k] = std::log(static_cast<double>(tau));
-    logf[k] = std::log(std::sqrt(f / static_cast<double>(nbuf)));
+    const double fk = dfa ? std::sqrt(f / static_cast<double>(nbuf * tau))
+                          : std::sqrt(f / static_cast<double>(nbuf));
+    logt[k] = std::log(dtau);
+    logf[k] = std::log(fk);
   }
-  double best = std::numeric_limits<double>::infinity();
-  std::size_t best_sp = 0;
-  constexpr std::size_t overlap = 1;
-  for (std::size_t sp = kMinPoints; sp + kMinPoints <= ntt; ++sp) {
-    double err = 0.0;
-    const Line a = fit_line(logt.data(), logf.data(), sp);
-    for (std::size_t i = 0; i < sp; ++i) {
-      const double r = logf[i] - (a.intercept + a.slope * logt[i]);
-      err += r * r;
+  // Split points sp = 6 .. ntt - 6: the first line fits points [0, sp), the second [sp - 1, ntt).
+  const auto fit_error = [&](std::size_t from, std::size_t count) {
+    const Line line = normal_equation_line(logt.data() + from, logf.data() + from, count);
+    double ss = 0.0;
+    for (std::size_t i = from; i < from + count; ++i) {
+      const double r = logt[i] * line.slope + line.intercept - logf[i];
+      ss += r * r;
     }
-    const std::size_t b0 = sp - overlap;
-    const Line b = fit_line(logt.data() + b0, logf.data() + b0, ntt - b0);
-    double err2 = 0.0;
-    for (std::size_t i = b0; i < ntt; ++i) {
-      const double r = logf[i] - (b.intercept + b.slope * logt[i]);
-      err2 += r * r;
+    return std::sqrt(ss);
+  };
+  // The reference's argmin: the minimum is seeded with the first error and lowered by every
+  // smaller one, then the first split whose error equals it wins. A NaN error (a window size whose
+  // fluctuation is 0 gives log 0) never lowers it; a NaN first error leaves a NaN minimum that no
+  // split equals, and the answer is then the first split point's rank, 1 / ntau.
+  buf.clear();
+  for (std::size_t sp = kMinPoints; sp + kMinPoints <= ntt; ++sp)
+    buf.push_back(fit_error(0, sp) + fit_error(sp - 1, ntt - sp + 1));
+  double least = buf[0];
+  for (std::size_t i = 1; i < buf.size(); ++i)
+    if (buf[i] < least) least = buf[i];
+  std::size_t rank = 1;
+  for (std::size_t i = 0; i < buf.size(); ++i)
+    if (buf[i] == least) {
+      rank = i + kMinPoints;
+      break;
     }
-    const double e = std::sqrt(err) + std::sqrt(err2);
-    if (e < best) {
-      best = e;
-      best_sp = sp;
-    }
-  }
-  return static_cast<double>(best_sp) / static_cast<double>(ntt);
+  return static_cast<double>(rank) / static_cast<double>(ntt);
 }
 
 // ---- PD_PeriodicityWang ----------------------------------------------------------------------

@@ -118,8 +118,13 @@ Outcome compare(const Table& ours, const Table& ref, const std::string& label) {
 // CO_f1ecac 3.6e-13) or d*d*d instead of pow(d, 3) in CO_trev_1_num (2.4e-13).
 constexpr double kPrecisionGuard = 2e-14;
 
-void golden(const std::string& input, const std::string& file) {
-  const Table ref = read_ref(kRef + "/" + file);
+// `reference`: a file name in shared/reference/catch22, or a path.
+void golden(const std::string& input, const std::string& reference) {
+  const std::string file = reference.find('/') == std::string::npos
+                               ? reference
+                               : reference.substr(reference.rfind('/') + 1);
+  const Table ref =
+      read_ref(reference.find('/') == std::string::npos ? kRef + "/" + reference : reference);
   const Table ours = extract(input, 2);
   const Outcome o = compare(ours, ref, file);
   MESSAGE(file << ": " << o.compared << " values compared");
@@ -142,6 +147,15 @@ TEST_CASE("golden catch22: ItalyPowerDemand") {
 
 TEST_CASE("golden catch22: BasicMotions (ids 0-19 in the reference)") {
   golden(kShared + "/data/BasicMotions/series.csv", "BasicMotions.csv");
+}
+
+// Odd lengths (ERing 65 points; PickupGestureWiimoteZ and PLAID, 29-620 points) and integer
+// values (RobotFailureLP1): the reference's own outputs, made by
+// fresh/make_reference_catch22_heldout.py (README there). Every length in the shared files is
+// even, where SC_FluctAnal's integer divisions (n / 2, n / lag) equal real ones.
+TEST_CASE("golden catch22: odd lengths and integer values (tests/data/catch22_heldout)") {
+  const std::string dir = FRESHET_SOURCE_DIR + "/tests/data/catch22_heldout";
+  golden(dir + "/series.csv", dir + "/reference.csv");
 }
 
 TEST_CASE("golden catch22: edge cases, rejected series all NaN") {
