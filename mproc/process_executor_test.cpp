@@ -28,6 +28,7 @@
 #include "mproc/peach.hpp"
 #include "mproc/shm.hpp"
 #include "mproc/wire.hpp"
+#include "tests/free_port.hpp"
 
 using namespace freshet;
 using namespace freshet::mproc;
@@ -110,17 +111,7 @@ std::unique_ptr<Executor> processes(int n) {
   return make_executor({.workers = n, .processes = true});
 }
 
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
+using freshet::testing::free_port;
 
 // Alive and not a zombie.
 bool process_alive(pid_t pid) {

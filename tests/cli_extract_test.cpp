@@ -12,6 +12,7 @@
 #include <string>
 
 #include "core/csv.hpp"
+#include "tests/free_port.hpp"
 
 namespace {
 
@@ -128,7 +129,7 @@ TEST_CASE("cli extract: worker processes give the same bytes as serial") {
                (d / "serial.csv").string());
   REQUIRE_MESSAGE(r.status == 0, r.output);
   // The process backend forks 2 workers; `timeout` keeps a hung backend from hanging the suite.
-  const std::string port = std::to_string(42000 + ::getpid() % 20000);
+  const std::string port = std::to_string(freshet::testing::free_port());
   const std::string cmd = "timeout 120 " + std::string(FRESHET_EXE) + " extract " + in +
                           " --features efficient --workers 2 --port " + port + " --quiet --out " +
                           (d / "procs.csv").string() + " 2>&1";

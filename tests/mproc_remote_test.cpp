@@ -328,8 +328,11 @@ TEST_CASE(
 
   // A worker with the wrong key: exit status 1, one error line.
   Proc bad = spawn(worker_args(port, wrong, 1), dir.file("b.out"), dir.file("b.err"));
-  CHECK(wait_for(bad.pid, 60) == 1);
+  const int bad_status = wait_for(bad.pid, 60);
   const std::string bad_err = slurp(dir.file("b.err"));
+  // On failure, say what the worker and the job printed (a job that could not start, say).
+  INFO((std::string("wrong-key worker: ") + bad_err + "job: " + slurp(dir.file("c.err"))));
+  CHECK(bad_status == 1);
   CHECK(bad_err.find("authentication failed") != std::string::npos);
   CHECK(std::count(bad_err.begin(), bad_err.end(), '\n') == 1);
 
