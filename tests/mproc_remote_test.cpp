@@ -128,7 +128,7 @@ int connect_to(int port) {
     ::close(fd);
     return -1;
   }
-  timeval tv{10, 0};
+  timeval tv{30, 0};  // generous: CI may run this on a heavily loaded machine
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   return fd;
 }
@@ -363,11 +363,11 @@ TEST_CASE(
     CHECK(answer.type == wire::Type::kError);
     CHECK(wire::decode_error(answer.payload).message.find("authentication failed") !=
           std::string::npos);
-    CHECK(closed_by_server(fd, 10));
+    CHECK(closed_by_server(fd, 30));
     ::close(fd);
   }
   // Status without the key is refused too.
-  CHECK_THROWS_WITH_AS(mproc::request_status("127.0.0.1", port, 3000),
+  CHECK_THROWS_WITH_AS(mproc::request_status("127.0.0.1", port, 30000),
                        doctest::Contains("authenticate"), Error);
   // Garbage bytes.
   {
@@ -375,7 +375,7 @@ TEST_CASE(
     REQUIRE(fd >= 0);
     const std::string junk = std::string("\x01\x02\x03\x04", 4) + "this is not a freshet frame";
     REQUIRE(::send(fd, junk.data(), junk.size(), MSG_NOSIGNAL) > 0);
-    CHECK(closed_by_server(fd, 10));
+    CHECK(closed_by_server(fd, 30));
     ::close(fd);
   }
   // An oversized length prefix (pre-authentication frames are capped at 256 bytes).
@@ -386,7 +386,7 @@ TEST_CASE(
     h.type = wire::Type::kHello;
     h.length = std::uint64_t{1} << 40;
     REQUIRE(::send(fd, &h, sizeof h, MSG_NOSIGNAL) == sizeof h);
-    CHECK(closed_by_server(fd, 10));
+    CHECK(closed_by_server(fd, 30));
     ::close(fd);
   }
   // 200 connections at once, all silent: each is closed (at once past the pending cap, or after
@@ -397,7 +397,7 @@ TEST_CASE(
   CHECK(flood.size() >= 150);
   const auto t0 = std::chrono::steady_clock::now();
   int closed = 0;
-  for (int fd : flood) closed += closed_by_server(fd, 12) ? 1 : 0;
+  for (int fd : flood) closed += closed_by_server(fd, 30) ? 1 : 0;
   for (int fd : flood) ::close(fd);
   CHECK(closed == static_cast<int>(flood.size()));  // silent ones included (5 s deadline)
   CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(60));
