@@ -310,6 +310,23 @@ TEST_CASE("spectral: rfft agrees with a long-double DFT for every code path") {
   }
 }
 
+TEST_CASE("spectral: the rfft of zeros is +0.0 throughout, so every fft angle is 0 as in tsfresh") {
+  // Every code path: direct DFT (< 8 points), kissfft (small prime factors) and Bluestein (37,
+  // 59, 97: primes above 31), where -0.0 real parts used to give np.angle = 180 degrees.
+  std::vector<std::complex<double>> got;
+  for (std::size_t n : {1, 2, 5, 8, 12, 30, 37, 59, 64, 97, 100, 194}) {
+    const std::vector<double> x(n, 0.0);
+    spectral::rfft(x, got);
+    REQUIRE(got.size() == n / 2 + 1);
+    for (std::size_t k = 0; k < got.size(); ++k) {
+      INFO("n=", n, " k=", k, " got ", got[k].real(), " ", got[k].imag());
+      CHECK((got[k].real() == 0.0 && !std::signbit(got[k].real())));
+      CHECK((got[k].imag() == 0.0 && !std::signbit(got[k].imag())));
+      CHECK(std::arg(got[k]) == 0.0);
+    }
+  }
+}
+
 TEST_CASE(
     "spectral: Welch density of a pure tone peaks at its frequency and integrates to the power") {
   // x = sin(2 pi 8 t / 256), n = 1024: 7 segments of 256 with the periodic Hann window; the

@@ -159,6 +159,13 @@ void bluestein_rfft(FftWorkspace& ws, std::span<const double> x, Complex* out) {
 
 void finite_rfft(std::span<const double> x, Complex* out) {
   const std::size_t n = x.size();
+  // The transform of zeros is +0.0 throughout, as pocketfft returns it. Bluestein's chirp
+  // products and kissfft's twiddles turn zeros into -0.0 in places, and np.angle(-0.0 + 0i) is
+  // 180 degrees where tsfresh reports 0 (an all-zero series is common: a sensor at rest).
+  if (std::all_of(x.begin(), x.end(), [](double v) { return v == 0.0; })) {
+    std::fill(out, out + n / 2 + 1, Complex(0.0, 0.0));
+    return;
+  }
   if (n < kDirectMax) {
     direct_dft(x, n / 2 + 1, out);
     return;

@@ -1,0 +1,116 @@
+#!/usr/bin/python3
+"""Held-out fuzz check: `freshet extract` against live tsfresh 0.21.2 `extract_features` on random
+tie-heavy series.
+
+The golden tests compare with frozen files made from real datasets. This script makes series
+those files rarely contain: small integers (exact ties with means, medians, quantiles and bin
+edges), constant and two-valued series, repeated patterns, lengths 1 to 60, a few spikes; runs
+tsfresh (`comprehensive` by default) and `freshet extract` on the same CSV, and compares the ids,
+the column sets and every cell with the shared rule, exactly as fresh/check_rolling_vs_tsfresh.py
+does (same exceptions; the same two causes explained cell by cell; the same numpy kernels).
+
+Usage, from the repository root, with Debian's interpreter and tsfresh from source
+(../shared/peers/SETUP-tsfresh.md):
+
+    TSFRESH_SRC=/tmp/tsfresh-src STUMPY_SRC=/tmp/stumpy-src \\
+        /usr/bin/python3 fresh/check_extract_vs_tsfresh.py build/freshet [SEED [N [PRESET]]]
+
+SEED (default 1) makes N series (default 300). Exits 1 if a cell is outside the rule and not
+explained. Work files go to $TMPDIR/freshet_extract_check.
+"""
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import check_rolling_vs_tsfresh as common  # noqa: E402  (sets numpy's kernels before importing it)
+
+np = common.np
+pd = common.pd
+
+
+def make_series(seed, n):
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n):
+        length = int(rng.integers(1, 61))
+        shape = rng.integers(0, 6)
+        if shape == 0:  # constant
+            v = np.full(length, float(rng.integers(-3, 4)))
+        elif shape == 1:  # two values
+            v = rng.choice([0.0, float(rng.integers(1, 4))], size=length)
+        elif shape == 2:  # a repeated pattern
+            p = rng.integers(-2, 3, size=int(rng.integers(1, 5))).astype(float)
+            v = np.resize(p, length)
+        elif shape == 3:  # small integers
+            v = rng.integers(-5, 6, size=length).astype(float)
+        elif shape == 4:  # a walk of small steps
+            v = np.cumsum(rng.integers(-1, 2, size=length)).astype(float)
+        else:  # halves and a spike
+            v = rng.integers(-4, 5, size=length) / 2.0
+            v[int(rng.integers(0, length))] = float(rng.integers(20, 50))
+        for t, x in enumerate(v):
+            rows.append(("s%d" % i, t, x))
+    return pd.DataFrame(rows, columns=["id", "time", "value"])
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    freshet = os.path.abspath(sys.argv[1])
+    seed = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+    n = int(sys.argv[3]) if len(sys.argv) > 3 else 300
+    preset = sys.argv[4] if len(sys.argv) > 4 else "comprehensive"
+    warnings.simplefilter("ignore")
+    from tsfresh import extract_features
+    from tsfresh.feature_extraction import ComprehensiveFCParameters, EfficientFCParameters
+    presets = {"efficient": EfficientFCParameters, "comprehensive": ComprehensiveFCParameters}
+    work = os.path.join(tempfile.gettempdir(), "freshet_extract_check")
+    os.makedirs(work, exist_ok=True)
+    df = make_series(seed, n)
+    src = os.path.join(work, "seed%d.csv" % seed)
+    df.to_csv(src, index=False)
+    t0 = time.perf_counter()
+    X = extract_features(df, column_id="id", column_sort="time", column_value="value",
+                         default_fc_parameters=presets[preset](), n_jobs=2,
+                         disable_progressbar=True)
+    t1 = time.perf_counter()
+    X.index = [str(i) for i in X.index]
+    out = os.path.join(work, "seed%d.freshet.csv" % seed)
+    subprocess.run([freshet, "extract", src, "--features", preset, "-q", "-o", out], check=True)
+    F = pd.read_csv(out, index_col=0, dtype={0: str})
+    F.index = [str(i) for i in F.index]
+    same_rows = sorted(X.index) == sorted(F.index)
+    same_cols = set(X.columns) == set(F.columns) and len(F.columns) == len(X.columns)
+    print("seed %d: %d series (%s); tsfresh %d x %d in %.1f s; freshet %d x %d; same ids: %s;"
+          " same columns: %s" % (seed, n, preset, len(X), X.shape[1], t1 - t0, len(F),
+                                 F.shape[1], same_rows, same_cols))
+    if not (same_rows and same_cols):
+        sys.exit(1)
+    frame = df.assign(kind="value")
+    sums = frame.assign(a=frame["value"].abs()).groupby(["id", "kind"])["a"].sum()
+    abs_sums = {(str(i), k): v for (i, k), v in sums.items()}
+    values = {(str(i), k): g.sort_values("time")["value"].to_numpy(float)
+              for (i, k), g in frame.groupby(["id", "kind"])}
+    bad, cells = common.compare(X, F, abs_sums)
+    n_bad = sum(len(v) for v in bad.values())
+    print("  %d of %d cells within the rule" % (cells - n_bad, cells))
+    unexplained = {}
+    for c, cases in sorted(bad.items()):
+        for row, f, t in cases:
+            why = common.explain(c, row, f, t, values)
+            if why:
+                print("    explained  %-60s %s: freshet %r, tsfresh %r: %s" % (c, row, f, t, why))
+            else:
+                unexplained.setdefault(c, []).append((row, f, t))
+    for c, cases in sorted(unexplained.items(), key=lambda kv: -len(kv[1])):
+        row, f, t = cases[0]
+        print("    OUTSIDE    %-60s %4d  e.g. %s: freshet %r, tsfresh %r" % (c, len(cases), row, f, t))
+    sys.exit(1 if unexplained else 0)
+
+
+if __name__ == "__main__":
+    main()
