@@ -312,7 +312,8 @@ TEST_CASE("spectral: rfft agrees with a long-double DFT for every code path") {
 
 TEST_CASE("spectral: the rfft of zeros is +0.0 throughout, so every fft angle is 0 as in tsfresh") {
   // Every code path: direct DFT (< 8 points), kissfft (small prime factors) and Bluestein (37,
-  // 59, 97: primes above 31), where -0.0 real parts used to give np.angle = 180 degrees.
+  // 59, 97: primes above 31), where -0.0 real parts used to give np.angle = 180 degrees (numpy
+  // gives +0.0 real parts at all these lengths; docs/calculators.md for its own Bluestein).
   std::vector<std::complex<double>> got;
   for (std::size_t n : {1, 2, 5, 8, 12, 30, 37, 59, 64, 97, 100, 194}) {
     const std::vector<double> x(n, 0.0);
@@ -325,6 +326,43 @@ TEST_CASE("spectral: the rfft of zeros is +0.0 throughout, so every fft angle is
       CHECK(std::arg(got[k]) == 0.0);
     }
   }
+}
+
+TEST_CASE("spectral: a constant series has only a DC term, and fft_aggregated's variance is 0") {
+  // 535 = 5 * 107 and 555 = 3 * 5 * 37 take the Bluestein path, whose rounding noise outside DC
+  // gave a variance of ~1e-10 (numpy's noise: ~2e-12; exact: 0), outside the shared atol.
+  std::vector<std::complex<double>> got;
+  for (double c : {3.0, -1.0, 0.1}) {
+    for (std::size_t n : {1, 2, 7, 12, 37, 64, 97, 150, 535, 555, 1000}) {
+      const std::vector<double> x(n, c);
+      spectral::rfft(x, got);
+      REQUIRE(got.size() == n / 2 + 1);
+      INFO("c=", c, " n=", n);
+      CHECK(got[0].real() == doctest::Approx(static_cast<double>(n) * c).epsilon(1e-12));
+      CHECK((got[0].imag() == 0.0 && !std::signbit(got[0].imag())));
+      for (std::size_t k = 1; k < got.size(); ++k) {
+        CHECK((got[k].real() == 0.0 && !std::signbit(got[k].real())));
+        CHECK((got[k].imag() == 0.0 && !std::signbit(got[k].imag())));
+      }
+    }
+  }
+  const Calculator* agg = find_calculator("fft_aggregated");
+  REQUIRE(agg != nullptr);
+  const std::vector<Params> params(agg->comprehensive.begin(), agg->comprehensive.end());
+  const ComputeFn fn = agg->prepare(params);
+  std::vector<double> out(params.size(), 1.0);
+  const std::vector<double> x(555, -1.0);
+  Series s(x);
+  fn(s, out);
+  int checked = 0;
+  for (std::size_t k = 0; k < params.size(); ++k) {
+    const std::string type = params[k]["aggtype"].get<std::string>();
+    if (type == "centroid" || type == "variance") {
+      CHECK_MESSAGE(out[k] == 0.0, type, " = ", out[k]);
+      ++checked;
+    }
+  }
+  CHECK(checked == 2);
 }
 
 TEST_CASE(

@@ -13,9 +13,9 @@ Usage, from the repository root, with Debian's interpreter and tsfresh from sour
 (../shared/peers/SETUP-tsfresh.md):
 
     TSFRESH_SRC=/tmp/tsfresh-src STUMPY_SRC=/tmp/stumpy-src \\
-        /usr/bin/python3 fresh/check_extract_vs_tsfresh.py build/freshet [SEED [N [PRESET]]]
+        /usr/bin/python3 fresh/check_extract_vs_tsfresh.py build/freshet [SEED [N [PRESET [MAXLEN]]]]
 
-SEED (default 1) makes N series (default 300). Exits 1 if a cell is outside the rule and not
+SEED (default 1) makes N series (default 300) of 1 to MAXLEN points (default 60). Exits 1 if a cell is outside the rule and not
 explained. Work files go to $TMPDIR/freshet_extract_check.
 """
 import os
@@ -32,11 +32,11 @@ np = common.np
 pd = common.pd
 
 
-def make_series(seed, n):
+def make_series(seed, n, max_length=60):
     rng = np.random.default_rng(seed)
     rows = []
     for i in range(n):
-        length = int(rng.integers(1, 61))
+        length = int(rng.integers(1, max_length + 1))
         shape = rng.integers(0, 6)
         if shape == 0:  # constant
             v = np.full(length, float(rng.integers(-3, 4)))
@@ -64,13 +64,14 @@ def main():
     seed = int(sys.argv[2]) if len(sys.argv) > 2 else 1
     n = int(sys.argv[3]) if len(sys.argv) > 3 else 300
     preset = sys.argv[4] if len(sys.argv) > 4 else "comprehensive"
+    max_length = int(sys.argv[5]) if len(sys.argv) > 5 else 60
     warnings.simplefilter("ignore")
     from tsfresh import extract_features
     from tsfresh.feature_extraction import ComprehensiveFCParameters, EfficientFCParameters
     presets = {"efficient": EfficientFCParameters, "comprehensive": ComprehensiveFCParameters}
     work = os.path.join(tempfile.gettempdir(), "freshet_extract_check")
     os.makedirs(work, exist_ok=True)
-    df = make_series(seed, n)
+    df = make_series(seed, n, max_length)
     src = os.path.join(work, "seed%d.csv" % seed)
     df.to_csv(src, index=False)
     t0 = time.perf_counter()
@@ -85,8 +86,8 @@ def main():
     F.index = [str(i) for i in F.index]
     same_rows = sorted(X.index) == sorted(F.index)
     same_cols = set(X.columns) == set(F.columns) and len(F.columns) == len(X.columns)
-    print("seed %d: %d series (%s); tsfresh %d x %d in %.1f s; freshet %d x %d; same ids: %s;"
-          " same columns: %s" % (seed, n, preset, len(X), X.shape[1], t1 - t0, len(F),
+    print("seed %d: %d series of 1-%d points (%s); tsfresh %d x %d in %.1f s; freshet %d x %d; same ids: %s;"
+          " same columns: %s" % (seed, n, max_length, preset, len(X), X.shape[1], t1 - t0, len(F),
                                  F.shape[1], same_rows, same_cols))
     if not (same_rows and same_cols):
         sys.exit(1)
