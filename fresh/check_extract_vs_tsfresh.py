@@ -21,9 +21,7 @@ explained. Work files go to $TMPDIR/freshet_extract_check.
 import os
 import subprocess
 import sys
-import tempfile
 import time
-import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import check_rolling_vs_tsfresh as common  # noqa: E402  (sets numpy's kernels before importing it)
@@ -58,19 +56,12 @@ def make_series(seed, n, max_length=60):
 
 
 def main():
-    if len(sys.argv) < 2:
-        sys.exit(__doc__)
-    freshet = os.path.abspath(sys.argv[1])
+    freshet, _, presets, work = common.start(__doc__, None, "freshet_extract_check")
+    from tsfresh import extract_features
     seed = int(sys.argv[2]) if len(sys.argv) > 2 else 1
     n = int(sys.argv[3]) if len(sys.argv) > 3 else 300
     preset = sys.argv[4] if len(sys.argv) > 4 else "comprehensive"
     max_length = int(sys.argv[5]) if len(sys.argv) > 5 else 60
-    warnings.simplefilter("ignore")
-    from tsfresh import extract_features
-    from tsfresh.feature_extraction import ComprehensiveFCParameters, EfficientFCParameters
-    presets = {"efficient": EfficientFCParameters, "comprehensive": ComprehensiveFCParameters}
-    work = os.path.join(tempfile.gettempdir(), "freshet_extract_check")
-    os.makedirs(work, exist_ok=True)
     df = make_series(seed, n, max_length)
     src = os.path.join(work, "seed%d.csv" % seed)
     df.to_csv(src, index=False)
@@ -96,22 +87,7 @@ def main():
     abs_sums = {(str(i), k): v for (i, k), v in sums.items()}
     values = {(str(i), k): g.sort_values("time")["value"].to_numpy(float)
               for (i, k), g in frame.groupby(["id", "kind"])}
-    bad, cells = common.compare(X, F, abs_sums)
-    n_bad = sum(len(v) for v in bad.values())
-    print("  %d of %d cells within the rule" % (cells - n_bad, cells))
-    unexplained = {}
-    for c, cases in sorted(bad.items()):
-        for row, f, t in cases:
-            why = common.explain(c, row, f, t, values)
-            if why:
-                print("    explained  %-60s %s: freshet %r, tsfresh %r: %s" % (c, row, f, t, why))
-            else:
-                unexplained.setdefault(c, []).append((row, f, t))
-    for c, cases in sorted(unexplained.items(), key=lambda kv: -len(kv[1])):
-        row, f, t = cases[0]
-        print("    OUTSIDE    %-60s %4d  e.g. %s: freshet %r, tsfresh %r" % (c, len(cases), row, f, t))
-    sys.exit(1 if unexplained else 0)
-
+    sys.exit(1 if common.report(X, F, abs_sums, values) else 0)
 
 if __name__ == "__main__":
     main()

@@ -18,8 +18,6 @@ Exits 1 if anything differs beyond the rule and is not explained.
 import os
 import subprocess
 import sys
-import tempfile
-import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import check_rolling_vs_tsfresh as common  # noqa: E402  (sets numpy's kernels before importing it)
@@ -50,20 +48,9 @@ CASES = {
 
 
 def main():
-    if len(sys.argv) < 2:
-        sys.exit(__doc__)
-    freshet = os.path.abspath(sys.argv[1])
-    names = sys.argv[2:] or list(CASES)
-    unknown = [n for n in names if n not in CASES]
-    if unknown:
-        sys.exit("unknown case %s; cases: %s" % (unknown, ", ".join(CASES)))
-    warnings.simplefilter("ignore")
+    freshet, names, presets, work = common.start(__doc__, CASES, "freshet_frame_check")
     from tsfresh import extract_features
-    from tsfresh.feature_extraction import ComprehensiveFCParameters, EfficientFCParameters
     from tsfresh.utilities.dataframe_functions import make_forecasting_frame
-    presets = {"efficient": EfficientFCParameters, "comprehensive": ComprehensiveFCParameters}
-    work = os.path.join(tempfile.gettempdir(), "freshet_frame_check")
-    os.makedirs(work, exist_ok=True)
     failed = 0
     for name in names:
         make, m, preset = CASES[name]
@@ -100,18 +87,7 @@ def main():
         abs_sums = {(i, k): v for (i, k), v in sums.items()}
         values = {(i, k): g.sort_values("time")["value"].to_numpy(float)
                   for (i, k), g in frame.groupby(["sid", "kind"])}
-        bad, cells = common.compare(X, F, abs_sums)
-        print("  %d of %d cells within the rule" % (cells - sum(len(v) for v in bad.values()),
-                                                    cells))
-        unexplained = 0
-        for c, cases in sorted(bad.items()):
-            for row, f, t in cases:
-                why = common.explain(c, row, f, t, values)
-                print("    %s %-58s %s: freshet %r, tsfresh %r%s"
-                      % ("explained" if why else "OUTSIDE  ", c, row, f, t,
-                         ": " + why if why else ""))
-                unexplained += not why
-        failed += unexplained > 0
+        failed += common.report(X, F, abs_sums, values)
     sys.exit(1 if failed else 0)
 
 

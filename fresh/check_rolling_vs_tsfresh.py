@@ -199,21 +199,49 @@ def compare(X, F, abs_sums):
     return bad, ok.size
 
 
-def main():
+def report(X, F, abs_sums, values):
+    """Compares F (freshet) with X (tsfresh), prints the count within the rule, each explained
+    cell and each column with unexplained cells; returns True if any cell is unexplained."""
+    bad, cells = compare(X, F, abs_sums)
+    print("  %d of %d cells within the rule" % (cells - sum(len(v) for v in bad.values()), cells))
+    unexplained = {}
+    for c, cases in sorted(bad.items()):
+        for row, f, t in cases:
+            why = explain(c, row, f, t, values)
+            if why:
+                print("    explained  %-60s %s: freshet %r, tsfresh %r: %s" % (c, row, f, t, why))
+            else:
+                unexplained.setdefault(c, []).append((row, f, t))
+    for c, cases in sorted(unexplained.items(), key=lambda kv: -len(kv[1])):
+        row, f, t = cases[0]
+        print("    OUTSIDE    %-60s %4d  e.g. %s: freshet %r, tsfresh %r"
+              % (c, len(cases), row, f, t))
+    return bool(unexplained)
+
+
+def start(doc, cases, work_name):
+    """The scripts' common start: (freshet binary, case names, tsfresh presets, work folder)."""
     if len(sys.argv) < 2:
-        sys.exit(__doc__)
+        sys.exit(doc)
     freshet = os.path.abspath(sys.argv[1])
-    names = sys.argv[2:] or list(CASES)
-    unknown = [n for n in names if n not in CASES]
-    if unknown:
-        sys.exit("unknown case %s; cases: %s" % (unknown, ", ".join(CASES)))
+    names = sys.argv[2:] if cases is not None else []
+    if cases is not None:
+        names = names or list(cases)
+        unknown = [n for n in names if n not in cases]
+        if unknown:
+            sys.exit("unknown case %s; cases: %s" % (unknown, ", ".join(cases)))
     warnings.simplefilter("ignore")
-    from tsfresh import extract_features
     from tsfresh.feature_extraction import ComprehensiveFCParameters, EfficientFCParameters
-    from tsfresh.utilities.dataframe_functions import roll_time_series
     presets = {"efficient": EfficientFCParameters, "comprehensive": ComprehensiveFCParameters}
-    work = os.path.join(tempfile.gettempdir(), "freshet_rolling_check")
+    work = os.path.join(tempfile.gettempdir(), work_name)
     os.makedirs(work, exist_ok=True)
+    return freshet, names, presets, work
+
+
+def main():
+    freshet, names, presets, work = start(__doc__, CASES, "freshet_rolling_check")
+    from tsfresh import extract_features
+    from tsfresh.utilities.dataframe_functions import roll_time_series
     failed = 0
     for name in names:
         make, roll, preset = CASES[name]
@@ -243,22 +271,7 @@ def main():
         if not (same_rows and same_cols):
             failed += 1
             continue
-        bad, cells = compare(X, F, window_abs_sums(rolled))
-        n_bad = sum(len(v) for v in bad.values())
-        print("  %d of %d cells within the rule" % (cells - n_bad, cells))
-        values = window_values(rolled)
-        unexplained = {}
-        for c, cases in sorted(bad.items()):
-            for row, f, t in cases:
-                why = explain(c, row, f, t, values)
-                if why:
-                    print("    explained  %-60s %s: freshet %r, tsfresh %r: %s" % (c, row, f, t, why))
-                else:
-                    unexplained.setdefault(c, []).append((row, f, t))
-        for c, cases in sorted(unexplained.items(), key=lambda kv: -len(kv[1])):
-            row, f, t = cases[0]
-            print("    OUTSIDE    %-60s %4d  e.g. %s: freshet %r, tsfresh %r" % (c, len(cases), row, f, t))
-        failed += bool(unexplained)
+        failed += report(X, F, window_abs_sums(rolled), window_values(rolled))
     sys.exit(1 if failed else 0)
 
 
