@@ -18,7 +18,8 @@ Usage, from the repository root, with Debian's interpreter and tsfresh from sour
     TSFRESH_SRC=/tmp/tsfresh-src STUMPY_SRC=/tmp/stumpy-src \\
         /usr/bin/python3 fresh/check_rolling_vs_tsfresh.py build/freshet [CASE ...]
 
-Prints one block per case and the cells outside the rule, by column; exits 1 if any cell is
+FRESHET_FLAGS adds flags to freshet's command line (e.g. --incremental). Prints one block per case
+and the cells outside the rule, by column; exits 1 if any cell is
 outside it and not explained by one of the two causes below. Work files go to
 $TMPDIR/freshet_rolling_check. Takes ~1 minute on 2 cores.
 
@@ -259,7 +260,7 @@ def main():
         spec = ",".join("%s=%s" % kv for kv in roll.items() if kv[1] is not None)
         out = os.path.join(work, name + ".freshet.csv")
         subprocess.run([freshet, "extract", src, "--roll", spec, "--features", preset, "-q",
-                        "-o", out], check=True)
+                        "-o", out] + os.environ.get("FRESHET_FLAGS", "").split(), check=True)
         F = pd.read_csv(out, index_col=0)
         same_rows = list(X.index) == list(F.index)
         # freshet sorts the feature columns by name, as the reference files do; tsfresh keeps
