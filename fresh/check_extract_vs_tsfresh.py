@@ -82,12 +82,7 @@ def main():
                                  F.shape[1], same_rows, same_cols))
     if not (same_rows and same_cols):
         sys.exit(1)
-    frame = df.assign(kind="value")
-    sums = frame.assign(a=frame["value"].abs()).groupby(["id", "kind"])["a"].sum()
-    abs_sums = {(str(i), k): v for (i, k), v in sums.items()}
-    values = {(str(i), k): g.sort_values("time")["value"].to_numpy(float)
-              for (i, k), g in frame.groupby(["id", "kind"])}
-    sys.exit(1 if common.report(X, F, abs_sums, values) else 0)
+    sys.exit(1 if common.report(X, F, common.series_by_id(df.assign(kind="value"))) else 0)
 
 if __name__ == "__main__":
     main()

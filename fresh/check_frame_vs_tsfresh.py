@@ -82,12 +82,7 @@ def main():
             print("  tsfresh ids %s ... freshet ids %s ..." % (list(X.index[:3]), list(F.index[:3])))
             failed += 1
             continue
-        frame = df.assign(sid=[str(i) for i in df["id"]])
-        sums = frame.assign(a=frame["value"].abs()).groupby(["sid", "kind"])["a"].sum()
-        abs_sums = {(i, k): v for (i, k), v in sums.items()}
-        values = {(i, k): g.sort_values("time")["value"].to_numpy(float)
-                  for (i, k), g in frame.groupby(["sid", "kind"])}
-        failed += common.report(X, F, abs_sums, values)
+        failed += common.report(X, F, common.series_by_id(df))
     sys.exit(1 if failed else 0)
 
 

@@ -102,18 +102,11 @@ CASES = {
 }
 
 
-def window_abs_sums(rolled):
-    """sum |x| per (window id as text, kind), from tsfresh's rolled frame."""
-    sums = rolled.assign(a=rolled["value"].abs()).groupby(["id", "kind"])["a"].sum()
-    return {("(%s, %s)" % i, k): v for (i, k), v in sums.items()}
-
-
-def window_values(rolled):
-    """{(window id as text, kind): values in time order}, from tsfresh's rolled frame."""
-    out = {}
-    for (i, k), g in rolled.groupby(["id", "kind"]):
-        out[("(%s, %s)" % i, k)] = g.sort_values("time")["value"].to_numpy(float)
-    return out
+def series_by_id(frame, name=str):
+    """{(name(id), kind): values in time order} of a long frame (id, time, kind, value): the
+    series or windows tsfresh extracted from, keyed as the rows of its feature table are."""
+    return {(name(i), k): g.sort_values("time")["value"].to_numpy(float)
+            for (i, k), g in frame.groupby(["id", "kind"])}
 
 
 def exact_imag_is_zero(x, k):
@@ -171,8 +164,9 @@ def explain(column, row, f, t, values):
     return None
 
 
-def compare(X, F, abs_sums):
-    """Cells of F (freshet) outside the shared rule against X (tsfresh): {column: [(row, f, t)]}."""
+def compare(X, F, values):
+    """Cells of F (freshet) outside the shared rule against X (tsfresh): {column: [(row, f, t)]}.
+    values: series_by_id of the input (the angle exception's scale is its sum |x|)."""
     rows, cols = list(X.index), sorted(X.columns)
     a = F.loc[rows, cols].to_numpy(float)
     b = X.loc[rows, cols].to_numpy(float)
@@ -183,7 +177,8 @@ def compare(X, F, abs_sums):
         kind, calc = c.split("__")[0], c.split("__")[1]
         if calc == "fft_coefficient" and 'attr_"angle"' in c:
             k = cols.index(c.replace('attr_"angle"', 'attr_"abs"'))
-            scale = np.array([abs_sums.get((r, kind), 0.0) for r in rows])
+            scale = np.array([np.abs(values[(r, kind)]).sum() if (r, kind) in values else 0.0
+                              for r in rows])
             # A modulus of exactly 0 (an all-zero series) is the limit of a tiny one: numpy's
             # angle there is 0 or +-180 depending on its code path for the length.
             ok[:, j] |= ((b[:, k] < 1e-9 * scale) | (b[:, k] == 0) |
@@ -200,10 +195,10 @@ def compare(X, F, abs_sums):
     return bad, ok.size
 
 
-def report(X, F, abs_sums, values):
+def report(X, F, values):
     """Compares F (freshet) with X (tsfresh), prints the count within the rule, each explained
     cell and each column with unexplained cells; returns True if any cell is unexplained."""
-    bad, cells = compare(X, F, abs_sums)
+    bad, cells = compare(X, F, values)
     print("  %d of %d cells within the rule" % (cells - sum(len(v) for v in bad.values()), cells))
     unexplained = {}
     for c, cases in sorted(bad.items()):
@@ -272,7 +267,7 @@ def main():
         if not (same_rows and same_cols):
             failed += 1
             continue
-        failed += report(X, F, window_abs_sums(rolled), window_values(rolled))
+        failed += report(X, F, series_by_id(rolled, lambda i: "(%s, %s)" % i))
     sys.exit(1 if failed else 0)
 
 

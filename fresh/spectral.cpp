@@ -157,31 +157,9 @@ void bluestein_rfft(FftWorkspace& ws, std::span<const double> x, Complex* out) {
   if (n % 2 == 0) out[n / 2].imag(0.0);
 }
 
-void transform(std::span<const double> x, Complex* out);
-
-void finite_rfft(std::span<const double> x, Complex* out) {
-  const std::size_t n = x.size();
-  // A constant series (a sensor at rest) has no spectrum outside DC: those coefficients are +0.0
-  // here. Computed, they are rounding noise, and Bluestein's (lengths with a prime factor above
-  // 31) is ~100 times numpy's: fft_aggregated's variance of a 555-point constant came out
-  // 1.2e-10 against numpy's 1.8e-12 (exact: 0). For zeros, Bluestein's chirp products and
-  // kissfft's twiddles also left -0.0 real parts, read by np.angle as 180 degrees where tsfresh
-  // reports 0. (numpy itself gives +0.0 real parts for zeros at every length except those its
-  // own Bluestein takes, primes from 191 on, where about a tenth are -0.0: an undefined angle.)
-  const double first = x[0];
-  if (std::all_of(x.begin(), x.end(), [first](double v) { return v == first; })) {
-    std::fill(out, out + n / 2 + 1, Complex(0.0, 0.0));
-    if (first != 0.0) {
-      transform(x, out);  // the DC term as the FFT sums it
-      std::fill(out + 1, out + n / 2 + 1, Complex(0.0, 0.0));
-      out[0].imag(0.0);
-    }
-    return;
-  }
-  transform(x, out);
-}
-
-void transform(std::span<const double> x, Complex* out) {
+// The FFT for the length: a direct DFT, kissfft, or Bluestein. DC and Nyquist imaginary parts
+// are +0.0 on every path.
+void fft_by_length(std::span<const double> x, Complex* out) {
   const std::size_t n = x.size();
   if (n < kDirectMax) {
     direct_dft(x, n / 2 + 1, out);
@@ -198,6 +176,26 @@ void transform(std::span<const double> x, Complex* out) {
   // zero decides np.angle = 180 or -180 for a negative sum.
   out[0].imag(0.0);
   if (n % 2 == 0) out[n / 2].imag(0.0);
+}
+
+void finite_rfft(std::span<const double> x, Complex* out) {
+  const std::size_t n = x.size();
+  // A constant series (a sensor at rest) has no spectrum outside DC: those coefficients are +0.0
+  // here. Computed, they are rounding noise, and Bluestein's (lengths with a prime factor above
+  // 31) is ~100 times numpy's: fft_aggregated's variance of a 555-point constant came out
+  // 1.2e-10 against numpy's 1.8e-12 (exact: 0). For zeros, Bluestein's chirp products and
+  // kissfft's twiddles also left -0.0 real parts, read by np.angle as 180 degrees where tsfresh
+  // reports 0. (numpy itself gives +0.0 real parts for zeros at every length except those its
+  // own Bluestein takes, primes from 191 on, where about a tenth are -0.0: an undefined angle.)
+  // The scan stops at the first value that differs, so other series pay ~2 comparisons.
+  const double first = x[0];
+  const bool constant = std::all_of(x.begin(), x.end(), [first](double v) { return v == first; });
+  if (constant && first == 0.0) {
+    std::fill(out, out + n / 2 + 1, Complex(0.0, 0.0));
+    return;
+  }
+  fft_by_length(x, out);
+  if (constant) std::fill(out + 1, out + n / 2 + 1, Complex(0.0, 0.0));  // DC as the FFT sums it
 }
 
 }  // namespace

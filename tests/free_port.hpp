@@ -72,7 +72,8 @@ inline int free_port() {
       (static_cast<unsigned long long>(now) ^ (static_cast<unsigned long long>(::getpid()) << 16)) %
       static_cast<unsigned long long>(span));
   for (int k = 0; k < span && k < 4000; ++k) {
-    const int port = low + (start + k * 7919) % span;  // 7919 is prime: a permutation of the span
+    // A prime stride: every port once unless span is a multiple of 7919.
+    const int port = low + (start + k * 7919) % span;
     const std::string lock = dir + "/" + std::to_string(port) + ".lock";
     const int fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
     if (fd < 0) continue;
