@@ -6,6 +6,7 @@
 #include <iostream>
 #include <optional>
 
+#include "cli/block_writer.hpp"
 #include "cli/command.hpp"
 #include "core/atomic_file.hpp"
 #include "core/csv.hpp"
@@ -41,17 +42,6 @@ struct ExtractArgs {
 };
 
 constexpr std::size_t kMaxWarningsShown = 5;
-
-// The header line format_csv writes for the table's columns.
-std::string csv_header(const Table& table, char delimiter) {
-  std::string out;
-  for (std::size_t c = 0; c < table.num_columns(); ++c) {
-    if (c) out.push_back(delimiter);
-    append_csv_field(out, table.column(c).name(), delimiter);
-  }
-  out.push_back('\n');
-  return out;
-}
 
 // "[=====>    ] 1200/5000 series  830/s  ETA 4s" on one stderr line.
 class ProgressBar {
@@ -211,22 +201,16 @@ std::function<int()> setup_extract(CLI::App& app, const Common& common) {
       const fresh::SeriesSet data = fresh::read_series_csv(a->input, a->columns, loop);
       std::vector<std::string> first_warnings;
       std::size_t n_warnings = 0;
-      std::string header;
+      BlockWriter writer(outputs, out, "extract --roll", block_writer_options(*executor));
       fresh::extract_rolled_blocks(
           data, *roll, settings, *executor,
-          [&](std::size_t first_row, fresh::ExtractResult&& block) {
+          [&](std::size_t, fresh::ExtractResult&& block) {
             for (auto& w : block.warnings)
               if (n_warnings++ < kMaxWarningsShown) first_warnings.push_back(std::move(w));
-            std::string text = format_csv(block.features, write);
-            if (first_row == 0) header = csv_header(block.features, write.delimiter);
-            if (text.compare(0, header.size(), header) != 0)
-              throw Error(Errc::kInternal, "extract --roll: a block's columns differ");
-            if (first_row == 0)
-              outputs.write(out, std::move(text));
-            else
-              outputs.write(out, std::string_view(text).substr(header.size()));
+            writer.push(std::move(block.features));
           },
           options);
+      writer.finish();
       show_warnings(first_warnings, n_warnings);
       outputs.commit();
       return 0;

@@ -1,5 +1,6 @@
 // `freshet frame SERIES.csv`: tsfresh's make_forecasting_frame + extract_features: features of
 // the previous values of every point, and that point's value as the target (fresh/roll.hpp).
+#include "cli/block_writer.hpp"
 #include "cli/command.hpp"
 #include "core/atomic_file.hpp"
 #include "core/csv.hpp"
@@ -21,17 +22,6 @@ struct FrameArgs {
   std::int64_t target_shift = 1;
   bool impute = false;
 };
-
-// The header line format_csv writes for the table's columns.
-std::string csv_header(const Table& table, char delimiter) {
-  std::string out;
-  for (std::size_t c = 0; c < table.num_columns(); ++c) {
-    if (c) out.push_back(delimiter);
-    append_csv_field(out, table.column(c).name(), delimiter);
-  }
-  out.push_back('\n');
-  return out;
-}
 
 std::function<int()> setup_frame(CLI::App& app, const Common& common) {
   auto a = std::make_shared<FrameArgs>();
@@ -104,28 +94,22 @@ std::function<int()> setup_frame(CLI::App& app, const Common& common) {
       targets = std::move(result.targets);
     } else {
       // Block by block, as extract --roll: each block of rows formatted, appended and dropped.
-      std::string header;
+      BlockWriter writer(outputs, out, "frame", block_writer_options(*executor));
       bool in_sink = false;  // an error of the sink (writing) is not the input's
       try {
         targets = fresh::extract_forecasting_blocks(
             data, options, settings, *executor,
-            [&](std::size_t first_row, fresh::ExtractResult&& block) {
+            [&](std::size_t, fresh::ExtractResult&& block) {
               in_sink = true;
               collect(block.warnings);
-              std::string text = format_csv(block.features, write);
-              if (first_row == 0) header = csv_header(block.features, write.delimiter);
-              if (text.compare(0, header.size(), header) != 0)
-                throw Error(Errc::kInternal, "frame: a block's columns differ");
-              if (first_row == 0)
-                outputs.write(out, std::move(text));
-              else
-                outputs.write(out, std::string_view(text).substr(header.size()));
+              writer.push(std::move(block.features));
               in_sink = false;
             });
       } catch (const Error& e) {
         if (in_sink) throw;
         throw Error(e.code(), a->input + ": " + e.what());
       }
+      writer.finish();
     }
     if (!warnings.empty())
       warn(common, warnings.front() + (n_warnings > 1 ? " (and " + std::to_string(n_warnings - 1) +

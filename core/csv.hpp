@@ -146,6 +146,12 @@ struct WriteCsvOptions {
 
 // Renders the table as CSV text (header, then one line per row, "\n" line ends).
 std::string format_csv(const Table& table, const WriteCsvOptions& options = {});
+// The parts of format_csv's text, for a table written in blocks of rows: its header line, and
+// the lines of rows [begin, end) appended to `out`. The header, then every block's rows in order,
+// is format_csv's text of the blocks' concatenation.
+std::string csv_header(const Table& table, char delimiter = ',');
+void append_csv_rows(std::string& out, const Table& table, std::size_t begin, std::size_t end,
+                     char delimiter = ',');
 // Writes one output atomically (see Outputs in atomic_file.hpp: "-" is stdout, devices and FIFOs
 // are written through, links followed): the target is replaced only when the whole file is
 // written.

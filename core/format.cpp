@@ -6,27 +6,26 @@
 
 namespace freshet {
 
-void append_double(std::string& out, double value) {
+char* write_double(char* buf, double value) {
+  char* w = buf;
   if (std::isnan(value)) {
-    out += "nan";
-    return;
+    std::memcpy(w, "nan", 3);
+    return w + 3;
   }
   if (std::isinf(value)) {
-    out += value < 0 ? "-inf" : "inf";
-    return;
+    if (value < 0) *w++ = '-';
+    std::memcpy(w, "inf", 3);
+    return w + 3;
   }
-  char buf[48];
-  char* w = buf;
   // Integers below 2^53 in magnitude (counts, lags, many features): their shortest round-trip
   // digits are the integer's own, and Python prints them positionally with ".0".
   constexpr double kExact = 9007199254740992.0;  // 2^53
   if (value > -kExact && value < kExact && value == std::trunc(value)) {
     if (std::signbit(value)) *w++ = '-';  // -0.0 too
-    w = std::to_chars(w, buf + sizeof buf, static_cast<std::int64_t>(std::fabs(value))).ptr;
+    w = std::to_chars(w, buf + kMaxDoubleChars, static_cast<std::int64_t>(std::fabs(value))).ptr;
     *w++ = '.';
     *w++ = '0';
-    out.append(buf, static_cast<std::size_t>(w - buf));
-    return;
+    return w;
   }
   // Shortest round-trip digits in scientific form, then Python's repr layout: positional when
   // -4 <= exponent < 16, scientific otherwise; always a ".0" on positional integers.
@@ -74,9 +73,14 @@ void append_double(std::string& out, double value) {
     *w++ = exponent < 0 ? '-' : '+';
     const int a = exponent < 0 ? -exponent : exponent;
     if (a < 10) *w++ = '0';
-    w = std::to_chars(w, buf + sizeof buf, a).ptr;
+    w = std::to_chars(w, buf + kMaxDoubleChars, a).ptr;
   }
-  out.append(buf, static_cast<std::size_t>(w - buf));
+  return w;
+}
+
+void append_double(std::string& out, double value) {
+  char buf[kMaxDoubleChars];
+  out.append(buf, static_cast<std::size_t>(write_double(buf, value) - buf));
 }
 
 std::string format_double(double value) {

@@ -5,6 +5,7 @@
 // parse_double accepts what from_chars accepts plus a leading '+' and "inf"/"-inf"/"nan" in any
 // case; it returns false (never throws) on anything else, including trailing characters.
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -14,6 +15,11 @@ namespace freshet {
 std::string format_double(double value);
 // Appends format_double(value) to out without a temporary.
 void append_double(std::string& out, double value);
+// Writes format_double(value) at buf, which must have room for kMaxDoubleChars characters, and
+// returns the end (for writers that fill a buffer of many values without a string's checks).
+// The longest texts are 24 characters ("-2.2250738585072014e-308", "-0.00012345678901234567").
+inline constexpr std::size_t kMaxDoubleChars = 32;
+char* write_double(char* buf, double value);
 
 bool parse_double(std::string_view text, double& value) noexcept;
 bool parse_int64(std::string_view text, std::int64_t& value) noexcept;

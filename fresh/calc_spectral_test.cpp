@@ -274,13 +274,15 @@ TEST_CASE("spectral golden: PLAID (efficient settings, lengths 100..620)") {
 }
 
 TEST_CASE("spectral: rfft agrees with a long-double DFT for every code path") {
-  // Direct DFT below 8 points, kissfft for small prime factors (<= 31), Bluestein above
-  // (97, 251, 1009, 2018 = 2 * 1009), powers of two and 19^2 (generic radix 19).
+  // Direct DFT below 8 points, kissfft for small prime factors (<= 31), for larger ones the
+  // table DFT up to 160 points (37, 74 = 2 * 37, 97, 101, 158 = 2 * 79) and Bluestein above
+  // (163, 251, 1009, 2018 = 2 * 1009), powers of two and 19^2 (generic radix 19).
   std::mt19937_64 rng(42);
   std::normal_distribution<double> normal;
   std::vector<std::size_t> lengths;
   for (std::size_t n = 1; n <= 40; ++n) lengths.push_back(n);
-  for (std::size_t n : {64, 97, 150, 250, 251, 256, 361, 1000, 1009, 2018}) lengths.push_back(n);
+  for (std::size_t n : {64, 74, 97, 101, 150, 158, 160, 163, 250, 251, 256, 361, 1000, 1009, 2018})
+    lengths.push_back(n);
   std::vector<std::complex<double>> got;
   for (std::size_t n : lengths) {
     std::vector<double> x(n);

@@ -22,6 +22,13 @@ constexpr std::size_t kDirectMax = 8;
 // kissfft handles a prime factor p with an O(p) generic butterfly per output; above this we use
 // Bluestein (power-of-two convolution) instead, keeping every length O(n log n).
 constexpr std::size_t kMaxKissRadix = 31;
+// Lengths up to this whose largest prime factor is above kMaxKissRadix (37, 41, ..., 101, 74,
+// ...: every window of a roll with max_timeshift=100) take a direct DFT on a table of twiddles
+// instead of Bluestein's three power-of-two transforms: ~n^2/2 multiply-adds, vectorised across
+// coefficients, ~5x faster at n = 101 (bench/rolling.md). That is also how numpy's pocketfft
+// transforms these lengths (a generic-radix pass: O(n^2), no Bluestein below ~n = 190), so the
+// rounding is of the same kind. Tables take (n/2 + 1)(n/2) x 16 bytes, at most ~100 KB.
+constexpr std::size_t kTableDftMax = 160;
 // Plans are cached per length; unequal-length data could grow the cache without bound, so it is
 // dropped when it holds more lengths than this.
 constexpr std::size_t kMaxCachedLengths = 64;
@@ -58,10 +65,79 @@ struct BluesteinPlan {
   std::vector<Complex> kernel_fft;  // FFT_m of conj(c) laid out circularly
 };
 
+// cos and sin of 2 pi r / n for r = (j k) mod n, by pair j = 1..h (h = (n - 1) / 2) and
+// coefficient k = 0..n/2: row j holds the row's n/2 + 1 values, so one pass over j updates every
+// coefficient's sum (independent sums, in the order of j, vectorised across k).
+struct DftTable {
+  std::size_t half = 0;   // n / 2 + 1 coefficients
+  std::size_t pairs = 0;  // h
+  std::vector<double> cos, sin;
+};
+
+// cos and sin of 2 pi r / n, from the angle reduced into [0, pi] (so r and n - r give the same
+// cosine and opposite sines exactly) and exact at multiples of pi / 2.
+void twiddle(std::size_t r, std::size_t n, double& c, double& s) {
+  const bool upper = 2 * r > n;
+  const std::size_t q = upper ? n - r : r;  // 2 q <= n
+  if (q == 0) {
+    c = 1.0, s = 0.0;
+  } else if (2 * q == n) {
+    c = -1.0, s = 0.0;
+  } else if (4 * q == n) {
+    c = 0.0, s = 1.0;
+  } else {
+    const double angle = 2.0 * std::numbers::pi * static_cast<double>(q) / static_cast<double>(n);
+    c = std::cos(angle), s = std::sin(angle);
+  }
+  if (upper) s = -s;
+}
+
+DftTable make_dft_table(std::size_t n) {
+  DftTable t;
+  t.half = n / 2 + 1;
+  t.pairs = (n - 1) / 2;
+  t.cos.resize(t.pairs * t.half);
+  t.sin.resize(t.pairs * t.half);
+  for (std::size_t j = 1; j <= t.pairs; ++j)
+    for (std::size_t k = 0; k < t.half; ++k)
+      twiddle(j * k % n, n, t.cos[(j - 1) * t.half + k], t.sin[(j - 1) * t.half + k]);
+  return t;
+}
+
+// X_k = x_0 + sum_j (x_j + x_{n-j}) cos(2 pi j k / n) [+ (-1)^k x_{n/2}]
+//       - i sum_j (x_j - x_{n-j}) sin(2 pi j k / n), j = 1..h: the real input's symmetry halves
+// the work of a direct DFT.
+void table_rfft(const DftTable& t, std::span<const double> x, Complex* out, std::vector<double>& re,
+                std::vector<double>& im) {
+  const std::size_t n = x.size(), half = t.half;
+  re.assign(half, x[0]);
+  im.assign(half, 0.0);
+  double* __restrict r = re.data();
+  double* __restrict m = im.data();
+  for (std::size_t j = 1; j <= t.pairs; ++j) {
+    const double a = x[j] + x[n - j], b = x[j] - x[n - j];
+    const double* __restrict c = t.cos.data() + (j - 1) * half;
+    const double* __restrict s = t.sin.data() + (j - 1) * half;
+    for (std::size_t k = 0; k < half; ++k) {
+      r[k] += a * c[k];
+      m[k] -= b * s[k];
+    }
+  }
+  if (n % 2 == 0) {
+    const double mid = x[n / 2];
+    for (std::size_t k = 0; k < half; ++k) r[k] += k % 2 ? -mid : mid;
+  }
+  for (std::size_t k = 0; k < half; ++k) out[k] = Complex(r[k], m[k]);
+  out[0].imag(0.0);  // DC (and Nyquist) of a real signal are real, +0.0 as pocketfft's
+  if (n % 2 == 0) out[n / 2].imag(0.0);
+}
+
 struct FftWorkspace {
   Eigen::FFT<double> half;  // real input, half spectrum
   Eigen::FFT<double> full;  // complex transforms (Bluestein)
   std::map<std::size_t, BluesteinPlan> bluestein;
+  std::map<std::size_t, DftTable> tables;
+  std::vector<double> re, im;
   std::map<std::size_t, bool> lengths_seen;
   std::vector<Complex> a, b;
 
@@ -73,9 +149,16 @@ struct FftWorkspace {
       half.impl().clear();
       full.impl().clear();
       bluestein.clear();
+      tables.clear();
       lengths_seen.clear();
     }
     lengths_seen[n] = true;
+  }
+
+  const DftTable& table_for(std::size_t n) {
+    auto it = tables.find(n);
+    if (it == tables.end()) it = tables.emplace(n, make_dft_table(n)).first;
+    return it->second;
   }
 
   const BluesteinPlan& plan_for(std::size_t n) {
@@ -157,7 +240,7 @@ void bluestein_rfft(FftWorkspace& ws, std::span<const double> x, Complex* out) {
   if (n % 2 == 0) out[n / 2].imag(0.0);
 }
 
-// The FFT for the length: a direct DFT, kissfft, or Bluestein. DC and Nyquist imaginary parts
+// The FFT for the length: a direct DFT, kissfft, a table DFT or Bluestein. DC and Nyquist imaginary parts
 // are +0.0 on every path.
 void fft_by_length(std::span<const double> x, Complex* out) {
   const std::size_t n = x.size();
@@ -168,7 +251,10 @@ void fft_by_length(std::span<const double> x, Complex* out) {
   FftWorkspace& ws = workspace();
   ws.note_length(n);
   if (largest_prime_factor(n) > kMaxKissRadix) {
-    bluestein_rfft(ws, x, out);
+    if (n <= kTableDftMax)
+      table_rfft(ws.table_for(n), x, out, ws.re, ws.im);
+    else
+      bluestein_rfft(ws, x, out);
     return;
   }
   ws.half.fwd(out, x.data(), static_cast<Eigen::Index>(n));

@@ -17,8 +17,10 @@
 namespace freshet::fresh::spectral {
 
 // numpy.fft.rfft(x): out is resized to x.size()/2 + 1 (empty for empty x).
-// Finite input: mixed-radix FFT (Eigen's kissfft) for lengths whose prime factors are small,
-// Bluestein's algorithm otherwise, so the cost is O(n log n) for every length.
+// Finite input: mixed-radix FFT (Eigen's kissfft) for lengths whose prime factors are small;
+// with a prime factor above 31, a direct DFT on a table of twiddles up to 160 points (O(n^2), as
+// pocketfft's generic-radix pass) and Bluestein's algorithm above, so the cost is O(n log n) for
+// long series.
 // Non-finite input (inf/NaN) goes through a direct DFT whose exactly-zero twiddle components are
 // skipped, which reproduces pocketfft's inf/NaN pattern (a structural zero times inf stays 0).
 void rfft(std::span<const double> x, std::vector<std::complex<double>>& out);

@@ -21,6 +21,7 @@
 #include "fresh/roll.hpp"
 #include "mproc/executor.hpp"
 #include "run_command.hpp"
+#include "tests/free_port.hpp"
 
 using namespace freshet;
 using namespace freshet::testing;
@@ -57,7 +58,7 @@ TEST_CASE("cli extract --roll: tsfresh's window ids, same bytes serial, threads,
   CHECK(t.column("value__length").as_string(100) == "21.0");
 
   CHECK(extract(dir, "threads.csv", "--workers 2") == serial);
-  const std::string port = std::to_string(43000 + ::getpid() % 20000);
+  const std::string port = std::to_string(free_port());
   CHECK(extract(dir, "procs.csv", "--workers 2 --port " + port) == serial);
 }
 
@@ -83,9 +84,11 @@ TEST_CASE(
     REQUIRE(whole.num_rows() * whole.num_columns() > fresh::RollBlockOptions{}.block_cells);
     const std::string expected = format_csv(whole);
     const std::string flags = incremental ? " --incremental" : "";
+    // --workers 0 writes each block in turn; threads and processes on a writer thread
+    // (cli/block_writer.hpp) while the next block is extracted.
     for (const std::string& workers :
-         {std::string("--workers 2"),
-          "--workers 2 --port " + std::to_string(44000 + ::getpid() % 20000)}) {
+         {std::string("--workers 0"), std::string("--workers 2"),
+          "--workers 2 --port " + std::to_string(free_port())}) {
       const auto r = run_command("timeout 300 " + freshet_exe() + " extract " + kSubset +
                                  " --features efficient --roll max_timeshift=20,min_timeshift=5 "
                                  "--quiet --out " +
@@ -167,12 +170,43 @@ TEST_CASE("cli frame: written block by block, the bytes of the whole frame and t
   const fresh::ForecastResult whole = fresh::extract_forecasting(
       data, {.max_timeshift = 10}, fresh::preset_settings("efficient"), *serial);
   REQUIRE(whole.extracted.features.num_rows() == 800);
-  const auto r = run_command("timeout 300 " + freshet_exe() + " frame " + dir.file("x.csv") +
-                             " --max-timeshift 10 --features efficient --workers 2 --out " +
-                             dir.file("f.csv") + " --target-out " + dir.file("y.csv"));
-  REQUIRE_MESSAGE(r.status == 0, r.err);
-  CHECK(slurp(dir.file("f.csv")) == format_csv(whole.extracted.features));
-  CHECK(slurp(dir.file("y.csv")) == format_csv(whole.targets));
+  for (const char* workers : {"0", "2"}) {
+    const auto r = run_command("timeout 300 " + freshet_exe() + " frame " + dir.file("x.csv") +
+                               " --max-timeshift 10 --features efficient --workers " + workers +
+                               " --out " + dir.file("f.csv") + " --target-out " +
+                               dir.file("y.csv"));
+    REQUIRE_MESSAGE(r.status == 0, r.err);
+    CHECK_MESSAGE(slurp(dir.file("f.csv")) == format_csv(whole.extracted.features), workers);
+    CHECK_MESSAGE(slurp(dir.file("y.csv")) == format_csv(whole.targets), workers);
+  }
+}
+
+TEST_CASE("cli extract --roll and frame: a failed write ends the run with its error, no hang") {
+  // /dev/full is written through: the first block's write fails. With threads it fails on the
+  // writer thread while the main thread extracts the next block; the error must reach the
+  // command (exit 1, the output's message) and every thread must stop.
+  TempDir dir;
+  std::string text = "id,time,value\n";
+  for (int t = 0; t < 801; ++t)
+    text += "7," + std::to_string(t) + "," + format_double(std::sin(0.03 * t) * t) + "\n";
+  dir.write("x.csv", text);
+  for (const char* workers : {"0", "2"}) {
+    const std::vector<std::string> commands = {
+        " extract " + dir.file("x.csv") +
+            " --features efficient --roll max_timeshift=10 --quiet --out /dev/full --workers " +
+            workers,
+        " frame " + dir.file("x.csv") +
+            " --max-timeshift 10 --features efficient --quiet --out /dev/full --target-out " +
+            dir.file("y.csv") + " --workers " + workers};
+    for (const std::string& command : commands) {
+      const auto r = run_command("timeout 120 " + freshet_exe() + command);
+      CHECK_MESSAGE(r.status == 1, command, ": ", r.err);
+      CHECK_MESSAGE(r.err.find("/dev/full: write failed: No space left on device") !=
+                        std::string::npos,
+                    command, ": ", r.err);
+    }
+    CHECK_FALSE(std::ifstream(dir.file("y.csv")).good());  // nothing published
+  }
 }
 
 TEST_CASE("cli extract --roll and stream with --incremental: efficient's values within tolerance") {
