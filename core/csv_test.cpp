@@ -76,6 +76,28 @@ TEST_CASE("format_double on integral values around the fast path's 2^53 bound") 
   }
 }
 
+TEST_CASE("write_double fits kMaxDoubleChars and reads back bit for bit, for any bits") {
+  // append_csv_rows writes a row's numbers into a buffer of kMaxDoubleChars per cell: the bound
+  // must hold for every double (random bit patterns: every exponent, subnormals, NaN payloads).
+  std::mt19937_64 rng(11);
+  std::size_t longest = 0;
+  char buf[kMaxDoubleChars];
+  for (int i = 0; i < 300000; ++i) {
+    const double v = std::bit_cast<double>(rng());
+    const std::size_t n = static_cast<std::size_t>(write_double(buf, v) - buf);
+    longest = std::max(longest, n);
+    REQUIRE(n <= 24);
+    double back = 0;
+    REQUIRE(parse_double(std::string_view(buf, n), back));
+    if (std::isnan(v))
+      REQUIRE(std::isnan(back));
+    else
+      REQUIRE(std::bit_cast<std::uint64_t>(back) == std::bit_cast<std::uint64_t>(v));
+  }
+  CHECK(longest == 24);  // "-d.ddddddddddddddddde-3dd" occurs among random bits
+  CHECK(format_double(-2.2250738585072014e-308).size() == 24);
+}
+
 TEST_CASE("doubles round-trip bit for bit through write and read") {
   std::vector<double> values = {0.0,
                                 -0.0,

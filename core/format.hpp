@@ -17,7 +17,7 @@ std::string format_double(double value);
 void append_double(std::string& out, double value);
 // Writes format_double(value) at buf, which must have room for kMaxDoubleChars characters, and
 // returns the end (for writers that fill a buffer of many values without a string's checks).
-// The longest texts are 24 characters ("-2.2250738585072014e-308", "-0.00012345678901234567").
+// A text has at most 24 characters ("-2.2250738585072014e-308").
 inline constexpr std::size_t kMaxDoubleChars = 32;
 char* write_double(char* buf, double value);
 

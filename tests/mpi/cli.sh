@@ -2,7 +2,7 @@
 # freshet's commands under an MPI launcher give the serial bytes (issue 18): CTest runs this
 # (tests/CMakeLists.txt) only when freshet was built with MPI and mpiexec exists.
 #   cli.sh MPIEXEC FRESHET SOURCE_DIR WORK_DIR COMMAND RANKS...
-# COMMAND is extract, select, xval, search or run. Runs it serially (--workers 0), then under
+# COMMAND is extract, roll (extract --roll), select, xval, search or run. Runs it serially (--workers 0), then under
 # `MPIEXEC --oversubscribe -np K` for each K in RANKS, and compares every output byte for byte.
 # Prints what differs and exits 1 on any difference or failure.
 set -euo pipefail
@@ -35,6 +35,10 @@ run_one() {
   case $command in
     extract)
       "$@" "$exe" extract "$series" --features efficient --out "$out/features.csv" -q ;;
+    roll)
+      # rolled windows, written block by block on rank 0's writer thread
+      "$@" "$exe" extract "$series" --features minimal --roll max_timeshift=8 \
+        --out "$out/rolled.csv" -q ;;
     select)
       "$@" "$exe" select features.csv --labels "$labels" --fdr 0.05 --out "$out/relevant.csv" -q ;;
     xval)
