@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <string>
@@ -182,31 +183,38 @@ TEST_CASE("cli frame: written block by block, the bytes of the whole frame and t
 }
 
 TEST_CASE("cli extract --roll and frame: a failed write ends the run with its error, no hang") {
-  // /dev/full is written through: the first block's write fails. With threads it fails on the
-  // writer thread while the main thread extracts the next block; the error must reach the
-  // command (exit 1, the output's message) and every thread must stop.
+  // A file size limit (ulimit -f, SIGXFSZ ignored so write() fails with EFBIG) makes a block's
+  // write into the temporary file fail part-way through the run: with threads on the writer
+  // thread while the main thread extracts the next block. The error must reach the command
+  // (exit 1, the output's message), every thread must stop, and nothing is published.
   TempDir dir;
   std::string text = "id,time,value\n";
   for (int t = 0; t < 801; ++t)
     text += "7," + std::to_string(t) + "," + format_double(std::sin(0.03 * t) * t) + "\n";
   dir.write("x.csv", text);
+  const std::string out = dir.file("out.csv"), targets = dir.file("y.csv");
   for (const char* workers : {"0", "2"}) {
     const std::vector<std::string> commands = {
         " extract " + dir.file("x.csv") +
-            " --features efficient --roll max_timeshift=10 --quiet --out /dev/full --workers " +
-            workers,
-        " frame " + dir.file("x.csv") +
-            " --max-timeshift 10 --features efficient --quiet --out /dev/full --target-out " +
-            dir.file("y.csv") + " --workers " + workers};
+            " --features efficient --roll max_timeshift=10 --quiet --out " + out +
+            " --workers " + workers,
+        " frame " + dir.file("x.csv") + " --max-timeshift 10 --features efficient --quiet --out " +
+            out + " --target-out " + targets + " --workers " + workers};
     for (const std::string& command : commands) {
-      const auto r = run_command("timeout 120 " + freshet_exe() + command);
+      // 800 rows of ~780 numbers: ~10 MB of CSV; the limit (1 MiB) is reached in the first blocks.
+      const auto r = run_command("bash -c \"trap '' XFSZ; ulimit -f 1024; exec timeout 120 " +
+                                 freshet_exe() + command + "\"");
       CHECK_MESSAGE(r.status == 1, command, ": ", r.err);
-      CHECK_MESSAGE(r.err.find("/dev/full: write failed: No space left on device") !=
-                        std::string::npos,
-                    command, ": ", r.err);
+      CHECK_MESSAGE(r.err.find("write failed: File too large") != std::string::npos, command,
+                    ": ", r.err);
+      CHECK_FALSE(std::ifstream(out).good());  // nothing published
+      CHECK_FALSE(std::ifstream(targets).good());
     }
-    CHECK_FALSE(std::ifstream(dir.file("y.csv")).good());  // nothing published
   }
+  std::size_t left = 0;  // no temporary file left behind
+  for (const auto& e : std::filesystem::directory_iterator(dir.path()))
+    left += e.path().filename().string().find(".freshet-tmp-") != std::string::npos;
+  CHECK(left == 0);
 }
 
 TEST_CASE("cli extract --roll and stream with --incremental: efficient's values within tolerance") {
