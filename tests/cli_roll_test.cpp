@@ -40,6 +40,14 @@ std::string extract(const TempDir& dir, const std::string& name, const std::stri
   return slurp(dir.file(name));
 }
 
+// One series (id 7) of n points, value f(t) at time t, as a long CSV.
+std::string one_series_csv(int n, double (*f)(int)) {
+  std::string text = "id,time,value\n";
+  for (int t = 0; t < n; ++t)
+    text += "7," + std::to_string(t) + "," + format_double(f(t)) + "\n";
+  return text;
+}
+
 }  // namespace
 
 TEST_CASE("cli extract --roll: tsfresh's window ids, same bytes serial, threads, processes") {
@@ -160,10 +168,7 @@ TEST_CASE("cli frame: features of the previous values, the next value as target"
 TEST_CASE("cli frame: written block by block, the bytes of the whole frame and targets") {
   // 800 targets x 778 efficient columns: two blocks.
   TempDir dir;
-  std::string text = "id,time,value\n";
-  for (int t = 0; t < 801; ++t)
-    text += "7," + std::to_string(t) + "," + format_double(std::cos(0.07 * t) * t) + "\n";
-  dir.write("x.csv", text);
+  dir.write("x.csv", one_series_csv(801, [](int t) { return std::cos(0.07 * t) * t; }));
   fresh::InputOptions in;
   in.keep_sort_keys = true;
   const fresh::SeriesSet data = fresh::read_series_csv(dir.file("x.csv"), in);
@@ -188,10 +193,7 @@ TEST_CASE("cli extract --roll and frame: a failed write ends the run with its er
   // thread while the main thread extracts the next block. The error must reach the command
   // (exit 1, the output's message), every thread must stop, and nothing is published.
   TempDir dir;
-  std::string text = "id,time,value\n";
-  for (int t = 0; t < 801; ++t)
-    text += "7," + std::to_string(t) + "," + format_double(std::sin(0.03 * t) * t) + "\n";
-  dir.write("x.csv", text);
+  dir.write("x.csv", one_series_csv(801, [](int t) { return std::sin(0.03 * t) * t; }));
   const std::string out = dir.file("out.csv"), targets = dir.file("y.csv");
   for (const char* workers : {"0", "2"}) {
     const std::vector<std::string> commands = {
