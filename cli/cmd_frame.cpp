@@ -97,14 +97,13 @@ std::function<int()> setup_frame(CLI::App& app, const Common& common) {
       BlockWriter writer(outputs, out, "frame", block_writer_options(*executor));
       bool in_sink = false;  // an error of the sink (writing) is not the input's
       try {
-        targets = fresh::extract_forecasting_blocks(
-            data, options, settings, *executor,
-            [&](std::size_t, fresh::ExtractResult&& block) {
-              in_sink = true;
-              collect(block.warnings);
-              writer.push(std::move(block.features));
-              in_sink = false;
-            });
+        targets = fresh::extract_forecasting_blocks(data, options, settings, *executor,
+                                                    [&](std::size_t, fresh::ExtractResult&& block) {
+                                                      in_sink = true;
+                                                      collect(block.warnings);
+                                                      writer.push(std::move(block.features));
+                                                      in_sink = false;
+                                                    });
       } catch (const Error& e) {
         if (in_sink) throw;
         throw Error(e.code(), a->input + ": " + e.what());

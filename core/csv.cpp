@@ -1036,8 +1036,7 @@ std::string format_csv(const Table& table, const WriteCsvOptions& options) {
   }
   std::vector<std::string> parts(blocks);
   options.parallel_for(blocks, [&](std::size_t b) {
-    append_csv_rows(parts[b], table, b * block, std::min(rows, (b + 1) * block),
-                    options.delimiter);
+    append_csv_rows(parts[b], table, b * block, std::min(rows, (b + 1) * block), options.delimiter);
   });
   std::size_t total = out.size();
   for (const auto& p : parts) total += p.size();

@@ -240,8 +240,8 @@ void bluestein_rfft(FftWorkspace& ws, std::span<const double> x, Complex* out) {
   if (n % 2 == 0) out[n / 2].imag(0.0);
 }
 
-// The FFT for the length: a direct DFT, kissfft, a table DFT or Bluestein. DC and Nyquist imaginary parts
-// are +0.0 on every path.
+// The FFT for the length: a direct DFT, kissfft, a table DFT or Bluestein. DC and Nyquist imaginary
+// parts are +0.0 on every path.
 void fft_by_length(std::span<const double> x, Complex* out) {
   const std::size_t n = x.size();
   if (n < kDirectMax) {

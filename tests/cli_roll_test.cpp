@@ -43,8 +43,7 @@ std::string extract(const TempDir& dir, const std::string& name, const std::stri
 // One series (id 7) of n points, value f(t) at time t, as a long CSV.
 std::string one_series_csv(int n, double (*f)(int)) {
   std::string text = "id,time,value\n";
-  for (int t = 0; t < n; ++t)
-    text += "7," + std::to_string(t) + "," + format_double(f(t)) + "\n";
+  for (int t = 0; t < n; ++t) text += "7," + std::to_string(t) + "," + format_double(f(t)) + "\n";
   return text;
 }
 
@@ -95,9 +94,8 @@ TEST_CASE(
     const std::string flags = incremental ? " --incremental" : "";
     // --workers 0 writes each block in turn; threads and processes on a writer thread
     // (cli/block_writer.hpp) while the next block is extracted.
-    for (const std::string& workers :
-         {std::string("--workers 0"), std::string("--workers 2"),
-          "--workers 2 --port " + std::to_string(free_port())}) {
+    for (const std::string& workers : {std::string("--workers 0"), std::string("--workers 2"),
+                                       "--workers 2 --port " + std::to_string(free_port())}) {
       const auto r = run_command("timeout 300 " + freshet_exe() + " extract " + kSubset +
                                  " --features efficient --roll max_timeshift=20,min_timeshift=5 "
                                  "--quiet --out " +
@@ -177,10 +175,10 @@ TEST_CASE("cli frame: written block by block, the bytes of the whole frame and t
       data, {.max_timeshift = 10}, fresh::preset_settings("efficient"), *serial);
   REQUIRE(whole.extracted.features.num_rows() == 800);
   for (const char* workers : {"0", "2"}) {
-    const auto r = run_command("timeout 300 " + freshet_exe() + " frame " + dir.file("x.csv") +
-                               " --max-timeshift 10 --features efficient --workers " + workers +
-                               " --out " + dir.file("f.csv") + " --target-out " +
-                               dir.file("y.csv"));
+    const auto r =
+        run_command("timeout 300 " + freshet_exe() + " frame " + dir.file("x.csv") +
+                    " --max-timeshift 10 --features efficient --workers " + workers + " --out " +
+                    dir.file("f.csv") + " --target-out " + dir.file("y.csv"));
     REQUIRE_MESSAGE(r.status == 0, r.err);
     CHECK_MESSAGE(slurp(dir.file("f.csv")) == format_csv(whole.extracted.features), workers);
     CHECK_MESSAGE(slurp(dir.file("y.csv")) == format_csv(whole.targets), workers);
@@ -198,8 +196,8 @@ TEST_CASE("cli extract --roll and frame: a failed write ends the run with its er
   for (const char* workers : {"0", "2"}) {
     const std::vector<std::string> commands = {
         " extract " + dir.file("x.csv") +
-            " --features efficient --roll max_timeshift=10 --quiet --out " + out +
-            " --workers " + workers,
+            " --features efficient --roll max_timeshift=10 --quiet --out " + out + " --workers " +
+            workers,
         " frame " + dir.file("x.csv") + " --max-timeshift 10 --features efficient --quiet --out " +
             out + " --target-out " + targets + " --workers " + workers};
     for (const std::string& command : commands) {
@@ -207,8 +205,8 @@ TEST_CASE("cli extract --roll and frame: a failed write ends the run with its er
       const auto r = run_command("bash -c \"trap '' XFSZ; ulimit -f 1024; exec timeout 120 " +
                                  freshet_exe() + command + "\"");
       CHECK_MESSAGE(r.status == 1, command, ": ", r.err);
-      CHECK_MESSAGE(r.err.find("write failed: File too large") != std::string::npos, command,
-                    ": ", r.err);
+      CHECK_MESSAGE(r.err.find("write failed: File too large") != std::string::npos, command, ": ",
+                    r.err);
       CHECK_FALSE(std::ifstream(out).good());  // nothing published
       CHECK_FALSE(std::ifstream(targets).good());
     }
