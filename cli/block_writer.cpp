@@ -104,11 +104,7 @@ void BlockWriter::run() {
       queue_.clear();
     }
     changed_.notify_all();
-    if (error_) {
-      // Nothing more is written; wait to be stopped.
-      changed_.wait(lock, [&] { return stop_; });
-      return;
-    }
+    if (error_) return;  // nothing more is written; push() and finish() rethrow the error
   }
 }
 
