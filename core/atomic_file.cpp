@@ -12,9 +12,11 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <mutex>
+#include <new>
 
 #include "core/error.hpp"
 
@@ -215,12 +217,75 @@ void Outputs::refuse_input(const std::string& input, const std::string& what) co
                                     "': refusing to replace an input; write elsewhere");
 }
 
+void Outputs::Output::Free::operator()(char* p) const noexcept { std::free(p); }
+
+namespace {
+
+constexpr std::size_t kAlign = 4096;
+
+bool set_direct(int fd, bool on) {
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0) return false;
+  return ::fcntl(fd, F_SETFL, on ? flags | O_DIRECT : flags & ~O_DIRECT) == 0;
+}
+
+}  // namespace
+
+// Writes the stage: whole when it is full, at the end the aligned part directly and the tail
+// (under kAlign bytes) without O_DIRECT. A direct write the file system refuses (EINVAL) or cuts
+// short of a block boundary is finished without O_DIRECT from where it stopped.
+void Outputs::flush_stage(Output& o, bool last) {
+  using Direct = Output::Direct;
+  if (o.staged == 0) return;
+  if (o.direct == Direct::kUntried && !last)
+    o.direct = set_direct(o.fd, true) ? Direct::kOn : Direct::kOff;
+  const char* p = o.stage.get();
+  std::size_t left = o.staged;
+  const std::size_t tail = o.direct == Direct::kOn && last ? left % kAlign : 0;
+  left -= tail;
+  auto end_direct = [&o] {
+    set_direct(o.fd, false);
+    o.direct = Direct::kOff;
+  };
+  while (left > 0) {
+    const ssize_t n = ::write(o.fd, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EINVAL && o.direct == Direct::kOn) {
+        end_direct();
+        continue;
+      }
+      throw Error(Errc::kIo, os_error(o.path, "write failed"));
+    }
+    p += n;
+    left -= static_cast<std::size_t>(n);
+    if (left > 0 && o.direct == Direct::kOn && static_cast<std::size_t>(n) % kAlign != 0)
+      end_direct();
+  }
+  if (tail > 0) {
+    end_direct();
+    write_all(o.fd, std::string_view(p, tail), o.path);
+  }
+  o.staged = 0;
+}
+
 void Outputs::write(std::size_t index, std::string_view data) {
   Output& o = outputs_.at(index);
-  if (o.kind == Output::kReplace)
-    write_all(o.fd, data, o.path);
-  else
+  if (o.kind != Output::kReplace) {
     o.pending.append(data);
+    return;
+  }
+  while (!data.empty()) {
+    if (!o.stage) {
+      o.stage.reset(static_cast<char*>(std::aligned_alloc(kAlign, kStageBytes)));
+      if (!o.stage) throw std::bad_alloc();
+    }
+    const std::size_t n = std::min(data.size(), kStageBytes - o.staged);
+    std::memcpy(o.stage.get() + o.staged, data.data(), n);
+    o.staged += n;
+    data.remove_prefix(n);
+    if (o.staged == kStageBytes) flush_stage(o, false);
+  }
 }
 
 void Outputs::write(std::size_t index, std::string&& data) {
@@ -236,6 +301,8 @@ void Outputs::commit() {
   // 1. Every temporary file complete and on disk.
   for (auto& o : outputs_) {
     if (o.kind != Output::kReplace) continue;
+    flush_stage(o, true);
+    o.stage.reset();
     if (::fsync(o.fd) != 0) throw Error(Errc::kIo, os_error(o.path, "write failed"));
     const int fd = o.fd;
     o.fd = -1;

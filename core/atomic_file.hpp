@@ -26,6 +26,7 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,12 +44,19 @@ class Outputs {
   // (e.g. "--out"). Throws Error(kIo) "PATH: cannot create output: <reason>" when it cannot be
   // opened, Error(kUsage) when it is the same file as an output added before.
   std::size_t add(const std::string& path, const std::string& what = "output");
+  // The buffer of a temporary file (a multiple of 4096 bytes, the largest logical block size
+  // O_DIRECT asks alignment to).
+  static constexpr std::size_t kStageBytes = std::size_t{4} << 20;
   // Throws Error(kUsage) when an output replaces the file `input` names (the same file
   // through any path or link); "-" and paths that do not exist are no input to protect.
   void refuse_input(const std::string& input, const std::string& what = "input") const;
 
-  // Appends data to output `index`: written to its temporary file now, or kept for a stream
-  // until commit(). Throws Error(kIo) naming the path on a failed write.
+  // Appends data to output `index`. A temporary file gets it in full buffers of kStageBytes
+  // (the rest at commit()), written with O_DIRECT where the file system takes it: large outputs
+  // then go from the buffer to the disk while the computation goes on, without the kernel's copy
+  // into the page cache (about a tenth of a rolled extraction's CPU) or a long fsync at commit;
+  // elsewhere (EINVAL: tmpfs, some FUSE and network file systems) they are written as usual.
+  // A stream keeps it until commit(). Throws Error(kIo) naming the path on a failed write.
   void write(std::size_t index, std::string_view data);
   void write(std::size_t index, std::string&& data);
 
@@ -74,7 +82,15 @@ class Outputs {
     dev_t dev = 0;         // the target file (kReplace and existed, or kStream)
     ino_t ino = 0;
     std::string pending;  // kStdout / kStream: data written at commit()
+    // kReplace: bytes not yet written, in a page-aligned buffer of kStageBytes (see write()).
+    struct Free {
+      void operator()(char* p) const noexcept;
+    };
+    std::unique_ptr<char, Free> stage;
+    std::size_t staged = 0;
+    enum class Direct { kUntried, kOn, kOff } direct = Direct::kUntried;
   };
+  void flush_stage(Output& o, bool last);
   void discard() noexcept;
   std::vector<Output> outputs_;
   bool committed_ = false;

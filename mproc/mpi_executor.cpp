@@ -750,6 +750,9 @@ class MpiExecutor final : public Executor {
     std::memcpy(m.data(), frame.data(), frame.size());
     wire::encode_arguments(args, std::span<std::byte>(m).subspan(frame.size()));
     in_flight_[static_cast<std::size_t>(rank)].emplace(id, r);
+    // Before the chunk leaves: its rank may run it and die while this rank is still sending the
+    // next ones (a loaded machine can deschedule it for the launcher's whole reaction time).
+    update_last_words(j);
     post(rank, tag_of(wire::Type::kChunk), std::move(m));
   }
 
