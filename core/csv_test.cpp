@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <bit>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
@@ -96,6 +97,70 @@ TEST_CASE("write_double fits kMaxDoubleChars and reads back bit for bit, for any
   }
   CHECK(longest == 24);  // "-d.ddddddddddddddddde-3dd" occurs among random bits
   CHECK(format_double(-2.2250738585072014e-308).size() == 24);
+}
+
+namespace {
+// Python's repr built on std::to_chars' shortest scientific form (libstdc++'s Ryu): an
+// independent route to the digits write_double takes from {fmt}'s Dragonbox.
+std::string repr_by_to_chars(double value) {
+  if (std::isnan(value)) return "nan";
+  if (std::isinf(value)) return value < 0 ? "-inf" : "inf";
+  char sci[40];
+  const char* end = std::to_chars(sci, sci + sizeof sci, value, std::chars_format::scientific).ptr;
+  const std::string text(static_cast<const char*>(sci), end);
+  std::string sign, digits;
+  std::size_t i = 0;
+  if (text[0] == '-') {
+    sign = "-";
+    i = 1;
+  }
+  for (; text[i] != 'e'; ++i)
+    if (text[i] != '.') digits.push_back(text[i]);
+  const int exponent = std::stoi(text.substr(i + 1));
+  const int n = static_cast<int>(digits.size());
+  if (exponent >= -4 && exponent < 16) {
+    if (exponent < 0) return sign + "0." + std::string(-exponent - 1, '0') + digits;
+    if (exponent + 1 >= n) return sign + digits + std::string(exponent + 1 - n, '0') + ".0";
+    return sign + digits.substr(0, exponent + 1) + "." + digits.substr(exponent + 1);
+  }
+  std::string e = std::to_string(std::abs(exponent));
+  if (e.size() < 2) e = "0" + e;
+  return sign + digits.substr(0, 1) + (n > 1 ? "." + digits.substr(1) : "") + "e" +
+         (exponent < 0 ? "-" : "+") + e;
+}
+}  // namespace
+
+TEST_CASE("write_double's digits are std::to_chars' shortest digits, laid out as repr") {
+  std::mt19937_64 rng(12);
+  std::vector<double> values = {0.1,
+                                1e-5,
+                                1e16,
+                                1e15 + 0.5,
+                                9007199254740993.0,
+                                5e-324,
+                                -5e-324,
+                                1.7976931348623157e308,
+                                2.2250738585072014e-308,
+                                123456789012345680.0,
+                                0.30000000000000004,
+                                -0.0001};
+  for (int i = 0; i < 1000000; ++i) values.push_back(std::bit_cast<double>(rng()));
+  // Typical feature magnitudes: 53-bit significands at binary exponents -100..40.
+  for (int i = 0; i < 500000; ++i)
+    values.push_back(
+        std::ldexp(static_cast<double>(rng() >> 11), static_cast<int>(rng() % 141) - 153));
+  // Short decimals at every decade (where ties between candidates would show).
+  for (int e = -325; e <= 308; ++e)
+    for (int k = 1; k < 100; k += 7) values.push_back(k * std::pow(10.0, e));
+  std::size_t mismatches = 0;
+  for (double v : values) {
+    const std::string got = format_double(v);
+    // Integers below 2^53 take write_double's own path: repr's integer digits plus ".0".
+    const std::string want = repr_by_to_chars(v);
+    if (got != want && ++mismatches <= 5)
+      CHECK_MESSAGE(got == want, "bits " << std::bit_cast<std::uint64_t>(v));
+  }
+  CHECK(mismatches == 0);
 }
 
 TEST_CASE("doubles round-trip bit for bit through write and read") {

@@ -16,6 +16,7 @@ packages=(
   libboost-dev                      # Boost.Math distributions, Boost.Interprocess shared memory
   libssl-dev                        # OpenSSL libcrypto: remote workers' HMAC-SHA256 handshake
   libcli11-dev                      # the command line
+  libfmt-dev                        # {fmt}'s Dragonbox: shortest round-trip digits of doubles in CSV
   nlohmann-json3-dev                # settings and job files
   doctest-dev                       # unit tests
   libopenmpi-dev openmpi-bin        # the MPI backend (docs/cluster.md) and mpiexec for its tests
