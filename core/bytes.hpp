@@ -37,6 +37,8 @@ class ByteWriter {
     buffer_.insert(buffer_.end(), p, p + values.size_bytes());
   }
   void put_string(std::string_view s) { put_span(std::span<const char>(s.data(), s.size())); }
+  // Room for `bytes` more without reallocating (a writer that knows its size copies once).
+  void reserve(std::size_t bytes) { buffer_.reserve(buffer_.size() + bytes); }
   Bytes take() && { return std::move(buffer_); }
   const Bytes& bytes() const { return buffer_; }
 
