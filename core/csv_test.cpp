@@ -155,7 +155,7 @@ TEST_CASE("write_double's digits are std::to_chars' shortest digits, laid out as
   std::size_t mismatches = 0;
   for (double v : values) {
     const std::string got = format_double(v);
-    // Integers below 2^53 take write_double's own path: repr's integer digits plus ".0".
+    // (Integers below 2^53 take write_double's integer path; the reference lays them out too.)
     const std::string want = repr_by_to_chars(v);
     if (got != want && ++mismatches <= 5)
       CHECK_MESSAGE(got == want, "bits " << std::bit_cast<std::uint64_t>(v));

@@ -2,8 +2,9 @@
 # freshet's commands under an MPI launcher give the serial bytes (issue 18): CTest runs this
 # (tests/CMakeLists.txt) only when freshet was built with MPI and mpiexec exists.
 #   cli.sh MPIEXEC FRESHET SOURCE_DIR WORK_DIR COMMAND RANKS...
-# COMMAND is extract, roll (extract --roll), select, xval, search or run. Runs it serially (--workers 0), then under
-# `MPIEXEC --oversubscribe -np K` for each K in RANKS, and compares every output byte for byte.
+# COMMAND is extract, roll (extract --roll), select, xval, search or run. Runs it serially
+# (--workers 0), then under `MPIEXEC --oversubscribe -np K` for each K in RANKS, and compares every
+# output byte for byte.
 # Prints what differs and exits 1 on any difference or failure.
 set -euo pipefail
 mpiexec=$1 exe=$2 src=$3 work=$4 command=$5
