@@ -244,6 +244,11 @@ py::tuple extract(const py::list& py_blocks, std::size_t n_ids,
 // result, per output row: the old id's code and what names the window: the row (across the
 // blocks) of the point the window is named after when there are sort keys, else that point's
 // position in its series (tsfresh's timeshift - 1).
+//
+// The extraction runs in blocks of rows (fresh::extract_rolled_blocks), each copied straight into
+// the final column-major matrix and dropped: a rolled result is large (50,000 windows x 777
+// `efficient` features are 311 MB) and is held once, not also as the engine's table and its
+// chunks' bytes (bench/python.md).
 py::tuple extract_rolled(const py::list& py_blocks, std::size_t n_ids,
                          const std::vector<std::string>& kinds, const std::string& settings_json,
                          int n_jobs, std::int64_t max_timeshift, std::int64_t min_timeshift,
@@ -257,15 +262,17 @@ py::tuple extract_rolled(const py::list& py_blocks, std::size_t n_ids,
   options.min_timeshift = min_timeshift;
   options.rolling_direction = rolling_direction;
 
-  fresh::ExtractResult result;
+  std::vector<std::string> names, warnings;
+  std::unique_ptr<double[]> matrix;  // rows x names.size(), column-major
   std::vector<std::int64_t> row_id, row_label;
+  std::size_t rows = 0;
   {
     py::gil_scoped_release release;
     std::vector<std::uint64_t> source_rows;
     const fresh::SeriesSet set = build_series(blocks, n_ids, kinds, false, &source_rows);
     const fresh::SeriesWindows windows = fresh::roll_windows(set, options);
     const bool keyed = set.sort_key_type != fresh::SortKeyType::kNone;
-    const std::size_t rows = windows.ids.size();
+    rows = windows.ids.size();
     row_id.assign(rows, -1);
     row_label.assign(rows, -1);
     for (std::size_t w = 0; w < windows.size(); ++w) {
@@ -280,12 +287,78 @@ py::tuple extract_rolled(const py::list& py_blocks, std::size_t n_ids,
                            : static_cast<std::int64_t>(at - set.offsets[s]);
     }
     auto executor = mproc::make_executor({.workers = n_jobs <= 1 ? 0 : n_jobs});
-    result =
-        fresh::extract_features(set, windows, settings, *executor, {.plan_key = settings_json});
+    bool first = true;
+    const fresh::RolledBlockSink sink = [&](std::size_t first_row, fresh::ExtractResult&& block) {
+      const Table& table = block.features;
+      const std::size_t cols = table.num_columns() == 0 ? 0 : table.num_columns() - 1;
+      if (first) {
+        first = false;
+        names.reserve(cols);
+        for (std::size_t c = 0; c < cols; ++c) names.push_back(table.column(c + 1).name());
+        matrix = std::make_unique_for_overwrite<double[]>(std::max<std::size_t>(1, rows * cols));
+      }
+      if (cols != names.size() || first_row + table.num_rows() > rows)
+        throw Error(Errc::kInternal, "extract_rolled: a block does not fit the first one's shape");
+      for (std::size_t c = 0; c < cols; ++c) {
+        const auto v = table.column(c + 1).f64();
+        std::copy(v.begin(), v.end(), matrix.get() + c * rows + first_row);
+      }
+      warnings.insert(warnings.end(), std::make_move_iterator(block.warnings.begin()),
+                      std::make_move_iterator(block.warnings.end()));
+    };
+    fresh::extract_rolled_blocks(set, options, settings, *executor, sink,
+                                 {.plan_key = settings_json});
   }
-  py::tuple base = result_tuple(result, settings);
-  return py::make_tuple(base[0], base[1], base[2], base[3], py::array(py::cast(row_id)),
+  const auto cols = static_cast<py::ssize_t>(names.size());
+  const auto nrows = static_cast<py::ssize_t>(rows);
+  double* data = matrix.release();
+  py::capsule owner(data, [](void* p) { delete[] static_cast<double*>(p); });
+  py::array_t<double, py::array::f_style> array(
+      {nrows, cols},
+      {static_cast<py::ssize_t>(sizeof(double)), static_cast<py::ssize_t>(sizeof(double)) * nrows},
+      data, owner);
+  return py::make_tuple(names, array, warnings, settings.unavailable, py::array(py::cast(row_id)),
                         py::array(py::cast(row_label)));
+}
+
+// matrix (2-D, column-major, float64) with its columns permuted in place: column j becomes the
+// old column order[j]. Cycle by cycle with one column of scratch, so a large result is reordered
+// without a second copy of it (numpy's take(..., out=) buffers the whole output).
+void permute_columns(py::array_t<double, py::array::f_style> matrix,
+                     const std::vector<std::int64_t>& order) {
+  if (matrix.ndim() != 2 || !(matrix.flags() & py::array::f_style))
+    throw Error(Errc::kInvalidArgument, "permute_columns: expected a column-major 2-D array");
+  const auto rows = static_cast<std::size_t>(matrix.shape(0));
+  const auto cols = static_cast<std::size_t>(matrix.shape(1));
+  if (order.size() != cols)
+    throw Error(Errc::kInvalidArgument, "permute_columns: " + std::to_string(order.size()) +
+                                            " positions for " + std::to_string(cols) + " columns");
+  std::vector<char> seen(cols, 0);
+  for (const std::int64_t o : order) {
+    if (o < 0 || static_cast<std::size_t>(o) >= cols || seen[static_cast<std::size_t>(o)])
+      throw Error(Errc::kInvalidArgument, "permute_columns: not a permutation of the columns");
+    seen[static_cast<std::size_t>(o)] = 1;
+  }
+  double* data = matrix.mutable_data();
+  py::gil_scoped_release release;
+  std::vector<double> scratch(rows);
+  std::vector<char> done(cols, 0);
+  const auto column = [&](std::size_t c) { return data + c * rows; };
+  for (std::size_t start = 0; start < cols; ++start) {
+    if (done[start] || static_cast<std::size_t>(order[start]) == start) continue;
+    // The cycle start <- order[start] <- order[order[start]] ...: save column start, pull each
+    // source into its destination, and put the saved column at the cycle's last destination.
+    std::copy(column(start), column(start) + rows, scratch.begin());
+    std::size_t to = start;
+    for (;;) {
+      done[to] = 1;
+      const auto from = static_cast<std::size_t>(order[to]);
+      if (from == start) break;
+      std::copy(column(from), column(from) + rows, column(to));
+      to = from;
+    }
+    std::copy(scratch.begin(), scratch.end(), column(to));
+  }
 }
 
 }  // namespace
@@ -299,6 +372,9 @@ void bind_extract(py::module_& m) {
         py::arg("min_timeshift"), py::arg("rolling_direction"),
         "extract on tsfresh's rolled windows (fresh/roll.hpp), no window copied: (names, "
         "matrix, warnings, unavailable, old id code per row, naming row or position per row)");
+  m.def("permute_columns", &permute_columns, py::arg("matrix").noconvert(), py::arg("order"),
+        "permute a column-major float64 matrix's columns in place: column j becomes old column "
+        "order[j]");
   m.def(
       "preset_json",
       [](const std::string& name) {

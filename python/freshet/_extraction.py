@@ -308,9 +308,8 @@ def extract_features(timeseries_container, default_fc_parameters=None,
     order, names = _column_order(names, kinds, kind_order, fc_json, default_fc_parameters,
                                  kind_to_fc_parameters)
     if order is not None:
-        reordered = np.empty_like(matrix, order="F")
-        np.take(matrix, order, axis=1, out=reordered)
-        matrix = reordered
+        # In place: the matrix is the engine's own (column-major) and a rolled result is large.
+        _core.permute_columns(matrix, order)
     result = pd.DataFrame(matrix, index=index, columns=names, copy=False)
     if impute_function is not None:
         impute_function(result)

@@ -242,3 +242,80 @@ def test_roll_time_series_equals_live_tsfresh_over_a_grid():
         got_df, got_y = make_forecasting_frame(x, "p", M, d)
         pd.testing.assert_frame_equal(got_df, want_df)
         pd.testing.assert_series_equal(got_y, want_y)
+
+
+def long_frame(n_ids, length, seed):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({"id": np.repeat(np.arange(n_ids), length),
+                         "time": np.tile(np.arange(length), n_ids),
+                         "value": rng.normal(size=n_ids * length).cumsum()})
+
+
+def test_extract_with_roll_over_many_blocks_equals_the_rolled_frame():
+    # 1,600 windows x 777 columns: the engine's blocks of 2^19 cells split them in three, each
+    # copied into the result matrix at its rows (and the columns then put in tsfresh's order in
+    # place); the rolled frame's route extracts all windows at once.
+    df = long_frame(2, 800, 5)
+    settings = freshet.EfficientFCParameters()
+    roll = dict(max_timeshift=30)
+    a = freshet.extract_features(roll_time_series(df, column_id="id", column_sort="time", **roll),
+                                 column_id="id", column_sort="time",
+                                 default_fc_parameters=settings, n_jobs=2)
+    b = freshet.extract_features(df, column_id="id", column_sort="time",
+                                 default_fc_parameters=settings, n_jobs=2, roll=roll)
+    assert b.shape == (1600, a.shape[1]) and b.shape[0] * b.shape[1] > 2 * 2 ** 19
+    pd.testing.assert_frame_equal(a, b)
+    assert b.values.flags["F_CONTIGUOUS"]
+
+
+def test_permute_columns_moves_every_cycle_in_place():
+    from freshet import _core
+    rng = np.random.default_rng(2)
+    for cols, perm in [(1, [0]), (5, [0, 1, 2, 3, 4]), (5, [4, 0, 1, 2, 3]),
+                       (6, [1, 0, 3, 2, 5, 4]), (7, [0, 2, 1, 3, 6, 5, 4])] + \
+            [(n, list(rng.permutation(n))) for n in (2, 9, 50, 333)]:
+        m = np.asfortranarray(rng.normal(size=(37, cols)))
+        want = m[:, perm].copy()
+        before = m.ctypes.data
+        _core.permute_columns(m, perm)
+        assert m.ctypes.data == before
+        np.testing.assert_array_equal(m, want)
+    m = np.asfortranarray(np.ones((3, 3)))
+    for bad in ([0, 1], [0, 1, 1], [0, 1, 3], [-1, 0, 1]):
+        with pytest.raises(Exception, match="permute_columns"):
+            _core.permute_columns(m, bad)
+    with pytest.raises(TypeError):  # a C-order array would be converted: a copy, not in place
+        _core.permute_columns(np.ones((3, 3)), [2, 1, 0])
+
+
+def test_extract_with_roll_holds_the_result_once():
+    # The rolled result is the one large allocation: the peak RSS of a child process grows by
+    # little more than the result matrix (before blocks were copied into it, the engine's table,
+    # its chunks' bytes and a reordered copy held it ~4 times).
+    code = r"""
+import resource, sys
+import numpy as np, pandas as pd
+sys.path[:0] = %r
+import freshet
+from test_rolling import long_frame
+df = long_frame(4, 5000, 3)
+s = freshet.EfficientFCParameters()
+freshet.extract_features(df.iloc[:50], column_id="id", column_sort="time",
+                         default_fc_parameters=s, n_jobs=2, roll=dict(max_timeshift=20))
+def rss_kb():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+before = rss_kb()
+X = freshet.extract_features(df, column_id="id", column_sort="time", default_fc_parameters=s,
+                             n_jobs=2, roll=dict(max_timeshift=20))
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(X.values.nbytes // 1024, peak - before)
+"""
+    import subprocess
+    here = os.path.dirname(os.path.abspath(__file__))
+    out = subprocess.run([sys.executable, "-c", code % ([here] + sys.path,)], check=True,
+                         capture_output=True, text=True).stdout.split()
+    result_kb, growth_kb = int(out[0]), int(out[1])
+    assert result_kb > 100_000  # 20,000 windows x 777 columns
+    assert growth_kb < 1.4 * result_kb, (result_kb, growth_kb)
