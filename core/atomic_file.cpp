@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include <iostream>
 #include <mutex>
 #include <new>
+#include <vector>
 
 #include "core/error.hpp"
 
@@ -269,10 +271,83 @@ void Outputs::flush_stage(Output& o, bool last) {
   o.staged = 0;
 }
 
+namespace {
+
+// An unlinked read-write file in `folder`: O_TMPFILE, or a named file removed at once where the
+// file system lacks it. -1 with errno on failure.
+int open_unlinked(const std::string& folder) {
+  int fd = ::open(folder.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)) return fd;
+  std::string name = folder + "/freshet-stream-XXXXXX";
+  fd = ::mkostemp(name.data(), O_CLOEXEC);
+  if (fd >= 0) ::unlink(name.c_str());
+  return fd;
+}
+
+}  // namespace
+
+// Moves a stream's pending data to its temporary file (created at the first call).
+void Outputs::spill(Output& o) {
+  if (o.spill_fd < 0) {
+    const char* env = std::getenv("TMPDIR");
+    o.spill_folder = env && *env ? env : "/tmp";
+    o.spill_fd = open_unlinked(o.spill_folder);
+    if (o.spill_fd < 0) {
+      o.spill_failed = true;  // kept in memory, as without a temporary file
+      return;
+    }
+  }
+  const char* p = o.pending.data();
+  std::size_t left = o.pending.size();
+  while (left > 0) {
+    const ssize_t n = ::write(o.spill_fd, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      throw Error(Errc::kIo, (o.kind == Output::kStdout ? std::string("stdout") : o.path) +
+                                 ": cannot keep the output in TMPDIR '" + o.spill_folder +
+                                 "' until the run ends: " + std::strerror(err) +
+                                 " (set TMPDIR to another folder, or write to a file)");
+    }
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+  o.pending.clear();
+}
+
+// Copies the temporary file's bytes to `to`: sendfile, or reads and writes where it does not
+// apply (e.g. an output opened for appending).
+void Outputs::drain_spill(Output& o, int to, const std::string& name) {
+  if (o.spill_fd < 0) return;
+  const off_t size = ::lseek(o.spill_fd, 0, SEEK_END);
+  if (size < 0) throw Error(Errc::kIo, os_error(name, "write failed"));
+  off_t at = 0;
+  while (at < size) {
+    const ssize_t n = ::sendfile(to, o.spill_fd, &at, static_cast<std::size_t>(size - at));
+    if (n > 0) continue;
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno != EINVAL && errno != ENOSYS)
+      throw Error(Errc::kIo, os_error(name, "write failed"));
+    break;  // not for this pair of files: copy below
+  }
+  std::vector<char> buffer;
+  while (at < size) {
+    buffer.resize(std::size_t{1} << 20);
+    const ssize_t n = ::pread(o.spill_fd, buffer.data(), buffer.size(), at);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw Error(Errc::kIo, os_error(name, "write failed", n < 0 ? errno : EIO));
+    write_all(to, std::string_view(buffer.data(), static_cast<std::size_t>(n)), name);
+    at += n;
+  }
+  ::close(o.spill_fd);
+  o.spill_fd = -1;
+}
+
 void Outputs::write(std::size_t index, std::string_view data) {
   Output& o = outputs_.at(index);
   if (o.kind != Output::kReplace) {
     o.pending.append(data);
+    if (o.pending.size() >= kSpillBytes && !o.spill_failed) spill(o);
     return;
   }
   while (!data.empty()) {
@@ -290,7 +365,7 @@ void Outputs::write(std::size_t index, std::string_view data) {
 
 void Outputs::write(std::size_t index, std::string&& data) {
   Output& o = outputs_.at(index);
-  if (o.kind != Output::kReplace && o.pending.empty())
+  if (o.kind != Output::kReplace && o.pending.empty() && data.size() < kSpillBytes)
     o.pending = std::move(data);
   else
     write(index, std::string_view(data));
@@ -313,8 +388,10 @@ void Outputs::commit() {
     if (o.kind == Output::kStdout) {
       std::cout.flush();
       if (std::fflush(stdout) != 0) throw Error(Errc::kIo, os_error("stdout", "write failed"));
+      drain_spill(o, STDOUT_FILENO, "stdout");
       write_all(STDOUT_FILENO, o.pending, "stdout");
     } else if (o.kind == Output::kStream) {
+      drain_spill(o, o.fd, o.path);
       write_all(o.fd, o.pending, o.path);
       const int fd = o.fd;
       o.fd = -1;
@@ -366,6 +443,8 @@ void Outputs::discard() noexcept {
   for (auto& o : outputs_) {
     if (o.fd >= 0) ::close(o.fd);
     o.fd = -1;
+    if (o.spill_fd >= 0) ::close(o.spill_fd);
+    o.spill_fd = -1;
     if (!o.tmp_path.empty()) ::unlink(o.tmp_path.c_str());
     o.tmp_path.clear();
   }

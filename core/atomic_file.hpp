@@ -4,9 +4,9 @@
 //
 // Outputs::add(path) opens an output at once (before the computation, so a missing or read-only
 // folder is reported before any work is done), by what the path names:
-//   "-"                         standard output, written through;
+//   "-"                         standard output, written through at commit();
 //   a character or block device, a FIFO (e.g. /dev/null, /dev/full, a named pipe)
-//                               written through, never replaced;
+//                               written through at commit(), never replaced;
 //   a symbolic link             followed to the file it names (also when that file does not exist
 //                               yet), which is then treated as below: the link stays a link;
 //   a regular file, or nothing  written to a temporary file beside it, created with the process's
@@ -56,7 +56,12 @@ class Outputs {
   // then go from the buffer to the disk while the computation goes on, without the kernel's copy
   // into the page cache (about a tenth of a rolled extraction's CPU) or a long fsync at commit;
   // elsewhere (EINVAL: tmpfs, some FUSE and network file systems) they are written as usual.
-  // A stream keeps it until commit(). Throws Error(kIo) naming the path on a failed write.
+  // A stream (standard output, a device, a FIFO) keeps it until commit(): up to kSpillBytes in
+  // memory, more in an unlinked temporary file in $TMPDIR (/tmp when unset), so a large output
+  // to a pipe holds a bounded amount of memory (a rolled extraction's CSV is hundreds of MB);
+  // where no such file can be created it stays in memory. Throws Error(kIo) naming the path on a
+  // failed write (for a stream's temporary file: naming the folder, with what to do instead).
+  static constexpr std::size_t kSpillBytes = std::size_t{16} << 20;
   void write(std::size_t index, std::string_view data);
   void write(std::size_t index, std::string&& data);
 
@@ -81,7 +86,10 @@ class Outputs {
     bool existed = false;  // kReplace: target was a file
     dev_t dev = 0;         // the target file (kReplace and existed, or kStream)
     ino_t ino = 0;
-    std::string pending;  // kStdout / kStream: data written at commit()
+    std::string pending;  // kStdout / kStream: data written at commit(), after spill_fd's
+    int spill_fd = -1;    // kStdout / kStream: an unlinked temporary file holding the first part
+    std::string spill_folder;   // where spill_fd lives (for messages)
+    bool spill_failed = false;  // no temporary file could be created: all of it in memory
     // kReplace: bytes not yet written, in a page-aligned buffer of kStageBytes (see write()).
     struct Free {
       void operator()(char* p) const noexcept;
@@ -91,6 +99,8 @@ class Outputs {
     enum class Direct { kUntried, kOn, kOff } direct = Direct::kUntried;
   };
   void flush_stage(Output& o, bool last);
+  void spill(Output& o);
+  void drain_spill(Output& o, int to, const std::string& name);
   void discard() noexcept;
   std::vector<Output> outputs_;
   bool committed_ = false;

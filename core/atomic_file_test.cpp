@@ -1,20 +1,26 @@
 // Outputs' staged writes: every byte comes back in order whatever the piece sizes, on the file
 // systems at hand; O_DIRECT is used where the file system takes it; a direct write cut short
-// off a block boundary is finished without it (and the error is still the write's own).
+// off a block boundary is finished without it (and the error is still the write's own). A large
+// stream output (a FIFO, standard output) waits in an unlinked file in $TMPDIR, not in memory.
 #include "core/atomic_file.hpp"
 
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
+#include <memory>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/error.hpp"
@@ -83,7 +89,214 @@ long temp_file_flags(const std::string& target) {
   return -1;
 }
 
+// Reads a descriptor to its end on a thread of its own; received() counts the bytes so far.
+class Drain {
+ public:
+  explicit Drain(std::string fifo) {
+    thread_ = std::thread([this, fifo = std::move(fifo)] {
+      const int fd = ::open(fifo.c_str(), O_RDONLY | O_CLOEXEC);  // waits for the writer
+      if (fd < 0) return;
+      run(fd);
+    });
+  }
+  explicit Drain(int fd) {
+    thread_ = std::thread([this, fd] { run(fd); });
+  }
+  std::string join() {
+    thread_.join();
+    return data_;
+  }
+  std::size_t received() const { return count_.load(); }
+
+ private:
+  void run(int fd) {
+    char buf[65536];
+    for (;;) {
+      const ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n <= 0) break;
+      data_.append(buf, static_cast<std::size_t>(n));
+      count_ += static_cast<std::size_t>(n);
+    }
+    ::close(fd);
+  }
+  std::thread thread_;
+  std::string data_;
+  std::atomic<std::size_t> count_{0};
+};
+
+// This process's descriptors on deleted files in `folder`, with their sizes.
+std::vector<long long> unlinked_files_in(const fs::path& folder) {
+  std::vector<long long> sizes;
+  for (const auto& e : fs::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    const std::string to = fs::read_symlink(e.path(), ec).string();
+    if (ec || to.rfind(folder.string() + "/", 0) != 0 || !to.ends_with(" (deleted)")) continue;
+    struct stat st {};
+    if (::stat(e.path().c_str(), &st) == 0) sizes.push_back(st.st_size);
+  }
+  return sizes;
+}
+
+// Sets TMPDIR for the scope.
+class TmpDir {
+ public:
+  explicit TmpDir(const std::string& value) {
+    if (const char* old = std::getenv("TMPDIR")) old_ = old;
+    ::setenv("TMPDIR", value.c_str(), 1);
+  }
+  ~TmpDir() {
+    if (old_.empty())
+      ::unsetenv("TMPDIR");
+    else
+      ::setenv("TMPDIR", old_.c_str(), 1);
+  }
+
+ private:
+  std::string old_;
+};
+
+fs::path fresh_folder(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / (name + "_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+// Writes data to output i in pieces of 1 byte to 3 MB.
+void write_pieces(Outputs& out, std::size_t i, const std::string& data, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  for (std::size_t at = 0; at < data.size();) {
+    const std::size_t n = std::min<std::size_t>(1 + rng() % 3000000, data.size() - at);
+    out.write(i, std::string_view(data).substr(at, n));
+    at += n;
+  }
+}
+
 }  // namespace
+
+TEST_CASE(
+    "Outputs: a large stream output waits in an unlinked file in TMPDIR and comes out whole") {
+  const fs::path dir = fresh_folder("freshet_spill");
+  const fs::path spill = dir / "tmp";
+  fs::create_directories(spill);
+  const TmpDir tmpdir(spill.string());
+  const std::string fifo = (dir / "fifo").string();
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  const std::string data = pattern(5 * Outputs::kSpillBytes / 2 + 777, 11);
+  Drain reader(fifo);
+  {
+    Outputs out;
+    const std::size_t i = out.add(fifo, "--out");
+    write_pieces(out, i, data, 1);
+    // Nothing reached the stream before commit; all but the last part is in the file, not in
+    // memory.
+    CHECK(reader.received() == 0);
+    const auto files = unlinked_files_in(spill);
+    REQUIRE(files.size() == 1);
+    CHECK(files[0] >= static_cast<long long>(2 * Outputs::kSpillBytes));
+    CHECK(files[0] <= static_cast<long long>(data.size()));
+    out.commit();
+    CHECK(unlinked_files_in(spill).empty());
+  }
+  CHECK(reader.join() == data);
+
+  // Standard output, onto a pipe (sendfile) and onto a file opened for appending (where
+  // sendfile may refuse and the bytes are copied).
+  for (const bool pipe_out : {true, false}) {
+    CAPTURE(pipe_out);
+    std::cout.flush();
+    const int saved = ::dup(STDOUT_FILENO);
+    REQUIRE(saved >= 0);
+    const std::string file = (dir / "stdout.txt").string();
+    int ends[2] = {-1, -1};
+    if (pipe_out) {
+      REQUIRE(::pipe(ends) == 0);
+    } else {
+      ends[1] = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0600);
+      REQUIRE(ends[1] >= 0);
+      REQUIRE(::write(ends[1], "head\n", 5) == 5);
+    }
+    REQUIRE(::dup2(ends[1], STDOUT_FILENO) == STDOUT_FILENO);
+    ::close(ends[1]);
+    std::unique_ptr<Drain> drain;
+    if (pipe_out) drain = std::make_unique<Drain>(ends[0]);
+    std::string error;
+    std::size_t before_commit = 0;
+    try {
+      Outputs out;
+      const std::size_t i = out.add("-");
+      write_pieces(out, i, data, 2);
+      before_commit = pipe_out ? drain->received() : fs::file_size(file) - 5;
+      out.commit();
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    ::dup2(saved, STDOUT_FILENO);  // the pipe's last writer closes: the reader sees its end
+    ::close(saved);
+    CHECK(error.empty());
+    CHECK(before_commit == 0);
+    if (pipe_out)
+      CHECK(drain->join() == data);
+    else
+      CHECK(read_file(file) == "head\n" + data);
+  }
+  fs::remove_all(dir);
+}
+
+TEST_CASE("Outputs: a stream output without a usable TMPDIR stays in memory, still whole") {
+  const fs::path dir = fresh_folder("freshet_spill_none");
+  const TmpDir tmpdir((dir / "missing").string());
+  const std::string fifo = (dir / "fifo").string();
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  const std::string data = pattern(Outputs::kSpillBytes + 4321, 12);
+  Drain reader(fifo);
+  {
+    Outputs out;
+    const std::size_t i = out.add(fifo);
+    write_pieces(out, i, data, 3);
+    CHECK(reader.received() == 0);
+    out.commit();
+  }
+  CHECK(reader.join() == data);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("Outputs: a stream's temporary file that cannot take the data is a clear error") {
+  // A file size limit under one spill: the write into TMPDIR fails with EFBIG (SIGXFSZ
+  // ignored meanwhile); the message names the output, the folder and what to do; nothing reached
+  // the stream.
+  const fs::path dir = fresh_folder("freshet_spill_full");
+  const TmpDir tmpdir(dir.string());
+  const std::string fifo = (dir / "fifo").string();
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  struct sigaction ignore {
+  }, old{};
+  ignore.sa_handler = SIG_IGN;
+  REQUIRE(::sigaction(SIGXFSZ, &ignore, &old) == 0);
+  rlimit saved{};
+  REQUIRE(::getrlimit(RLIMIT_FSIZE, &saved) == 0);
+  Drain reader(fifo);
+  std::string error;
+  {
+    const rlimit limit{Outputs::kSpillBytes / 2, saved.rlim_max};
+    REQUIRE(::setrlimit(RLIMIT_FSIZE, &limit) == 0);
+    try {
+      Outputs out;
+      const std::size_t i = out.add(fifo);
+      write_pieces(out, i, pattern(2 * Outputs::kSpillBytes, 13), 4);
+      out.commit();
+    } catch (const Error& e) {
+      error = e.what();
+    }
+    REQUIRE(::setrlimit(RLIMIT_FSIZE, &saved) == 0);
+  }
+  ::sigaction(SIGXFSZ, &old, nullptr);
+  CHECK(error == fifo + ": cannot keep the output in TMPDIR '" + dir.string() +
+                     "' until the run ends: File too large (set TMPDIR to another folder, or "
+                     "write to a file)");
+  CHECK(reader.join().empty());
+  fs::remove_all(dir);
+}
 
 TEST_CASE(
     "Outputs: staged writes come back byte for byte, for any piece sizes, on each file system") {
