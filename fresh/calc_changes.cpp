@@ -92,16 +92,21 @@ void change_quantiles(const Series& s, std::span<const ChangeQuantiles> ps, std:
       // two-edge bins).
       const double lo = s.quantile(p.ql), hi = s.quantile(p.qh);
       const bool hi_nan = std::isnan(hi);
-      picked.clear();
+      // Without branches: whether a value is in the corridor is a coin toss on noisy data, and
+      // mispredicted branches were most of this loop's time.
+      picked.resize(n);
+      std::size_t count = 0;
       bool prev_in = false;
       for (std::size_t i = 0; i < n; ++i) {
         const double v = x[i];
         // searchsorted orders NaN above everything: an upper edge of NaN (np.quantile over an
         // inf) lets every value above `lo` in.
-        const bool in = (v > lo && (v <= hi || hi_nan)) || v == lo;
-        if (in && prev_in) picked.push_back(static_cast<std::uint32_t>(i - 1));
+        const bool in = ((v > lo) & ((v <= hi) | hi_nan)) | (v == lo);
+        picked[count] = static_cast<std::uint32_t>(i - 1);
+        count += static_cast<std::size_t>(in & prev_in);
         prev_in = in;
       }
+      picked.resize(count);
       have_corridor = true;
       have_sel = false;
       cur_ql = p.ql;

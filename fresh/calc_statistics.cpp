@@ -4,6 +4,8 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 
 #include "fresh/calc_util.hpp"
 
@@ -24,9 +26,15 @@ int first_digit(double v) {
     return t;
   }();
   if (v >= 1e-290 && v <= 1e290) {
-    int bexp = 0;
-    std::frexp(v, &bexp);
-    int e = static_cast<int>(std::floor((bexp - 1) * 0.30102999566398120));
+    // frexp's exponent (v = m 2^bexp, 0.5 <= m < 1) from the bits of a normal double, and the
+    // floors below as integer conversions: without SSE4.1 both are libm calls, and benford
+    // takes the digit of every value of every window.
+    std::uint64_t bits = 0;
+    std::memcpy(&bits, &v, sizeof bits);
+    const int bexp = static_cast<int>((bits >> 52) & 0x7ff) - 1022;
+    const double t = (bexp - 1) * 0.30102999566398120;
+    int e = static_cast<int>(t);
+    if (static_cast<double>(e) > t) --e;  // floor
     double q = v / kPow10[static_cast<std::size_t>(e + 300)];
     if (q >= 10.0) {
       ++e;
@@ -35,7 +43,7 @@ int first_digit(double v) {
       --e;
       q = v / kPow10[static_cast<std::size_t>(e + 300)];
     }
-    const double d = std::floor(q);
+    const double d = q >= 0.0 && q < 100.0 ? static_cast<double>(static_cast<int>(q)) : -1.0;
     if (d >= 1.0 && d <= 9.0 && q - d > 1e-9 && (d + 1.0) - q > 1e-9) return static_cast<int>(d);
   }
   char buf[64];

@@ -77,22 +77,30 @@ double MexhScale::coefficient(std::span<const double> x, std::size_t k) const {
   const std::size_t n = x.size();
   const std::size_t len = kernel_.size();
   if (n == 0 || k >= n || len < 2) return kNaN;
-  // np.convolve(x, kernel) full: numpy puts the longer operand first and sums its index upwards.
-  auto conv = [&](std::size_t j) {
-    double sum = 0.0;
-    if (n >= len) {
-      const std::size_t lo = j + 1 >= len ? j + 1 - len : 0;
-      const std::size_t hi = std::min(j, n - 1);
-      for (std::size_t p = lo; p <= hi; ++p) sum += x[p] * kernel_[j - p];
-    } else {
-      const std::size_t lo = j + 1 >= n ? j + 1 - n : 0;
-      const std::size_t hi = std::min(j, len - 1);
-      for (std::size_t p = lo; p <= hi; ++p) sum += kernel_[p] * x[j - p];
-    }
-    return sum;
-  };
+  // np.convolve(x, kernel) full at j0 and j0 + 1: numpy puts the longer operand first and sums
+  // its index upwards. Both sums run in one loop (two independent chains of additions instead
+  // of one after the other: the loop is bound by the adds' latency), each still adding its terms
+  // in numpy's order: conv(j0) may have one term more at the start, conv(j0 + 1) one at the end.
   const std::size_t j0 = k + trim_;
-  return factor_ * (conv(j0 + 1) - conv(j0));
+  const double* a = x.data();  // the longer operand
+  const double* b = kernel_.data();
+  std::size_t la = n, lb = len;
+  if (n < len) {
+    std::swap(a, b);
+    std::swap(la, lb);
+  }
+  const auto lo_of = [&](std::size_t j) { return j + 1 >= lb ? j + 1 - lb : 0; };
+  const auto hi_of = [&](std::size_t j) { return std::min(j, la - 1); };
+  const std::size_t lo0 = lo_of(j0), hi0 = hi_of(j0), lo1 = lo_of(j0 + 1), hi1 = hi_of(j0 + 1);
+  double s0 = 0.0, s1 = 0.0;
+  std::size_t p = lo0;
+  for (; p < lo1 && p <= hi0; ++p) s0 += a[p] * b[j0 - p];
+  for (; p <= hi0; ++p) {
+    s0 += a[p] * b[j0 - p];
+    s1 += a[p] * b[j0 + 1 - p];
+  }
+  for (p = std::max(p, lo1); p <= hi1; ++p) s1 += a[p] * b[j0 + 1 - p];
+  return factor_ * (s1 - s0);
 }
 
 namespace {
@@ -119,16 +127,32 @@ void ricker(std::size_t points, int a, std::vector<double>& out) {
 // numpy sums out[i] = sum_t x[i - K/2 + t] * ricker[t] over t ascending (missing terms at the
 // borders are skipped, which equals adding exact zeros); the blocked loop below keeps that order
 // per output while letting the compiler vectorise across outputs.
-void ricker_row(std::span<const double> x, int width, std::vector<double>& padded,
-                std::vector<double>& kernel, double* row) {
+void ricker_row(std::span<const double> x, int width, std::vector<double>& padded, double* row) {
   const std::size_t n = x.size();
   const std::size_t len = std::min<std::size_t>(10 * static_cast<std::size_t>(width), n);
-  ricker(len, width, kernel);
+  // The wavelet depends on (len, width) only: rolled windows of one length ask for the same few
+  // again and again, and each costs len exp() calls. Remembered per thread.
+  struct Cached {
+    std::size_t len;
+    int width;
+    std::vector<double> values;
+  };
+  thread_local std::vector<Cached> cache;
+  const Cached* hit = nullptr;
+  for (const Cached& c : cache)
+    if (c.len == len && c.width == width) hit = &c;
+  if (!hit) {
+    if (cache.size() >= 64) cache.clear();
+    Cached c{len, width, {}};
+    ricker(len, width, c.values);
+    cache.push_back(std::move(c));
+    hit = &cache.back();
+  }
   const std::size_t half = len / 2;
   padded.assign(n + len, 0.0);
   std::copy(x.begin(), x.end(), padded.begin() + static_cast<std::ptrdiff_t>(half));
   // Per output the same additions in the same order (t ascending), 8 outputs at a time.
-  detail::weighted_term_sums(padded.data(), 1, kernel.data(), len, n, row);
+  detail::weighted_term_sums(padded.data(), 1, hit->values.data(), len, n, row);
 }
 
 bool nan_last_less(double a, double b) { return a < b || (!std::isnan(a) && std::isnan(b)); }
@@ -197,10 +221,10 @@ void count_cwt_peaks(std::span<const double> x, std::span<const int> max_widths,
     std::fill(out.begin(), out.end(), kNaN);
     return;
   }
-  thread_local std::vector<double> rows, padded, kernel;
+  thread_local std::vector<double> rows, padded;
   rows.resize(static_cast<std::size_t>(max_width) * n);
   for (int w = 1; w <= max_width; ++w)
-    ricker_row(x, w, padded, kernel, rows.data() + static_cast<std::size_t>(w - 1) * n);
+    ricker_row(x, w, padded, rows.data() + static_cast<std::size_t>(w - 1) * n);
   auto at = [&](std::size_t r, std::size_t c) { return rows[r * n + c]; };
 
   // Relative maxima per row (scipy _boolrelextrema, order 1, mode "clip": the end points compare

@@ -62,6 +62,30 @@ void dgeev_(const char* jobvl, const char* jobvr, const int* n, double* a, const
 // least 1).
 int work_count(double query) { return std::max(1, static_cast<int>(query)); }
 
+// Workspace sizes from LAPACK's size queries, remembered per thread by routine and shape: a
+// query costs about as much as a small problem's factorisation (ilaenv's block-size lookups),
+// and rolled windows ask for the same few shapes again and again. The sizes are the query's
+// own, so every routine runs with exactly the workspace a fresh query would give it.
+struct WorkSizes {
+  int lwork = 0, liwork = 0;
+};
+template <class Query>
+WorkSizes work_sizes(char routine, int m, int n, Query&& query) {
+  struct Entry {
+    char routine;
+    int m, n;
+    WorkSizes sizes;
+  };
+  thread_local std::vector<Entry> cache;
+  for (const Entry& e : cache)
+    if (e.routine == routine && e.m == m && e.n == n) return e.sizes;
+  WorkSizes sizes;
+  if (!query(sizes)) return {};  // a failed query is not remembered
+  if (cache.size() >= 256) cache.clear();
+  cache.push_back({routine, m, n, sizes});
+  return sizes;
+}
+
 // numpy.linalg.svd(A, full_matrices=False): dgesdd with jobz 'S' and the queried workspace.
 // A is m x n (column-major, as numpy copies it); U is m x k, VT is k x n, k = min(m, n).
 bool svd_thin(const Eigen::MatrixXd& X, Eigen::MatrixXd& U, Eigen::VectorXd& s,
@@ -74,12 +98,17 @@ bool svd_thin(const Eigen::MatrixXd& X, Eigen::MatrixXd& U, Eigen::VectorXd& s,
   VT.resize(k, n);
   const int lda = std::max(m, 1), ldu = std::max(m, 1), ldvt = std::max(k, 1);
   std::vector<int> iwork(static_cast<std::size_t>(8 * std::max(k, 1)));
-  int info = 0, lwork = -1;
-  double query = 0.0;
-  dgesdd_("S", &m, &n, A.data(), &lda, s.data(), U.data(), &ldu, VT.data(), &ldvt, &query, &lwork,
-          iwork.data(), &info, 1);
-  if (info != 0) return false;
-  lwork = work_count(query);
+  int info = 0;
+  const WorkSizes sizes = work_sizes('s', m, n, [&](WorkSizes& out) {
+    int q_info = 0, q_lwork = -1;
+    double query = 0.0;
+    dgesdd_("S", &m, &n, A.data(), &lda, s.data(), U.data(), &ldu, VT.data(), &ldvt, &query,
+            &q_lwork, iwork.data(), &q_info, 1);
+    out.lwork = work_count(query);
+    return q_info == 0;
+  });
+  if (sizes.lwork == 0) return false;
+  int lwork = sizes.lwork;
   std::vector<double> work(static_cast<std::size_t>(lwork));
   dgesdd_("S", &m, &n, A.data(), &lda, s.data(), U.data(), &ldu, VT.data(), &ldvt, work.data(),
           &lwork, iwork.data(), &info, 1);
@@ -187,14 +216,20 @@ bool lstsq_min_norm(const Eigen::MatrixXd& A, const Eigen::VectorXd& b, double r
   std::vector<double> bb(static_cast<std::size_t>(ldb), 0.0);
   for (int i = 0; i < m; ++i) bb[static_cast<std::size_t>(i)] = b(i);
   std::vector<double> s(static_cast<std::size_t>(std::max(1, std::min(m, n))));
-  int rank = 0, info = 0, lwork = -1, iwork_query = 0;
-  double query = 0.0;
-  dgelsd_(&m, &n, &nrhs, a.data(), &lda, bb.data(), &ldb, s.data(), &rcond, &rank, &query, &lwork,
-          &iwork_query, &info);
-  if (info != 0) return false;
-  lwork = work_count(query);
+  int rank = 0, info = 0;
+  const WorkSizes sizes = work_sizes('l', m, n, [&](WorkSizes& out) {
+    int q_info = 0, q_lwork = -1, iwork_query = 0, q_rank = 0;
+    double query = 0.0;
+    dgelsd_(&m, &n, &nrhs, a.data(), &lda, bb.data(), &ldb, s.data(), &rcond, &q_rank, &query,
+            &q_lwork, &iwork_query, &q_info);
+    out.lwork = work_count(query);
+    out.liwork = std::max(1, iwork_query);
+    return q_info == 0;
+  });
+  if (sizes.lwork == 0) return false;
+  int lwork = sizes.lwork;
   std::vector<double> work(static_cast<std::size_t>(lwork));
-  std::vector<int> iwork(static_cast<std::size_t>(std::max(1, iwork_query)));
+  std::vector<int> iwork(static_cast<std::size_t>(sizes.liwork));
   dgelsd_(&m, &n, &nrhs, a.data(), &lda, bb.data(), &ldb, s.data(), &rcond, &rank, work.data(),
           &lwork, iwork.data(), &info);
   if (info != 0) return false;
@@ -255,12 +290,18 @@ double max_real_root(std::span<const double> p) {
     // numpy.linalg.eigvals: dgeev without eigenvectors, with the queried workspace.
     const int nn = static_cast<int>(N - 1), lda = std::max(1, nn), one = 1;
     std::vector<double> wr(static_cast<std::size_t>(nn)), wi(static_cast<std::size_t>(nn));
-    double query = 0.0, dummy = 0.0;
-    int info = 0, lwork = -1;
-    dgeev_("N", "N", &nn, A.data(), &lda, wr.data(), wi.data(), &dummy, &one, &dummy, &one, &query,
-           &lwork, &info, 1, 1);
-    if (info != 0) return kNaN;
-    lwork = work_count(query);
+    double dummy = 0.0;
+    int info = 0;
+    const WorkSizes sizes = work_sizes('e', nn, nn, [&](WorkSizes& out) {
+      int q_info = 0, q_lwork = -1;
+      double query = 0.0;
+      dgeev_("N", "N", &nn, A.data(), &lda, wr.data(), wi.data(), &dummy, &one, &dummy, &one,
+             &query, &q_lwork, &q_info, 1, 1);
+      out.lwork = work_count(query);
+      return q_info == 0;
+    });
+    if (sizes.lwork == 0) return kNaN;
+    int lwork = sizes.lwork;
     std::vector<double> work(static_cast<std::size_t>(lwork));
     dgeev_("N", "N", &nn, A.data(), &lda, wr.data(), wi.data(), &dummy, &one, &dummy, &one,
            work.data(), &lwork, &info, 1, 1);
