@@ -10,7 +10,10 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <memory>
 #include <random>
+#include <string>
+#include <vector>
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
@@ -82,9 +85,15 @@ TEST_CASE("write_double fits kMaxDoubleChars and reads back bit for bit, for any
   // must hold for every double (random bit patterns: every exponent, subnormals, NaN payloads).
   std::mt19937_64 rng(11);
   std::size_t longest = 0;
-  char buf[kMaxDoubleChars];
-  for (int i = 0; i < 300000; ++i) {
-    const double v = std::bit_cast<double>(rng());
+  // On the heap, exactly kMaxDoubleChars: ASan reports a store past it.
+  const auto room = std::make_unique<char[]>(kMaxDoubleChars);
+  char* const buf = room.get();
+  std::vector<double> values;
+  for (int i = 0; i < 300000; ++i) values.push_back(std::bit_cast<double>(rng()));
+  for (int e = -7; e <= 18; ++e)  // the longest positional layouts, both signs
+    for (double m : {-9.8765432109876543, 9.8765432109876543, -1.0000000000000002})
+      values.push_back(m * std::pow(10.0, e));
+  for (const double v : values) {
     const std::size_t n = static_cast<std::size_t>(write_double(buf, v) - buf);
     longest = std::max(longest, n);
     REQUIRE(n <= 24);
@@ -152,6 +161,16 @@ TEST_CASE("write_double's digits are std::to_chars' shortest digits, laid out as
   // Short decimals at every decade (where ties between candidates would show).
   for (int e = -325; e <= 308; ++e)
     for (int k = 1; k < 100; k += 7) values.push_back(k * std::pow(10.0, e));
+  // Every layout at every length: 1 to 17 digits with the first at 10^-7 .. 10^18, both signs
+  // (the writer's fixed-size stores are largest for 16-17 digits around 10^15).
+  for (int e = -7; e <= 18; ++e)
+    for (int n = 1; n <= 17; ++n)
+      for (const char* sign : {"", "-"}) {
+        const std::string text = std::string(sign) +
+                                 std::string("9.8765432109876543").substr(0, n + 1) + "e" +
+                                 std::to_string(e);
+        values.push_back(std::strtod(text.c_str(), nullptr));
+      }
   std::size_t mismatches = 0;
   for (double v : values) {
     const std::string got = format_double(v);

@@ -19,36 +19,75 @@ constexpr char kDigitPairs[] =
     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
     "8081828384858687888990919293949596979899";
 
+constexpr std::uint64_t kPow10[20] = {1ULL,
+                                      10ULL,
+                                      100ULL,
+                                      1000ULL,
+                                      10000ULL,
+                                      100000ULL,
+                                      1000000ULL,
+                                      10000000ULL,
+                                      100000000ULL,
+                                      1000000000ULL,
+                                      10000000000ULL,
+                                      100000000000ULL,
+                                      1000000000000ULL,
+                                      10000000000000ULL,
+                                      100000000000000ULL,
+                                      1000000000000000ULL,
+                                      10000000000000000ULL,
+                                      100000000000000000ULL,
+                                      1000000000000000000ULL,
+                                      10000000000000000000ULL};
+
+// The number of decimal digits of v (1 for 0), from its bit length.
 int count_digits(std::uint64_t v) {
-  int n = 1;
-  for (;;) {
-    if (v < 10) return n;
-    if (v < 100) return n + 1;
-    if (v < 1000) return n + 2;
-    if (v < 10000) return n + 3;
-    v /= 10000u;
-    n += 4;
-  }
+  const int bits = 64 - __builtin_clzll(v | 1);
+  const int t = (bits * 1233) >> 12;  // floor(bits * log10(2))
+  return t + ((v | 1) >= kPow10[t]);
 }
 
-// The decimal digits of v, ending just before `end`, two at a time.
-void put_digits(char* end, std::uint64_t v) {
-  while (v >= 100) {
-    const auto pair = static_cast<std::size_t>(v % 100);
-    v /= 100;
-    end -= 2;
-    std::memcpy(end, kDigitPairs + 2 * pair, 2);
+// The 8 digits of v < 10^8 at p, leading zeros included: two independent halves, so the
+// divisions do not wait on each other as in a digit-pair loop.
+void put8(char* p, std::uint32_t v) {
+  const std::uint32_t hi = v / 10000, lo = v % 10000;
+  std::memcpy(p, kDigitPairs + 2 * (hi / 100), 2);
+  std::memcpy(p + 2, kDigitPairs + 2 * (hi % 100), 2);
+  std::memcpy(p + 4, kDigitPairs + 2 * (lo / 100), 2);
+  std::memcpy(p + 6, kDigitPairs + 2 * (lo % 100), 2);
+}
+
+// The n = count_digits(v) digits of v at p: blocks of 8 from the right, the rest by pairs.
+void put_digits(char* p, std::uint64_t v, int n) {
+  if (n > 8) {
+    char* const end = p + n;
+    put8(end - 8, static_cast<std::uint32_t>(v % 100000000U));
+    v /= 100000000U;
+    n -= 8;
+    if (n > 8) {
+      put8(end - 16, static_cast<std::uint32_t>(v % 100000000U));
+      v /= 100000000U;
+      n -= 8;
+    }
   }
-  if (v >= 10) {
+  char* end = p + n;
+  auto x = static_cast<std::uint32_t>(v);
+  while (x >= 100) {
     end -= 2;
-    std::memcpy(end, kDigitPairs + 2 * static_cast<std::size_t>(v), 2);
+    std::memcpy(end, kDigitPairs + 2 * (x % 100), 2);
+    x /= 100;
+  }
+  if (x >= 10) {
+    std::memcpy(end - 2, kDigitPairs + 2 * x, 2);
   } else {
-    *--end = static_cast<char>('0' + v);
+    end[-1] = static_cast<char>('0' + x);
   }
 }
 
 }  // namespace
 
+// The layout writes whole 16-byte pieces and fixed runs of zeros where a length varies
+// (kMaxDoubleChars leaves room past the longest text): no variable-length memcpy calls.
 char* write_double(char* buf, double value) {
   char* w = buf;
   if (std::isnan(value)) {
@@ -61,14 +100,18 @@ char* write_double(char* buf, double value) {
     return w + 3;
   }
   // Integers below 2^53 in magnitude (counts, lags, many features): their shortest round-trip
-  // digits are the integer's own, and Python prints them positionally with ".0".
+  // digits are the integer's own, and Python prints them positionally with ".0". (The test by
+  // conversion, not std::trunc: without SSE4.1 that is a libm call.)
   constexpr double kExact = 9007199254740992.0;  // 2^53
-  if (value > -kExact && value < kExact && value == std::trunc(value)) {
+  if (value > -kExact && value < kExact &&
+      static_cast<double>(static_cast<std::int64_t>(value)) == value) {
     if (std::signbit(value)) *w++ = '-';  // -0.0 too
-    w = std::to_chars(w, buf + kMaxDoubleChars, static_cast<std::int64_t>(std::fabs(value))).ptr;
-    *w++ = '.';
-    *w++ = '0';
-    return w;
+    const auto u = static_cast<std::uint64_t>(std::fabs(value));
+    const int n = count_digits(u);
+    put_digits(w, u, n);
+    w += n;
+    std::memcpy(w, ".0", 2);
+    return w + 2;
   }
   if (value < 0) {
     *w++ = '-';
@@ -80,45 +123,52 @@ char* write_double(char* buf, double value) {
   // tens of millions of these. fmt declares to_decimal in its detail namespace: the test is the
   // guard should a later fmt change it.
   const auto decimal = fmt::detail::dragonbox::to_decimal(value);
-  char digits[24];
-  const int n = count_digits(decimal.significand);
-  put_digits(digits + n, decimal.significand);
-  const int exponent = decimal.exponent + n - 1;  // of the first digit
+  const int n = count_digits(decimal.significand);  // at most 17
+  const int exponent = decimal.exponent + n - 1;    // of the first digit
   // Python's repr layout: positional when -4 <= exponent < 16, scientific otherwise; always a
   // ".0" on positional integers.
-  const auto put = [&w](const char* from, int count) {
-    std::memcpy(w, from, static_cast<std::size_t>(count));
-    w += count;
-  };
   if (exponent >= -4 && exponent < 16) {
-    if (exponent < 0) {
-      *w++ = '0';
-      *w++ = '.';
-      for (int i = 0; i < -exponent - 1; ++i) *w++ = '0';
-      put(digits, n);
-    } else if (exponent + 1 >= n) {
-      put(digits, n);
-      for (int i = 0; i < exponent + 1 - n; ++i) *w++ = '0';
-      *w++ = '.';
-      *w++ = '0';
-    } else {
-      put(digits, exponent + 1);
-      *w++ = '.';
-      put(digits + exponent + 1, n - exponent - 1);
+    if (exponent < 0) {  // "0." and -exponent - 1 zeros, then the digits
+      std::memcpy(w, "0.00000", 8);
+      w += 1 - exponent;
+      put_digits(w, decimal.significand, n);
+      return w + n;
     }
-  } else {
-    *w++ = digits[0];
-    if (n > 1) {
-      *w++ = '.';
-      put(digits + 1, n - 1);
+    if (exponent + 1 >= n) {  // an integer: the digits, zeros up to the point, ".0"
+      put_digits(w, decimal.significand, n);
+      w += n;
+      const int zeros = exponent + 1 - n;
+      if (zeros > 0) std::memset(w, '0', 16);
+      w += zeros;
+      std::memcpy(w, ".0", 2);
+      return w + 2;
     }
-    *w++ = 'e';
-    *w++ = exponent < 0 ? '-' : '+';
-    const int a = exponent < 0 ? -exponent : exponent;
-    if (a < 10) *w++ = '0';
-    w = std::to_chars(w, buf + kMaxDoubleChars, a).ptr;
+    // The point after exponent + 1 (at most 16) digits.
+    char digits[32];
+    put_digits(digits, decimal.significand, n);
+    std::memcpy(w, digits, 16);
+    w[exponent + 1] = '.';
+    std::memcpy(w + exponent + 2, digits + exponent + 1, 16);
+    return w + n + 1;
   }
-  return w;
+  char digits[32];
+  put_digits(digits, decimal.significand, n);
+  *w++ = digits[0];
+  if (n > 1) {
+    *w++ = '.';
+    std::memcpy(w, digits + 1, 16);
+    w += n - 1;
+  }
+  *w++ = 'e';
+  *w++ = exponent < 0 ? '-' : '+';
+  const int a = exponent < 0 ? -exponent : exponent;  // 5 to 324
+  if (a < 100) {
+    std::memcpy(w, kDigitPairs + 2 * a, 2);
+    return w + 2;
+  }
+  *w++ = static_cast<char>('0' + a / 100);
+  std::memcpy(w, kDigitPairs + 2 * (a % 100), 2);
+  return w + 2;
 }
 
 void append_double(std::string& out, double value) {

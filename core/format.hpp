@@ -17,8 +17,10 @@ std::string format_double(double value);
 void append_double(std::string& out, double value);
 // Writes format_double(value) at buf, which must have room for kMaxDoubleChars characters, and
 // returns the end (for writers that fill a buffer of many values without a string's checks).
-// A text has at most 24 characters ("-2.2250738585072014e-308").
-inline constexpr std::size_t kMaxDoubleChars = 32;
+// A text has at most 24 characters ("-2.2250738585072014e-308"); the room is larger because the
+// writer stores whole 16-byte pieces past the end of a text (bytes after the returned end are
+// unspecified).
+inline constexpr std::size_t kMaxDoubleChars = 48;
 char* write_double(char* buf, double value);
 
 bool parse_double(std::string_view text, double& value) noexcept;
