@@ -61,6 +61,7 @@ class Outputs {
   // to a pipe holds a bounded amount of memory (a rolled extraction's CSV is hundreds of MB);
   // where no such file can be created it stays in memory. Throws Error(kIo) naming the path on a
   // failed write (for a stream's temporary file: naming the folder, with what to do instead).
+  // Data for /dev/null is dropped at once.
   static constexpr std::size_t kSpillBytes = std::size_t{16} << 20;
   void write(std::size_t index, std::string_view data);
   void write(std::size_t index, std::string&& data);
@@ -90,6 +91,7 @@ class Outputs {
     int spill_fd = -1;    // kStdout / kStream: an unlinked temporary file holding the first part
     std::string spill_folder;   // where spill_fd lives (for messages)
     bool spill_failed = false;  // no temporary file could be created: all of it in memory
+    bool null_device = false;   // kStream onto /dev/null: nothing to keep
     // kReplace: bytes not yet written, in a page-aligned buffer of kStageBytes (see write()).
     struct Free {
       void operator()(char* p) const noexcept;

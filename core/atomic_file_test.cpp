@@ -243,6 +243,17 @@ TEST_CASE(
   fs::remove_all(dir);
 }
 
+TEST_CASE("Outputs: data for /dev/null is neither kept in memory nor in TMPDIR") {
+  const fs::path dir = fresh_folder("freshet_spill_null");
+  const TmpDir tmpdir(dir.string());
+  Outputs out;
+  const std::size_t i = out.add("/dev/null");
+  write_pieces(out, i, pattern(3 * Outputs::kSpillBytes, 14), 5);
+  CHECK(unlinked_files_in(dir).empty());
+  out.commit();
+  fs::remove_all(dir);
+}
+
 TEST_CASE("Outputs: a stream output without a usable TMPDIR stays in memory, still whole") {
   const fs::path dir = fresh_folder("freshet_spill_none");
   const TmpDir tmpdir((dir / "missing").string());
