@@ -289,33 +289,39 @@ int open_unlinked(const std::string& folder) {
 
 }  // namespace
 
-// Moves a stream's pending data to its temporary file (created at the first call).
-void Outputs::spill(Output& o) {
+// Moves a stream's pending data, then `more`, to its temporary file (created at the first call;
+// `more` is written from where it is, not copied). False when no such file can be created: the
+// caller keeps the data in memory.
+bool Outputs::spill(Output& o, std::string_view more) {
+  if (o.spill_failed) return false;
   if (o.spill_fd < 0) {
     const char* env = std::getenv("TMPDIR");
     o.spill_folder = env && *env ? env : "/tmp";
     o.spill_fd = open_unlinked(o.spill_folder);
     if (o.spill_fd < 0) {
-      o.spill_failed = true;  // kept in memory, as without a temporary file
-      return;
+      o.spill_failed = true;
+      return false;
     }
   }
-  const char* p = o.pending.data();
-  std::size_t left = o.pending.size();
-  while (left > 0) {
-    const ssize_t n = ::write(o.spill_fd, p, left);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int err = errno;
-      throw Error(Errc::kIo, (o.kind == Output::kStdout ? std::string("stdout") : o.path) +
-                                 ": cannot keep the output in TMPDIR '" + o.spill_folder +
-                                 "' until the run ends: " + std::strerror(err) +
-                                 " (set TMPDIR to another folder, or write to a file)");
+  for (const std::string_view part : {std::string_view(o.pending), more}) {
+    const char* p = part.data();
+    std::size_t left = part.size();
+    while (left > 0) {
+      const ssize_t n = ::write(o.spill_fd, p, left);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        const int err = errno;
+        throw Error(Errc::kIo, (o.kind == Output::kStdout ? std::string("stdout") : o.path) +
+                                   ": cannot keep the output in TMPDIR '" + o.spill_folder +
+                                   "' until the run ends: " + std::strerror(err) +
+                                   " (set TMPDIR to another folder, or write to a file)");
+      }
+      p += n;
+      left -= static_cast<std::size_t>(n);
     }
-    p += n;
-    left -= static_cast<std::size_t>(n);
   }
   o.pending.clear();
+  return true;
 }
 
 // Copies the temporary file's bytes to `to`: sendfile, or reads and writes where it does not
@@ -350,8 +356,7 @@ void Outputs::write(std::size_t index, std::string_view data) {
   Output& o = outputs_.at(index);
   if (o.kind != Output::kReplace) {
     if (o.null_device) return;
-    o.pending.append(data);
-    if (o.pending.size() >= kSpillBytes && !o.spill_failed) spill(o);
+    if (o.pending.size() + data.size() < kSpillBytes || !spill(o, data)) o.pending.append(data);
     return;
   }
   while (!data.empty()) {
@@ -369,10 +374,17 @@ void Outputs::write(std::size_t index, std::string_view data) {
 
 void Outputs::write(std::size_t index, std::string&& data) {
   Output& o = outputs_.at(index);
-  if (o.kind != Output::kReplace && o.pending.empty() && data.size() < kSpillBytes)
+  if (o.kind == Output::kReplace || o.null_device) {
+    write(index, std::string_view(data));
+    return;
+  }
+  // A whole output's text handed over at once (format_csv's): to the temporary file from where
+  // it is, or kept by moving it; never copied.
+  if (o.pending.size() + data.size() >= kSpillBytes && spill(o, data)) return;
+  if (o.pending.empty())
     o.pending = std::move(data);
   else
-    write(index, std::string_view(data));
+    o.pending.append(data);
 }
 
 void Outputs::commit() {

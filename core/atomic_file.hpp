@@ -101,7 +101,7 @@ class Outputs {
     enum class Direct { kUntried, kOn, kOff } direct = Direct::kUntried;
   };
   void flush_stage(Output& o, bool last);
-  void spill(Output& o);
+  bool spill(Output& o, std::string_view more);
   void drain_spill(Output& o, int to, const std::string& name);
   void discard() noexcept;
   std::vector<Output> outputs_;

@@ -243,6 +243,31 @@ TEST_CASE(
   fs::remove_all(dir);
 }
 
+TEST_CASE("Outputs: a stream's whole text handed over at once goes to TMPDIR as it is") {
+  // write(std::string&&) of a large text (format_csv's whole output): into the temporary file
+  // in full, straight from the caller's string; a small one is kept, and both come out in order.
+  const fs::path dir = fresh_folder("freshet_spill_moved");
+  const TmpDir tmpdir(dir.string());
+  const std::string fifo = (dir / "fifo").string();
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  const std::string small = pattern(1000, 15), large = pattern(3 * Outputs::kSpillBytes, 16);
+  Drain reader(fifo);
+  {
+    Outputs out;
+    const std::size_t i = out.add(fifo);
+    out.write(i, std::string(small));
+    CHECK(unlinked_files_in(dir).empty());
+    out.write(i, std::string(large));
+    const auto files = unlinked_files_in(dir);
+    REQUIRE(files.size() == 1);
+    CHECK(files[0] == static_cast<long long>(small.size() + large.size()));
+    out.write(i, std::string(small));
+    out.commit();
+  }
+  CHECK(reader.join() == small + large + small);
+  fs::remove_all(dir);
+}
+
 TEST_CASE("Outputs: data for /dev/null is neither kept in memory nor in TMPDIR") {
   const fs::path dir = fresh_folder("freshet_spill_null");
   const TmpDir tmpdir(dir.string());
