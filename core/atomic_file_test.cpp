@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <random>
@@ -92,7 +93,7 @@ long temp_file_flags(const std::string& target) {
 // Reads a descriptor to its end on a thread of its own; received() counts the bytes so far.
 class Drain {
  public:
-  explicit Drain(std::string fifo) {
+  explicit Drain(std::string fifo) : fifo_(fifo) {
     thread_ = std::thread([this, fifo = std::move(fifo)] {
       const int fd = ::open(fifo.c_str(), O_RDONLY | O_CLOEXEC);  // waits for the writer
       if (fd < 0) return;
@@ -102,6 +103,18 @@ class Drain {
   explicit Drain(int fd) {
     thread_ = std::thread([this, fd] { run(fd); });
   }
+  // A test that stopped early: a reader still waiting for a writer is let go (an open for
+  // writing, closed at once), so the thread ends.
+  ~Drain() {
+    if (!thread_.joinable()) return;
+    if (!fifo_.empty()) {
+      const int fd = ::open(fifo_.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+      if (fd >= 0) ::close(fd);
+    }
+    thread_.join();
+  }
+  Drain(const Drain&) = delete;
+  Drain& operator=(const Drain&) = delete;
   std::string join() {
     thread_.join();
     return data_;
@@ -119,6 +132,7 @@ class Drain {
     }
     ::close(fd);
   }
+  std::string fifo_;  // "" for a descriptor
   std::thread thread_;
   std::string data_;
   std::atomic<std::size_t> count_{0};
@@ -162,6 +176,43 @@ fs::path fresh_folder(const std::string& name) {
   return dir;
 }
 
+// A fresh folder holding a FIFO, with TMPDIR set to the folder (or `tmp` under it) for the
+// scope; removed at the end.
+struct FifoFolder {
+  explicit FifoFolder(const std::string& name, const std::string& tmp = "")
+      : dir(fresh_folder(name)),
+        tmpdir(tmp.empty() ? dir.string() : (dir / tmp).string()),
+        fifo((dir / "fifo").string()) {
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  }
+  ~FifoFolder() { fs::remove_all(dir); }
+  fs::path dir;
+  TmpDir tmpdir;
+  std::string fifo;
+};
+
+// The message of the Error fn() throws while the process's file size limit is `bytes` (SIGXFSZ
+// ignored meanwhile; both restored after); "" when it throws none.
+std::string error_under_size_limit(rlim_t bytes, const std::function<void()>& fn) {
+  struct sigaction ignore {
+  }, old{};
+  ignore.sa_handler = SIG_IGN;
+  REQUIRE(::sigaction(SIGXFSZ, &ignore, &old) == 0);
+  rlimit saved{};
+  REQUIRE(::getrlimit(RLIMIT_FSIZE, &saved) == 0);
+  const rlimit limit{bytes, saved.rlim_max};
+  REQUIRE(::setrlimit(RLIMIT_FSIZE, &limit) == 0);
+  std::string error;
+  try {
+    fn();
+  } catch (const Error& e) {
+    error = e.what();
+  }
+  REQUIRE(::setrlimit(RLIMIT_FSIZE, &saved) == 0);
+  ::sigaction(SIGXFSZ, &old, nullptr);
+  return error;
+}
+
 // Writes data to output i in pieces of 1 byte to 3 MB.
 void write_pieces(Outputs& out, std::size_t i, const std::string& data, std::uint64_t seed) {
   std::mt19937_64 rng(seed);
@@ -176,12 +227,11 @@ void write_pieces(Outputs& out, std::size_t i, const std::string& data, std::uin
 
 TEST_CASE(
     "Outputs: a large stream output waits in an unlinked file in TMPDIR and comes out whole") {
-  const fs::path dir = fresh_folder("freshet_spill");
+  const FifoFolder folder("freshet_spill", "tmp");
+  const fs::path& dir = folder.dir;
   const fs::path spill = dir / "tmp";
   fs::create_directories(spill);
-  const TmpDir tmpdir(spill.string());
-  const std::string fifo = (dir / "fifo").string();
-  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  const std::string& fifo = folder.fifo;
   const std::string data = pattern(5 * Outputs::kSpillBytes / 2 + 777, 11);
   Drain reader(fifo);
   {
@@ -240,32 +290,28 @@ TEST_CASE(
     else
       CHECK(read_file(file) == "head\n" + data);
   }
-  fs::remove_all(dir);
 }
 
 TEST_CASE("Outputs: a stream's whole text handed over at once goes to TMPDIR as it is") {
   // write(std::string&&) of a large text (format_csv's whole output): into the temporary file
   // in full, straight from the caller's string; a small one is kept, and both come out in order.
-  const fs::path dir = fresh_folder("freshet_spill_moved");
-  const TmpDir tmpdir(dir.string());
-  const std::string fifo = (dir / "fifo").string();
-  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  const FifoFolder folder("freshet_spill_moved");
+  const std::string& fifo = folder.fifo;
   const std::string small = pattern(1000, 15), large = pattern(3 * Outputs::kSpillBytes, 16);
   Drain reader(fifo);
   {
     Outputs out;
     const std::size_t i = out.add(fifo);
     out.write(i, std::string(small));
-    CHECK(unlinked_files_in(dir).empty());
+    CHECK(unlinked_files_in(folder.dir).empty());
     out.write(i, std::string(large));
-    const auto files = unlinked_files_in(dir);
+    const auto files = unlinked_files_in(folder.dir);
     REQUIRE(files.size() == 1);
     CHECK(files[0] == static_cast<long long>(small.size() + large.size()));
     out.write(i, std::string(small));
     out.commit();
   }
   CHECK(reader.join() == small + large + small);
-  fs::remove_all(dir);
 }
 
 TEST_CASE("Outputs: data for /dev/null is neither kept in memory nor in TMPDIR") {
@@ -280,10 +326,8 @@ TEST_CASE("Outputs: data for /dev/null is neither kept in memory nor in TMPDIR")
 }
 
 TEST_CASE("Outputs: a stream output without a usable TMPDIR stays in memory, still whole") {
-  const fs::path dir = fresh_folder("freshet_spill_none");
-  const TmpDir tmpdir((dir / "missing").string());
-  const std::string fifo = (dir / "fifo").string();
-  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  const FifoFolder folder("freshet_spill_none", "missing");
+  const std::string& fifo = folder.fifo;
   const std::string data = pattern(Outputs::kSpillBytes + 4321, 12);
   Drain reader(fifo);
   {
@@ -294,44 +338,25 @@ TEST_CASE("Outputs: a stream output without a usable TMPDIR stays in memory, sti
     out.commit();
   }
   CHECK(reader.join() == data);
-  fs::remove_all(dir);
 }
 
 TEST_CASE("Outputs: a stream's temporary file that cannot take the data is a clear error") {
   // A file size limit under one spill: the write into TMPDIR fails with EFBIG (SIGXFSZ
   // ignored meanwhile); the message names the output, the folder and what to do; nothing reached
   // the stream.
-  const fs::path dir = fresh_folder("freshet_spill_full");
-  const TmpDir tmpdir(dir.string());
-  const std::string fifo = (dir / "fifo").string();
-  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
-  struct sigaction ignore {
-  }, old{};
-  ignore.sa_handler = SIG_IGN;
-  REQUIRE(::sigaction(SIGXFSZ, &ignore, &old) == 0);
-  rlimit saved{};
-  REQUIRE(::getrlimit(RLIMIT_FSIZE, &saved) == 0);
+  const FifoFolder folder("freshet_spill_full");
+  const std::string& fifo = folder.fifo;
   Drain reader(fifo);
-  std::string error;
-  {
-    const rlimit limit{Outputs::kSpillBytes / 2, saved.rlim_max};
-    REQUIRE(::setrlimit(RLIMIT_FSIZE, &limit) == 0);
-    try {
-      Outputs out;
-      const std::size_t i = out.add(fifo);
-      write_pieces(out, i, pattern(2 * Outputs::kSpillBytes, 13), 4);
-      out.commit();
-    } catch (const Error& e) {
-      error = e.what();
-    }
-    REQUIRE(::setrlimit(RLIMIT_FSIZE, &saved) == 0);
-  }
-  ::sigaction(SIGXFSZ, &old, nullptr);
-  CHECK(error == fifo + ": cannot keep the output in TMPDIR '" + dir.string() +
+  const std::string error = error_under_size_limit(Outputs::kSpillBytes / 2, [&] {
+    Outputs out;
+    const std::size_t i = out.add(fifo);
+    write_pieces(out, i, pattern(2 * Outputs::kSpillBytes, 13), 4);
+    out.commit();
+  });
+  CHECK(error == fifo + ": cannot keep the output in TMPDIR '" + folder.dir.string() +
                      "' until the run ends: File too large (set TMPDIR to another folder, or "
                      "write to a file)");
   CHECK(reader.join().empty());
-  fs::remove_all(dir);
 }
 
 TEST_CASE(
@@ -389,36 +414,21 @@ TEST_CASE("Outputs: a direct write cut short off a block boundary ends with the 
   // A file size limit 1000 bytes past the first buffer: the second buffer's write may only
   // write 1000 bytes, off a block boundary (O_DIRECT may refuse it with EINVAL; the writer then
   // goes on without it); the next write fails with EFBIG, and that is the error. The limit is
-  // the process's: set for this test only, SIGXFSZ ignored meanwhile.
-  struct sigaction ignore {
-  }, old{};
-  ignore.sa_handler = SIG_IGN;
-  REQUIRE(::sigaction(SIGXFSZ, &ignore, &old) == 0);
-  rlimit saved{};
-  REQUIRE(::getrlimit(RLIMIT_FSIZE, &saved) == 0);
+  // the process's: set for this call only.
   for (const auto& dir : folders()) {
     CAPTURE(dir.string());
     const std::string target = (dir / "limited.csv").string();
     const std::string data = pattern(3 * kStage, 5);
-    std::string error;
-    {
-      const rlimit limit{kStage + 1000, saved.rlim_max};
-      REQUIRE(::setrlimit(RLIMIT_FSIZE, &limit) == 0);
-      try {
-        Outputs out;
-        const std::size_t i = out.add(target);
-        out.write(i, data);
-        out.commit();
-      } catch (const Error& e) {
-        error = e.what();
-      }
-      REQUIRE(::setrlimit(RLIMIT_FSIZE, &saved) == 0);
-    }
+    const std::string error = error_under_size_limit(kStage + 1000, [&] {
+      Outputs out;
+      const std::size_t i = out.add(target);
+      out.write(i, data);
+      out.commit();
+    });
     CHECK(error == target + ": write failed: File too large");
     std::size_t files = 0;
     for (auto& e : fs::directory_iterator(dir)) files += e.is_regular_file();
     CHECK(files == 0);  // the temporary file is gone, nothing published
     fs::remove_all(dir);
   }
-  ::sigaction(SIGXFSZ, &old, nullptr);
 }
