@@ -23,6 +23,7 @@
 #include "mproc/control.hpp"
 #include "mproc/executor.hpp"
 #include "mproc/peach.hpp"
+#include "tests/free_port.hpp"
 
 using namespace freshet;
 using namespace freshet::mproc;
@@ -146,7 +147,7 @@ std::pair<double, double> memory_mb(pid_t pid) {
 void run_datamove(int reps) {
   const std::size_t bytes = 100u << 20;
   const std::size_t n = bytes / sizeof(double);
-  const int port = 20000 + static_cast<int>(::getpid() % 20000);
+  const int port = freshet::testing::free_port();  // reserved below the ephemeral range
   std::printf(
       "# datamove: 100 MB (%zu doubles) shared with 2 worker processes, each sums all of "
       "it; %d reps\n",

@@ -26,6 +26,7 @@
 #include "mproc/auth.hpp"
 #include "mproc/executor.hpp"
 #include "mproc/remote.hpp"
+#include "tests/free_port.hpp"
 
 using namespace freshet;
 using namespace freshet::mproc;
@@ -64,7 +65,8 @@ double expected_sum(std::size_t begin, std::size_t len) {
   return s;
 }
 
-int free_port() { return 20000 + static_cast<int>(::getpid() % 20000); }
+// A loopback port no other process of ours is handed meanwhile (tests/free_port.hpp).
+int free_port() { return freshet::testing::free_port(); }
 
 struct RemoteSet {
   std::vector<pid_t> pids;
