@@ -311,6 +311,7 @@ py::tuple extract_rolled(const py::list& py_blocks, std::size_t n_ids,
   }
   const auto cols = static_cast<py::ssize_t>(names.size());
   const auto nrows = static_cast<py::ssize_t>(rows);
+  if (!matrix) matrix = std::make_unique_for_overwrite<double[]>(1);  // no block: an empty result
   double* data = matrix.release();
   py::capsule owner(data, [](void* p) { delete[] static_cast<double*>(p); });
   py::array_t<double, py::array::f_style> array(
