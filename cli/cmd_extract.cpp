@@ -244,7 +244,7 @@ std::function<int()> setup_extract(CLI::App& app, const Common& common) {
                   << selection.relevance.rows.size() << " features relevant\n";
       result.features = std::move(selection.selected);
     }
-    outputs.write(out, format_csv(result.features, write));
+    write_csv_to(outputs, out, result.features, write);
     outputs.commit();
     return 0;
   };

@@ -90,7 +90,7 @@ std::function<int()> setup_frame(CLI::App& app, const Common& common) {
       }();
       collect(result.extracted.warnings);
       fresh::impute_features(result.extracted.features, "id");
-      outputs.write(out, format_csv(result.extracted.features, write));
+      write_csv_to(outputs, out, result.extracted.features, write);
       targets = std::move(result.targets);
     } else {
       // Block by block, as extract --roll: each block of rows formatted, appended and dropped.

@@ -1023,12 +1023,21 @@ std::string csv_header(const Table& table, char delimiter) {
   return out;
 }
 
+namespace {
+
+// Rows per formatting block: about 64k cells.
+std::size_t csv_block_rows(const Table& table) {
+  return std::max<std::size_t>(1, (std::size_t{1} << 16) / (table.num_columns() + 1));
+}
+
+}  // namespace
+
 std::string format_csv(const Table& table, const WriteCsvOptions& options) {
   std::string out = csv_header(table, options.delimiter);
-  const std::size_t rows = table.num_rows(), cols = table.num_columns();
+  const std::size_t rows = table.num_rows();
   // Blocks of about 64k cells, formatted independently (in parallel when a loop is given) and
   // joined in order: the same text.
-  const std::size_t block = std::max<std::size_t>(1, (std::size_t{1} << 16) / (cols + 1));
+  const std::size_t block = csv_block_rows(table);
   const std::size_t blocks = (rows + block - 1) / block;
   if (!options.parallel_for || blocks < 2) {
     append_csv_rows(out, table, 0, rows, options.delimiter);
@@ -1047,6 +1056,32 @@ std::string format_csv(const Table& table, const WriteCsvOptions& options) {
 
 void write_csv(const Table& table, const std::string& path, const WriteCsvOptions& options) {
   write_file_atomic(path, format_csv(table, options));
+}
+
+void write_csv_to(Outputs& outputs, std::size_t index, const Table& table,
+                  const WriteCsvOptions& options) {
+  outputs.write(index, csv_header(table, options.delimiter));
+  const std::size_t rows = table.num_rows();
+  const std::size_t block = csv_block_rows(table);
+  const std::size_t blocks = (rows + block - 1) / block;
+  // 16 blocks (about 1M cells, ~15 MB of text) at a time: enough for the loop's threads, and the
+  // part of the text held at once.
+  constexpr std::size_t kGroup = 16;
+  std::vector<std::string> parts(std::min(blocks, kGroup));
+  for (std::size_t g = 0; g < blocks; g += kGroup) {
+    const std::size_t n = std::min(kGroup, blocks - g);
+    const auto format = [&](std::size_t i) {
+      parts[i].clear();
+      const std::size_t b = g + i;
+      append_csv_rows(parts[i], table, b * block, std::min(rows, (b + 1) * block),
+                      options.delimiter);
+    };
+    if (options.parallel_for && n > 1)
+      options.parallel_for(n, format);
+    else
+      for (std::size_t i = 0; i < n; ++i) format(i);
+    for (std::size_t i = 0; i < n; ++i) outputs.write(index, std::string_view(parts[i]));
+  }
 }
 
 }  // namespace freshet

@@ -25,6 +25,8 @@
 
 namespace freshet {
 
+class Outputs;  // core/atomic_file.hpp
+
 // kAuto infers int64, then float64, then text. kIntegerOrText is for ids: int64 when every cell is
 // an integer that fits, else text -- never float64, whose rounding would merge distinct ids such
 // as 1000000000000000000000000000001 and ...002. kDictionary is text stored dictionary-encoded
@@ -156,6 +158,12 @@ void append_csv_rows(std::string& out, const Table& table, std::size_t begin, st
 // are written through, links followed): the target is replaced only when the whole file is
 // written.
 void write_csv(const Table& table, const std::string& path, const WriteCsvOptions& options = {});
+// format_csv's text written into output `index` of `outputs` a group of row blocks at a time
+// (each group formatted concurrently when a loop is given): the same bytes, without the whole
+// text in memory (a large table's text is about 1.7x its doubles, and format_csv holds it twice
+// while joining its blocks).
+void write_csv_to(Outputs& outputs, std::size_t index, const Table& table,
+                  const WriteCsvOptions& options = {});
 
 // Appends one field with minimal quoting.
 void append_csv_field(std::string& out, std::string_view field, char delimiter = ',');

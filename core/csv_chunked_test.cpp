@@ -2,15 +2,18 @@
 // given: the table (column types and every value, bit for bit) and the error messages must be
 // those of the one-pass parse.
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
 #include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "core/atomic_file.hpp"
 #include "core/csv.hpp"
 #include "core/error.hpp"
 
@@ -193,6 +196,44 @@ TEST_CASE("format_csv: blocks formatted in parallel give the same text") {
   options.parallel_for = counting(two_threads, blocks);
   CHECK(format_csv(t, options) == one);
   CHECK(blocks >= 2);
+}
+
+TEST_CASE("write_csv_to: format_csv's bytes, a group of blocks at a time, into an output") {
+  // Tables of 0 rows to several groups of 16 blocks (one block is 64k cells / (columns + 1)
+  // rows), numbers and quoted text, written serially and with two threads into a file.
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                    ("freshet_write_csv_to_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "t.csv").string();
+  for (const std::size_t rows :
+       {std::size_t{0}, std::size_t{1}, std::size_t{2047}, std::size_t{2048}, std::size_t{2049},
+        std::size_t{16 * 2048}, std::size_t{16 * 2048 + 1}, std::size_t{40000}}) {
+    CAPTURE(rows);
+    Table t;
+    std::vector<double> x(rows);
+    std::vector<std::string> name(rows);
+    for (std::size_t i = 0; i < rows; ++i) {
+      x[i] = static_cast<double>(i) / 7.0 - 100.0;
+      name[i] = i % 11 == 0 ? std::string("a,b") : std::string("s").append(std::to_string(i));
+    }
+    t.add_column(Column("name", name));
+    for (int c = 0; c < 30; ++c)  // 32 columns: 2048 rows a block
+      t.add_column(Column(std::string("x").append(std::to_string(c)), x));
+    const std::string want = format_csv(t);
+    for (const bool parallel : {false, true}) {
+      CAPTURE(parallel);
+      WriteCsvOptions options;
+      std::size_t calls = 0;
+      if (parallel) options.parallel_for = counting(two_threads, calls);
+      Outputs out;
+      const std::size_t i = out.add(path);
+      write_csv_to(out, i, t, options);
+      out.commit();
+      CHECK(read_file(path) == want);
+      if (parallel && rows > 16 * 2048) CHECK(calls >= 16);  // a group's blocks through the loop
+    }
+  }
+  std::filesystem::remove_all(dir);
 }
 
 // Small random files cut into chunks of a few bytes, so chunk boundaries fall everywhere: at
