@@ -69,18 +69,25 @@ int create_temp(const std::string& target, std::string& tmp_path) {
   return -1;
 }
 
-void write_all(int fd, std::string_view data, const std::string& name) {
+// Writes all of data; 0, or the errno of the write that failed.
+int write_fully(int fd, std::string_view data) noexcept {
   const char* p = data.data();
   std::size_t left = data.size();
   while (left > 0) {
     const ssize_t n = ::write(fd, p, left);
     if (n < 0) {
       if (errno == EINTR) continue;
-      throw Error(Errc::kIo, os_error(name, "write failed"));
+      return errno;
     }
     p += n;
     left -= static_cast<std::size_t>(n);
   }
+  return 0;
+}
+
+void write_all(int fd, std::string_view data, const std::string& name) {
+  if (const int err = write_fully(fd, data))
+    throw Error(Errc::kIo, os_error(name, "write failed", err));
 }
 
 // The folders already cleaned of stale temporary files by this process.
@@ -303,23 +310,12 @@ bool Outputs::spill(Output& o, std::string_view more) {
       return false;
     }
   }
-  for (const std::string_view part : {std::string_view(o.pending), more}) {
-    const char* p = part.data();
-    std::size_t left = part.size();
-    while (left > 0) {
-      const ssize_t n = ::write(o.spill_fd, p, left);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        const int err = errno;
-        throw Error(Errc::kIo, (o.kind == Output::kStdout ? std::string("stdout") : o.path) +
-                                   ": cannot keep the output in TMPDIR '" + o.spill_folder +
-                                   "' until the run ends: " + std::strerror(err) +
-                                   " (set TMPDIR to another folder, or write to a file)");
-      }
-      p += n;
-      left -= static_cast<std::size_t>(n);
-    }
-  }
+  for (const std::string_view part : {std::string_view(o.pending), more})
+    if (const int err = write_fully(o.spill_fd, part))
+      throw Error(Errc::kIo, (o.kind == Output::kStdout ? std::string("stdout") : o.path) +
+                                 ": cannot keep the output in TMPDIR '" + o.spill_folder +
+                                 "' until the run ends: " + std::strerror(err) +
+                                 " (set TMPDIR to another folder, or write to a file)");
   o.pending.clear();
   return true;
 }
@@ -339,9 +335,8 @@ void Outputs::drain_spill(Output& o, int to, const std::string& name) {
       throw Error(Errc::kIo, os_error(name, "write failed"));
     break;  // not for this pair of files: copy below
   }
-  std::vector<char> buffer;
+  std::vector<char> buffer(at < size ? std::size_t{1} << 20 : 0);
   while (at < size) {
-    buffer.resize(std::size_t{1} << 20);
     const ssize_t n = ::pread(o.spill_fd, buffer.data(), buffer.size(), at);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) throw Error(Errc::kIo, os_error(name, "write failed", n < 0 ? errno : EIO));

@@ -1055,7 +1055,10 @@ std::string format_csv(const Table& table, const WriteCsvOptions& options) {
 }
 
 void write_csv(const Table& table, const std::string& path, const WriteCsvOptions& options) {
-  write_file_atomic(path, format_csv(table, options));
+  Outputs outputs;
+  const std::size_t index = outputs.add(path);
+  write_csv_to(outputs, index, table, options);
+  outputs.commit();
 }
 
 void write_csv_to(Outputs& outputs, std::size_t index, const Table& table,

@@ -287,19 +287,18 @@ py::tuple extract_rolled(const py::list& py_blocks, std::size_t n_ids,
                            : static_cast<std::int64_t>(at - set.offsets[s]);
     }
     auto executor = mproc::make_executor({.workers = n_jobs <= 1 ? 0 : n_jobs});
-    bool first = true;
+    // The columns every block has (the id's aside), known from the settings before any block.
+    names = fresh::planned_feature_names(set.kinds, settings, set.has_times());
+    matrix =
+        std::make_unique_for_overwrite<double[]>(std::max<std::size_t>(1, rows * names.size()));
     const fresh::RolledBlockSink sink = [&](std::size_t first_row, fresh::ExtractResult&& block) {
       const Table& table = block.features;
       const std::size_t cols = table.num_columns() == 0 ? 0 : table.num_columns() - 1;
-      if (first) {
-        first = false;
-        names.reserve(cols);
-        for (std::size_t c = 0; c < cols; ++c) names.push_back(table.column(c + 1).name());
-        matrix = std::make_unique_for_overwrite<double[]>(std::max<std::size_t>(1, rows * cols));
-      }
-      if (cols != names.size() || first_row + table.num_rows() > rows)
-        throw Error(Errc::kInternal, "extract_rolled: a block does not fit the first one's shape");
-      for (std::size_t c = 0; c < cols; ++c) {
+      if (table.num_rows() > 0 && (cols != names.size() || first_row + table.num_rows() > rows))
+        throw Error(Errc::kInternal, "extract_rolled: a block does not fit the planned shape");
+      for (std::size_t c = 0; c < cols && table.num_rows() > 0; ++c) {
+        if (table.column(c + 1).name() != names[c])
+          throw Error(Errc::kInternal, "extract_rolled: a block's columns differ from the plan");
         const auto v = table.column(c + 1).f64();
         std::copy(v.begin(), v.end(), matrix.get() + c * rows + first_row);
       }
@@ -311,7 +310,6 @@ py::tuple extract_rolled(const py::list& py_blocks, std::size_t n_ids,
   }
   const auto cols = static_cast<py::ssize_t>(names.size());
   const auto nrows = static_cast<py::ssize_t>(rows);
-  if (!matrix) matrix = std::make_unique_for_overwrite<double[]>(1);  // no block: an empty result
   double* data = matrix.release();
   py::capsule owner(data, [](void* p) { delete[] static_cast<double*>(p); });
   py::array_t<double, py::array::f_style> array(
@@ -343,7 +341,8 @@ void permute_columns(py::array_t<double, py::array::f_style> matrix,
   double* data = matrix.mutable_data();
   py::gil_scoped_release release;
   std::vector<double> scratch(rows);
-  std::vector<char> done(cols, 0);
+  std::vector<char>& done = seen;  // now: the columns already in place
+  std::fill(done.begin(), done.end(), 0);
   const auto column = [&](std::size_t c) { return data + c * rows; };
   for (std::size_t start = 0; start < cols; ++start) {
     if (done[start] || static_cast<std::size_t>(order[start]) == start) continue;
