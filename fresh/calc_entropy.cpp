@@ -415,9 +415,39 @@ double permutation_entropy_general(const Series& s, const PermParam& p) {
 // Every requested (tau, dimension) from one pass of pairwise comparisons: a window's pattern is
 // its Lehmer code (fresh/ordinal.hpp), counted in a table indexed by the code (d <= 8) or by
 // sorting the codes; both visit patterns in np.unique's order, so the sum is numpy's.
+// p log p for p = count / total, remembered per total (up to kMaxMemoTotal): a rolled extraction
+// asks for the same few totals (window length - dimension + 1) on every window, and the logs were
+// most of this calculator's time. The same expression as computed directly, so the same bits.
+class EntropyTerms {
+ public:
+  explicit EntropyTerms(std::size_t total) : total_(total) {
+    constexpr std::size_t kMaxMemoTotal = 4096;
+    if (total > kMaxMemoTotal) return;
+    thread_local std::vector<std::vector<double>> memo;  // memo[total][count]; +1: not computed
+    if (memo.size() <= total) memo.resize(total + 1);
+    std::vector<double>& row = memo[total];
+    if (row.empty()) row.assign(total + 1, 1.0);
+    row_ = row.data();
+  }
+  double operator()(std::size_t count) const {
+    if (row_ == nullptr) return compute(count);
+    double& term = row_[count];
+    if (term == 1.0) term = compute(count);  // a term is never positive
+    return term;
+  }
+
+ private:
+  double compute(std::size_t count) const {
+    const double prob = static_cast<double>(count) / static_cast<double>(total_);
+    return prob * std::log(prob);
+  }
+  std::size_t total_;
+  double* row_ = nullptr;
+};
+
 void permutation_entropy(const Series& s, std::span<const PermParam> ps, std::span<double> out) {
   thread_local std::vector<std::uint32_t> bits, table;
-  thread_local std::vector<std::uint64_t> codes;
+  thread_local std::vector<std::uint64_t> codes, seen;
   thread_local std::vector<double> terms;
   const std::span<const double> x = s.values();
   const long long n = static_cast<long long>(x.size());
@@ -446,17 +476,31 @@ void permutation_entropy(const Series& s, std::span<const PermParam> ps, std::sp
     const std::size_t W = static_cast<std::size_t>(shifts);
     const std::size_t tau = static_cast<std::size_t>(p.tau);
     const int d = static_cast<int>(p.dimension);
-    const double total = static_cast<double>(W);
     terms.clear();
-    auto add_term = [&](std::size_t count) {
-      const double prob = static_cast<double>(count) / total;
-      terms.push_back(prob * std::log(prob));
-    };
+    const EntropyTerms entropy_term(W);
+    auto add_term = [&](std::size_t count) { terms.push_back(entropy_term(count)); };
     if (d <= 8) {
-      table.assign(static_cast<std::size_t>(detail::factorial(d)), 0u);
-      for (std::size_t w = 0; w < W; ++w) ++table[detail::ordinal_code(bits.data(), w * tau, d)];
-      for (std::uint32_t c : table)
-        if (c != 0) add_term(c);
+      // Counts in a table indexed by the code, the codes seen in a bitmap: the distinct codes come
+      // out ascending by scanning d!/64 words, and only their entries are reset (the table stays
+      // zero between calls), instead of clearing and scanning all d! entries per series.
+      const std::size_t n_codes = static_cast<std::size_t>(detail::factorial(d));
+      if (table.size() < n_codes) table.resize(n_codes, 0u);
+      seen.assign((n_codes + 63) / 64, 0u);
+      codes.clear();
+      codes.reserve(W);  // allocates before the table is touched: nothing throws until it is reset
+      for (std::size_t w = 0; w < W; ++w) {
+        const std::uint64_t c = detail::ordinal_code(bits.data(), w * tau, d);
+        ++table[c];
+        seen[c >> 6] |= std::uint64_t{1} << (c & 63);
+      }
+      for (std::size_t word = 0; word < seen.size(); ++word) {
+        for (std::uint64_t m = seen[word]; m != 0; m &= m - 1) {
+          const std::size_t c = word * 64 + static_cast<std::size_t>(__builtin_ctzll(m));
+          codes.push_back(table[c]);  // the counts, in code order
+          table[c] = 0;
+        }
+      }
+      for (std::uint64_t count : codes) add_term(count);
     } else {
       codes.resize(W);
       for (std::size_t w = 0; w < W; ++w) codes[w] = detail::ordinal_code(bits.data(), w * tau, d);

@@ -7,9 +7,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <random>
 #include <set>
+#include <thread>
 
 #include "core/error.hpp"
+#include "fresh/numpy.hpp"
 #include "fresh/test_series_util.hpp"
 
 namespace freshet::fresh {
@@ -185,6 +189,91 @@ TEST_CASE("permutation_entropy: ties ranked by position, tau > 1, too short -> N
   std::vector<double> ramp(40);
   for (std::size_t i = 0; i < ramp.size(); ++i) ramp[i] = static_cast<double>(i);
   CHECK(pe(ramp, 1, 18) == 0.0);
+}
+
+// numpy's permutation_entropy spelled out: stable ranks per window, the distinct rank vectors in
+// lexicographic order (np.unique), -sum p log p by numpy's pairwise sum. Finite values only.
+double naive_permutation_entropy(std::span<const double> x, std::size_t tau, std::size_t d) {
+  if (x.size() < d) return std::nan("");
+  const std::size_t windows = (x.size() - d) / tau + 1;
+  std::vector<std::vector<std::size_t>> patterns;
+  for (std::size_t w = 0; w < windows; ++w) {
+    std::vector<std::size_t> idx(d), rank(d);
+    for (std::size_t k = 0; k < d; ++k) idx[k] = k;
+    std::stable_sort(idx.begin(), idx.end(),
+                     [&](std::size_t a, std::size_t b) { return x[w * tau + a] < x[w * tau + b]; });
+    for (std::size_t k = 0; k < d; ++k) rank[idx[k]] = k;
+    patterns.push_back(rank);
+  }
+  std::sort(patterns.begin(), patterns.end());
+  std::vector<double> terms;
+  for (std::size_t a = 0; a < patterns.size();) {
+    std::size_t b = a;
+    while (b < patterns.size() && patterns[b] == patterns[a]) ++b;
+    const double p = static_cast<double>(b - a) / static_cast<double>(windows);
+    terms.push_back(p * std::log(p));
+    a = b;
+  }
+  return -pairwise_sum(terms);
+}
+
+TEST_CASE("permutation_entropy: numpy's bits on every window of a roll, whatever ran before") {
+  // The calculator keeps per-thread state between series (a count table it resets, remembered
+  // p log p terms per window count): rolled windows of growing and fixed length, two dimension
+  // sets and tau 1 and 2, each value compared bit for bit with the naive computation; then the
+  // same windows on a fresh thread, in reverse order, give the same bits.
+  const Calculator* c = find_calculator("permutation_entropy");
+  REQUIRE(c != nullptr);
+  std::mt19937_64 rng(2026);
+  std::uniform_int_distribution<int> level(0, 9);  // ties on purpose
+  std::vector<double> x(400);
+  for (double& v : x) v = level(rng) + 0.25 * level(rng);
+  struct Param {
+    std::size_t tau, d;
+  };
+  const std::vector<Param> params = {{1, 3}, {1, 4}, {1, 5}, {1, 6}, {1, 7}, {2, 3}, {1, 8}};
+  std::vector<nlohmann::json> json;
+  for (const Param& p : params) json.push_back({{"tau", p.tau}, {"dimension", p.d}});
+  const auto run = c->prepare(json);
+  std::vector<std::pair<std::size_t, std::size_t>> windows;  // [begin, end)
+  for (std::size_t end = 1; end <= x.size(); ++end)
+    windows.emplace_back(end > 60 ? end - 60 : 0, end);
+  for (std::size_t end = 150; end <= 220; ++end) windows.emplace_back(end - 150, end);
+  auto values_of = [&](std::size_t w) {
+    std::vector<double> out(params.size());
+    const std::span<const double> view(x.data() + windows[w].first,
+                                       windows[w].second - windows[w].first);
+    run(Series(view), out);
+    return out;
+  };
+  std::vector<std::vector<double>> first(windows.size());
+  std::size_t compared = 0;
+  for (std::size_t w = 0; w < windows.size(); ++w) {
+    first[w] = values_of(w);
+    const std::span<const double> view(x.data() + windows[w].first,
+                                       windows[w].second - windows[w].first);
+    for (std::size_t k = 0; k < params.size(); ++k) {
+      const double want = naive_permutation_entropy(view, params[k].tau, params[k].d);
+      if (std::isnan(want)) {
+        CHECK(std::isnan(first[w][k]));
+      } else {
+        ++compared;
+        if (std::memcmp(&want, &first[w][k], sizeof want) != 0)
+          FAIL_CHECK("window [" << windows[w].first << ", " << windows[w].second << ") tau "
+                                << params[k].tau << " dimension " << params[k].d << ": "
+                                << first[w][k] << " != " << want);
+      }
+    }
+  }
+  CHECK(compared > 3000);
+  std::size_t differ = 0;
+  std::thread([&] {
+    for (std::size_t w = windows.size(); w-- > 0;) {
+      const std::vector<double> again = values_of(w);
+      differ += std::memcmp(again.data(), first[w].data(), again.size() * sizeof(double)) != 0;
+    }
+  }).join();
+  CHECK(differ == 0);
 }
 
 TEST_CASE("query_similarity_count: z-normalised and plain distance counts") {

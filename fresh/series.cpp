@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 namespace freshet::fresh {
@@ -34,19 +35,56 @@ void Series::reset(std::span<const double> values, std::span<const double> times
 
 std::span<const double> Series::sorted() const {
   if (!have_sorted_) {
-    sorted_buf_.assign(values_.begin(), values_.end());
-    if (has_nan()) {
-      // NaN last, as numpy.sort.
-      std::sort(sorted_buf_.begin(), sorted_buf_.end(), [](double a, double b) {
-        if (std::isnan(b)) return !std::isnan(a);
-        return a < b;
-      });
+    if (!slide_sorted()) {
+      sorted_buf_.assign(values_.begin(), values_.end());
+      if (has_nan()) {
+        // NaN last, as numpy.sort.
+        std::sort(sorted_buf_.begin(), sorted_buf_.end(), [](double a, double b) {
+          if (std::isnan(b)) return !std::isnan(a);
+          return a < b;
+        });
+      } else {
+        std::sort(sorted_buf_.begin(), sorted_buf_.end());
+      }
+      // Without NaN and zeros, equal values are the same bits: every ascending order of them is
+      // this one, so an updated copy can stand for a fresh sort.
+      sorted_plain_ =
+          !has_nan() && !std::binary_search(sorted_buf_.begin(), sorted_buf_.end(), 0.0);
+    }
+    if (values_.size() <= kMaxSlideValues) {
+      sorted_of_.assign(values_.begin(), values_.end());
     } else {
-      std::sort(sorted_buf_.begin(), sorted_buf_.end());
+      sorted_of_.clear();
+      sorted_plain_ = false;
     }
     have_sorted_ = true;
   }
   return sorted_buf_;
+}
+
+bool Series::slide_sorted() const {
+  // The previous sort was of sorted_of_; the values now are the same window moved on by one point
+  // (sorted_of_[1..] then one new value) or grown by one (sorted_of_ then one new value), as a
+  // rolled extraction's consecutive windows are. Checked on the values themselves (bit for bit),
+  // so a Series pointed at anything else simply sorts.
+  const std::size_t n = values_.size(), m = sorted_of_.size();
+  if (!sorted_plain_ || n < 2 || m != sorted_buf_.size()) return false;
+  const double in = values_[n - 1];
+  if (std::isnan(in) || in == 0.0) return false;
+  const std::size_t kept = n - 1;
+  const double* prev = sorted_of_.data();
+  if (n == m) {
+    if (std::memcmp(prev + 1, values_.data(), kept * sizeof(double)) != 0) return false;
+    // The leaving value's place (equal values are the same bits: any of them will do).
+    const auto out = std::lower_bound(sorted_buf_.begin(), sorted_buf_.end(), prev[0]);
+    sorted_buf_.erase(out);
+  } else if (n == m + 1) {
+    if (std::memcmp(prev, values_.data(), kept * sizeof(double)) != 0) return false;
+  } else {
+    return false;
+  }
+  sorted_buf_.insert(std::upper_bound(sorted_buf_.begin(), sorted_buf_.end(), in), in);
+  return true;
 }
 
 void Series::compute_distinct() const {

@@ -5,7 +5,10 @@
 //
 // The engine keeps one Series per worker thread and calls reset() for every new series, so the
 // cached buffers keep their capacity: calculators that use the caches and scratch() allocate
-// nothing per series once the buffers have grown.
+// nothing per series once the buffers have grown. The sorted copy also outlives reset(): when the
+// new values are the previous ones moved on (or grown) by one point, as a rolled extraction's
+// consecutive windows are, it is updated by one removal and one insertion instead of a sort
+// (the same values bit for bit: see slide_sorted()).
 
 #include <cstddef>
 #include <cstdint>
@@ -77,6 +80,11 @@ class Series {
 
  private:
   void compute_distinct() const;
+  // sorted() of a window one point on from the previously sorted one, by removing and inserting
+  // one value; false when the values are not such a window (then sorted() sorts them).
+  bool slide_sorted() const;
+  // Windows longer than this are sorted from scratch (no copy of their values is kept).
+  static constexpr std::size_t kMaxSlideValues = std::size_t{1} << 16;
 
   static std::uint64_t next_generation();
 
@@ -86,6 +94,10 @@ class Series {
   mutable std::vector<double> sorted_buf_, diff_buf_, distinct_buf_, tmp_buf_;
   mutable std::vector<std::size_t> counts_buf_;
   mutable bool have_sorted_ = false, have_diff_ = false, have_distinct_ = false;
+  // The values sorted_buf_ was last made from (kept across reset()), and whether they held no NaN
+  // and no zero (then sorted_buf_ may be updated for the next window: slide_sorted()).
+  mutable std::vector<double> sorted_of_;
+  mutable bool sorted_plain_ = false;
   mutable std::optional<double> mean_, variance_, sum_;
   mutable std::optional<bool> has_nan_, has_inf_;
   mutable std::vector<double> scratch_[kScratchSlots];
