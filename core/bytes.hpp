@@ -68,6 +68,16 @@ class ByteReader {
     pos_ += n * sizeof(T);
     return out;
   }
+  // The same into `out`, reusing its capacity (a loop over many arrays allocates once).
+  template <class T>
+  requires std::is_trivially_copyable_v<T>
+  void get_vector(std::vector<T>& out) {
+    const auto n = get<std::uint64_t>();
+    if (n > (data_.size() - pos_) / (sizeof(T) ? sizeof(T) : 1)) fail(n * sizeof(T));
+    out.resize(n);
+    if (n) std::memcpy(out.data(), data_.data() + pos_, n * sizeof(T));
+    pos_ += n * sizeof(T);
+  }
   std::string get_string() {
     const auto n = get<std::uint64_t>();
     need(n);

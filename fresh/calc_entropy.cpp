@@ -254,7 +254,8 @@ double lempel_ziv_complexity(std::span<const double> x, double lo, double hi, lo
   // Trie of seen words: a direct (node, symbol) -> child table when it is small, else open
   // addressing on (node, symbol).
   const std::uint64_t radix = static_cast<std::uint64_t>(bins) + 1;
-  // (Clearing the table costs (n + 1) * radix writes: worth it for few symbols only.)
+  // (Its (n + 1) * radix entries are zero between calls, the rows used cleared after each parse;
+  // worth it for few symbols only.)
   const bool direct =
       radix <= 16 && static_cast<std::uint64_t>(n + 1) * radix <= (std::uint64_t{1} << 17);
   thread_local std::vector<std::uint32_t> child;  // 0: no such word (node 0 is the root)
@@ -262,7 +263,9 @@ double lempel_ziv_complexity(std::span<const double> x, double lo, double hi, lo
   thread_local std::vector<std::uint64_t> keys;
   thread_local std::vector<std::uint32_t> vals;
   if (direct) {
-    child.assign(static_cast<std::size_t>((n + 1) * radix), 0u);
+    // All zero between calls: only the rows of the nodes made are cleared after the parse.
+    const auto need = static_cast<std::size_t>((n + 1) * radix);
+    if (child.size() < need) child.resize(need, 0u);
   } else {
     while (cap < 2 * (n + 1)) cap <<= 1;
     keys.assign(cap, ~std::uint64_t{0});
@@ -312,6 +315,7 @@ double lempel_ziv_complexity(std::span<const double> x, double lo, double hi, lo
       cur = 0;  // the new word ends here; the next word starts at i + 1
     }
   }
+  if (direct) std::fill_n(child.begin(), static_cast<std::size_t>(nodes * radix), 0u);
   return static_cast<double>(words) / static_cast<double>(n);
 }
 

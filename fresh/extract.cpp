@@ -446,6 +446,7 @@ ExtractResult extract_index(const SeriesIndex& index, const Settings& settings,
                                4, 4 * static_cast<std::size_t>(std::max(1, executor.workers())))
                          : arguments.size();
     std::size_t done_series = 0;
+    std::vector<double> vals;  // one series' values, read out of a chunk's result
     for (std::size_t b = 0; b < arguments.size(); b += batch) {
       const std::size_t e = std::min(arguments.size(), b + batch);
       const auto results = executor.map(kTask, std::span<const Bytes>(arguments.data() + b, e - b));
@@ -453,7 +454,7 @@ ExtractResult extract_index(const SeriesIndex& index, const Settings& settings,
         ByteReader r(results[i]);
         const auto [s0, s1] = ranges[b + i];
         for (std::size_t s = s0; s < s1; ++s) {
-          const auto vals = r.get_vector<double>();
+          r.get_vector(vals);
           const auto k = index.kind_index[s];
           const auto id = index.id_index[s];
           if (vals.size() != column_of[k].size())
