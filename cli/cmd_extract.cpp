@@ -38,7 +38,7 @@ struct ExtractArgs {
   std::string roll;
   bool incremental = false;
   // Input text per batch when the rows are grouped by id (fresh/stream_extract.hpp); 0: whole.
-  std::size_t batch_bytes = fresh::StreamOptions{}.batch_bytes;
+  std::size_t batch_bytes = fresh::StreamingExtractOptions{}.batch_bytes;
 };
 
 constexpr std::size_t kMaxWarningsShown = 5;

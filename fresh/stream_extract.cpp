@@ -33,7 +33,7 @@ struct Features {
 
 StreamResult extract_csv_streaming(const std::string& path, const InputOptions& input,
                                    const Settings& settings, mproc::Executor& executor,
-                                   const StreamOptions& options) {
+                                   const StreamingExtractOptions& options) {
   const bool from_stdin = path == "-";
   const std::string id_name = input.column_id.empty() ? "id" : input.column_id;
   const std::string kind_name = input.column_kind.empty() ? "kind" : input.column_kind;

@@ -37,7 +37,10 @@
 
 namespace freshet::fresh {
 
-struct StreamOptions {
+// (Not "StreamOptions": fresh/stream.hpp's options of `freshet stream` have that name, and two
+// types of one name in one namespace break the one-definition rule, which only an LTO build
+// reports.)
+struct StreamingExtractOptions {
   // Text per batch (> 0). Larger batches give the executor more series per round; memory grows
   // with it (about 5 bytes of working memory per byte of text).
   std::size_t batch_bytes = std::size_t{32} << 20;
@@ -57,6 +60,6 @@ struct StreamResult {
 // extracted, and again for each batch's kinds).
 StreamResult extract_csv_streaming(const std::string& path, const InputOptions& input,
                                    const Settings& settings, mproc::Executor& executor,
-                                   const StreamOptions& options = {});
+                                   const StreamingExtractOptions& options = {});
 
 }  // namespace freshet::fresh
