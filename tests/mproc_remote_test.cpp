@@ -403,9 +403,16 @@ TEST_CASE(
   CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(60));
 
   Proc late = spawn(worker_args(port, key, 1), dir.file("l.out"), dir.file("l.err"));
-  CHECK_MESSAGE(wait_for(central.pid, 300) == 0, slurp(dir.file("c.err")));
-  CHECK(wait_for(good.pid, 30) == 0);
-  CHECK(wait_for(late.pid, 30) == 0);
+  // On failure, what all three printed: a job still waiting for its second worker after 300 s
+  // was seen once in ~8 loaded runs (not reproduced since); which worker did not join, and why,
+  // is in their logs.
+  const int central_status = wait_for(central.pid, 300);
+  const int good_status = wait_for(good.pid, 30), late_status = wait_for(late.pid, 30);
+  INFO("job: " << slurp(dir.file("c.err")) << "first worker: " << slurp(dir.file("g.err"))
+               << "late worker: " << slurp(dir.file("l.err")));
+  CHECK(central_status == 0);
+  CHECK(good_status == 0);
+  CHECK(late_status == 0);
   CHECK(slurp(dir.file("attacked.csv")) == slurp(dir.file("expected.csv")));
   const std::string log = slurp(dir.file("c.err"));
   CHECK(log.find("refused 127.0.0.1:") != std::string::npos);
