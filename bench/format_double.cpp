@@ -14,38 +14,25 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "core/csv.hpp"
 #include "core/format.hpp"
+#include "core/table.hpp"
 
 namespace {
 
+// Every number cell of a CSV (core's reader; text columns such as ids skipped).
 std::vector<double> numbers_of(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) {
-    std::fprintf(stderr, "%s: cannot open\n", path.c_str());
-    std::exit(2);
-  }
+  const freshet::Table table = freshet::read_csv(path);
   std::vector<double> out;
-  std::string line;
-  std::getline(in, line);  // header
-  while (std::getline(in, line)) {
-    // Cells split at commas outside quotes; non-numbers (ids) skipped.
-    bool quoted = false;
-    std::size_t start = 0;
-    for (std::size_t i = 0; i <= line.size(); ++i) {
-      if (i < line.size() && line[i] == '"') quoted = !quoted;
-      if (i == line.size() || (line[i] == ',' && !quoted)) {
-        double v = 0;
-        if (freshet::parse_double(std::string_view(line).substr(start, i - start), v))
-          out.push_back(v);
-        start = i + 1;
-      }
-    }
-  }
+  out.reserve(table.num_rows() * table.num_columns());
+  for (std::size_t r = 0; r < table.num_rows(); ++r)
+    for (std::size_t c = 0; c < table.num_columns(); ++c)
+      if (table.column(c).dtype() == freshet::DType::kFloat64)
+        out.push_back(table.column(c).f64()[r]);
   return out;
 }
 

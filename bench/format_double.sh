@@ -18,9 +18,10 @@ mkdir -p "$WORK"
 runs=("$BUILD/bench/bench_format_double")
 if [[ -n "$REV" ]]; then
   git -C "$ROOT" show "$REV:core/format.cpp" >"$WORK/format_rev.cpp"
-  # The harness and the other revision's formatter alone, with the project's Release flags.
+  # The harness with the other revision's formatter, the project's Release flags; the rest of
+  # core (the CSV reader) from the build's library, whose own format.cpp is then not linked in.
   g++ -std=c++20 -O3 -DNDEBUG -I"$ROOT" "$HERE/format_double.cpp" "$WORK/format_rev.cpp" \
-      -o "$WORK/bench_format_rev"
+      "$BUILD/core/libfreshet_core.a" -ltbb -o "$WORK/bench_format_rev"
   runs+=("$WORK/bench_format_rev")
 fi
 for round in 1 2; do

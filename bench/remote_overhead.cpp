@@ -65,9 +65,6 @@ double expected_sum(std::size_t begin, std::size_t len) {
   return s;
 }
 
-// A loopback port no other process of ours is handed meanwhile (tests/free_port.hpp).
-int free_port() { return freshet::testing::free_port(); }
-
 struct RemoteSet {
   std::vector<pid_t> pids;
   std::vector<std::string> stats;
@@ -109,7 +106,7 @@ void run(const char* self, const char* workload, std::size_t tasks, std::size_t 
   double forked_median = 0;
   for (const std::string config : {"processes-2", "remote-2"}) {
     const bool remote = config == "remote-2";
-    const int port = free_port();
+    const int port = freshet::testing::free_port();  // tests/free_port.hpp
     RemoteSet workers;
     if (remote) workers = start_remote_workers(self, port, key, 2);
     const double t_start = now_s();

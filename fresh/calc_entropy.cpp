@@ -419,19 +419,27 @@ double permutation_entropy_general(const Series& s, const PermParam& p) {
 // Every requested (tau, dimension) from one pass of pairwise comparisons: a window's pattern is
 // its Lehmer code (fresh/ordinal.hpp), counted in a table indexed by the code (d <= 8) or by
 // sorting the codes; both visit patterns in np.unique's order, so the sum is numpy's.
-// p log p for p = count / total, remembered per total (up to kMaxMemoTotal): a rolled extraction
-// asks for the same few totals (window length - dimension + 1) on every window, and the logs were
-// most of this calculator's time. The same expression as computed directly, so the same bits.
+// p log p for p = count / total, remembered per total (totals up to kMaxMemoTotal, at most
+// kMaxMemoRows of them per thread: a flat extraction of series of many lengths must not grow it
+// without bound): a rolled extraction asks for the same few totals (window length - dimension +
+// 1) on every window, and the logs were most of this calculator's time. The same expression as
+// computed directly, so the same bits.
 class EntropyTerms {
  public:
   explicit EntropyTerms(std::size_t total) : total_(total) {
-    constexpr std::size_t kMaxMemoTotal = 4096;
+    constexpr std::size_t kMaxMemoTotal = 4096, kMaxMemoRows = 32;
     if (total > kMaxMemoTotal) return;
-    thread_local std::vector<std::vector<double>> memo;  // memo[total][count]; +1: not computed
-    if (memo.size() <= total) memo.resize(total + 1);
-    std::vector<double>& row = memo[total];
-    if (row.empty()) row.assign(total + 1, 1.0);
-    row_ = row.data();
+    struct Row {
+      std::size_t total;
+      std::vector<double> terms;  // terms[count]; +1: not computed yet
+    };
+    thread_local std::vector<Row> memo;
+    for (Row& r : memo)
+      if (r.total == total) row_ = r.terms.data();
+    if (row_ != nullptr) return;
+    if (memo.size() >= kMaxMemoRows) memo.clear();
+    memo.push_back({total, std::vector<double>(total + 1, 1.0)});
+    row_ = memo.back().terms.data();
   }
   double operator()(std::size_t count) const {
     if (row_ == nullptr) return compute(count);
