@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -67,18 +68,33 @@ std::string printable(std::string_view text) {
   return out;
 }
 
+// The port dropped the connection before its CHALLENGE: a job that is not accepting yet, or a
+// port whose pre-handshake slots are full (mproc/process_worker.cpp closes connections past
+// them at once, by design). Nothing was proven either way, so a worker may try again.
+class DroppedBeforeChallenge : public Error {
+ public:
+  using Error::Error;
+};
+
 // One frame of the handshake (at most 256 bytes, like every pre-authentication frame).
-wire::Frame read_handshake_frame(int fd, const std::string& where, const char* expecting) {
+// `first`: the port's first frame, whose absence (a close, a reset, a timeout) is
+// DroppedBeforeChallenge.
+wire::Frame read_handshake_frame(int fd, const std::string& where, const char* expecting,
+                                 bool first = false) {
   wire::Frame f;
   bool got = false;
+  std::string lost;
   try {
     got = wire::read_frame(fd, f, wire::kMaxUnauthenticatedPayload);
+    if (!got)
+      lost = where + " closed the connection during the handshake (expecting " + expecting + ")";
   } catch (const Error& e) {
-    throw Error(Errc::kIo, where + ": handshake failed waiting for " + expecting + ": " + e.what());
+    lost = where + ": handshake failed waiting for " + expecting + ": " + e.what();
   }
-  if (!got)
-    throw Error(Errc::kIo, where + " closed the connection during the handshake (expecting " +
-                               expecting + ")");
+  if (!lost.empty()) {
+    if (first) throw DroppedBeforeChallenge(Errc::kIo, lost);
+    throw Error(Errc::kIo, lost);
+  }
   if (f.type == wire::Type::kError)
     throw Error(Errc::kIo, where + " refused this client: " +
                                printable(wire::decode_error(f.payload).message));
@@ -458,8 +474,12 @@ namespace {
 void authenticate_or_throw(int fd, const std::string& key, const std::string& role,
                            const std::string& where) {
   set_timeouts(fd, 5000);
-  write_or_throw(fd, wire::Type::kHello, wire::encode(wire::Hello{.role = role}), where);
-  wire::Frame f = read_handshake_frame(fd, where, "CHALLENGE");
+  try {
+    write_or_throw(fd, wire::Type::kHello, wire::encode(wire::Hello{.role = role}), where);
+  } catch (const Error& e) {
+    throw DroppedBeforeChallenge(Errc::kIo, e.what());
+  }
+  wire::Frame f = read_handshake_frame(fd, where, "CHALLENGE", /*first=*/true);
   if (f.type != wire::Type::kChallenge)
     throw Error(Errc::kIo, where + " answered HELLO with " + wire::type_name(f.type) +
                                " (a job without --key-file, or not a freshet port)");
@@ -496,9 +516,30 @@ RemoteWorkerStats run_remote_worker(const RemoteWorkerOptions& options) {
                 "--threads must be in 1..1024, got " + std::to_string(options.threads));
   const std::string key = auth::load_key_file(options.key_file);
   const std::string where = options.host + ":" + std::to_string(options.port);
-  Fd sock{connect_tcp(options.host, options.port,
-                      static_cast<int>(options.connect_timeout_seconds * 1000))};
-  authenticate_client(sock.fd, key, "worker", where);
+  // Connects and authenticates until the connect timeout: a port that drops the connection
+  // before its challenge (pre-handshake slots full while a burst of connections is served, or a
+  // job between its listen() and its first accept loop) is tried again, 0.1 s then doubling up
+  // to 1 s apart. Any answer the port did give (a refusal, a failed proof) ends it at once.
+  const auto deadline =
+      std::chrono::steady_clock::now() +
+      std::chrono::milliseconds(static_cast<std::int64_t>(options.connect_timeout_seconds * 1000));
+  Fd sock;
+  for (auto pause = std::chrono::milliseconds(100);;
+       pause = std::min(2 * pause, std::chrono::milliseconds(1000))) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    sock.fd = connect_tcp(options.host, options.port,
+                          static_cast<int>(std::max<std::int64_t>(0, left.count())));
+    try {
+      authenticate_client(sock.fd, key, "worker", where);
+      break;
+    } catch (const DroppedBeforeChallenge&) {
+      if (std::chrono::steady_clock::now() + pause >= deadline) throw;
+      ::close(sock.fd);
+      sock.fd = -1;
+      std::this_thread::sleep_for(pause);
+    }
+  }
   const int one = 1;
   ::setsockopt(sock.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   // A central host that vanishes without closing the connection is noticed within ~30 s.

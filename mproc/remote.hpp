@@ -24,7 +24,9 @@ struct RemoteWorkerOptions {
   // Where plug-ins named by the central process are looked up (by file name; loaded only when
   // the file's SHA-256 matches). Empty: a job with plug-ins is refused.
   std::string plugin_dir;
-  // Keep trying to connect this long (the job may not have opened its port yet).
+  // Keep trying to connect this long: the job may not have opened its port yet, or its port may
+  // drop the connection before the handshake (its pre-handshake slots full during a burst of
+  // connections). A port that answers (a refusal, a failed proof) ends the worker at once.
   double connect_timeout_seconds = 10.0;
   double heartbeat_seconds = 1.0;
 };

@@ -434,6 +434,66 @@ TEST_CASE(
   CHECK(log.find("wrong key") != std::string::npos);
 }
 
+TEST_CASE(
+    "mproc remote: a worker that meets a full port (its 32 pre-handshake slots held by silent "
+    "connections) keeps trying within --connect-timeout and joins" *
+    doctest::timeout(300)) {
+  TempDir dir;
+  const std::string key = keygen(dir, "job.key");
+  dir.write("s.csv", make_series(40, 200));
+  const std::string input = dir.file("s.csv");
+  const std::string exe = FRESHET_EXE;
+  auto r = run_command(exe + " extract " + input + " --features minimal -q --out " +
+                       dir.file("expected.csv"));
+  REQUIRE(r.status == 0);
+  const int port = free_port();
+  Proc central = spawn({"extract", input, "--features", "minimal", "-q", "--out",
+                        dir.file("got.csv"), "--workers", "1", "--port", std::to_string(port),
+                        "--key-file", key, "--wait-workers", "1", "--wait-timeout", "200"},
+                       dir.file("c.out"), dir.file("c.err"));
+  const std::string secret = mproc::auth::load_key_file(key);
+  bool up = false;
+  for (const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(100);
+       !up && std::chrono::steady_clock::now() < until;) {
+    try {
+      up = !mproc::request_status("127.0.0.1", port, 2000, secret).empty();
+    } catch (const std::exception&) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  REQUIRE_MESSAGE(up, "job: " << slurp(dir.file("c.err")));
+
+  // Fill the 32 slots with silent connections (the port closes each after 5 s), and see that a
+  // 33rd connection is closed at once.
+  std::vector<int> silent;
+  for (int i = 0; i < 32; ++i)
+    if (const int fd = connect_to(port); fd >= 0) silent.push_back(fd);
+  REQUIRE(silent.size() == 32);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // all accepted
+  {
+    const int probe = connect_to(port);
+    REQUIRE(probe >= 0);
+    const auto t0 = std::chrono::steady_clock::now();
+    const bool dropped = closed_by_server(probe, 10);
+    ::close(probe);
+    CHECK(dropped);
+    // At once, not after the 5 s deadline of a silent client: the slots were full.
+    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(2));
+  }
+  // A worker now: its first tries are dropped before the challenge; without retrying it would
+  // exit 1 ("closed the connection during the handshake") and the job would wait in vain.
+  Proc worker = spawn(worker_args(port, key, 1), dir.file("w.out"), dir.file("w.err"));
+  const int worker_status = wait_for(worker.pid, 200);
+  // A worker that gave up leaves the job waiting for it: not worth the wait-timeout.
+  const int central_status = wait_for(central.pid, worker_status == 0 ? 60 : 1);
+  for (int fd : silent) ::close(fd);
+  INFO("job: " << slurp(dir.file("c.err")) << "worker: " << slurp(dir.file("w.err")));
+  CHECK(worker_status == 0);
+  CHECK(central_status == 0);
+  CHECK(tasks_ran(slurp(dir.file("w.err"))) >= 0);  // it joined and left with its exit line
+  CHECK(slurp(dir.file("got.csv")) == slurp(dir.file("expected.csv")));
+}
+
 TEST_CASE("mproc remote: the status page loads in headless Chromium while a job runs" *
           doctest::timeout(300)) {
   if (!std::filesystem::exists("/usr/bin/chromium")) {
