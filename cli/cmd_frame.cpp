@@ -1,5 +1,7 @@
 // `freshet frame SERIES.csv`: tsfresh's make_forecasting_frame + extract_features: features of
 // the previous values of every point, and that point's value as the target (fresh/roll.hpp).
+#include <limits>
+
 #include "cli/block_writer.hpp"
 #include "cli/command.hpp"
 #include "core/atomic_file.hpp"
@@ -40,14 +42,14 @@ std::function<int()> setup_frame(CLI::App& app, const Common& common) {
       ->capture_default_str();
   app.add_option("--max-timeshift", a->max_timeshift,
                  "features from at most this many previous values (default: all of them)")
-      ->check(CLI::PositiveNumber);
+      ->check(int_range(1, std::numeric_limits<long long>::max()));
   app.add_option("--min-timeshift", a->min_timeshift,
                  "drop targets with fewer previous values than this")
-      ->check(CLI::NonNegativeNumber);
+      ->check(int_range(0, std::numeric_limits<long long>::max()));
   app.add_option("--target-shift", a->target_shift,
                  "the target lies this many points after the window's last point")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(int_range(1, std::numeric_limits<long long>::max()));
   app.add_option("--column-id", a->columns.column_id, "id column (default: id)");
   app.add_option("--column-sort", a->columns.column_sort, "sort column (default: time if present)");
   app.add_option("--column-value", a->columns.column_value, "value column (default: value)");

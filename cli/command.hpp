@@ -8,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -86,10 +87,15 @@ decltype(auto) usage_check(Check&& check) {
 }
 
 // A CLI11 check that an integer flag is in [lo, hi], with a message in plain numbers (CLI11's
-// PositiveNumber prints the largest double in full).
+// PositiveNumber prints the largest double in full). hi = the largest long long: no upper bound,
+// said as ">= lo".
 inline CLI::Validator int_range(long long lo, long long hi) {
+  const std::string expected =
+      hi == std::numeric_limits<long long>::max()
+          ? "a whole number >= " + std::to_string(lo)
+          : "a whole number in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
   return CLI::Validator(
-      [lo, hi](std::string& text) -> std::string {
+      [lo, hi, expected](std::string& text) -> std::string {
         long long v = 0;
         std::size_t used = 0;
         try {
@@ -98,14 +104,13 @@ inline CLI::Validator int_range(long long lo, long long hi) {
           used = 0;
         }
         if (used != text.size() || used == 0)
-          return "expected a whole number in [" + std::to_string(lo) + ", " + std::to_string(hi) +
-                 "], found '" + text + "'";
-        if (v < lo || v > hi)
-          return "expected a whole number in [" + std::to_string(lo) + ", " + std::to_string(hi) +
-                 "], found " + text;
+          return "expected " + expected + ", found '" + text + "'";
+        if (v < lo || v > hi) return "expected " + expected + ", found " + text;
         return {};
       },
-      "INT in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+      hi == std::numeric_limits<long long>::max()
+          ? "INT >= " + std::to_string(lo)
+          : "INT in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
 }
 
 // --format text|json for listings and `info`.

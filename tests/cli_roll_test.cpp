@@ -170,6 +170,19 @@ TEST_CASE("cli frame: features of the previous values, the next value as target"
   r = run_command(freshet_exe() + " frame " + dir.file("x.csv") + " --out " + dir.file("a.csv") +
                   " --target-out " + dir.file("b.csv") + " --target-shift 0");
   CHECK(r.status == 2);
+  CHECK(r.err ==
+        "freshet: error: --target-shift: expected a whole number >= 1, found 0 (see "
+        "'freshet --help')\n");
+  // Each bound in plain numbers (CLI11's own checks print the largest double, 309 digits).
+  for (const char* bad : {"--max-timeshift 0", "--max-timeshift -2", "--min-timeshift -1",
+                          "--max-timeshift 1.5", "--max-timeshift x"}) {
+    r = run_command(freshet_exe() + " frame " + dir.file("x.csv") + " --out " + dir.file("a.csv") +
+                    " --target-out " + dir.file("b.csv") + " " + bad);
+    CHECK_MESSAGE(r.status == 2, bad);
+    CHECK_MESSAGE(r.err.find(std::string(bad).substr(0, 15)) != std::string::npos, r.err);
+    CHECK_MESSAGE(r.err.find("expected a whole number >= ") != std::string::npos, r.err);
+    CHECK_MESSAGE(r.err.size() < 120, r.err);
+  }
 }
 
 TEST_CASE("cli frame: written block by block, the bytes of the whole frame and targets") {
