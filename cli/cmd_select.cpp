@@ -56,7 +56,7 @@ std::function<int()> setup_select(CLI::App& app, const Common& common) {
   app.add_option("--fdr", a->options.fdr_level,
                  "false discovery rate of the Benjamini-Yekutieli/-Hochberg procedure")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 1.0))
+      ->check(real_range(0.0, 1.0))
       ->type_name("LEVEL");
   app.add_flag("--hypotheses-independent", a->options.hypotheses_independent,
                "Benjamini-Hochberg (independent tests) instead of Benjamini-Yekutieli");
@@ -84,7 +84,7 @@ std::function<int()> setup_select(CLI::App& app, const Common& common) {
       app.add_option(
              "--percentile", a->percentile,
              "KX selector: keep features with p <= the Q-quantile of the p-values (Q in [0, 1])")
-          ->check(CLI::Range(0.0, 1.0))
+          ->check(real_range(0.0, 1.0))
           ->type_name("Q");
   k->excludes(q);
   app.add_flag("--impute", a->impute,

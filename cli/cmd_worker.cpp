@@ -30,7 +30,7 @@ std::function<int()> setup_worker(CLI::App& app, const Common& common) {
   app.add_option("--connect-timeout", options->connect_timeout_seconds,
                  "keep trying to connect for this many seconds")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 86400.0));
+      ->check(real_range(0.0, 86400.0));
   return [endpoint, options, reconnect, &common] {
     const auto [host, port] = usage_check([&] { return mproc::parse_endpoint(*endpoint); });
     options->host = host;

@@ -10,6 +10,7 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -84,6 +85,33 @@ decltype(auto) usage_check(Check&& check) {
     if (e.code() == Errc::kUsage) throw;
     throw Error(Errc::kUsage, e.what());
   }
+}
+
+// A CLI11 check that a real-valued flag is a number in [lo, hi] (NaN refused: CLI11's Range
+// lets it through, every comparison with it being false), in plain numbers: "expected a number
+// in [0, 1], found 2".
+inline CLI::Validator real_range(double lo, double hi) {
+  const auto plain = [](double v) {
+    std::ostringstream out;
+    out << v;
+    return out.str();
+  };
+  const std::string expected = "a number in [" + plain(lo) + ", " + plain(hi) + "]";
+  return CLI::Validator(
+      [lo, hi, expected](std::string& text) -> std::string {
+        double v = 0;
+        std::size_t used = 0;
+        try {
+          v = std::stod(text, &used);
+        } catch (...) {
+          used = 0;
+        }
+        if (used != text.size() || used == 0)
+          return "expected " + expected + ", found '" + text + "'";
+        if (!(v >= lo && v <= hi)) return "expected " + expected + ", found " + text;
+        return {};
+      },
+      "NUMBER in [" + plain(lo) + ", " + plain(hi) + "]");
 }
 
 // A CLI11 check that an integer flag is in [lo, hi], with a message in plain numbers (CLI11's

@@ -69,7 +69,7 @@ void add_common_options(CLI::App& app, Common& common) {
                  "seconds to wait for --wait-workers (and for any worker when none is left)")
       ->type_name("S")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 86400.0));
+      ->check(real_range(0.0, 86400.0));
   app.add_option("--plugin", common.executor.plugins,
                  "plug-in shared library to load on every worker (repeatable)")
       ->type_name("LIB.so");

@@ -80,6 +80,22 @@ TEST_CASE("cli exit status: 2 for every command-line error, 1 for every input or
       {"search " + t + " --model ridge --random alpha=uniform:0:1 --n-iter 1e11", 2,
        "expected a whole number in [1, 1000000], found '1e11'"},
       {"status --connect 127.0.0.1:9 --timeout-ms 0", 2, "found 0"},
+      // Real-valued flags in plain numbers, NaN and infinity refused (CLI11's Range let NaN
+      // through: every comparison with it is false).
+      {"select " + x.f("s.csv") + " --labels " + x.f("labels.csv") + " --out - --fdr nan", 2,
+       "--fdr: expected a number in [0, 1], found nan"},
+      {"select " + x.f("s.csv") + " --labels " + x.f("labels.csv") + " --out - --fdr 1.5", 2,
+       "--fdr: expected a number in [0, 1], found 1.5"},
+      {"select " + x.f("s.csv") + " --labels " + x.f("labels.csv") + " --out - --percentile NaN", 2,
+       "--percentile: expected a number in [0, 1], found NaN"},
+      {"extract " + x.f("s.csv") + " --features minimal --select --labels " + x.f("labels.csv") +
+           " --fdr nan",
+       2, "--fdr: expected a number in [0, 1], found nan"},
+      {"info " + t + " --wait-timeout inf", 2, "expected a number in [0, 86400], found inf"},
+      {"worker --connect 127.0.0.1:9 --connect-timeout nan", 2,
+       "--connect-timeout: expected a number in [0, 86400], found nan"},
+      {"worker --connect 127.0.0.1:9 --connect-timeout 1x", 2,
+       "expected a number in [0, 86400], found '1x'"},
       {"info " + t + " --port 0", 2, "found 0"},
       {"status --connect nonsense", 2, "nonsense"},
       {"extract " + x.f("s.csv") + " --out " + x.f("s.csv"), 2, "refusing to replace an input"},
