@@ -355,7 +355,7 @@ TEST_CASE(
   // The first worker joins before the attacks begin. Otherwise, on a loaded machine, its first
   // connection can come while the 200-connection flood below fills the port's 32 pre-handshake
   // slots; such connections are closed at once (by design). The worker then tries again within
-  // --connect-timeout (the next test), but until session 14 it exited, and the job waited out
+  // --connect-timeout (the next test); before that retry it exited, and the job waited out
   // --wait-timeout for a second worker (seen once in ~8 loaded runs, MPI tests beside it).
   const std::string secret = mproc::auth::load_key_file(key);
   const bool good_joined = wait_for_status(port, secret, central.pid, [](const std::string& st) {
