@@ -158,6 +158,22 @@ std::function<int()> setup_stream(CLI::App& app, const Common& common) {
     // With --follow, the text after the last newline read: the writer may be halfway through
     // that line, so it is fed only once its newline arrives (or at the end without --follow).
     std::string partial;
+    // A bad line ends the run, but the rows of the windows completed before it are written
+    // first (up to batch_windows of them may be waiting): a long stream's output is not cut
+    // back to the last flush by one corrupt line.
+    const auto or_flush = [&](const auto& step) {
+      try {
+        step();
+      } catch (...) {
+        try {
+          stream.flush();
+        } catch (...) {
+          // The feed's error is the one to report (a failing write says so on the next call).
+        }
+        throw;
+      }
+    };
+    const auto feed = [&](std::string_view text) { or_flush([&] { stream.feed(text); }); };
     while (true) {
       if (a->follow && g_interrupted) break;
       const ssize_t got = ::read(fd, buffer.data(), buffer.size());
@@ -179,26 +195,26 @@ std::function<int()> setup_stream(CLI::App& app, const Common& common) {
           partial.append(text);
           // A line longer than the extractor accepts: let it say so (its line-length error).
           if (partial.size() > a->options.max_line_bytes) {
-            stream.feed(partial);
+            feed(partial);
             partial.clear();
           }
           continue;
         }
         if (!partial.empty()) {
-          stream.feed(partial);
+          feed(partial);
           partial.clear();
         }
         partial.assign(text.substr(end + 1));
         text = text.substr(0, end + 1);
       }
-      stream.feed(text);
+      feed(text);
       // A short read means the writer paused: write what is complete now (live output).
       if (static_cast<std::size_t>(got) < buffer.size()) stream.flush();
     }
     if (!partial.empty())
       warn(common, a->input + ": interrupted with an unterminated last line (" +
                        std::to_string(partial.size()) + " bytes), left out");
-    stream.finish();
+    or_flush([&] { stream.finish(); });  // its last line may be the bad one
     if (warnings > kMaxWarningsShown)
       warn(common, "... and " + std::to_string(warnings - kMaxWarningsShown) + " more warnings");
     if (!common.quiet)

@@ -96,7 +96,8 @@ class StreamExtractor {
   StreamExtractor& operator=(const StreamExtractor&) = delete;
 
   // Feeds input text (any split: a line may span calls). Throws as described above; after a
-  // throw the extractor must not be fed again.
+  // throw the extractor must not be fed again, but flush() may still be called: it writes the
+  // rows of the windows the lines before the bad one completed (the bad line adds nothing).
   void feed(std::string_view text);
   // Computes the windows completed so far and writes their rows.
   void flush();

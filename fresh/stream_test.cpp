@@ -185,6 +185,24 @@ TEST_CASE("stream: a bad row is an error naming the line and column") {
   CHECK_THROWS_AS(streamed("id,value\n", {.window = 0}, preset_settings("minimal")), Error);
 }
 
+TEST_CASE("stream: after a bad line, flush() writes the rows of the lines before it") {
+  const Settings settings = preset_settings("minimal");
+  const std::string good = long_csv(2, 12, false, 5);  // ids 0 and 1: 12 and 13 points
+  const std::string expected = streamed(good, {.window = 4}, settings);
+  CHECK(std::count(expected.begin(), expected.end(), '\n') == 1 + 9 + 10);
+  for (int workers : {0, 2}) {
+    auto executor = mproc::make_executor({.workers = workers});
+    std::string out;
+    StreamExtractor s({.window = 4}, settings, *executor, "test.csv",
+                      [&](std::string_view t) { out += t; });
+    CHECK_THROWS_WITH_AS(s.feed(good + "1,99,x\n1,101,3\n"),
+                         "test.csv:27:3: column 'value': expected a number, got \"x\"", Error);
+    CHECK(out.empty());  // nothing flushed yet: every window waits for its batch
+    s.flush();
+    CHECK(out == expected);
+  }
+}
+
 TEST_CASE("stream: an input with no data row gives the header, a short series gives no row") {
   const Settings settings = preset_settings("minimal");
   const std::string header_only = streamed("id,time,value\n", {.window = 3}, settings);

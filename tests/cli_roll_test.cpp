@@ -353,6 +353,33 @@ TEST_CASE("cli stream: extract --roll max_timeshift=W-1,min_timeshift=W-1's byte
                                " stream --window 1 --features minimal");
   CHECK(bad.status == 1);
   CHECK(bad.err == "freshet: error: stdin:3:3: column 'value': expected a number, got \"x\"\n");
+  // A corrupt line late in a file: the rows of every window completed before it are written
+  // (the file is read in full blocks, so without that they waited for a batch that never came),
+  // equal to those of the good lines alone, then the error.
+  {
+    std::string good = "id,time,value\n";
+    for (int t = 1; t <= 3000; ++t)
+      good += "7," + std::to_string(t) + "," + std::to_string((t * 37) % 101) + "\n";
+    dir.write("good.csv", good);
+    dir.write("bad.csv", good + "7,3001,oops\n7,3002,5\n");
+    const auto ok = run_command(freshet_exe() + " stream --window 3 --features minimal -q < " +
+                                dir.file("good.csv") + " > " + dir.file("good_rows.csv"));
+    REQUIRE_MESSAGE(ok.status == 0, ok.err);
+    const auto cut = run_command(freshet_exe() + " stream --window 3 --features minimal -q < " +
+                                 dir.file("bad.csv") + " > " + dir.file("bad_rows.csv"));
+    CHECK(cut.status == 1);
+    CHECK(cut.err ==
+          "freshet: error: stdin:3002:3: column 'value': expected a number, got \"oops\"\n");
+    const std::string rows = slurp(dir.file("bad_rows.csv"));
+    CHECK(std::count(rows.begin(), rows.end(), '\n') == 1 + 2998);
+    CHECK(rows == slurp(dir.file("good_rows.csv")));
+    // The bad line as the last one, without a newline (read by finish()): the same.
+    dir.write("bad_last.csv", good + "7,3001,oops");
+    const auto last = run_command(freshet_exe() + " stream --window 3 --features minimal -q < " +
+                                  dir.file("bad_last.csv") + " > " + dir.file("last_rows.csv"));
+    CHECK(last.status == 1);
+    CHECK(slurp(dir.file("last_rows.csv")) == slurp(dir.file("good_rows.csv")));
+  }
   const auto usage = run_command(freshet_exe() + " stream --features minimal < /dev/null");
   CHECK(usage.status == 2);  // --window is required
 }
