@@ -114,7 +114,7 @@ std::function<int()> setup_extract(CLI::App& app, const Common& common) {
       ->capture_default_str();
   app.add_option("--fdr", a->fdr, "with --select: false discovery rate")
       ->capture_default_str()
-      ->check(real_range(0.0, 1.0));
+      ->check(real_range(0.0, 1.0, /*lo_open=*/true));
   app.add_flag("--multiclass", a->multiclass, "with --select: per-class one-vs-rest relevance");
   app.add_option("--relevance-table", a->relevance_table,
                  "with --select: also write tsfresh's relevance table")

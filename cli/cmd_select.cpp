@@ -56,7 +56,7 @@ std::function<int()> setup_select(CLI::App& app, const Common& common) {
   app.add_option("--fdr", a->options.fdr_level,
                  "false discovery rate of the Benjamini-Yekutieli/-Hochberg procedure")
       ->capture_default_str()
-      ->check(real_range(0.0, 1.0))
+      ->check(real_range(0.0, 1.0, /*lo_open=*/true))
       ->type_name("LEVEL");
   app.add_flag("--hypotheses-independent", a->options.hypotheses_independent,
                "Benjamini-Hochberg (independent tests) instead of Benjamini-Yekutieli");

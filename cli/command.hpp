@@ -87,18 +87,19 @@ decltype(auto) usage_check(Check&& check) {
   }
 }
 
-// A CLI11 check that a real-valued flag is a number in [lo, hi] (NaN refused: CLI11's Range
-// lets it through, every comparison with it being false), in plain numbers: "expected a number
-// in [0, 1], found 2".
-inline CLI::Validator real_range(double lo, double hi) {
+// A CLI11 check that a real-valued flag is a number in [lo, hi] ((lo, hi] with lo_open) (NaN
+// refused: CLI11's Range lets it through, every comparison with it being false), in plain
+// numbers: "expected a number in [0, 1], found 2".
+inline CLI::Validator real_range(double lo, double hi, bool lo_open = false) {
   const auto plain = [](double v) {
     std::ostringstream out;
     out << v;
     return out.str();
   };
-  const std::string expected = "a number in [" + plain(lo) + ", " + plain(hi) + "]";
+  const std::string range = (lo_open ? "(" : "[") + plain(lo) + ", " + plain(hi) + "]";
+  const std::string expected = "a number in " + range;
   return CLI::Validator(
-      [lo, hi, expected](std::string& text) -> std::string {
+      [lo, hi, lo_open, expected](std::string& text) -> std::string {
         double v = 0;
         std::size_t used = 0;
         try {
@@ -108,10 +109,11 @@ inline CLI::Validator real_range(double lo, double hi) {
         }
         if (used != text.size() || used == 0)
           return "expected " + expected + ", found '" + text + "'";
-        if (!(v >= lo && v <= hi)) return "expected " + expected + ", found " + text;
+        if (!((lo_open ? v > lo : v >= lo) && v <= hi))
+          return "expected " + expected + ", found " + text;
         return {};
       },
-      "NUMBER in [" + plain(lo) + ", " + plain(hi) + "]");
+      "NUMBER in " + range);
 }
 
 // A CLI11 check that an integer flag is in [lo, hi], with a message in plain numbers (CLI11's

@@ -83,14 +83,17 @@ TEST_CASE("cli exit status: 2 for every command-line error, 1 for every input or
       // Real-valued flags in plain numbers, NaN and infinity refused (CLI11's Range let NaN
       // through: every comparison with it is false).
       {"select " + x.f("s.csv") + " --labels " + x.f("labels.csv") + " --out - --fdr nan", 2,
-       "--fdr: expected a number in [0, 1], found nan"},
+       "--fdr: expected a number in (0, 1], found nan"},
       {"select " + x.f("s.csv") + " --labels " + x.f("labels.csv") + " --out - --fdr 1.5", 2,
-       "--fdr: expected a number in [0, 1], found 1.5"},
+       "--fdr: expected a number in (0, 1], found 1.5"},
+      // 0 is the relevance test's own error otherwise (exit 1, after reading the inputs).
+      {"select " + x.f("s.csv") + " --labels " + x.f("labels.csv") + " --out - --fdr 0", 2,
+       "--fdr: expected a number in (0, 1], found 0"},
       {"select " + x.f("s.csv") + " --labels " + x.f("labels.csv") + " --out - --percentile NaN", 2,
        "--percentile: expected a number in [0, 1], found NaN"},
       {"extract " + x.f("s.csv") + " --features minimal --select --labels " + x.f("labels.csv") +
            " --fdr nan",
-       2, "--fdr: expected a number in [0, 1], found nan"},
+       2, "--fdr: expected a number in (0, 1], found nan"},
       {"info " + t + " --wait-timeout inf", 2, "expected a number in [0, 86400], found inf"},
       {"worker --connect 127.0.0.1:9 --connect-timeout nan", 2,
        "--connect-timeout: expected a number in [0, 86400], found nan"},
