@@ -175,16 +175,22 @@ const std::string* lookup(const ModelParams& params, std::string_view name) {
 
 std::string range_text(const NumberRange& r, bool integer) {
   std::string out = integer ? "an integer" : "a number";
+  // An integer parameter's bounds as integers ("in [1, 1073741824]", not "[1.0, ...]").
+  const auto bound = [integer](double v) {
+    if (integer && v == std::trunc(v) && std::abs(v) < 9.0e15)
+      return std::to_string(static_cast<long long>(v));
+    return format_double(v);
+  };
   if (r.min && r.max) {
-    out += std::string(" in ") + (r.min_open ? "(" : "[") + format_double(*r.min) + ", " +
-           format_double(*r.max) + (r.max_open ? ")" : "]");
+    out += std::string(" in ") + (r.min_open ? "(" : "[") + bound(*r.min) + ", " + bound(*r.max) +
+           (r.max_open ? ")" : "]");
   } else if (r.min) {
     if (*r.min == 0.0 && !r.min_open)
       return integer ? "a non-negative integer" : "a non-negative number";
     if (*r.min == 0.0 && r.min_open) return integer ? "a positive integer" : "a positive number";
-    out += std::string(r.min_open ? " > " : " >= ") + format_double(*r.min);
+    out += std::string(r.min_open ? " > " : " >= ") + bound(*r.min);
   } else if (r.max) {
-    out += std::string(r.max_open ? " < " : " <= ") + format_double(*r.max);
+    out += std::string(r.max_open ? " < " : " <= ") + bound(*r.max);
   }
   return out;
 }

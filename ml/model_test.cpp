@@ -89,7 +89,12 @@ TEST_CASE("parameter helpers: ranges, integers, booleans, choices, optional inte
   CHECK(error_of([&] { param_int(p, "f", 0, "m"); }) ==
         "model 'm': parameter 'f' must be an integer, got \"5.5\"");
   CHECK(error_of([&] { param_int(p, "n", 0, "m", 6); }) ==
-        "model 'm': parameter 'n' must be an integer >= 6.0, got \"5\"");
+        "model 'm': parameter 'n' must be an integer >= 6, got \"5\"");
+  // Integer bounds read as integers, a real parameter's as Python writes them.
+  CHECK(error_of([&] { param_int(p, "n", 0, "m", 6, 1073741824); }) ==
+        "model 'm': parameter 'n' must be an integer in [6, 1073741824], got \"5\"");
+  CHECK(error_of([&] { param_number(p, "n", 0, "m", {.min = 6.0}); }) ==
+        "model 'm': parameter 'n' must be a number >= 6.0, got \"5\"");
   CHECK(param_bool(p, "b", false, "m"));
   CHECK(error_of([&] { param_bool(p, "x", false, "m"); }) ==
         "model 'm': parameter 'x' must be true or false, got \"abc\"");
