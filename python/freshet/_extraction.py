@@ -191,9 +191,10 @@ def _roll_options(roll):
     min_timeshift = roll.get("min_timeshift", 0)
     rolling_direction = roll.get("rolling_direction", 1)
     from ._rolling import _check_roll_arguments
-    _check_roll_arguments(rolling_direction, max_timeshift, min_timeshift)
-    return {"max_timeshift": -1 if max_timeshift is None else int(max_timeshift),
-            "min_timeshift": int(min_timeshift), "rolling_direction": int(rolling_direction)}
+    rolling_direction, max_timeshift, min_timeshift = _check_roll_arguments(
+        rolling_direction, max_timeshift, min_timeshift)
+    return {"max_timeshift": -1 if max_timeshift is None else max_timeshift,
+            "min_timeshift": min_timeshift, "rolling_direction": rolling_direction}
 
 
 def _sort_columns(container, column_sort, n_blocks):

@@ -18,6 +18,8 @@ and ``disable_progressbar`` are accepted and ignored (tsfresh's index labels dep
 ``n_jobs``: with a process pool its chunks are concatenated in completion order).
 """
 
+import math
+import numbers
 import warnings
 
 import numpy as np
@@ -25,12 +27,29 @@ import pandas as pd
 
 
 def _check_roll_arguments(rolling_direction, max_timeshift, min_timeshift):
+    """tsfresh's checks, plus the types its code needs: (rolling_direction, max_timeshift or
+    None, min_timeshift) as Python ints. rolling_direction and max_timeshift are integers (tsfresh
+    slices with them: a float fails there with pandas' TypeError, so it is refused here rather
+    than truncated); min_timeshift may be any finite number, as tsfresh only compares window
+    lengths with min_timeshift + 1 (a length n passes when n >= ceil(min_timeshift) + 1)."""
+    def integer(name, value):
+        if isinstance(value, numbers.Integral):
+            return int(value)
+        raise ValueError("{} must be an integer, got {!r}".format(name, value))
+
+    rolling_direction = integer("rolling_direction", rolling_direction)
+    if max_timeshift is not None:
+        max_timeshift = integer("max_timeshift", max_timeshift)
+    if not isinstance(min_timeshift, numbers.Real) or not math.isfinite(min_timeshift):
+        raise ValueError("min_timeshift must be a finite number, got {!r}".format(min_timeshift))
+    min_timeshift = int(math.ceil(min_timeshift))
     if rolling_direction == 0:
         raise ValueError("Rolling direction of 0 is not possible")
     if max_timeshift is not None and max_timeshift <= 0:
         raise ValueError("max_timeshift needs to be positive!")
     if min_timeshift < 0:
         raise ValueError("min_timeshift needs to be positive or zero!")
+    return rolling_direction, max_timeshift, min_timeshift
 
 
 def _ranges(starts, lengths):
@@ -50,7 +69,8 @@ def roll_time_series(df_or_dict, column_id, column_sort=None, column_kind=None,
     id, time of its first point)`` (< 0); ``|rolling_direction|`` points between windows;
     windows of fewer than ``min_timeshift + 1`` points are dropped. A dict of DataFrames gives a
     dict of rolled frames."""
-    _check_roll_arguments(rolling_direction, max_timeshift, min_timeshift)
+    rolling_direction, max_timeshift, min_timeshift = _check_roll_arguments(
+        rolling_direction, max_timeshift, min_timeshift)
     if isinstance(df_or_dict, dict):
         if column_kind is not None:
             raise ValueError("You passed in a dictionary and gave a column name for the kind. "

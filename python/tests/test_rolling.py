@@ -161,6 +161,40 @@ def test_roll_errors_as_tsfresh():
         roll_time_series({"a": df}, column_id="id", column_kind="k")
 
 
+def test_roll_argument_types():
+    """tsfresh slices with max_timeshift and rolling_direction (a float fails in pandas), and
+    compares window lengths with min_timeshift + 1 (a float works there): freshet refuses the
+    former by name instead of truncating them, and keeps the latter's meaning."""
+    df = small()
+    for kw, text in [(dict(max_timeshift=2.5), "max_timeshift must be an integer, got 2.5"),
+                     (dict(max_timeshift=2.0), "max_timeshift must be an integer, got 2.0"),
+                     (dict(max_timeshift=float("nan")), "max_timeshift must be an integer"),
+                     (dict(max_timeshift="3"), "max_timeshift must be an integer, got '3'"),
+                     (dict(rolling_direction=1.5), "rolling_direction must be an integer"),
+                     (dict(min_timeshift=float("nan")), "min_timeshift must be a finite number"),
+                     (dict(min_timeshift="1"), "min_timeshift must be a finite number")]:
+        with pytest.raises(ValueError, match=text):
+            roll_time_series(df, column_id="id", column_sort="time", **kw)
+        with pytest.raises(ValueError, match=text):
+            freshet.extract_features(df, column_id="id", column_sort="time", roll=kw)
+    # numpy integers are integers; min_timeshift 1.5 keeps windows of >= 3 points, as 2 does.
+    fc = freshet.feature_extraction.MinimalFCParameters()
+    for a, b in [(dict(max_timeshift=np.int64(2)), dict(max_timeshift=2)),
+                 (dict(max_timeshift=3, min_timeshift=1.5), dict(max_timeshift=3, min_timeshift=2)),
+                 (dict(rolling_direction=np.int32(-2)), dict(rolling_direction=-2))]:
+        pd.testing.assert_frame_equal(
+            roll_time_series(df, column_id="id", column_sort="time", **a),
+            roll_time_series(df, column_id="id", column_sort="time", **b))
+        pd.testing.assert_frame_equal(
+            freshet.extract_features(df, column_id="id", column_sort="time",
+                                     default_fc_parameters=fc, roll=a),
+            freshet.extract_features(df, column_id="id", column_sort="time",
+                                     default_fc_parameters=fc, roll=b))
+    two = roll_time_series(df, column_id="id", column_sort="time", max_timeshift=3,
+                           min_timeshift=1.5)
+    assert two.groupby("id").size().min() == 3
+
+
 def test_extract_with_roll_layouts_and_positions():
     # Wide frame, no sort column: windows named by position, as tsfresh's rolled frame
     # extracted with column_sort="sort".
